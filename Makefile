@@ -1,0 +1,91 @@
+# sealspec: GNU make.  Everything is written under build/.
+#
+#   make            build/sealspec and build/libsealspec.a
+#   make run        the catalog on this kernel, with the guideline table
+#   make test       everything CI runs (also under ASan and UBSan)
+#   make fuzz-parser  libFuzzer on the scenario parser (FUZZ_SECONDS=600)
+
+CC       ?= gcc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+FUZZ_SECONDS ?= 600
+
+WARN     := -Wall -Wextra -Werror -Werror=implicit-function-declaration \
+	    -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+	    -Wno-missing-field-initializers
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Isrc
+LDFLAGS  ?=
+
+LIB_SRCS := $(sort $(wildcard src/scn/*.c src/kernel/*.c src/run/*.c))
+CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+CASES    := $(sort $(wildcard cases/*.scn))
+TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/catalog.o
+TESTS    := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run test unit-tests asan fuzz-parser install clean format check-format
+
+all: $(BUILD)/sealspec $(BUILD)/libsealspec.a
+
+$(BUILD)/%.o: %.c include/sealspec.h $(wildcard src/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libsealspec.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+# The catalog is built into the binary, so a static sealspec can run it as
+# PID 1 in an initramfs with no file system of its own.
+$(BUILD)/catalog.c: $(CASES) tools/embed.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh $(CASES) > $@
+
+$(BUILD)/catalog.o: $(BUILD)/catalog.c include/sealspec.h
+	$(CC) $(ALL_CFLAGS) -Isrc/cli -c $< -o $@
+
+$(BUILD)/sealspec: $(CLI_OBJS) $(BUILD)/libsealspec.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libsealspec.a
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsealspec.a tests/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsealspec.a
+
+unit-tests: $(TESTS)
+
+run: all
+	$(BUILD)/sealspec run --target kernel
+
+# make test: the plain build, then the same under ASan+UBSan.  The last line
+# is "N passed, N failed[, N skipped]".
+test:
+	$(MAKE) --no-print-directory all unit-tests
+	$(MAKE) --no-print-directory BUILD=build/asan CC=gcc \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" all unit-tests
+	sh tests/run.sh build build/asan
+
+fuzz-parser:
+	@mkdir -p $(BUILD)/fuzz $(BUILD)/fuzz/corpus
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		-Iinclude -Isrc -o $(BUILD)/fuzz/parser fuzz/parser.c \
+		$(sort $(wildcard src/scn/*.c))
+	cp $(CASES) $(BUILD)/fuzz/corpus/
+	$(BUILD)/fuzz/parser -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-dict=fuzz/scenario.dict $(BUILD)/fuzz/corpus
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BUILD)/sealspec $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(BUILD)/libsealspec.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/sealspec.h $(DESTDIR)$(PREFIX)/include/
+
+format:
+	clang-format -i $(LIB_SRCS) $(CLI_SRCS) include/*.h
+
+clean:
+	rm -rf build

@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sealspec: the executable specification of Linux memory sealing (mseal(2)).
+ *
+ * One program representation flows through everything: the scenario parser
+ * produces it, the printer prints it, the targets execute it and the verdict
+ * engine judges the trace a target produced against the expectations written
+ * in it.
+ *
+ *   cases/x.scn --ms_parse--> struct ms_scenario (a template, maybe with a
+ *   vary table) --ms_instantiate--> struct ms_program (one per table row)
+ *   --target--> struct ms_trace --ms_judge(profile)--> struct ms_verdict
+ *
+ * Error policy: library functions return 0 (or a count) on success and
+ * -errno on failure; they never touch errno.  Parse errors are reported
+ * through struct ms_diag with file:line:column.
+ */
+#ifndef SEALSPEC_H
+#define SEALSPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ */
+/* Profiles and rules                                                  */
+
+enum ms_profile {
+	MS_PROFILE_LINUX,      /* upstream 6.17+ (verified on 6.18) */
+	MS_PROFILE_LINUX_6_12, /* 6.12 .. 6.16: per-VMA checks */
+	MS_PROFILE_LINUX_6_10, /* 6.10.7 .. 6.11: whole-range checks first */
+	MS_PROFILE_GUIDELINES, /* the seed mail's intended semantics */
+	MS_NPROFILES
+};
+
+/* A set of profiles, bit (1u << enum ms_profile). */
+typedef unsigned int ms_profile_set;
+#define MS_ALL_PROFILES ((1u << MS_NPROFILES) - 1)
+
+const char *ms_profile_name(enum ms_profile p);
+/* Returns the profile, or -EINVAL for an unknown name. */
+int ms_profile_lookup(const char *name);
+
+enum ms_rule {
+	MS_RULE_G1,
+	MS_RULE_G1A,
+	MS_RULE_G1B,
+	MS_RULE_G2,
+	MS_RULE_G2A,
+	MS_RULE_G2B,
+	MS_RULE_G3,
+	MS_RULE_G3A,
+	MS_RULE_G4,
+	MS_RULE_G5,
+	MS_RULE_G6,
+	MS_RULE_G6A,
+	MS_RULE_G7,
+	MS_RULE_GP, /* partial failure: undefined, sealed pages untouched */
+	MS_RULE_GS, /* sealed VMAs split and merge freely */
+	MS_NRULES
+};
+
+const char *ms_rule_name(enum ms_rule r);        /* "G1a" */
+const char *ms_rule_summary(enum ms_rule r);     /* one line */
+int ms_rule_lookup(const char *name);            /* case-insensitive */
+
+/* ------------------------------------------------------------------ */
+/* Expressions                                                         */
+
+#define MS_NAME_MAX 32	/* identifiers: names, symbols, vary columns */
+#define MS_EXPR_MAX 8	/* terms in one expression */
+#define MS_STR_MAX 256	/* string literals and page grids */
+
+/* Where something came from, for diagnostics. */
+struct ms_loc {
+	const char *file; /* not owned */
+	int line;
+	int col;
+};
+
+enum ms_term_kind {
+	MS_TERM_NUM,   /* 4096, 0x1000, -1 */
+	MS_TERM_PAGES, /* 3p: num pages, value num * page size */
+	MS_TERM_NAME,  /* a: the value bound to a scenario name */
+	MS_TERM_SYM,   /* PROT_READ: a symbolic constant, value in num */
+	MS_TERM_VAR,   /* $advice: a vary column, only in templates */
+};
+
+struct ms_term {
+	char op;		/* '+', '-' or '|' joining it to what precedes;
+				 * '+' for the first term */
+	enum ms_term_kind kind;
+	int64_t num;		/* NUM, PAGES (page count), SYM (value) */
+	int name;		/* NAME: index into program->names */
+	char text[MS_NAME_MAX];	/* SYM and VAR spelling, for printing */
+};
+
+struct ms_expr {
+	int nterms;
+	struct ms_term t[MS_EXPR_MAX];
+	struct ms_loc loc;
+};
+
+/* A call argument: an expression or a string literal ("ABCD"). */
+enum ms_arg_kind { MS_ARG_EXPR, MS_ARG_STR, MS_ARG_VAR };
+
+struct ms_arg {
+	enum ms_arg_kind kind;
+	struct ms_expr expr;		/* MS_ARG_EXPR */
+	char str[MS_STR_MAX];		/* MS_ARG_STR: contents; MS_ARG_VAR:
+					 * column name (string slot) */
+};
+
+/* ------------------------------------------------------------------ */
+/* Calls                                                               */
+
+/*
+ * Every call the language knows.  The descriptor table (ms_call_desc)
+ * gives each one its spelling, argument shapes and the feature it needs.
+ */
+enum ms_call {
+	MS_CALL_MMAP,
+	MS_CALL_MUNMAP,
+	MS_CALL_MPROTECT,
+	MS_CALL_PKEY_MPROTECT,
+	MS_CALL_PKEY_ALLOC,
+	MS_CALL_PKEY_FREE,
+	MS_CALL_MADVISE,
+	MS_CALL_PROCESS_MADVISE, /* on the process itself, via a pidfd */
+	MS_CALL_MREMAP,
+	MS_CALL_MLOCK,
+	MS_CALL_MLOCK2,
+	MS_CALL_MUNLOCK,
+	MS_CALL_MLOCKALL,
+	MS_CALL_MUNLOCKALL,
+	MS_CALL_MSYNC,
+	MS_CALL_MBIND,		 /* node mask {0} */
+	MS_CALL_SET_MEMPOLICY_HOME_NODE,
+	MS_CALL_MINCORE,
+	MS_CALL_MSEAL,
+	MS_CALL_BRK,
+	MS_CALL_REMAP_FILE_PAGES,
+	MS_CALL_SHMGET,		 /* shmget(IPC_PRIVATE, size, 0600) */
+	MS_CALL_SHMAT,
+	MS_CALL_SHMDT,
+	MS_CALL_IO_SETUP,	 /* returns the ring address (aio_context_t) */
+	MS_CALL_IO_DESTROY,
+	MS_CALL_MEMFD,		 /* memfd(size, "pattern"): fd of a file of
+				  * size bytes, page i filled with pattern[i] */
+	MS_CALL_REOPEN,		 /* reopen(fd, O_RDONLY|...): a new fd */
+	MS_CALL_VDSO,		 /* the vDSO's address; size from smaps */
+	MS_CALL_FILL,		 /* fill(addr, "AB.C"): store, fault-tolerant */
+	MS_CALL_READ,		 /* read(addr, len): load, fault-tolerant */
+	MS_CALL_PROC_MEM_WRITE,	 /* pwrite(/proc/self/mem), FOLL_FORCE */
+	MS_CALL_PTRACE_POKE,	 /* PTRACE_POKEDATA from a helper process */
+	MS_CALL_PROCESS_VM_WRITE,/* process_vm_writev on itself */
+	MS_CALL_UFFD_REGISTER,	 /* userfaultfd + UFFDIO_REGISTER(MISSING) */
+	MS_CALL_UFFD_COPY,	 /* UFFDIO_COPY one page per pattern char */
+	MS_CALL_SEALED_VMAS,	 /* number of sealed VMAs in the process */
+	MS_NCALLS
+};
+
+/* What a successful call's value means. */
+enum ms_ret_kind {
+	MS_RET_INT,	/* a plain number (0, count) */
+	MS_RET_ADDR,	/* an address: printed relative to names */
+	MS_RET_FD,	/* a file descriptor or IPC id */
+};
+
+/* Features a call or a scenario may need; probed at run time. */
+enum ms_feature {
+	MS_FEAT_MSEAL,
+	MS_FEAT_PKEY,
+	MS_FEAT_UFFD,
+	MS_FEAT_PTRACE,
+	MS_FEAT_PROC_MEM,
+	MS_FEAT_SHM,
+	MS_FEAT_AIO,
+	MS_FEAT_NUMA,	 /* mbind, set_mempolicy_home_node */
+	MS_FEAT_GUARD,	 /* MADV_GUARD_INSTALL (6.13+) */
+	MS_FEAT_MEMFD,
+	MS_FEAT_MREMAP_DONTUNMAP,
+	MS_FEAT_MLOCK,	 /* RLIMIT_MEMLOCK allows a few pages */
+	MS_NFEATURES
+};
+
+const char *ms_feature_name(enum ms_feature f);
+int ms_feature_lookup(const char *name);
+
+#define MS_ARGS_MAX 6
+
+struct ms_call_desc {
+	const char *name;	 /* spelling in scenarios */
+	int min_args, max_args;	 /* missing optional args are 0 */
+	const char *shape;	 /* per argument: 'e' expression, 's' string */
+	enum ms_ret_kind ret;
+	int feature;		 /* enum ms_feature, or -1 */
+	int size_arg;		 /* the argument that is the length of the
+				  * region a binding names, or -1 */
+	bool memory;		 /* fill/read: result may be a fault */
+};
+
+extern const struct ms_call_desc ms_call_desc[MS_NCALLS];
+int ms_call_lookup(const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Expected results                                                    */
+
+enum ms_res_kind {
+	MS_RES_OK,	/* "ok": any success (>= 0, no fault) */
+	MS_RES_ERROR,	/* "error": any -errno */
+	MS_RES_ERRNO,	/* EPERM: exactly -EPERM */
+	MS_RES_VALUE,	/* 0, a+2p: exactly this value */
+	MS_RES_FAULT,	/* "fault": the access raised SIGSEGV or SIGBUS */
+	MS_RES_VAR,	/* $col: the cell decides (templates only) */
+};
+
+struct ms_result {
+	enum ms_res_kind kind;
+	int err;			/* MS_RES_ERRNO: positive errno */
+	struct ms_expr value;		/* MS_RES_VALUE */
+	char var[MS_NAME_MAX];		/* MS_RES_VAR */
+	ms_profile_set profiles;	/* @linux @guidelines; 0 = default */
+	struct ms_loc loc;
+};
+
+#define MS_ALTS_MAX 4
+
+/* ------------------------------------------------------------------ */
+/* Page state                                                          */
+
+/* Attributes an "expect" step can assert, one grid token per page. */
+enum ms_attr {
+	MS_ATTR_VMAS,	 /* "aab.c": one letter per VMA, '.' unmapped */
+	MS_ATTR_PROT,	 /* "rw r- -- r-x": tokens; ".." unmapped */
+	MS_ATTR_SEAL,	 /* 'S' sealed, '-' not, '.' unmapped */
+	MS_ATTR_LOCK,	 /* 'L' VM_LOCKED, 'F' locked on fault, '-' */
+	MS_ATTR_INHERIT, /* 'D' dontfork, 'W' wipeonfork, '-' */
+	MS_ATTR_SHARE,	 /* 'p' private, 's' shared */
+	MS_ATTR_BACK,	 /* 'a' anonymous, 'f<N>' file page N, 'x' special */
+	MS_ATTR_GUARD,	 /* 'G' guard region, '-' */
+	MS_ATTR_PKEY,	 /* a digit */
+	MS_ATTR_DATA,	 /* contents: see ms_page.data */
+	MS_NATTRS
+};
+
+const char *ms_attr_name(enum ms_attr a);
+int ms_attr_lookup(const char *name);
+
+#define MS_GRID_MAX 64	/* pages one expect step may cover */
+
+enum ms_backing { MS_BACK_NONE, MS_BACK_ANON, MS_BACK_FILE, MS_BACK_SPECIAL };
+
+#define MS_LOCK_LOCKED 1
+#define MS_LOCK_ONFAULT 2
+#define MS_INHERIT_DONTFORK 1
+#define MS_INHERIT_WIPEONFORK 2
+
+/* What is observable about one page. */
+struct ms_page {
+	bool mapped;
+	uint8_t prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
+	bool shared;
+	uint8_t backing;	/* enum ms_backing */
+	uint64_t pgoff;		/* file page offset (MS_BACK_FILE) */
+	uint32_t vma;		/* identifies the VMA: equal for pages of the
+				 * same VMA within one observation */
+	bool sealed;
+	uint8_t lock;		/* MS_LOCK_* */
+	uint8_t inherit;	/* MS_INHERIT_* */
+	bool guard;
+	int8_t pkey;		/* -1 when the kernel reports none */
+	/*
+	 * Contents token: 'A'..'Z', 'a'..'z' when every byte of the page is
+	 * that character; '0' when every byte is zero; '*' for anything
+	 * else; '!' when the page cannot be read (guard, beyond EOF);
+	 * '.' when not mapped; '?' when not observed.
+	 */
+	char data;
+};
+
+/* ------------------------------------------------------------------ */
+/* Steps and programs                                                  */
+
+enum ms_step_kind {
+	MS_STEP_CALL,	/* [name =] call(args) [=> results] */
+	MS_STEP_EXPECT,	/* expect addr attr "grid" [@profile...] */
+	MS_STEP_FORK,	/* fork: following steps up to END run in a child */
+	MS_STEP_END,	/* end of a fork block: the parent waits here */
+	MS_STEP_EXEC,	/* the process execs itself; names keep their
+			 * addresses, the mappings are gone */
+	MS_STEP_NOTE,	/* a comment line (or a blank line when comment
+			 * is empty) kept for the printer; never executed */
+};
+
+struct ms_step {
+	enum ms_step_kind kind;
+	struct ms_loc loc;
+	int depth;			/* fork nesting, 0 = top level */
+
+	/* MS_STEP_CALL */
+	enum ms_call call;
+	int bind;			/* names index, or -1 */
+	int nargs;
+	struct ms_arg args[MS_ARGS_MAX];
+	int nresults;			/* 0: a setup step, must succeed */
+	struct ms_result results[MS_ALTS_MAX];
+
+	/* MS_STEP_EXPECT */
+	struct ms_expr where;
+	enum ms_attr attr;
+	struct ms_arg grid;		/* MS_ARG_STR, or MS_ARG_VAR */
+	ms_profile_set profiles;	/* 0 = every profile */
+
+	char comment[MS_STR_MAX];	/* trailing "# ..." kept by printer */
+};
+
+#define MS_NAMES_MAX 32
+
+struct ms_name {
+	char name[MS_NAME_MAX];
+	int bound_at;	/* step that binds it */
+};
+
+/* A scenario header plus its steps; with vary rows it is a template. */
+#define MS_VARY_COLS 8
+#define MS_VARY_ROWS 128
+#define MS_CELL_MAX 64
+
+struct ms_cell {
+	char text[MS_CELL_MAX];
+	struct ms_loc loc;
+};
+
+struct ms_program {
+	char file[256];		/* path as given, or "catalog/x.scn" */
+	char name[128];		/* basename without .scn, plus "[row]" */
+	char purpose[MS_STR_MAX];
+	char refs[4][MS_STR_MAX];
+	int nrefs;
+	uint32_t rules;		/* bit (1u << enum ms_rule) */
+	uint32_t features;	/* bit (1u << enum ms_feature), header and
+				 * calls together */
+	ms_profile_set xfail;	/* expected to fail under these */
+	char xfail_reason[MS_STR_MAX];
+	char head_comment[1024];/* comment lines before the header */
+
+	int nvary_cols, nvary_rows;
+	char vary_cols[MS_VARY_COLS][MS_NAME_MAX];
+	struct ms_cell vary[MS_VARY_ROWS][MS_VARY_COLS];
+	int row;		/* instantiated row, or -1 */
+
+	int nnames;
+	struct ms_name names[MS_NAMES_MAX];
+
+	int nsteps;
+	struct ms_step *steps;	/* owned */
+	int cap_steps;
+};
+
+/* Diagnostics: "file:line:col: message". */
+struct ms_diag {
+	struct ms_loc loc;
+	char msg[256];
+};
+
+/*
+ * Parses one scenario.  On failure returns -EINVAL and fills *diag; the
+ * program is left empty.  src need not be NUL-terminated.
+ */
+int ms_parse(const char *file, const char *src, size_t len,
+	     struct ms_program *p, struct ms_diag *diag);
+
+/* The canonical text of p, malloc'd; NULL on ENOMEM. */
+char *ms_print(const struct ms_program *p);
+
+/*
+ * The canonical text of step i alone, without its results or comment
+ * ("mprotect(a+1p, 3p, PROT_READ)"), truncated to fit buf.
+ */
+void ms_print_step(const struct ms_program *p, int i, char *buf, size_t n);
+
+/* Number of pages an expect step's grid covers (tokens in the grid). */
+int ms_grid_pages(enum ms_attr attr, const char *grid);
+
+/*
+ * Substitutes vary row `row` into template t, giving a program with no
+ * $column left.  A template without a table has one row, row 0.
+ */
+int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
+		   struct ms_diag *diag);
+int ms_variant_count(const struct ms_program *t);
+
+void ms_program_free(struct ms_program *p);
+
+/* Deep equality, for the round-trip property (locations ignored). */
+bool ms_program_equal(const struct ms_program *a, const struct ms_program *b);
+
+/* Evaluates e given the values of names (bound[i] false: unbound). */
+int ms_eval(const struct ms_expr *e, const int64_t *values, const bool *bound,
+	    long page_size, int64_t *out);
+
+/* Symbolic constants (PROT_READ, MAP_FIXED, MADV_GUARD_INSTALL, EPERM). */
+int ms_symbol_lookup(const char *name, int64_t *value);
+const char *ms_errno_name(int err);	/* "EPERM", or NULL */
+int ms_errno_lookup(const char *name);	/* errno, or -EINVAL */
+
+/* ------------------------------------------------------------------ */
+/* Traces                                                              */
+
+enum ms_out_kind {
+	MS_OUT_RET,	/* a call returned ret (value or -errno) */
+	MS_OUT_FAULT,	/* a memory step faulted with signo at addr */
+	MS_OUT_PAGES,	/* an observation: npages page states */
+	MS_OUT_SKIP,	/* the step needs a feature this target lacks */
+};
+
+struct ms_outcome {
+	int step;		/* index into program->steps */
+	int pid_depth;		/* 0 scenario process, 1 its fork child... */
+	enum ms_out_kind kind;
+	int64_t ret;
+	int signo;
+	uint64_t fault_addr;
+	int name;		/* MS_OUT_PAGES snapshots: the region's name,
+				 * -1 for an expect step's own observation */
+	uint64_t addr;		/* first page observed */
+	int npages;
+	struct ms_page pages[MS_GRID_MAX];
+};
+
+enum ms_trace_end {
+	MS_END_DONE,	/* every step ran */
+	MS_END_SKIP,	/* a required feature is missing: reason says */
+	MS_END_BROK,	/* crash, hang, broken setup: reason says */
+};
+
+struct ms_trace {
+	int nout, cap;
+	struct ms_outcome *out;	/* owned */
+	enum ms_trace_end end;
+	char reason[256];
+	uint64_t arena;		/* base of the arena the target used */
+	long page_size;
+};
+
+void ms_trace_init(struct ms_trace *t);
+int ms_trace_add(struct ms_trace *t, const struct ms_outcome *o);
+void ms_trace_free(struct ms_trace *t);
+
+/* ------------------------------------------------------------------ */
+/* Targets                                                             */
+
+struct ms_kernel_info {
+	char release[128];	/* uname -r */
+	char machine[64];	/* uname -m */
+	long page_size;
+	uint32_t features;	/* probed: bit (1u << enum ms_feature) */
+	char why_missing[MS_NFEATURES][128];
+	enum ms_profile detected;
+	char detected_why[512];	/* the probe results behind the guess */
+	bool has_mseal;
+};
+
+/* Probes this kernel in a forked child; fills *ki. */
+int ms_kernel_probe(struct ms_kernel_info *ki);
+
+struct ms_kernel_opts {
+	int timeout_ms;		/* per scenario; 0 = default 10 s */
+	bool snapshots;		/* page states of every name after every
+				 * asserted call, for failure reports */
+};
+
+/*
+ * Runs program p (no vary table) in a forked child inside an arena and
+ * records what happened.  Returns 0 with t->end telling DONE, SKIP or
+ * BROK; -errno only when the runner itself cannot go on (fork failed).
+ */
+int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
+		  const struct ms_kernel_opts *o, struct ms_trace *t);
+
+/*
+ * Entry point for the image started by an "exec" step; main() calls it
+ * when argv[1] is MS_EXEC_ARGV1.  Never returns.
+ */
+#define MS_EXEC_ARGV1 "__sealspec-exec-resume"
+void ms_kernel_exec_resume(int argc, char **argv);
+
+/* ------------------------------------------------------------------ */
+/* Verdicts                                                            */
+
+enum ms_result_code {
+	MS_PASS,
+	MS_FAIL,
+	MS_SKIP,
+	MS_BROK,
+	MS_XFAIL,
+};
+
+const char *ms_result_code_name(enum ms_result_code r); /* "pass" ... */
+
+struct ms_verdict {
+	enum ms_result_code code;
+	int step;		/* first failing step, or -1 */
+	char reason[2048];	/* multi-line: expected, observed, grid */
+};
+
+/* Judges trace t of program p against the expectations for profile. */
+void ms_judge(const struct ms_program *p, const struct ms_trace *t,
+	      enum ms_profile profile, struct ms_verdict *v);
+
+/* Renders observed pages as a grid of attribute attr ("rw r- r-"). */
+void ms_grid_format(enum ms_attr attr, const struct ms_page *pages, int n,
+		    char *buf, size_t len);
+
+#endif /* SEALSPEC_H */
