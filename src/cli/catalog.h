@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The built-in catalog: cases/*.scn embedded by tools/embed.sh. */
+/* The built-in catalog: the cases/ files embedded by tools/embed.sh. */
 #ifndef SEALSPEC_CATALOG_H
 #define SEALSPEC_CATALOG_H
 

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line: shared between the subcommands. */
+#ifndef SEALSPEC_CLI_H
+#define SEALSPEC_CLI_H
+
+#include <stdio.h>
+
+#include "sealspec.h"
+
+/* Exit status (DESIGN §7). */
+#define EXIT_PASS 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_BROKEN 3
+
+/* A scenario file, parsed: a template plus where it came from. */
+struct scenario {
+	struct ms_program *t;
+	char *text;	/* owned copy of the source */
+};
+
+struct scenario_set {
+	int n, cap;
+	struct scenario *v;
+};
+
+/*
+ * Loads every scenario in paths (files, or directories of *.scn), or the
+ * built-in catalog when npaths is 0.  Reports each parse error as
+ * file:line:col on stderr; returns the number of errors (0 = all loaded)
+ * or -errno.
+ */
+int load_scenarios(char **paths, int npaths, struct scenario_set *set);
+void free_scenarios(struct scenario_set *set);
+
+/* Reads a whole file; -errno on failure. */
+int read_file(const char *path, char **text, size_t *len);
+
+/* True when the template covers any of the rules in mask (0 = all). */
+int scenario_has_rule(const struct ms_program *t, unsigned int mask);
+
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_fmt(int argc, char **argv);
+int cmd_profiles(int argc, char **argv);
+
+/* The results of one variant on one target, judged under each profile. */
+struct case_result {
+	char name[160];
+	char file[256];
+	uint32_t rules;
+	struct ms_verdict primary;		/* under the chosen profile */
+	enum ms_result_code by_profile[MS_NPROFILES];
+	int fail_step;				/* under primary, or -1 */
+};
+
+struct run_report {
+	const struct ms_kernel_info *ki;
+	enum ms_profile profile;
+	const char *profile_source;	/* "detected" or "--profile" */
+	const char *target;
+	int ncases, cap;
+	struct case_result *cases;
+	int verbose;
+};
+
+enum report_format { FORMAT_TEXT, FORMAT_KTAP, FORMAT_JSON };
+
+void report_print(FILE *f, const struct run_report *r,
+		  enum report_format fmt);
+/* Counts of each result under the primary profile. */
+void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1]);
+
+#endif

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+/* Finding and parsing scenarios: files, directories or the built-in catalog. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "cli.h"
+
+int read_file(const char *path, char **text, size_t *len)
+{
+	size_t cap = 4096, used = 0;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (used == cap) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger) {
+				free(buf);
+				close(fd);
+				return -ENOMEM;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + used, cap - used);
+		if (n < 0) {
+			int err = errno;
+
+			if (err == EINTR)
+				continue;
+			free(buf);
+			close(fd);
+			return -err;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	*text = buf;
+	*len = used;
+	return 0;
+}
+
+static int add(struct scenario_set *set, const char *path, char *text,
+	       size_t len)
+{
+	struct ms_program *t;
+	struct ms_diag diag;
+
+	if (set->n == set->cap) {
+		int cap = set->cap ? set->cap * 2 : 64;
+		struct scenario *v = realloc(set->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		set->v = v;
+		set->cap = cap;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	if (ms_parse(path, text, len, t, &diag) < 0) {
+		fprintf(stderr, "%s:%d:%d: %s\n",
+			diag.loc.file ? diag.loc.file : path, diag.loc.line,
+			diag.loc.col, diag.msg);
+		free(t);
+		free(text);
+		return 1;
+	}
+	set->v[set->n].t = t;
+	set->v[set->n].text = text;
+	set->n++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_file(struct scenario_set *set, const char *path)
+{
+	char *text;
+	size_t len;
+	int err = read_file(path, &text, &len);
+
+	if (err) {
+		fprintf(stderr, "sealspec: %s: %s\n", path, strerror(-err));
+		return 1;
+	}
+	return add(set, path, text, len);
+}
+
+static int add_dir(struct scenario_set *set, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	int n = 0, cap = 0, errors = 0;
+
+	if (!d) {
+		fprintf(stderr, "sealspec: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		if (l < 5 || strcmp(e->d_name + l - 4, ".scn") != 0)
+			continue;
+		if (n == cap) {
+			char **v;
+
+			cap = cap ? cap * 2 : 64;
+			v = realloc(names, cap * sizeof(*v));
+			if (!v)
+				break;
+			names = v;
+		}
+		if (asprintf(&names[n], "%s/%s", dir, e->d_name) < 0)
+			break;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (int i = 0; i < n; i++) {
+		int r = add_file(set, names[i]);
+
+		errors += r > 0 ? r : (r < 0);
+		free(names[i]);
+	}
+	free(names);
+	return errors;
+}
+
+int load_scenarios(char **paths, int npaths, struct scenario_set *set)
+{
+	int errors = 0;
+
+	if (npaths == 0) {
+		for (int i = 0; i < ms_catalog_size; i++) {
+			char *text = malloc(ms_catalog[i].len + 1);
+			int r;
+
+			if (!text)
+				return -ENOMEM;
+			memcpy(text, ms_catalog[i].text, ms_catalog[i].len);
+			text[ms_catalog[i].len] = '\0';
+			r = add(set, ms_catalog[i].path, text,
+				ms_catalog[i].len);
+			if (r < 0)
+				return r;
+			errors += r;
+		}
+		return errors;
+	}
+	for (int i = 0; i < npaths; i++) {
+		struct stat st;
+		int r;
+
+		if (stat(paths[i], &st) < 0) {
+			fprintf(stderr, "sealspec: %s: %s\n", paths[i],
+				strerror(errno));
+			errors++;
+			continue;
+		}
+		r = S_ISDIR(st.st_mode) ? add_dir(set, paths[i]) :
+					  add_file(set, paths[i]);
+		if (r < 0)
+			return r;
+		errors += r;
+	}
+	return errors;
+}
+
+void free_scenarios(struct scenario_set *set)
+{
+	for (int i = 0; i < set->n; i++) {
+		ms_program_free(set->v[i].t);
+		free(set->v[i].t);
+		free(set->v[i].text);
+	}
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
+int scenario_has_rule(const struct ms_program *t, unsigned int mask)
+{
+	return mask == 0 || (t->rules & mask) != 0;
+}

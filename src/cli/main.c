@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/* sealspec: the command line.  See usage() and DESIGN §7. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sealspec COMMAND [ARGS]\n"
+		"\n"
+		"  run [--target kernel|model|both] [--profile NAME]\n"
+		"      [--format text|ktap|json] [--rule ID]... [PATH...]\n"
+		"                           run scenarios, end with the guideline table\n"
+		"  list [--rule ID]... [PATH...]\n"
+		"                           scenarios with their rules\n"
+		"  fmt [--check] FILE...    rewrite scenarios in canonical form\n"
+		"  profiles                 the profiles and how they differ\n"
+		"  fuzz, repro              differential fuzzer and C reproducers\n"
+		"                           (not in this version: they need the model)\n"
+		"\n"
+		"Without PATH, run and list use the built-in catalog (cases/).\n"
+		"The scenario language is described in docs/scenarios.md.\n");
+}
+
+/*
+ * fmt: every file must parse; --check reports files whose text differs from
+ * the canonical form (exit 1) and changes nothing.
+ */
+int cmd_fmt(int argc, char **argv)
+{
+	bool check = false;
+	int status = EXIT_PASS;
+	int i = 1;
+
+	if (i < argc && strcmp(argv[i], "--check") == 0) {
+		check = true;
+		i++;
+	}
+	if (i == argc) {
+		fprintf(stderr, "usage: sealspec fmt [--check] FILE...\n");
+		return EXIT_USAGE;
+	}
+	for (; i < argc; i++) {
+		struct ms_program p;
+		struct ms_diag diag;
+		char *text, *canon;
+		size_t len;
+		int err = read_file(argv[i], &text, &len);
+
+		if (err) {
+			fprintf(stderr, "sealspec: %s: %s\n", argv[i],
+				strerror(-err));
+			return EXIT_USAGE;
+		}
+		memset(&p, 0, sizeof(p));
+		if (ms_parse(argv[i], text, len, &p, &diag) < 0) {
+			fprintf(stderr, "%s:%d:%d: %s\n", argv[i],
+				diag.loc.line, diag.loc.col, diag.msg);
+			free(text);
+			return EXIT_USAGE;
+		}
+		canon = ms_print(&p);
+		ms_program_free(&p);
+		if (!canon) {
+			free(text);
+			fprintf(stderr, "sealspec: out of memory\n");
+			return EXIT_BROKEN;
+		}
+		if (strlen(canon) != len || memcmp(canon, text, len) != 0) {
+			if (check) {
+				printf("%s: not in canonical form "
+				       "(run: sealspec fmt %s)\n",
+				       argv[i], argv[i]);
+				status = EXIT_FAILED;
+			} else {
+				FILE *f = fopen(argv[i], "w");
+
+				if (!f || fputs(canon, f) < 0 || fclose(f)) {
+					fprintf(stderr, "sealspec: %s: %s\n",
+						argv[i], strerror(errno));
+					free(canon);
+					free(text);
+					return EXIT_BROKEN;
+				}
+			}
+		}
+		free(canon);
+		free(text);
+	}
+	return status;
+}
+
+int cmd_profiles(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf(
+	"linux       current upstream, 6.17 and later (verified on 6.18).\n"
+	"            Per-VMA seal checks: mprotect, madvise and the multi-VMA\n"
+	"            mremap move apply to the VMAs before a sealed one, then\n"
+	"            return EPERM; munmap and MAP_FIXED stay atomic.  Discard\n"
+	"            advice is refused only on sealed non-writable anonymous\n"
+	"            VMAs (vm_ops == NULL): special mappings are exempt.\n"
+	"linux-6.12  6.12 to 6.16.  As linux, except: mremap over several VMAs\n"
+	"            returns EFAULT (only the first VMA is examined) and a\n"
+	"            same-length mremap without flags over [N][S] succeeds;\n"
+	"            special mappings (vDSO) count as anonymous, so discard\n"
+	"            advice on a sealed vDSO is refused.\n"
+	"linux-6.10  6.10.7 to 6.11.  The whole range is checked before\n"
+	"            anything changes: nothing is ever partially applied, and\n"
+	"            a sealed VMA anywhere in the range gives EPERM even where\n"
+	"            a hole would give ENOMEM later.  No MADV_GUARD_INSTALL.\n"
+	"guidelines  the intent of the mseal maintainers' guidelines (seed\n"
+	"            mail, Sep 2024).  Where the mail decides, it wins: discard\n"
+	"            advice is refused on sealed non-writable MAP_PRIVATE file\n"
+	"            mappings too (2a); FOLL_FORCE writes into sealed\n"
+	"            non-writable memory are refused (7).  Where it leaves a\n"
+	"            choice, linux holds.  The unsealed part of a failed call is\n"
+	"            unspecified.\n"
+	"\n"
+	"Per-case expectations for each profile are written in the scenarios;\n"
+	"docs/spec.md explains every difference rule by rule.\n");
+	return EXIT_PASS;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
+		ms_kernel_exec_resume(argc, argv);	/* never returns */
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return cmd_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "fmt") == 0)
+		return cmd_fmt(argc - 1, argv + 1);
+	if (strcmp(argv[1], "profiles") == 0)
+		return cmd_profiles(argc - 1, argv + 1);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_PASS;
+	}
+	if (strcmp(argv[1], "fuzz") == 0 || strcmp(argv[1], "repro") == 0) {
+		fprintf(stderr,
+			"sealspec: '%s' needs the model target, which this "
+			"version does not have yet\n",
+			argv[1]);
+		return EXIT_USAGE;
+	}
+	fprintf(stderr, "sealspec: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reports: text for people, KTAP for kernel CI, JSON for tools.  All three
+ * end with the guideline table: per rule, how many cases pin it down and
+ * whether this kernel conforms to the guidelines and to the profile.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Per rule: counts of each result under one profile. */
+struct rule_tally {
+	int cases;
+	int n[MS_NPROFILES][MS_XFAIL + 1];
+};
+
+static void tally(const struct run_report *r, struct rule_tally t[MS_NRULES])
+{
+	memset(t, 0, sizeof(*t) * MS_NRULES);
+	for (int i = 0; i < r->ncases; i++) {
+		const struct case_result *c = &r->cases[i];
+
+		for (int rule = 0; rule < MS_NRULES; rule++) {
+			if (!(c->rules & (1u << rule)))
+				continue;
+			t[rule].cases++;
+			for (int p = 0; p < MS_NPROFILES; p++)
+				t[rule].n[p][c->by_profile[p]]++;
+		}
+	}
+}
+
+/* "pass", "FAIL 3", "skip", "BROK 1" or "-" for one rule and profile. */
+static void rule_verdict(const struct rule_tally *t, int p, char *buf,
+			 size_t len)
+{
+	const int *n = t->n[p];
+
+	if (t->cases == 0)
+		snprintf(buf, len, "-");
+	else if (n[MS_FAIL])
+		snprintf(buf, len, "FAIL %d", n[MS_FAIL]);
+	else if (n[MS_BROK])
+		snprintf(buf, len, "BROK %d", n[MS_BROK]);
+	else if (n[MS_PASS] + n[MS_XFAIL] == 0)
+		snprintf(buf, len, "skip");
+	else if (n[MS_XFAIL])
+		snprintf(buf, len, "xfail %d", n[MS_XFAIL]);
+	else
+		snprintf(buf, len, "pass");
+}
+
+void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1])
+{
+	memset(counts, 0, sizeof(int) * (MS_XFAIL + 1));
+	for (int i = 0; i < r->ncases; i++)
+		counts[r->cases[i].primary.code]++;
+}
+
+static void print_table(FILE *f, const struct run_report *r,
+			const char *prefix)
+{
+	struct rule_tally t[MS_NRULES];
+	const char *pname = ms_profile_name(r->profile);
+	int gl = MS_PROFILE_GUIDELINES;
+
+	tally(r, t);
+	fprintf(f, "%sGuideline table: kernel %s, profile %s\n", prefix,
+		r->ki->release, pname);
+	fprintf(f, "%s%-5s %5s  %-10s %-10s %-8s %s\n", prefix, "rule",
+		"cases", "guidelines", pname, "model", "rule summary");
+	for (int rule = 0; rule < MS_NRULES; rule++) {
+		char g[32], p[32];
+
+		rule_verdict(&t[rule], gl, g, sizeof(g));
+		rule_verdict(&t[rule], r->profile, p, sizeof(p));
+		fprintf(f, "%s%-5s %5d  %-10s %-10s %-8s %s\n", prefix,
+			ms_rule_name((enum ms_rule)rule), t[rule].cases, g, p,
+			"not run", ms_rule_summary((enum ms_rule)rule));
+	}
+	fprintf(f, "%s(model: the model target is not built yet, so there "
+		   "is no kernel-vs-model column)\n", prefix);
+}
+
+static void print_header(FILE *f, const struct run_report *r,
+			 const char *prefix)
+{
+	const struct ms_kernel_info *ki = r->ki;
+
+	fprintf(f, "%ssealspec: target %s, kernel %s %s, page size %ld\n",
+		prefix, r->target, ki->release, ki->machine, ki->page_size);
+	fprintf(f, "%sprofile: %s (%s)\n", prefix,
+		ms_profile_name(r->profile), r->profile_source);
+	fprintf(f, "%sdetected: %s: %s\n", prefix,
+		ms_profile_name(ki->detected), ki->detected_why);
+	for (int i = 0; i < MS_NFEATURES; i++) {
+		if (ki->features & (1u << i))
+			continue;
+		fprintf(f, "%smissing feature %s: %s\n", prefix,
+			ms_feature_name((enum ms_feature)i),
+			ki->why_missing[i][0] ? ki->why_missing[i] : "absent");
+	}
+}
+
+/* Writes s with every line prefixed, for reasons spanning lines. */
+static void print_indented(FILE *f, const char *prefix, const char *s)
+{
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+
+		fprintf(f, "%s%.*s\n", prefix, (int)n, s);
+		s += n;
+		if (*s == '\n')
+			s++;
+	}
+}
+
+static void print_text(FILE *f, const struct run_report *r)
+{
+	int counts[MS_XFAIL + 1];
+	static const char *const tag[] = {
+		[MS_PASS] = "PASS", [MS_FAIL] = "FAIL", [MS_SKIP] = "SKIP",
+		[MS_BROK] = "BROK", [MS_XFAIL] = "XFAIL",
+	};
+
+	print_header(f, r, "");
+	fprintf(f, "\n");
+	for (int i = 0; i < r->ncases; i++) {
+		const struct case_result *c = &r->cases[i];
+
+		if (c->primary.code == MS_PASS && !r->verbose)
+			continue;
+		fprintf(f, "%-5s %s  (%s)\n", tag[c->primary.code], c->name,
+			c->file);
+		if (c->primary.reason[0] && c->primary.code != MS_PASS)
+			print_indented(f, "      ", c->primary.reason);
+	}
+	fprintf(f, "\n");
+	print_table(f, r, "");
+	report_counts(r, counts);
+	fprintf(f, "\n%d passed, %d failed, %d skipped, %d broken, %d xfail "
+		   "(%d cases, profile %s)\n",
+		counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
+		counts[MS_BROK], counts[MS_XFAIL], r->ncases,
+		ms_profile_name(r->profile));
+}
+
+static void print_ktap(FILE *f, const struct run_report *r)
+{
+	int counts[MS_XFAIL + 1];
+
+	fprintf(f, "KTAP version 1\n");
+	print_header(f, r, "# ");
+	fprintf(f, "1..%d\n", r->ncases);
+	for (int i = 0; i < r->ncases; i++) {
+		const struct case_result *c = &r->cases[i];
+		const struct ms_verdict *v = &c->primary;
+		char first[256];
+
+		snprintf(first, sizeof(first), "%.*s",
+			 (int)strcspn(v->reason, "\n"), v->reason);
+		switch (v->code) {
+		case MS_PASS:
+			fprintf(f, "ok %d %s\n", i + 1, c->name);
+			break;
+		case MS_SKIP:
+			fprintf(f, "ok %d %s # SKIP %s\n", i + 1, c->name,
+				first);
+			break;
+		case MS_XFAIL:
+			fprintf(f, "ok %d %s # XFAIL %s\n", i + 1, c->name,
+				first);
+			break;
+		case MS_BROK:
+			fprintf(f, "not ok %d %s # BROK %s\n", i + 1, c->name,
+				first);
+			print_indented(f, "# ", v->reason);
+			break;
+		default:
+			fprintf(f, "not ok %d %s\n", i + 1, c->name);
+			print_indented(f, "# ", v->reason);
+		}
+	}
+	print_table(f, r, "# ");
+	report_counts(r, counts);
+	fprintf(f, "# Totals: pass:%d fail:%d xfail:%d xpass:0 skip:%d "
+		   "error:%d\n",
+		counts[MS_PASS], counts[MS_FAIL], counts[MS_XFAIL],
+		counts[MS_SKIP], counts[MS_BROK]);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_rules(FILE *f, uint32_t rules)
+{
+	bool first = true;
+
+	fputc('[', f);
+	for (int rule = 0; rule < MS_NRULES; rule++) {
+		if (!(rules & (1u << rule)))
+			continue;
+		if (!first)
+			fputs(", ", f);
+		json_string(f, ms_rule_name((enum ms_rule)rule));
+		first = false;
+	}
+	fputc(']', f);
+}
+
+static void print_json(FILE *f, const struct run_report *r)
+{
+	const struct ms_kernel_info *ki = r->ki;
+	struct rule_tally t[MS_NRULES];
+	int counts[MS_XFAIL + 1];
+
+	fputs("{\n  \"kernel\": {\"release\": ", f);
+	json_string(f, ki->release);
+	fputs(", \"machine\": ", f);
+	json_string(f, ki->machine);
+	fprintf(f, ", \"page_size\": %ld, \"detected_profile\": ",
+		ki->page_size);
+	json_string(f, ms_profile_name(ki->detected));
+	fputs(", \"detected_why\": ", f);
+	json_string(f, ki->detected_why);
+	fputs(", \"missing_features\": {", f);
+	for (int i = 0, n = 0; i < MS_NFEATURES; i++) {
+		if (ki->features & (1u << i))
+			continue;
+		fputs(n++ ? ", " : "", f);
+		json_string(f, ms_feature_name((enum ms_feature)i));
+		fputs(": ", f);
+		json_string(f, ki->why_missing[i]);
+	}
+	fputs("}},\n  \"profile\": ", f);
+	json_string(f, ms_profile_name(r->profile));
+	fputs(",\n  \"target\": ", f);
+	json_string(f, r->target);
+	fputs(",\n  \"cases\": [\n", f);
+	for (int i = 0; i < r->ncases; i++) {
+		const struct case_result *c = &r->cases[i];
+
+		fputs("    {\"name\": ", f);
+		json_string(f, c->name);
+		fputs(", \"file\": ", f);
+		json_string(f, c->file);
+		fputs(", \"rules\": ", f);
+		json_rules(f, c->rules);
+		fputs(", \"target\": ", f);
+		json_string(f, r->target);
+		fputs(", \"result\": ", f);
+		json_string(f, ms_result_code_name(c->primary.code));
+		fputs(", \"by_profile\": {", f);
+		for (int p = 0; p < MS_NPROFILES; p++) {
+			fputs(p ? ", " : "", f);
+			json_string(f, ms_profile_name((enum ms_profile)p));
+			fputs(": ", f);
+			json_string(f, ms_result_code_name(c->by_profile[p]));
+		}
+		fputc('}', f);
+		if (c->primary.code != MS_PASS) {
+			if (c->primary.step >= 0)
+				fprintf(f, ", \"step\": %d",
+					c->primary.step + 1);
+			fputs(", \"reason\": ", f);
+			json_string(f, c->primary.reason);
+		}
+		fprintf(f, "}%s\n", i + 1 < r->ncases ? "," : "");
+	}
+	report_counts(r, counts);
+	tally(r, t);
+	fprintf(f, "  ],\n  \"summary\": {\"pass\": %d, \"fail\": %d, "
+		   "\"skip\": %d, \"brok\": %d, \"xfail\": %d,\n",
+		counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
+		counts[MS_BROK], counts[MS_XFAIL]);
+	fputs("    \"rules\": {\n", f);
+	for (int rule = 0; rule < MS_NRULES; rule++) {
+		fputs("      ", f);
+		json_string(f, ms_rule_name((enum ms_rule)rule));
+		fprintf(f, ": {\"cases\": %d", t[rule].cases);
+		for (int p = 0; p < MS_NPROFILES; p++) {
+			char v[32];
+
+			if (p != (int)r->profile && p != MS_PROFILE_GUIDELINES)
+				continue;
+			rule_verdict(&t[rule], p, v, sizeof(v));
+			fputs(", ", f);
+			json_string(f, ms_profile_name((enum ms_profile)p));
+			fputs(": {\"verdict\": ", f);
+			json_string(f, v);
+			fprintf(f, ", \"pass\": %d, \"fail\": %d, \"skip\": "
+				   "%d, \"brok\": %d, \"xfail\": %d}",
+				t[rule].n[p][MS_PASS], t[rule].n[p][MS_FAIL],
+				t[rule].n[p][MS_SKIP], t[rule].n[p][MS_BROK],
+				t[rule].n[p][MS_XFAIL]);
+		}
+		fprintf(f, "}%s\n", rule + 1 < MS_NRULES ? "," : "");
+	}
+	fputs("    }\n  }\n}\n", f);
+}
+
+void report_print(FILE *f, const struct run_report *r, enum report_format fmt)
+{
+	switch (fmt) {
+	case FORMAT_KTAP:
+		print_ktap(f, r);
+		break;
+	case FORMAT_JSON:
+		print_json(f, r);
+		break;
+	default:
+		print_text(f, r);
+	}
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel target's internals, shared by the files of src/kernel/ only.
+ *
+ *   sys.c      raw syscall wrappers: value or -errno; the only errno reader
+ *   observe.c  page state from /proc/self/smaps, pagemap and mem
+ *   exec.c     the scenario process: arena, steps, fork, exec, records
+ *   probe.c    features and the profile this kernel behaves like
+ *   trace.c    struct ms_trace
+ */
+#ifndef SEALSPEC_KERNEL_H
+#define SEALSPEC_KERNEL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sealspec.h"
+
+/*
+ * pagemap bits (Documentation/admin-guide/mm/pagemap.rst).  The guard bit
+ * is not in any uapi header; it appeared in 6.14.
+ */
+#define MS__PM_GUARD_REGION (1ULL << 58)
+#define MS__PM_SWAP (1ULL << 62)
+#define MS__PM_PRESENT (1ULL << 63)
+
+/* The largest page size the target is prepared for (arm64 64K pages). */
+#define MS__PAGE_MAX 65536
+
+/* ---- sys.c: scenario calls ---------------------------------------- */
+
+long ms__sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd,
+		  int64_t off);
+long ms__sys_munmap(uint64_t addr, uint64_t len);
+long ms__sys_mprotect(uint64_t addr, uint64_t len, long prot);
+long ms__sys_pkey_mprotect(uint64_t addr, uint64_t len, long prot, long pkey);
+long ms__sys_pkey_alloc(long flags, long rights);
+long ms__sys_pkey_free(long pkey);
+long ms__sys_madvise(uint64_t addr, uint64_t len, long advice);
+long ms__sys_process_madvise(uint64_t addr, uint64_t len, long advice);
+long ms__sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len,
+		    long flags, uint64_t new_addr);
+long ms__sys_mlock(uint64_t addr, uint64_t len);
+long ms__sys_mlock2(uint64_t addr, uint64_t len, long flags);
+long ms__sys_munlock(uint64_t addr, uint64_t len);
+long ms__sys_mlockall(long flags);
+long ms__sys_munlockall(void);
+long ms__sys_msync(uint64_t addr, uint64_t len, long flags);
+long ms__sys_mbind(uint64_t addr, uint64_t len, long mode, long flags);
+long ms__sys_set_mempolicy_home_node(uint64_t addr, uint64_t len, long node,
+				     long flags);
+long ms__sys_mincore(uint64_t addr, uint64_t len);
+long ms__sys_mseal(uint64_t addr, uint64_t len, long flags);
+long ms__sys_brk(uint64_t addr);
+long ms__sys_remap_file_pages(uint64_t addr, uint64_t size, long prot,
+			      long pgoff, long flags);
+long ms__sys_shmget(uint64_t size);
+long ms__sys_shmat(long id, uint64_t addr, long flags);
+long ms__sys_shmdt(uint64_t addr);
+long ms__sys_shm_rmid(long id);
+long ms__sys_io_setup(long nr);
+long ms__sys_io_destroy(uint64_t ctx);
+long ms__sys_memfd(uint64_t size, const char *pattern, long page_size);
+long ms__sys_reopen(long fd, long flags);
+long ms__sys_proc_mem_write(uint64_t addr, const char *pattern,
+			    long page_size);
+long ms__sys_ptrace_poke(uint64_t addr, const char *pattern, long page_size);
+long ms__sys_process_vm_write(uint64_t addr, const char *pattern,
+			      long page_size);
+long ms__sys_uffd_register(uint64_t addr, uint64_t len);
+long ms__sys_uffd_copy(uint64_t addr, const char *pattern, long page_size);
+
+/* ---- sys.c: plumbing ---------------------------------------------- */
+
+/* /proc/self files the target keeps open, reopened after fork and exec. */
+enum ms__proc_file { MS__PROC_MEM, MS__PROC_PAGEMAP, MS__NPROC };
+
+/* An fd on /proc/self/<file> of the calling process, or -errno. */
+int ms__proc_fd(enum ms__proc_file f);
+/* Forgets every per-process descriptor (after fork or in a new image). */
+void ms__sys_forget(void);
+
+int ms__sys_open(const char *path, int flags);
+int ms__sys_close(int fd);
+long ms__sys_read(int fd, void *buf, size_t n);
+long ms__sys_pread(int fd, void *buf, size_t n, uint64_t off);
+long ms__sys_pwrite(int fd, const void *buf, size_t n, uint64_t off);
+long ms__sys_write_all(int fd, const void *buf, size_t n);
+long ms__sys_read_file(const char *path, char *buf, size_t n);
+int ms__sys_pipe(int fds[2]);
+int ms__sys_cloexec(int fd, bool on);
+pid_t ms__sys_fork(void);
+pid_t ms__sys_getpid(void);
+int ms__sys_wait(pid_t pid, int *status, int flags);
+int ms__sys_kill(pid_t pid, int sig);
+int ms__sys_setpgid(pid_t pid, pid_t pgid);
+int ms__sys_poll_in(int fd, int timeout_ms);
+int ms__sys_sigaction(int sig, void (*fn)(int, siginfo_t *, void *));
+int ms__sys_sigdefault(int sig);
+int ms__sys_execve(const char *path, char *const argv[]);
+int ms__sys_memfd_create(const char *name, unsigned int flags);
+int ms__sys_ftruncate(int fd, uint64_t size);
+long ms__sys_userfaultfd_probe(void);
+long ms__sys_ptrace_probe(void);
+int64_t ms__now_ms(void);
+void ms__exit(int code) __attribute__((noreturn));
+
+/* ---- observe.c ---------------------------------------------------- */
+
+struct ms__vma {
+	uint64_t start, end;
+	int index;		/* position in smaps: the page's vma id */
+	uint8_t prot;
+	bool shared;
+	uint8_t backing;	/* enum ms_backing */
+	uint64_t pgoff;		/* file offset in pages (MS_BACK_FILE) */
+	bool sealed;
+	uint8_t lock;
+	uint8_t inherit;
+	int8_t pkey;
+	bool special_aio;	/* "/[aio] (deleted)" */
+	char path[64];		/* truncated */
+};
+
+/* Maps the smaps buffer; call before the address space matters. */
+int ms__observe_init(void);
+/*
+ * Page state of [addr, addr + npages pages).  Contents are read only when
+ * want_data; otherwise data is '?'.  Returns 0 or -errno.
+ */
+int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
+		struct ms_page *pages);
+/* The VMA containing addr: 0, -ENOENT when none, or -errno. */
+int ms__find_vma(uint64_t addr, struct ms__vma *vma);
+/* The first VMA whose path is exactly path ("[vdso]"). */
+int ms__find_vma_named(const char *path, struct ms__vma *vma);
+/* Number of sealed VMAs in the process, or -errno. */
+long ms__sealed_vmas(void);
+
+/* ---- exec.c ------------------------------------------------------- */
+
+/*
+ * One record on the pipe from the scenario process to the runner.  It is
+ * smaller than PIPE_BUF, so records from the processes of one scenario
+ * (which run one at a time anyway) never interleave.
+ */
+enum ms__msg_kind {
+	MS__MSG_OUTCOME,	/* out is one outcome */
+	MS__MSG_SHMID,		/* a SysV segment to remove afterwards */
+	MS__MSG_BROK,		/* the scenario cannot be judged: reason */
+};
+
+struct ms__msg {
+	uint32_t kind;
+	int32_t shmid;
+	int32_t append_last;	/* BROK: add " after step N (line L)" */
+	char reason[200];
+	struct ms_outcome out;
+};
+
+/* Exit codes of the scenario process. */
+#define MS__EXIT_DONE 0
+#define MS__EXIT_SETUP 3	/* a setup step failed; its outcome tells */
+#define MS__EXIT_BROK 4		/* a BROK record was sent */
+
+#endif /* SEALSPEC_KERNEL_H */

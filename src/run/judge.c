@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The verdict engine: a trace (what one target did) against the
+ * expectations a program writes for one profile.
+ *
+ * The rules, in the order they are applied:
+ *   - a step the target could not run (missing feature) makes the case SKIP;
+ *   - the first asserted step whose result or grid differs makes it FAIL,
+ *     even if the child crashed later: that difference was observed;
+ *   - otherwise a failed setup step, a crash, a hang or a missing result
+ *     makes it BROK: the case could not be judged, which is never a FAIL;
+ *   - a case whose xfail header names the profile turns FAIL into XFAIL,
+ *     and PASS into FAIL (the known deviation went away: say so).
+ * The engine knows nothing about kernels or models: both targets produce
+ * the same trace and are judged here the same way.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "run/run.h"
+
+#define DEPTH_MAX 8
+
+struct judge {
+	const struct ms_program *p;
+	const struct ms_trace *t;
+	enum ms_profile profile;
+	/* Name values per fork depth: a child's bindings stay its own. */
+	int64_t values[DEPTH_MAX][MS_NAMES_MAX];
+	bool bound[DEPTH_MAX][MS_NAMES_MAX];
+	int depth;
+};
+
+static void appendf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void appendf(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* The alternative that applies to profile, or NULL when none does. */
+static const struct ms_result *result_for(const struct ms_step *s,
+					  enum ms_profile profile)
+{
+	const struct ms_result *dflt = NULL;
+
+	for (int i = 0; i < s->nresults; i++) {
+		if (s->results[i].profiles & (1u << profile))
+			return &s->results[i];
+		if (s->results[i].profiles == 0)
+			dflt = &s->results[i];
+	}
+	return dflt;
+}
+
+/*
+ * An address as the scenario would write it: relative to the name whose
+ * region holds it ("a+2p"), else raw.
+ */
+static void format_addr(const struct judge *j, int64_t v, char *buf,
+			size_t len)
+{
+	long ps = j->t->page_size ? j->t->page_size : 4096;
+	int best = -1;
+	int64_t best_off = 0;
+
+	for (int i = 0; i < j->p->nnames; i++) {
+		int64_t off;
+
+		if (!j->bound[j->depth][i])
+			continue;
+		off = v - j->values[j->depth][i];
+		if (off < 0 || off % ps || off / ps > 4096)
+			continue;
+		if (best < 0 || off < best_off) {
+			best = i;
+			best_off = off;
+		}
+	}
+	if (best < 0)
+		snprintf(buf, len, "0x%" PRIx64, (uint64_t)v);
+	else if (best_off == 0)
+		snprintf(buf, len, "%s", j->p->names[best].name);
+	else
+		snprintf(buf, len, "%s+%" PRId64 "p", j->p->names[best].name,
+			 best_off / ps);
+}
+
+static void format_outcome(const struct judge *j, const struct ms_step *s,
+			   const struct ms_outcome *o, char *buf, size_t len)
+{
+	if (o->kind == MS_OUT_FAULT) {
+		char where[64];
+
+		format_addr(j, (int64_t)o->fault_addr, where, sizeof(where));
+		snprintf(buf, len, "fault (%s at %s)",
+			 o->signo == SIGBUS ? "SIGBUS" : "SIGSEGV", where);
+	} else if (o->ret < 0 && o->ret > -4096) {
+		const char *name = ms_errno_name((int)-o->ret);
+
+		if (name)
+			snprintf(buf, len, "%s", name);
+		else
+			snprintf(buf, len, "-%" PRId64, -o->ret);
+	} else if (s->kind == MS_STEP_CALL &&
+		   ms_call_desc[s->call].ret == MS_RET_ADDR) {
+		format_addr(j, o->ret, buf, len);
+	} else {
+		snprintf(buf, len, "%" PRId64, o->ret);
+	}
+}
+
+static void format_expected(const struct judge *j, const struct ms_result *r,
+			    char *buf, size_t len)
+{
+	int64_t v;
+
+	switch (r->kind) {
+	case MS_RES_OK:
+		snprintf(buf, len, "ok (any success)");
+		break;
+	case MS_RES_ERROR:
+		snprintf(buf, len, "error (any errno)");
+		break;
+	case MS_RES_FAULT:
+		snprintf(buf, len, "fault");
+		break;
+	case MS_RES_ERRNO:
+		snprintf(buf, len, "%s", ms_errno_name(r->err) ?
+						 ms_errno_name(r->err) : "?");
+		break;
+	case MS_RES_VALUE:
+		if (ms_eval(&r->value, j->values[j->depth],
+			    j->bound[j->depth], j->t->page_size, &v) == 0)
+			snprintf(buf, len, "%" PRId64, v);
+		else
+			snprintf(buf, len, "(an unbound name)");
+		break;
+	default:
+		snprintf(buf, len, "?");
+	}
+}
+
+/* Does outcome o satisfy expected result r?  -EINVAL if r can't be
+ * evaluated (a name the target never bound). */
+static int result_matches(const struct judge *j, const struct ms_result *r,
+			  const struct ms_outcome *o)
+{
+	bool fault = o->kind == MS_OUT_FAULT;
+	bool failed = !fault && o->ret < 0 && o->ret > -4096;
+	int64_t v;
+
+	switch (r->kind) {
+	case MS_RES_OK:
+		return !fault && !failed;
+	case MS_RES_ERROR:
+		return failed;
+	case MS_RES_FAULT:
+		return fault;
+	case MS_RES_ERRNO:
+		return failed && o->ret == -(int64_t)r->err;
+	case MS_RES_VALUE:
+		if (ms_eval(&r->value, j->values[j->depth],
+			    j->bound[j->depth], j->t->page_size, &v))
+			return -EINVAL;
+		return !fault && o->ret == v;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The page grids of every named region right after step i, if the target
+ * took snapshots: the context a reader needs to understand a failure. */
+static void append_snapshots(const struct judge *j, int step, char *buf,
+			     size_t len)
+{
+	static const enum ms_attr shown[] = { MS_ATTR_VMAS, MS_ATTR_PROT,
+					      MS_ATTR_SEAL };
+	bool header = false;
+
+	for (int k = 0; k < j->t->nout; k++) {
+		const struct ms_outcome *o = &j->t->out[k];
+
+		if (o->step != step || o->kind != MS_OUT_PAGES || o->name < 0)
+			continue;
+		if (!header) {
+			appendf(buf, len, "  page state after step %d:\n",
+				step + 1);
+			header = true;
+		}
+		appendf(buf, len, "    %-6s", j->p->names[o->name].name);
+		for (size_t a = 0; a < sizeof(shown) / sizeof(shown[0]); a++) {
+			char grid[MS_GRID_MAX * 5];
+
+			ms_grid_format(shown[a], o->pages, o->npages, grid,
+				       sizeof(grid));
+			appendf(buf, len, " %s \"%s\"", ms_attr_name(shown[a]),
+				grid);
+		}
+		appendf(buf, len, "\n");
+	}
+}
+
+static void step_header(const struct judge *j, int i, char *buf, size_t len)
+{
+	char text[512];
+
+	ms_print_step(j->p, i, text, sizeof(text));
+	snprintf(buf, len, "step %d (%s:%d): %s\n", i + 1, j->p->file,
+		 j->p->steps[i].loc.line, text);
+}
+
+static void bind(struct judge *j, const struct ms_step *s,
+		 const struct ms_outcome *o)
+{
+	if (s->kind != MS_STEP_CALL || s->bind < 0 || o->kind != MS_OUT_RET)
+		return;
+	if (o->ret < 0 && o->ret > -4096)
+		return;
+	j->values[j->depth][s->bind] = o->ret;
+	j->bound[j->depth][s->bind] = true;
+}
+
+static void enter_depth(struct judge *j, int depth)
+{
+	if (depth >= DEPTH_MAX)
+		depth = DEPTH_MAX - 1;
+	/* A child starts with its parent's names. */
+	while (j->depth < depth) {
+		memcpy(j->values[j->depth + 1], j->values[j->depth],
+		       sizeof(j->values[0]));
+		memcpy(j->bound[j->depth + 1], j->bound[j->depth],
+		       sizeof(j->bound[0]));
+		j->depth++;
+	}
+	j->depth = depth;
+}
+
+/* Judges one outcome; returns true when it fails, with v filled in. */
+static bool judge_outcome(struct judge *j, const struct ms_outcome *o,
+			  struct ms_verdict *v)
+{
+	const struct ms_step *s = &j->p->steps[o->step];
+	char exp[128], got[128];
+
+	if (s->kind == MS_STEP_CALL && o->kind != MS_OUT_PAGES) {
+		const struct ms_result *r = result_for(s, j->profile);
+		int m;
+
+		if (!r || s->nresults == 0)
+			return false;
+		m = result_matches(j, r, o);
+		if (m == 1)
+			return false;
+		step_header(j, o->step, v->reason, sizeof(v->reason));
+		format_expected(j, r, exp, sizeof(exp));
+		format_outcome(j, s, o, got, sizeof(got));
+		appendf(v->reason, sizeof(v->reason),
+			"  expected %s, got %s (profile %s)\n", exp, got,
+			ms_profile_name(j->profile));
+		append_snapshots(j, o->step, v->reason, sizeof(v->reason));
+		v->code = m < 0 ? MS_BROK : MS_FAIL;
+		v->step = o->step;
+		return true;
+	}
+	if (s->kind == MS_STEP_EXPECT && o->kind == MS_OUT_PAGES &&
+	    o->name < 0) {
+		char grid[MS_GRID_MAX * 5];
+		int m;
+
+		if (s->profiles && !(s->profiles & (1u << j->profile)))
+			return false;
+		m = ms__grid_match(s->attr, s->grid.str, o->pages, o->npages);
+		if (m == 1)
+			return false;
+		step_header(j, o->step, v->reason, sizeof(v->reason));
+		ms_grid_format(s->attr, o->pages, o->npages, grid,
+			       sizeof(grid));
+		appendf(v->reason, sizeof(v->reason),
+			"  expected %s \"%s\"\n  observed %s \"%s\" "
+			"(profile %s)\n",
+			ms_attr_name(s->attr), s->grid.str,
+			ms_attr_name(s->attr), grid,
+			ms_profile_name(j->profile));
+		v->code = m < 0 ? MS_BROK : MS_FAIL;
+		v->step = o->step;
+		return true;
+	}
+	return false;
+}
+
+/* A setup step (no "=>") that failed: the case cannot be judged. */
+static bool setup_failed(struct judge *j, const struct ms_outcome *o,
+			 struct ms_verdict *v)
+{
+	const struct ms_step *s = &j->p->steps[o->step];
+	char got[128];
+
+	if (s->kind != MS_STEP_CALL || s->nresults != 0)
+		return false;
+	if (o->kind == MS_OUT_RET && !(o->ret < 0 && o->ret > -4096))
+		return false;
+	if (o->kind != MS_OUT_RET && o->kind != MS_OUT_FAULT)
+		return false;
+	step_header(j, o->step, v->reason, sizeof(v->reason));
+	format_outcome(j, s, o, got, sizeof(got));
+	appendf(v->reason, sizeof(v->reason),
+		"  setup step failed with %s; the case cannot be judged\n",
+		got);
+	v->code = MS_BROK;
+	v->step = o->step;
+	return true;
+}
+
+static void judge_trace(struct judge *j, struct ms_verdict *v)
+{
+	const struct ms_trace *t = j->t;
+	bool seen[4096] = { false };
+	struct ms_verdict brok = { .code = MS_PASS, .step = -1 };
+
+	if (t->end == MS_END_SKIP) {
+		v->code = MS_SKIP;
+		snprintf(v->reason, sizeof(v->reason), "%s", t->reason);
+		return;
+	}
+
+	for (int k = 0; k < t->nout; k++) {
+		const struct ms_outcome *o = &t->out[k];
+
+		if (o->step < 0 || o->step >= j->p->nsteps) {
+			v->code = MS_BROK;
+			snprintf(v->reason, sizeof(v->reason),
+				 "the target reported step %d, which the "
+				 "program does not have", o->step + 1);
+			return;
+		}
+		if (o->step < (int)(sizeof(seen) / sizeof(seen[0])))
+			seen[o->step] = true;
+		if (o->kind == MS_OUT_SKIP) {
+			v->code = MS_SKIP;
+			snprintf(v->reason, sizeof(v->reason),
+				 "step %d needs a feature this target lacks",
+				 o->step + 1);
+			return;
+		}
+		enter_depth(j, o->pid_depth);
+		if (judge_outcome(j, o, v))
+			return;
+		if (brok.code == MS_PASS)
+			setup_failed(j, o, &brok);
+		bind(j, &j->p->steps[o->step], o);
+	}
+
+	if (brok.code != MS_PASS) {
+		*v = brok;
+		return;
+	}
+	if (t->end == MS_END_BROK) {
+		v->code = MS_BROK;
+		snprintf(v->reason, sizeof(v->reason), "%s", t->reason);
+		return;
+	}
+	for (int i = 0; i < j->p->nsteps && i < 4096; i++) {
+		const struct ms_step *s = &j->p->steps[i];
+
+		if (s->kind == MS_STEP_NOTE || seen[i])
+			continue;
+		step_header(j, i, v->reason, sizeof(v->reason));
+		appendf(v->reason, sizeof(v->reason),
+			"  the target reported no result for this step\n");
+		v->code = MS_BROK;
+		v->step = i;
+		return;
+	}
+	v->code = MS_PASS;
+}
+
+void ms_judge(const struct ms_program *p, const struct ms_trace *t,
+	      enum ms_profile profile, struct ms_verdict *v)
+{
+	struct judge j;
+
+	memset(&j, 0, sizeof(j));
+	j.p = p;
+	j.t = t;
+	j.profile = profile;
+	v->code = MS_PASS;
+	v->step = -1;
+	v->reason[0] = '\0';
+
+	judge_trace(&j, v);
+
+	if (!(p->xfail & (1u << profile)))
+		return;
+	if (v->code == MS_FAIL) {
+		char why[sizeof(v->reason)];
+
+		snprintf(why, sizeof(why), "expected failure (%.200s):\n%.1700s",
+			 p->xfail_reason, v->reason);
+		memcpy(v->reason, why, sizeof(why));
+		v->code = MS_XFAIL;
+	} else if (v->code == MS_PASS) {
+		v->code = MS_FAIL;
+		snprintf(v->reason, sizeof(v->reason),
+			 "expected to fail under %s (%s), but passed: remove "
+			 "the xfail header if the deviation is gone",
+			 ms_profile_name(profile), p->xfail_reason);
+	}
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by the verdict engine and the reports. */
+#ifndef SEALSPEC_RUN_H
+#define SEALSPEC_RUN_H
+
+#include "sealspec.h"
+
+#define MS__TOKEN_MAX 24
+
+/* Splits a grid into tokens; returns how many, or -EINVAL. */
+int ms__grid_split(enum ms_attr attr, const char *grid,
+		   char tok[][MS__TOKEN_MAX], int max);
+
+/* 1 when every page matches its token ('?' matches anything), 0 when not,
+ * -EINVAL when the grid and the observation differ in length. */
+int ms__grid_match(enum ms_attr attr, const char *grid,
+		   const struct ms_page *pages, int n);
+
+#endif

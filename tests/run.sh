@@ -1,0 +1,182 @@
+#!/bin/sh
+# Everything `make test` checks, for each build directory given (the plain
+# build and the ASan+UBSan one).  Each check prints "ok" or "not ok" with
+# both sides; the last line adds them all up as "N passed, N failed".
+set -u
+
+passed=0
+failed=0
+skipped=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { passed=$((passed + 1)); }
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok: $*"
+}
+
+# A unit test binary prints "N passed, N failed" last; add its counts.
+unit() {
+	bin=$1
+	if [ ! -x "$bin" ]; then
+		not_ok "$bin was not built"
+		return
+	fi
+	"$bin" > "$tmp/unit.out" 2>&1
+	rc=$?
+	line=$(tail -n 1 "$tmp/unit.out")
+	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+	if [ -z "$p" ] || [ -z "$f" ]; then
+		not_ok "$bin ended without a count (exit $rc): $line"
+		tail -n 20 "$tmp/unit.out"
+		return
+	fi
+	grep '^not ok' "$tmp/unit.out"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		not_ok "$bin exited $rc"
+		tail -n 20 "$tmp/unit.out"
+	fi
+}
+
+# expect_exit WANT DESCRIPTION COMMAND...: runs COMMAND, checks its status.
+expect_exit() {
+	want=$1
+	what=$2
+	shift 2
+	"$@" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		ok
+	else
+		not_ok "$what: expected exit $want, got $rc ($*)"
+		tail -n 30 "$tmp/out" "$tmp/err"
+	fi
+}
+
+# expect_grep FILE PATTERN DESCRIPTION: FILE must contain PATTERN (fixed).
+expect_grep() {
+	if grep -qF -- "$2" "$1"; then
+		ok
+	else
+		not_ok "$3: '$2' not found in:"
+		sed 's/^/    /' "$1" | head -n 40
+	fi
+}
+
+# The verdict of one case in a JSON report: "pass", "fail", ...
+json_result() {
+	grep -F "\"name\": \"$2\"" "$1" |
+		sed -n 's/.*"result": "\([a-z]*\)".*/\1/p' | head -n 1
+}
+
+verdicts() {
+	b=$1
+	s=$b/sealspec
+	v=tests/verdict
+
+	# Each deliberately broken case, alone, with its exit status.
+	expect_exit 1 "wrong errno exits 1" $s run --target kernel $v/wrong-errno.scn
+	expect_grep "$tmp/out" "FAIL  wrong-errno" "wrong errno is FAIL"
+	expect_grep "$tmp/out" "step 3 (tests/verdict/wrong-errno.scn:9): munmap(a, 2p)" "FAIL names the step"
+	expect_grep "$tmp/out" "expected EINVAL, got EPERM" "FAIL prints both results"
+	expect_grep "$tmp/out" "seal \"SS\"" "FAIL prints the page grid"
+
+	expect_exit 1 "wrong grid exits 1" $s run --target kernel $v/wrong-grid.scn
+	expect_grep "$tmp/out" "expected seal \"S--\"" "grid FAIL prints the expected grid"
+	expect_grep "$tmp/out" "observed seal \"-SS\"" "grid FAIL prints the observed grid"
+
+	expect_exit 3 "a crash alone exits 3" $s run --target kernel $v/crash.scn
+	expect_grep "$tmp/out" "BROK  crash" "a crash is BROK"
+	expect_grep "$tmp/out" "SIGSEGV" "BROK names the signal"
+
+	expect_exit 3 "a failed setup step exits 3" $s run --target kernel $v/setup-broken.scn
+	expect_grep "$tmp/out" "setup step failed with EINVAL" "setup failure is BROK with the errno"
+
+	expect_exit 0 "xfail exits 0" $s run --target kernel --profile linux $v/xfail.scn
+	expect_grep "$tmp/out" "XFAIL xfail" "a known deviation is XFAIL"
+	expect_exit 1 "a passing xfail exits 1" $s run --target kernel --profile linux $v/xpass.scn
+	expect_grep "$tmp/out" "but passed" "a passing xfail is FAIL"
+
+	# All together: the run goes on after a crash and a hang.
+	expect_exit 1 "mixed run exits 1" $s run --target kernel --timeout 2 \
+		--format json $v
+	cp "$tmp/out" "$tmp/all.json"
+	for pair in wrong-errno:fail wrong-grid:fail crash:brok hang:brok \
+		setup-broken:brok xfail:xfail xpass:fail passes:pass; do
+		name=${pair%%:*}
+		want=${pair#*:}
+		got=$(json_result "$tmp/all.json" "$name")
+		if [ "$name" = hang ] && grep -q '"userfaultfd": ' "$tmp/all.json"; then
+			want=skip
+		fi
+		if [ "$got" = "$want" ]; then ok; else
+			not_ok "verdict of $name: expected $want, got '$got'"
+		fi
+	done
+	expect_grep "$tmp/all.json" "timed out" "a hang is BROK with a timeout"
+	got=$(json_result "$tmp/all.json" needs-pkey)
+	if grep -q '"pkey": ' "$tmp/all.json"; then want=skip; else want=pass; fi
+	if [ "$got" = "$want" ]; then ok; else
+		not_ok "needs-pkey: expected $want, got '$got'"
+	fi
+
+	expect_exit 2 "a syntax error exits 2" $s run --target kernel tests/syntax/bad-call.scn
+	expect_grep "$tmp/err" "tests/syntax/bad-call.scn:5:" "a syntax error names file:line"
+	expect_exit 2 "an unknown profile exits 2" $s run --profile linux-5.4 tests/verdict/passes.scn
+	expect_exit 2 "an unknown rule exits 2" $s list --rule G9
+	expect_exit 2 "an unknown format exits 2" $s run --format xml tests/verdict/passes.scn
+}
+
+catalog() {
+	b=$1
+	s=$b/sealspec
+
+	expect_exit 0 "every catalog file is in canonical form" $s fmt --check cases/*.scn
+
+	# On this kernel the catalog passes under the detected profile, linux.
+	expect_exit 0 "catalog on the kernel under linux" \
+		$s run --target kernel --profile linux --format json
+	cp "$tmp/out" "$tmp/linux.json"
+	n=$(grep -c '"result": "pass"' "$tmp/linux.json")
+	sk=$(grep -c '"result": "skip"' "$tmp/linux.json")
+	skipped=$((skipped + sk))
+	echo "catalog ($b): $n cases pass under linux, $sk skipped"
+	grep '"result": "skip"' "$tmp/linux.json" | grep -v '"G2b"' |
+		while read -r line; do echo "unexpected skip: $line"; done
+	bad=$(grep '"result": "skip"' "$tmp/linux.json" | grep -vc '"G2b"')
+	if [ "$bad" -eq 0 ]; then ok; else
+		not_ok "only pkey (G2b) scenarios may skip; $bad others did"
+	fi
+
+	# Under the guidelines the kernel fails exactly the known deviations.
+	$s run --target kernel --profile guidelines --format json > "$tmp/gl.json"
+	grep '"result": "fail"' "$tmp/gl.json" |
+		sed -n 's/.*"name": "\([^"]*\)".*/\1/p' | sort > "$tmp/gl.fails"
+	sort tests/guidelines-deviations.txt | grep -v '^#' > "$tmp/gl.want"
+	if cmp -s "$tmp/gl.fails" "$tmp/gl.want"; then ok; else
+		not_ok "cases failing under guidelines differ from tests/guidelines-deviations.txt:"
+		diff "$tmp/gl.want" "$tmp/gl.fails" | head -n 40
+	fi
+	$s run --target kernel --profile guidelines > "$tmp/gl.txt"
+	for rule in G2a G7; do
+		if grep -E "^$rule +[0-9]+ +FAIL" "$tmp/gl.txt" > /dev/null; then ok; else
+			not_ok "the guideline table does not show $rule failing under guidelines"
+		fi
+	done
+}
+
+for b in "$@"; do
+	echo "== $b"
+	for t in "$b"/tests/*; do
+		unit "$t"
+	done
+	verdicts "$b"
+	catalog "$b"
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

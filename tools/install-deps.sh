@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs the Debian packages sealspec needs to build and test, if missing.
+# Used by .ci/run; run it by hand (as root) on a fresh machine.
+#   build-essential  gcc, make, libc headers
+#   libasan8 libubsan1  the sanitizer runtimes `make test` links against
+#   clang libclang-rt-14-dev  only for `make fuzz-parser` (libFuzzer)
+set -eu
+want="build-essential libasan8 libubsan1 clang libclang-rt-14-dev"
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
+fi
