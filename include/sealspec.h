@@ -323,7 +323,7 @@ struct ms_name {
 };
 
 /* A scenario header plus its steps; with vary rows it is a template. */
-#define MS_VARY_COLS 8
+#define MS_VARY_COLS 12
 #define MS_VARY_ROWS 128
 #define MS_CELL_MAX 64
 

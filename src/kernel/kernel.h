@@ -80,7 +80,7 @@ enum ms__proc_file { MS__PROC_MEM, MS__PROC_PAGEMAP, MS__NPROC };
 
 /* An fd on /proc/self/<file> of the calling process, or -errno. */
 int ms__proc_fd(enum ms__proc_file f);
-/* Forgets every per-process descriptor (after fork or in a new image). */
+/* Closes descriptors inherited from another process (after fork). */
 void ms__sys_forget(void);
 
 int ms__sys_open(const char *path, int flags);
@@ -116,7 +116,7 @@ struct ms__vma {
 	uint8_t prot;
 	bool shared;
 	uint8_t backing;	/* enum ms_backing */
-	uint64_t pgoff;		/* file offset in pages (MS_BACK_FILE) */
+	uint64_t offset;	/* file offset in bytes of start */
 	bool sealed;
 	uint8_t lock;
 	uint8_t inherit;

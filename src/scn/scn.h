@@ -83,10 +83,10 @@ void ms__scn_scope_step(struct ms__scope *s, const struct ms_step *st);
  * *sc).  Used by ms_instantiate; errors point into the cell.
  */
 int ms__scn_cell_expr(const struct ms_program *p, const struct ms__scope *sc,
-		      const struct ms_cell *c, struct ms_expr *e,
+		      int step, const struct ms_cell *c, struct ms_expr *e,
 		      struct ms_diag *diag);
 int ms__scn_cell_result(const struct ms_program *p,
-			const struct ms__scope *sc, const struct ms_step *st,
+			const struct ms__scope *sc, int step,
 			const struct ms_cell *c, struct ms_result *r,
 			struct ms_diag *diag);
 /* The contents of a string cell ("AB" or AB) into buf. */

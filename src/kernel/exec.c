@@ -1,0 +1,1065 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel target: runs a program in a forked scenario process and
+ * records what the kernel did.
+ *
+ *   runner (ms_kernel_run)          scenario process (own process group)
+ *   ----------------------          ------------------------------------
+ *   fork ------------------------>  check the arena is free, align brk,
+ *                                   install SIGSEGV/SIGBUS handlers
+ *   poll(pipe), timeout  <--------  one struct ms__msg per step
+ *   waitpid, IPC_RMID segments      exit 0 / SETUP / BROK, or a signal
+ *
+ * The scenario process never allocates once it runs steps: malloc could
+ * put memory where the scenario maps, and a scenario may unmap or seal
+ * what malloc relies on.  Only fixed buffers, raw syscalls, no stdio.
+ *
+ * fork steps fork the scenario process again; the child carries on with
+ * the block and exits at its "end", the parent skips to "end" and waits.
+ * exec steps re-execute /proc/self/exe with a memfd that holds a handoff
+ * header and the printed program; ms_kernel_exec_resume() picks it up.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "kernel/kernel.h"
+
+/*
+ * The arena: 32 TiB up, above everything the loader and the kernel's
+ * top-down mmap place, and clear of AddressSanitizer's fixed ranges on
+ * x86_64 (shadow below 0x10007fff8000, allocator at 0x600000000000).
+ */
+#define ARENA_BASE 0x200000000000ULL
+#define ARENA_SIZE (64ULL << 30)
+#define SLOT_GAP_PAGES 16
+
+#define DEFAULT_TIMEOUT_MS 10000
+#define HANDOFF_MAGIC 0x7365616c73706563ULL /* "sealspec" */
+
+/* What an exec step hands to the new image, at offset 0 of the memfd. */
+struct handoff {
+	uint64_t magic;
+	int32_t exec_step;
+	int32_t out_fd;
+	int32_t depth;
+	int32_t snapshots;
+	int32_t nsteps;
+	int32_t nnames;
+	uint64_t arena;
+	uint64_t slot_off;
+	int64_t values[MS_NAMES_MAX];
+	uint64_t sizes[MS_NAMES_MAX];
+	uint8_t bound[MS_NAMES_MAX];
+	uint64_t text_len;
+	char file[256];
+};
+
+/* The program text follows the header at this offset. */
+#define HANDOFF_TEXT 4096
+_Static_assert(sizeof(struct handoff) <= HANDOFF_TEXT, "handoff too big");
+_Static_assert(sizeof(struct ms__msg) <= 4096, "records must be atomic");
+
+/* The scenario process's state. */
+struct runner {
+	const struct ms_program *p;
+	long ps;
+	uint64_t arena;
+	uint64_t slot_off;	/* next arena slot, relative to arena */
+	int depth;		/* fork nesting of this process */
+	int out_fd;
+	int text_fd;		/* the exec handoff memfd, or -1 */
+	uint64_t text_len;	/* of the program text in it */
+	bool snapshots;
+	int64_t values[MS_NAMES_MAX];
+	bool bound[MS_NAMES_MAX];
+	uint64_t sizes[MS_NAMES_MAX];	/* snapshot extent, 0: none */
+	struct ms__msg msg;
+};
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	size_t len = strnlen(src, n - 1);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+/* ---- records --------------------------------------------------------- */
+
+static void send_msg(struct runner *r)
+{
+	/* The runner is gone (killed on timeout): nobody is listening. */
+	if (ms__sys_write_all(r->out_fd, &r->msg, sizeof(r->msg)) < 0)
+		ms__exit(MS__EXIT_BROK);
+}
+
+static struct ms_outcome *new_outcome(struct runner *r, int step,
+				      enum ms_out_kind kind)
+{
+	struct ms_outcome *o = &r->msg.out;
+
+	/* All of it, so that no stale page state rides along. */
+	memset(&r->msg, 0, sizeof(r->msg));
+	r->msg.kind = MS__MSG_OUTCOME;
+	o->step = step;
+	o->pid_depth = r->depth;
+	o->kind = kind;
+	o->name = -1;
+	return o;
+}
+
+static void send_ret(struct runner *r, int step, int64_t ret)
+{
+	new_outcome(r, step, MS_OUT_RET)->ret = ret;
+	send_msg(r);
+}
+
+/* A tiny formatter: the scenario process may not use stdio. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	while (*s && b->len + 1 < b->cap)
+		b->p[b->len++] = *s++;
+	b->p[b->len] = '\0';
+}
+
+static void sb_int(struct sbuf *b, int64_t v)
+{
+	char d[24];
+	int n = 0;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	if (v < 0)
+		sb_str(b, "-");
+	do {
+		d[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (n > 0) {
+		char c[2] = { d[--n], '\0' };
+
+		sb_str(b, c);
+	}
+}
+
+/* Sends BROK "step N (line L): what[ detail]" and exits. */
+static void __attribute__((noreturn))
+brok(struct runner *r, int step, const char *what, int64_t err)
+{
+	struct sbuf b = { r->msg.reason, 0, sizeof(r->msg.reason) };
+
+	memset(&r->msg, 0, offsetof(struct ms__msg, out));
+	r->msg.kind = MS__MSG_BROK;
+	b.p[0] = '\0';
+	if (step >= 0) {
+		sb_str(&b, "step ");
+		sb_int(&b, step);
+		sb_str(&b, " (line ");
+		sb_int(&b, r->p->steps[step].loc.line);
+		sb_str(&b, "): ");
+	}
+	sb_str(&b, what);
+	if (err) {
+		const char *name = ms_errno_name((int)-err);
+
+		sb_str(&b, ": ");
+		if (name)
+			sb_str(&b, name);
+		else
+			sb_int(&b, err);
+	}
+	send_msg(r);
+	ms__exit(MS__EXIT_BROK);
+}
+
+/* ---- fault-tolerant memory access ------------------------------------ */
+
+static sigjmp_buf fault_env;
+static volatile sig_atomic_t fault_armed;
+static volatile int fault_sig;
+static volatile uint64_t fault_at;
+
+/*
+ * A fault while fill or read runs is a result; any other fault is a crash,
+ * so the handler steps aside and lets the access repeat under SIG_DFL.
+ */
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (!fault_armed) {
+		ms__sys_sigdefault(sig);
+		return;
+	}
+	fault_armed = 0;
+	fault_sig = sig;
+	fault_at = (uintptr_t)si->si_addr;
+	siglongjmp(fault_env, 1);
+}
+
+/* What touch() is asked to do; global so that no local lives across the
+ * sigsetjmp(). */
+static struct {
+	uint64_t addr, len;
+	const char *pattern;
+	bool store;
+	long ps;
+} touch_req;
+
+/*
+ * Stores pattern pages at addr (store) or loads one byte of every page of
+ * [addr, addr + len).  The sanitizers must not instrument these accesses:
+ * the arena has no shadow of interest and a fault has to come from the
+ * access itself.
+ */
+__attribute__((no_sanitize("address", "undefined"), noinline)) static void
+touch_pages(void)
+{
+	uint64_t addr = touch_req.addr;
+	long ps = touch_req.ps;
+
+	if (touch_req.store) {
+		for (size_t i = 0; touch_req.pattern[i]; i++) {
+			volatile unsigned char *q = (volatile unsigned char *)(
+				uintptr_t)(addr + i * (uint64_t)ps);
+			unsigned char c = (unsigned char)touch_req.pattern[i];
+
+			if (c == '.')
+				continue;
+			if (c == '0')
+				c = 0;
+			for (long j = 0; j < ps; j++)
+				q[j] = c;
+		}
+	} else {
+		for (uint64_t off = 0; off < touch_req.len; off += (uint64_t)ps)
+			(void)*(volatile unsigned char *)(uintptr_t)(addr +
+								     off);
+	}
+}
+
+/* 1 when touch_pages() faulted (fault_sig, fault_at), else 0. */
+__attribute__((noinline)) static int touch_armed(void)
+{
+	if (sigsetjmp(fault_env, 1))
+		return 1;
+	fault_armed = 1;
+	touch_pages();
+	fault_armed = 0;
+	return 0;
+}
+
+/* fill (store) or read: 1 when the access faulted, else 0. */
+static int touch(uint64_t addr, const char *pattern, uint64_t len, bool store,
+		 long ps)
+{
+	touch_req.addr = addr;
+	touch_req.pattern = pattern;
+	touch_req.len = len;
+	touch_req.store = store;
+	touch_req.ps = ps;
+	return touch_armed();
+}
+
+/* ---- steps ------------------------------------------------------------- */
+
+static uint64_t page_up(uint64_t v, long ps)
+{
+	return (v + (uint64_t)ps - 1) & ~((uint64_t)ps - 1);
+}
+
+/*
+ * Evaluates e with the names' current values.  A name that is not bound
+ * here is almost always one whose binding call failed; say so.
+ */
+static int64_t eval(struct runner *r, int step, const struct ms_expr *e)
+{
+	char what[96];
+	struct sbuf b = { what, 0, sizeof(what) };
+	int64_t v;
+	int err = ms_eval(e, r->values, r->bound, r->ps, &v);
+
+	if (err == 0)
+		return v;
+	for (int k = 0; k < e->nterms && k < MS_EXPR_MAX; k++) {
+		int n = e->t[k].name;
+
+		if (e->t[k].kind != MS_TERM_NAME || n < 0 ||
+		    n >= r->p->nnames || r->bound[n])
+			continue;
+		what[0] = '\0';
+		sb_str(&b, r->p->names[n].name);
+		sb_str(&b, " is not bound (its binding call failed)");
+		brok(r, step, what, 0);
+	}
+	brok(r, step, "cannot evaluate an expression", err);
+}
+
+/*
+ * mmap with address 0 and neither MAP_FIXED nor MAP_FIXED_NOREPLACE gets
+ * the next arena slot as its hint, so that addresses relative to the arena
+ * are the same on every run and every target.
+ */
+static uint64_t mmap_hint(struct runner *r, uint64_t addr, int64_t len,
+			  int64_t flags)
+{
+	uint64_t slot;
+
+	if (addr != 0 || (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+		return addr;
+	slot = r->arena + r->slot_off;
+	r->slot_off += page_up((uint64_t)len, r->ps) +
+		       SLOT_GAP_PAGES * (uint64_t)r->ps;
+	return slot;
+}
+
+/* The call itself: the value or -errno; a fault sets *faulted. */
+static int64_t do_syscall(struct runner *r, const struct ms_step *s,
+			  const int64_t *a, const char *const *str,
+			  bool *faulted)
+{
+	uint64_t u0 = (uint64_t)a[0], u1 = (uint64_t)a[1];
+
+	switch (s->call) {
+	case MS_CALL_MMAP:
+		return ms__sys_mmap(mmap_hint(r, u0, a[1], a[3]), u1, a[2],
+				    a[3], s->nargs > 4 ? a[4] : -1, a[5]);
+	case MS_CALL_MUNMAP:
+		return ms__sys_munmap(u0, u1);
+	case MS_CALL_MPROTECT:
+		return ms__sys_mprotect(u0, u1, a[2]);
+	case MS_CALL_PKEY_MPROTECT:
+		return ms__sys_pkey_mprotect(u0, u1, a[2], a[3]);
+	case MS_CALL_PKEY_ALLOC:
+		return ms__sys_pkey_alloc(a[0], a[1]);
+	case MS_CALL_PKEY_FREE:
+		return ms__sys_pkey_free(a[0]);
+	case MS_CALL_MADVISE:
+		return ms__sys_madvise(u0, u1, a[2]);
+	case MS_CALL_PROCESS_MADVISE:
+		return ms__sys_process_madvise(u0, u1, a[2]);
+	case MS_CALL_MREMAP:
+		return ms__sys_mremap(u0, u1, (uint64_t)a[2], a[3],
+				      (uint64_t)a[4]);
+	case MS_CALL_MLOCK:
+		return ms__sys_mlock(u0, u1);
+	case MS_CALL_MLOCK2:
+		return ms__sys_mlock2(u0, u1, a[2]);
+	case MS_CALL_MUNLOCK:
+		return ms__sys_munlock(u0, u1);
+	case MS_CALL_MLOCKALL:
+		return ms__sys_mlockall(a[0]);
+	case MS_CALL_MUNLOCKALL:
+		return ms__sys_munlockall();
+	case MS_CALL_MSYNC:
+		return ms__sys_msync(u0, u1, a[2]);
+	case MS_CALL_MBIND:
+		return ms__sys_mbind(u0, u1, a[2], a[3]);
+	case MS_CALL_SET_MEMPOLICY_HOME_NODE:
+		return ms__sys_set_mempolicy_home_node(u0, u1, a[2], a[3]);
+	case MS_CALL_MINCORE:
+		return ms__sys_mincore(u0, u1);
+	case MS_CALL_MSEAL:
+		return ms__sys_mseal(u0, u1, a[2]);
+	case MS_CALL_BRK:
+		return ms__sys_brk(u0);
+	case MS_CALL_REMAP_FILE_PAGES:
+		return ms__sys_remap_file_pages(u0, u1, a[2], a[3], a[4]);
+	case MS_CALL_SHMGET: {
+		long id = ms__sys_shmget(u0);
+
+		if (id >= 0) {
+			memset(&r->msg, 0, offsetof(struct ms__msg, out));
+			r->msg.kind = MS__MSG_SHMID;
+			r->msg.shmid = (int32_t)id;
+			send_msg(r);
+		}
+		return id;
+	}
+	case MS_CALL_SHMAT:
+		return ms__sys_shmat(a[0], u1, a[2]);
+	case MS_CALL_SHMDT:
+		return ms__sys_shmdt(u0);
+	case MS_CALL_IO_SETUP:
+		return ms__sys_io_setup(a[0]);
+	case MS_CALL_IO_DESTROY:
+		return ms__sys_io_destroy(u0);
+	case MS_CALL_MEMFD:
+		return ms__sys_memfd(u0, str[1], r->ps);
+	case MS_CALL_REOPEN:
+		return ms__sys_reopen(a[0], a[1]);
+	case MS_CALL_VDSO: {
+		struct ms__vma v;
+		int err = ms__find_vma_named("[vdso]", &v);
+
+		return err < 0 ? err : (int64_t)v.start;
+	}
+	case MS_CALL_FILL:
+		*faulted = touch(u0, str[1], 0, true, r->ps);
+		return 0;
+	case MS_CALL_READ:
+		*faulted = touch(u0, "", u1, false, r->ps);
+		return 0;
+	case MS_CALL_PROC_MEM_WRITE:
+		return ms__sys_proc_mem_write(u0, str[1], r->ps);
+	case MS_CALL_PTRACE_POKE:
+		return ms__sys_ptrace_poke(u0, str[1], r->ps);
+	case MS_CALL_PROCESS_VM_WRITE:
+		return ms__sys_process_vm_write(u0, str[1], r->ps);
+	case MS_CALL_UFFD_REGISTER:
+		return ms__sys_uffd_register(u0, u1);
+	case MS_CALL_UFFD_COPY:
+		return ms__sys_uffd_copy(u0, str[1], r->ps);
+	case MS_CALL_SEALED_VMAS:
+		return ms__sealed_vmas();
+	case MS_NCALLS:
+		break;
+	}
+	return -ENOSYS;
+}
+
+/*
+ * How much memory a binding names, for snapshots: the size argument, or
+ * for the calls that return a kernel-sized region the VMA at the address.
+ */
+static uint64_t bound_size(struct runner *r, const struct ms_step *s,
+			   const int64_t *a, int64_t ret)
+{
+	const struct ms_call_desc *d = &ms_call_desc[s->call];
+	struct ms__vma v;
+
+	if (d->ret != MS_RET_ADDR)
+		return 0;
+	if (d->size_arg >= 0)
+		return page_up((uint64_t)a[d->size_arg], r->ps);
+	if (s->call != MS_CALL_VDSO && s->call != MS_CALL_SHMAT &&
+	    s->call != MS_CALL_IO_SETUP)
+		return 0;
+	if (ms__find_vma((uint64_t)ret, &v) < 0)
+		return 0;
+	return v.end - (uint64_t)ret;
+}
+
+/* Page states of every region a name covers, after an asserted call. */
+static void send_snapshots(struct runner *r, int step)
+{
+	for (int n = 0; n < r->p->nnames && n < MS_NAMES_MAX; n++) {
+		struct ms_outcome *o;
+		uint64_t pages = r->sizes[n] / (uint64_t)r->ps;
+
+		if (!r->bound[n] || !pages)
+			continue;
+		if (pages > MS_GRID_MAX)
+			pages = MS_GRID_MAX;
+		o = new_outcome(r, step, MS_OUT_PAGES);
+		o->name = n;
+		o->addr = (uint64_t)r->values[n];
+		o->npages = (int)pages;
+		if (ms__observe(o->addr, o->npages, r->ps, false, o->pages) < 0)
+			brok(r, step, "cannot observe page state", 0);
+		send_msg(r);
+	}
+}
+
+static void run_call(struct runner *r, int i)
+{
+	const struct ms_step *s = &r->p->steps[i];
+	int64_t a[MS_ARGS_MAX] = { 0 };
+	const char *str[MS_ARGS_MAX] = { "", "", "", "", "", "" };
+	bool faulted = false;
+	struct ms_outcome *o;
+	int64_t ret;
+
+	if ((unsigned)s->call >= MS_NCALLS)
+		brok(r, i, "unknown call", 0);
+	for (int k = 0; k < s->nargs && k < MS_ARGS_MAX; k++) {
+		if (s->args[k].kind == MS_ARG_STR)
+			str[k] = s->args[k].str;
+		else if (s->args[k].kind == MS_ARG_EXPR)
+			a[k] = eval(r, i, &s->args[k].expr);
+		else
+			brok(r, i, "unsubstituted $column", 0);
+	}
+	ret = do_syscall(r, s, a, str, &faulted);
+
+	if (faulted) {
+		o = new_outcome(r, i, MS_OUT_FAULT);
+		o->signo = fault_sig;
+		o->fault_addr = fault_at;
+	} else {
+		o = new_outcome(r, i, MS_OUT_RET);
+		o->ret = ret;
+	}
+	send_msg(r);
+	if (s->nresults == 0 && (faulted || ret < 0))
+		ms__exit(MS__EXIT_SETUP);
+
+	/* A failed call leaves the name as it was. */
+	if (s->bind >= 0 && s->bind < MS_NAMES_MAX && !faulted && ret >= 0) {
+		r->values[s->bind] = ret;
+		r->bound[s->bind] = true;
+		r->sizes[s->bind] = bound_size(r, s, a, ret);
+	}
+	if (r->snapshots && s->nresults > 0)
+		send_snapshots(r, i);
+}
+
+static void run_expect(struct runner *r, int i)
+{
+	const struct ms_step *s = &r->p->steps[i];
+	struct ms_outcome *o;
+	int64_t addr = eval(r, i, &s->where);
+	int n;
+
+	if (s->grid.kind != MS_ARG_STR)
+		brok(r, i, "unsubstituted $column in a grid", 0);
+	n = ms_grid_pages(s->attr, s->grid.str);
+	if (n <= 0 || n > MS_GRID_MAX)
+		brok(r, i, "bad grid", 0);
+	o = new_outcome(r, i, MS_OUT_PAGES);
+	o->addr = (uint64_t)addr;
+	o->npages = n;
+	if (ms__observe(o->addr, n, r->ps, s->attr == MS_ATTR_DATA,
+			o->pages) < 0)
+		brok(r, i, "cannot observe page state", 0);
+	send_msg(r);
+}
+
+/* The "end" that closes the fork block opened at step i. */
+static int matching_end(const struct ms_program *p, int i)
+{
+	int nest = 0;
+
+	for (int j = i + 1; j < p->nsteps; j++) {
+		if (p->steps[j].kind == MS_STEP_FORK) {
+			nest++;
+		} else if (p->steps[j].kind == MS_STEP_END) {
+			if (nest == 0)
+				return j;
+			nest--;
+		}
+	}
+	return -1;
+}
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGKILL: return "SIGKILL";
+	case SIGABRT: return "SIGABRT";
+	case SIGILL: return "SIGILL";
+	case SIGFPE: return "SIGFPE";
+	case SIGTRAP: return "SIGTRAP";
+	case SIGSYS: return "SIGSYS";
+	case SIGTERM: return "SIGTERM";
+	case SIGPIPE: return "SIGPIPE";
+	default: return "a signal";
+	}
+}
+
+/*
+ * fork: the child returns i and carries on with the block; the parent
+ * reports the fork, waits for the child at the matching end and returns
+ * that end's index.  The child waits for the parent's record so that the
+ * fork step comes before the block's outcomes in the trace.
+ */
+static int run_fork(struct runner *r, int i)
+{
+	int end = matching_end(r->p, i), sync[2], status = 0, err;
+	pid_t pid;
+	char c = 0;
+
+	if (end < 0)
+		brok(r, i, "fork without end", 0);
+	err = ms__sys_pipe(sync);
+	if (err < 0)
+		brok(r, i, "pipe", err);
+	pid = ms__sys_fork();
+	if (pid == 0) {
+		r->depth++;
+		ms__sys_close(sync[1]);
+		ms__sys_read(sync[0], &c, 1);
+		ms__sys_close(sync[0]);
+		return i;
+	}
+	send_ret(r, i, pid < 0 ? pid : 0);
+	ms__sys_write_all(sync[1], &c, 1);
+	ms__sys_close(sync[0]);
+	ms__sys_close(sync[1]);
+	if (pid < 0)
+		brok(r, i, "fork failed", pid);
+
+	err = ms__sys_wait(pid, &status, 0);
+	if (err < 0)
+		brok(r, end, "waitpid", err);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == MS__EXIT_DONE) {
+		send_ret(r, end, 0);
+		return end;
+	}
+	/* The child already said why: pass its verdict up. */
+	if (WIFEXITED(status) && (WEXITSTATUS(status) == MS__EXIT_SETUP ||
+				  WEXITSTATUS(status) == MS__EXIT_BROK))
+		ms__exit(WEXITSTATUS(status));
+
+	memset(&r->msg, 0, offsetof(struct ms__msg, out));
+	r->msg.kind = MS__MSG_BROK;
+	r->msg.append_last = 1;
+	{
+		struct sbuf b = { r->msg.reason, 0, sizeof(r->msg.reason) };
+
+		if (WIFSIGNALED(status)) {
+			sb_str(&b, "fork child killed by ");
+			sb_str(&b, signal_name(WTERMSIG(status)));
+		} else {
+			sb_str(&b, "fork child exited with status ");
+			sb_int(&b, WEXITSTATUS(status));
+		}
+	}
+	send_msg(r);
+	ms__exit(MS__EXIT_BROK);
+}
+
+static void put_handoff_fd(char *buf, int fd)
+{
+	struct sbuf b = { buf, 0, 16 };
+
+	buf[0] = '\0';
+	sb_int(&b, fd);
+}
+
+/*
+ * exec: the handoff header goes in front of the program text the runner
+ * stored in the memfd, the pipe and the memfd lose close-on-exec, and the
+ * process becomes a fresh sealspec image that resumes after step i.
+ */
+static void run_exec(struct runner *r, int i)
+{
+	struct handoff h;
+	char fdbuf[16];
+	char *argv[] = { "sealspec", MS_EXEC_ARGV1, fdbuf, NULL };
+	long err;
+
+	if (r->text_fd < 0)
+		brok(r, i, "exec: no program text to hand over", 0);
+	memset(&h, 0, sizeof(h));
+	h.magic = HANDOFF_MAGIC;
+	h.exec_step = i;
+	h.out_fd = r->out_fd;
+	h.depth = r->depth;
+	h.snapshots = r->snapshots;
+	h.nsteps = r->p->nsteps;
+	h.nnames = r->p->nnames;
+	h.arena = r->arena;
+	h.slot_off = r->slot_off;
+	for (int n = 0; n < MS_NAMES_MAX; n++) {
+		h.values[n] = r->values[n];
+		h.sizes[n] = r->sizes[n];
+		h.bound[n] = r->bound[n];
+	}
+	h.text_len = r->text_len;
+	copy_str(h.file, sizeof(h.file), r->p->file);
+	if (ms__sys_pwrite(r->text_fd, &h, sizeof(h), 0) != sizeof(h))
+		brok(r, i, "exec: cannot write the handoff", 0);
+	ms__sys_cloexec(r->out_fd, false);
+	ms__sys_cloexec(r->text_fd, false);
+	put_handoff_fd(fdbuf, r->text_fd);
+	err = ms__sys_execve("/proc/self/exe", argv);
+	send_ret(r, i, err);
+	brok(r, i, "exec failed", err);
+}
+
+/*
+ * Runs steps from `from` on.  In a fork child an "end" reached here is the
+ * one closing its block: the child's part is done.
+ */
+static void __attribute__((noreturn)) run_steps(struct runner *r, int from)
+{
+	for (int i = from; i < r->p->nsteps; i++) {
+		switch (r->p->steps[i].kind) {
+		case MS_STEP_CALL:
+			run_call(r, i);
+			break;
+		case MS_STEP_EXPECT:
+			run_expect(r, i);
+			break;
+		case MS_STEP_FORK:
+			i = run_fork(r, i);
+			break;
+		case MS_STEP_END:
+			if (r->depth == 0)
+				brok(r, i, "end without fork", 0);
+			ms__exit(MS__EXIT_DONE);
+		case MS_STEP_EXEC:
+			run_exec(r, i);
+			break;
+		case MS_STEP_NOTE:
+			break;
+		}
+	}
+	ms__exit(MS__EXIT_DONE);
+}
+
+/* Setup shared by a fresh scenario process and a resumed image. */
+static void scenario_prepare(struct runner *r)
+{
+	int err;
+
+	ms__sys_forget();
+	err = ms__observe_init();
+	if (err < 0)
+		brok(r, -1, "cannot map the smaps buffer", err);
+	if (ms__sys_sigaction(SIGSEGV, on_fault) < 0 ||
+	    ms__sys_sigaction(SIGBUS, on_fault) < 0)
+		brok(r, -1, "cannot install fault handlers", 0);
+}
+
+static void __attribute__((noreturn)) scenario_main(struct runner *r)
+{
+	long got, brk0;
+
+	ms__sys_setpgid(0, 0);
+	scenario_prepare(r);
+
+	/* The arena must be free, or slot hints would land elsewhere. */
+	got = ms__sys_mmap(r->arena, ARENA_SIZE, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+				   MAP_FIXED_NOREPLACE,
+			   -1, 0);
+	if (got != (long)r->arena) {
+		if (got >= 0)
+			ms__sys_munmap((uint64_t)got, ARENA_SIZE);
+		brok(r, -1, "the arena at 0x200000000000 is not free",
+		     got < 0 ? got : 0);
+	}
+	ms__sys_munmap(r->arena, ARENA_SIZE);
+
+	/* So that "h = brk(0)" is page aligned. */
+	brk0 = ms__sys_brk(0);
+	if (brk0 > 0 && (brk0 & (r->ps - 1)))
+		ms__sys_brk(page_up((uint64_t)brk0, r->ps));
+
+	run_steps(r, 0);
+}
+
+void ms_kernel_exec_resume(int argc, char **argv)
+{
+	static struct ms_program prog;
+	static struct runner rr;
+	struct runner *r = &rr;
+	struct handoff h;
+	struct ms_diag diag;
+	char *text;
+	int fd = -1, err;
+
+	r->out_fd = -1;
+	if (argc >= 3)
+		fd = atoi(argv[2]);
+	if (fd < 0 || ms__sys_pread(fd, &h, sizeof(h), 0) != sizeof(h) ||
+	    h.magic != HANDOFF_MAGIC)
+		ms__exit(MS__EXIT_BROK);
+	r->out_fd = h.out_fd;
+	ms__sys_cloexec(r->out_fd, true);
+	r->text_fd = fd;
+	r->text_len = h.text_len;
+	ms__sys_cloexec(fd, true);
+
+	/* Before any step runs here, so allocating is still fine. */
+	text = malloc(h.text_len + 1);
+	if (!text)
+		ms__exit(MS__EXIT_BROK);
+	if (ms__sys_pread(fd, text, h.text_len, HANDOFF_TEXT) !=
+	    (long)h.text_len)
+		ms__exit(MS__EXIT_BROK);
+	h.file[sizeof(h.file) - 1] = '\0';
+	err = ms_parse(h.file, text, h.text_len, &prog, &diag);
+	r->p = &prog;
+	if (err < 0) {
+		static struct ms_program empty;
+
+		r->p = &empty;
+		brok(r, -1, "exec: the new image cannot parse the program",
+		     err);
+	}
+	if (prog.nsteps != h.nsteps || h.exec_step >= prog.nsteps ||
+	    prog.steps[h.exec_step].kind != MS_STEP_EXEC)
+		brok(r, -1, "exec: the reparsed program differs", 0);
+	copy_str(prog.file, sizeof(prog.file), h.file);
+
+	r->ps = sysconf(_SC_PAGESIZE);
+	r->arena = h.arena;
+	r->slot_off = h.slot_off;
+	r->depth = h.depth;
+	r->snapshots = h.snapshots;
+	for (int n = 0; n < MS_NAMES_MAX; n++) {
+		r->values[n] = h.values[n];
+		r->sizes[n] = h.sizes[n];
+		r->bound[n] = h.bound[n];
+	}
+	/* The text must still be there if another exec step follows. */
+	scenario_prepare(r);
+	send_ret(r, h.exec_step, 0);
+	run_steps(r, h.exec_step + 1);
+}
+
+/* ---- the runner ---------------------------------------------------- */
+
+static uint32_t needed_features(const struct ms_program *p)
+{
+	uint32_t f = p->features;
+
+	for (int i = 0; i < p->nsteps; i++) {
+		const struct ms_step *s = &p->steps[i];
+
+		if (s->kind == MS_STEP_CALL && (unsigned)s->call < MS_NCALLS &&
+		    ms_call_desc[s->call].feature >= 0)
+			f |= 1u << ms_call_desc[s->call].feature;
+	}
+	return f;
+}
+
+static bool has_exec(const struct ms_program *p)
+{
+	for (int i = 0; i < p->nsteps; i++)
+		if (p->steps[i].kind == MS_STEP_EXEC)
+			return true;
+	return false;
+}
+
+/*
+ * The memfd an exec step hands over: the printed program at HANDOFF_TEXT;
+ * each exec step writes its handoff header in front of it.
+ */
+static int make_text_fd(const struct ms_program *p, uint64_t *text_len)
+{
+	char *text = ms_print(p);
+	uint64_t len;
+	int fd;
+
+	if (!text)
+		return -ENOMEM;
+	len = strlen(text);
+	*text_len = len;
+	fd = ms__sys_memfd_create("sealspec-exec", MFD_CLOEXEC);
+	if (fd >= 0 && ms__sys_pwrite(fd, text, len, HANDOFF_TEXT) != (long)len) {
+		ms__sys_close(fd);
+		fd = -EIO;
+	}
+	free(text);
+	return fd;
+}
+
+static void describe_last(const struct ms_program *p, const struct ms_trace *t,
+			  char *buf, size_t n)
+{
+	int step = t->nout ? t->out[t->nout - 1].step : -1;
+
+	if (step < 0 || step >= p->nsteps)
+		snprintf(buf, n, "none");
+	else
+		snprintf(buf, n, "%d (line %d)", step, p->steps[step].loc.line);
+}
+
+static void format_seconds(char *buf, size_t n, int ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, n, "%d s", ms / 1000);
+	else
+		snprintf(buf, n, "%.1f s", ms / 1000.0);
+}
+
+struct collect {
+	bool timed_out;
+	bool brok;
+	bool append_last;
+	char reason[200];
+	int nshm;
+	int shm[64];
+};
+
+/*
+ * Reads records until every writer has closed the pipe or the deadline
+ * passes.  Returns 0 or -ENOMEM.
+ */
+static int collect(int fd, int timeout_ms, struct ms_trace *t,
+		   struct collect *c)
+{
+	static struct ms__msg msg;
+	int64_t deadline = ms__now_ms() + timeout_ms;
+	size_t have = 0;
+
+	for (;;) {
+		int64_t left = deadline - ms__now_ms();
+		long r;
+		int ready = left > 0 ? ms__sys_poll_in(fd, (int)left) : 0;
+
+		if (ready == -EINTR)
+			continue;
+		if (ready <= 0) {
+			c->timed_out = true;
+			return 0;
+		}
+		r = ms__sys_read(fd, (char *)&msg + have, sizeof(msg) - have);
+		if (r <= 0)
+			return 0;
+		have += (size_t)r;
+		if (have < sizeof(msg))
+			continue;
+		have = 0;
+		switch (msg.kind) {
+		case MS__MSG_OUTCOME:
+			if (ms_trace_add(t, &msg.out) < 0)
+				return -ENOMEM;
+			break;
+		case MS__MSG_SHMID:
+			if (c->nshm < (int)(sizeof(c->shm) / sizeof(c->shm[0])))
+				c->shm[c->nshm++] = msg.shmid;
+			else
+				ms__sys_shm_rmid(msg.shmid);
+			break;
+		case MS__MSG_BROK:
+			c->brok = true;
+			c->append_last = msg.append_last;
+			msg.reason[sizeof(msg.reason) - 1] = '\0';
+			memcpy(c->reason, msg.reason, sizeof(c->reason));
+			break;
+		}
+	}
+}
+
+static void finish_trace(const struct ms_program *p, int timeout_ms,
+			 int status, const struct collect *c,
+			 struct ms_trace *t)
+{
+	char last[64], secs[32];
+
+	describe_last(p, t, last, sizeof(last));
+	t->end = MS_END_BROK;
+	if (c->timed_out) {
+		format_seconds(secs, sizeof(secs), timeout_ms);
+		snprintf(t->reason, sizeof(t->reason),
+			 "timed out after %s; last step completed: %s", secs,
+			 last);
+	} else if (c->brok) {
+		snprintf(t->reason, sizeof(t->reason), "%.180s%s%.60s", c->reason,
+			 c->append_last ? " after step " : "",
+			 c->append_last ? last : "");
+	} else if (WIFSIGNALED(status)) {
+		snprintf(t->reason, sizeof(t->reason),
+			 "child killed by %s after step %s",
+			 signal_name(WTERMSIG(status)), last);
+	} else if (WIFEXITED(status) &&
+		   (WEXITSTATUS(status) == MS__EXIT_DONE ||
+		    WEXITSTATUS(status) == MS__EXIT_SETUP)) {
+		/* A failed setup step is in the trace; the judge says BROK. */
+		t->end = MS_END_DONE;
+	} else {
+		snprintf(t->reason, sizeof(t->reason),
+			 "child exited with status %d after step %s",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1, last);
+	}
+}
+
+int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
+		  const struct ms_kernel_opts *o, struct ms_trace *t)
+{
+	static struct ms_kernel_info probed;
+	static bool have_probed;
+	struct runner *r;
+	struct collect c;
+	int timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms :
+						  DEFAULT_TIMEOUT_MS;
+	int fds[2], status = 0, err;
+	uint32_t missing;
+	pid_t pid;
+
+	if (!ki) {
+		if (!have_probed) {
+			err = ms_kernel_probe(&probed);
+			if (err < 0)
+				return err;
+			have_probed = true;
+		}
+		ki = &probed;
+	}
+	t->nout = 0;
+	t->end = MS_END_DONE;
+	t->reason[0] = '\0';
+	t->arena = ARENA_BASE;
+	t->page_size = ki->page_size > 0 ? ki->page_size : sysconf(_SC_PAGESIZE);
+
+	missing = needed_features(p) & ~ki->features;
+	if (missing) {
+		int f = __builtin_ctz(missing);
+
+		t->end = MS_END_SKIP;
+		snprintf(t->reason, sizeof(t->reason), "needs %s: %s",
+			 ms_feature_name(f),
+			 ki->why_missing[f][0] ? ki->why_missing[f] :
+						 "not available");
+		return 0;
+	}
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->p = p;
+	r->ps = t->page_size;
+	r->arena = ARENA_BASE;
+	r->snapshots = o && o->snapshots;
+	r->text_fd = -1;
+	if (has_exec(p)) {
+		r->text_fd = make_text_fd(p, &r->text_len);
+		if (r->text_fd < 0) {
+			err = r->text_fd;
+			free(r);
+			return err;
+		}
+	}
+	err = ms__sys_pipe(fds);
+	if (err < 0)
+		goto out;
+	r->out_fd = fds[1];
+	pid = ms__sys_fork();
+	if (pid < 0) {
+		err = pid;
+		ms__sys_close(fds[0]);
+		ms__sys_close(fds[1]);
+		goto out;
+	}
+	if (pid == 0) {
+		ms__sys_close(fds[0]);
+		scenario_main(r);
+	}
+	ms__sys_close(fds[1]);
+	/* Both sides set the group, so a kill never misses the child. */
+	ms__sys_setpgid(pid, pid);
+
+	memset(&c, 0, sizeof(c));
+	err = collect(fds[0], timeout_ms, t, &c);
+	/* Whatever is left of the group (hung fork children, helpers) goes. */
+	ms__sys_kill(-pid, SIGKILL);
+	ms__sys_wait(pid, &status, 0);
+	ms__sys_close(fds[0]);
+	for (int i = 0; i < c.nshm; i++)
+		ms__sys_shm_rmid(c.shm[i]);
+	if (err == 0)
+		finish_trace(p, timeout_ms, status, &c, t);
+out:
+	if (r->text_fd >= 0)
+		ms__sys_close(r->text_fd);
+	free(r);
+	return err;
+}

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What this kernel can do and which profile it behaves like, found by
+ * trying, never from the version string: distribution kernels backport,
+ * and a 6.1 kernel may carry mseal while a 6.12 one may lack a fix.  All
+ * probes run in a forked child, so nothing they map, seal or lock stays in
+ * the caller.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "kernel/kernel.h"
+
+#define PROBE_TIMEOUT_MS 10000
+
+static const char *err_name(long err)
+{
+	const char *n = ms_errno_name((int)-err);
+
+	return n ? n : "an unknown errno";
+}
+
+static void missing(struct ms_kernel_info *ki, enum ms_feature f,
+		    const char *fmt, long err, const char *why)
+{
+	char *out = ki->why_missing[f];
+	size_t n = sizeof(ki->why_missing[f]), len;
+
+	snprintf(out, n, fmt, err_name(err));
+	len = strlen(out);
+	if (why)
+		snprintf(out + len, n - len, ": %.*s", (int)(n - len), why);
+}
+
+static void have(struct ms_kernel_info *ki, enum ms_feature f)
+{
+	ki->features |= 1u << f;
+	ki->why_missing[f][0] = '\0';
+}
+
+static long map_anon(long pages, long ps)
+{
+	return ms__sys_mmap(0, (uint64_t)(pages * ps), PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+static void probe_mseal(struct ms_kernel_info *ki)
+{
+	/* len 0 is a no-op on every kernel that has the syscall. */
+	long r = ms__sys_mseal(0, 0, 0);
+
+	if (r == -ENOSYS) {
+		missing(ki, MS_FEAT_MSEAL, "mseal returned %s", r, NULL);
+		return;
+	}
+	ki->has_mseal = true;
+	have(ki, MS_FEAT_MSEAL);
+}
+
+static void probe_pkey(struct ms_kernel_info *ki)
+{
+	long r = ms__sys_pkey_alloc(0, 0);
+
+	if (r >= 0) {
+		ms__sys_pkey_free(r);
+		have(ki, MS_FEAT_PKEY);
+		return;
+	}
+	missing(ki, MS_FEAT_PKEY, "pkey_alloc failed with %s", r,
+		r == -EINVAL ? "no protection-key hardware" :
+		r == -ENOSPC ? "no free protection key" :
+		r == -ENOSYS ? "no protection-key support in this kernel" :
+			       NULL);
+}
+
+static void probe_uffd(struct ms_kernel_info *ki)
+{
+	long r = ms__sys_userfaultfd_probe();
+
+	if (r == 0)
+		have(ki, MS_FEAT_UFFD);
+	else
+		missing(ki, MS_FEAT_UFFD,
+			"userfaultfd(UFFD_USER_MODE_ONLY) failed with %s", r,
+			r == -EPERM ? "not permitted (vm.unprivileged_userfaultfd)" :
+				      NULL);
+}
+
+static void probe_ptrace(struct ms_kernel_info *ki)
+{
+	long r = ms__sys_ptrace_probe();
+
+	if (r == 0)
+		have(ki, MS_FEAT_PTRACE);
+	else
+		missing(ki, MS_FEAT_PTRACE,
+			"a helper child cannot attach and poke: %s", r,
+			r == -EPERM ? "ptrace not permitted (Yama?)" : NULL);
+}
+
+/* A FOLL_FORCE write through /proc/self/mem into a read-only page. */
+static void probe_proc_mem(struct ms_kernel_info *ki, long ps)
+{
+	long a = map_anon(1, ps), r;
+
+	if (a < 0) {
+		missing(ki, MS_FEAT_PROC_MEM, "mmap failed with %s", a, NULL);
+		return;
+	}
+	r = ms__sys_mprotect((uint64_t)a, (uint64_t)ps, PROT_READ);
+	if (r == 0)
+		r = ms__sys_proc_mem_write((uint64_t)a, "M", ps);
+	if (r == 0 && *(volatile char *)(uintptr_t)a != 'M')
+		r = -EIO;
+	if (r == 0)
+		have(ki, MS_FEAT_PROC_MEM);
+	else
+		missing(ki, MS_FEAT_PROC_MEM,
+			"writing a read-only page through /proc/self/mem "
+			"failed with %s", r, NULL);
+	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+}
+
+static void probe_shm(struct ms_kernel_info *ki, long ps)
+{
+	long id = ms__sys_shmget((uint64_t)ps);
+
+	if (id >= 0) {
+		ms__sys_shm_rmid(id);
+		have(ki, MS_FEAT_SHM);
+	} else {
+		missing(ki, MS_FEAT_SHM, "shmget failed with %s", id, NULL);
+	}
+}
+
+static void probe_aio(struct ms_kernel_info *ki)
+{
+	long ctx = ms__sys_io_setup(1);
+
+	if (ctx >= 0) {
+		ms__sys_io_destroy((uint64_t)ctx);
+		have(ki, MS_FEAT_AIO);
+	} else {
+		missing(ki, MS_FEAT_AIO, "io_setup failed with %s", ctx,
+			ctx == -ENOSYS ? "kernel built without CONFIG_AIO" :
+					 NULL);
+	}
+}
+
+static void probe_numa(struct ms_kernel_info *ki, long ps)
+{
+	long a = map_anon(1, ps), r;
+
+	if (a < 0) {
+		missing(ki, MS_FEAT_NUMA, "mmap failed with %s", a, NULL);
+		return;
+	}
+	r = ms__sys_mbind((uint64_t)a, (uint64_t)ps, 0, 0);
+	if (r == -ENOSYS) {
+		missing(ki, MS_FEAT_NUMA, "mbind returned %s", r,
+			"kernel built without CONFIG_NUMA");
+	} else {
+		r = ms__sys_set_mempolicy_home_node((uint64_t)a, (uint64_t)ps,
+						    0, 0);
+		if (r == -ENOSYS)
+			missing(ki, MS_FEAT_NUMA,
+				"set_mempolicy_home_node returned %s", r,
+				"needs 5.17+");
+		else
+			have(ki, MS_FEAT_NUMA);
+	}
+	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+}
+
+/*
+ * Guard regions must both install (6.13+) and show in pagemap (6.14+):
+ * without the second, a "guard" grid could not be observed.
+ */
+static void probe_guard(struct ms_kernel_info *ki, long ps)
+{
+	struct ms_page pg[1];
+	long a = map_anon(1, ps), r;
+
+	if (a < 0) {
+		missing(ki, MS_FEAT_GUARD, "mmap failed with %s", a, NULL);
+		return;
+	}
+	r = ms__sys_madvise((uint64_t)a, (uint64_t)ps, MADV_GUARD_INSTALL);
+	if (r < 0)
+		missing(ki, MS_FEAT_GUARD, "MADV_GUARD_INSTALL failed with %s",
+			r, r == -EINVAL ? "needs 6.13+" : NULL);
+	else if (ms__observe((uint64_t)a, 1, ps, false, pg) < 0 || !pg[0].guard)
+		snprintf(ki->why_missing[MS_FEAT_GUARD],
+			 sizeof(ki->why_missing[MS_FEAT_GUARD]),
+			 "pagemap does not report guard regions (needs 6.14+)");
+	else
+		have(ki, MS_FEAT_GUARD);
+	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+}
+
+static void probe_memfd(struct ms_kernel_info *ki, long ps)
+{
+	long fd = ms__sys_memfd((uint64_t)ps, "", ps);
+
+	if (fd >= 0) {
+		ms__sys_close((int)fd);
+		have(ki, MS_FEAT_MEMFD);
+	} else {
+		missing(ki, MS_FEAT_MEMFD, "memfd_create failed with %s", fd,
+			NULL);
+	}
+}
+
+static void probe_dontunmap(struct ms_kernel_info *ki, long ps)
+{
+	long a = map_anon(1, ps), r;
+
+	if (a < 0) {
+		missing(ki, MS_FEAT_MREMAP_DONTUNMAP, "mmap failed with %s", a,
+			NULL);
+		return;
+	}
+	r = ms__sys_mremap((uint64_t)a, (uint64_t)ps, (uint64_t)ps,
+			   MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
+	if (r >= 0) {
+		ms__sys_munmap((uint64_t)r, (uint64_t)ps);
+		have(ki, MS_FEAT_MREMAP_DONTUNMAP);
+	} else {
+		missing(ki, MS_FEAT_MREMAP_DONTUNMAP,
+			"mremap(MREMAP_DONTUNMAP) failed with %s", r,
+			r == -EINVAL ? "needs 5.7+" : NULL);
+	}
+	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+}
+
+static void probe_mlock(struct ms_kernel_info *ki, long ps)
+{
+	long a = map_anon(1, ps), r;
+
+	if (a < 0) {
+		missing(ki, MS_FEAT_MLOCK, "mmap failed with %s", a, NULL);
+		return;
+	}
+	r = ms__sys_mlock((uint64_t)a, (uint64_t)ps);
+	if (r == 0) {
+		ms__sys_munlock((uint64_t)a, (uint64_t)ps);
+		have(ki, MS_FEAT_MLOCK);
+	} else {
+		missing(ki, MS_FEAT_MLOCK, "mlock of one page failed with %s",
+			r, "RLIMIT_MEMLOCK too small?");
+	}
+	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+}
+
+/*
+ * Two normal-then-sealed layouts tell the profiles apart:
+ *
+ *    01
+ *    NS     N = normal rw anon, S = sealed
+ *
+ *  (a) mprotect(0-1, PROT_READ): 6.10 checks the whole range first and
+ *      leaves N alone; 6.12+ checks per VMA and N is already read-only.
+ *  (b) mremap(0-1, MAYMOVE|FIXED, same length): 6.12-6.16 only look at
+ *      the first VMA and fail with EFAULT; 6.17+ move VMA by VMA and fail
+ *      with EPERM after N moved.
+ *  (c) MADV_WILLNEED on a sealed read-only page: EPERM only with the
+ *      6.10.0-6.10.6 is_madv_discard() bug.
+ */
+static void probe_profile(struct ms_kernel_info *ki, long ps)
+{
+	struct ms_page pg[1];
+	long a, b, dst, c, ra, rb, rc;
+	bool n_changed = false, n_moved = false;
+	char bug[128] = "";
+
+	a = map_anon(2, ps);
+	b = map_anon(2, ps);
+	dst = map_anon(2, ps);
+	c = map_anon(1, ps);
+	if (a < 0 || b < 0 || dst < 0 || c < 0) {
+		ki->detected = MS_PROFILE_LINUX;
+		snprintf(ki->detected_why, sizeof(ki->detected_why),
+			 "the profile probes could not map memory");
+		return;
+	}
+
+	ms__sys_mseal((uint64_t)(a + ps), (uint64_t)ps, 0);
+	ra = ms__sys_mprotect((uint64_t)a, (uint64_t)(2 * ps), PROT_READ);
+	if (ms__observe((uint64_t)a, 1, ps, false, pg) == 0)
+		n_changed = pg[0].prot == PROT_READ;
+
+	ms__sys_mseal((uint64_t)(b + ps), (uint64_t)ps, 0);
+	rb = ms__sys_mremap((uint64_t)b, (uint64_t)(2 * ps),
+			    (uint64_t)(2 * ps), MREMAP_MAYMOVE | MREMAP_FIXED,
+			    (uint64_t)dst);
+	if (ms__observe((uint64_t)b, 1, ps, false, pg) == 0)
+		n_moved = !pg[0].mapped;
+
+	ms__sys_mprotect((uint64_t)c, (uint64_t)ps, PROT_READ);
+	ms__sys_mseal((uint64_t)c, (uint64_t)ps, 0);
+	rc = ms__sys_madvise((uint64_t)c, (uint64_t)ps, MADV_WILLNEED);
+	if (rc == -EPERM)
+		snprintf(bug, sizeof(bug),
+			 "; MADV_WILLNEED on sealed read-only anon returned "
+			 "EPERM (the 6.10.0-6.10.6 is_madv_discard() bug)");
+
+	if (!n_changed)
+		ki->detected = MS_PROFILE_LINUX_6_10;
+	else if (rb == -EFAULT)
+		ki->detected = MS_PROFILE_LINUX_6_12;
+	else
+		ki->detected = MS_PROFILE_LINUX;
+
+	snprintf(ki->detected_why, sizeof(ki->detected_why),
+		 "mprotect over [N][S] returned %s and %s; "
+		 "mremap MAYMOVE|FIXED over [N][S] returned %s%s%s%s",
+		 ra < 0 ? err_name(ra) : "0",
+		 n_changed ? "changed N (per-VMA checks, 6.12+)" :
+			     "left N alone (whole-range check, 6.10/6.11)",
+		 rb < 0 ? err_name(rb) : "success",
+		 rb == -EFAULT ? " (first-VMA length check, 6.12-6.16)" :
+		 rb == -EPERM && n_moved ? " after moving N (multi-VMA move, "
+					   "6.17+)" :
+		 rb == -EPERM ? " before moving anything" : " (unexpected)",
+		 bug, rc == 0 ? "; MADV_WILLNEED on sealed read-only anon "
+				"returned 0" : "");
+}
+
+static void probe_all(struct ms_kernel_info *ki)
+{
+	long ps = ki->page_size;
+
+	probe_mseal(ki);
+	probe_pkey(ki);
+	probe_uffd(ki);
+	probe_ptrace(ki);
+	probe_proc_mem(ki, ps);
+	probe_shm(ki, ps);
+	probe_aio(ki);
+	probe_numa(ki, ps);
+	probe_guard(ki, ps);
+	probe_memfd(ki, ps);
+	probe_dontunmap(ki, ps);
+	probe_mlock(ki, ps);
+	if (ki->has_mseal) {
+		probe_profile(ki, ps);
+	} else {
+		ki->detected = MS_PROFILE_LINUX;
+		snprintf(ki->detected_why, sizeof(ki->detected_why),
+			 "mseal returned ENOSYS");
+	}
+}
+
+int ms_kernel_probe(struct ms_kernel_info *ki)
+{
+	struct ms_kernel_info got;
+	struct utsname u;
+	int fds[2], status, err;
+	size_t have_bytes = 0;
+	int64_t deadline;
+	pid_t pid;
+
+	memset(ki, 0, sizeof(*ki));
+	if (uname(&u) == 0) {
+		snprintf(ki->release, sizeof(ki->release), "%.*s",
+			 (int)sizeof(ki->release) - 1, u.release);
+		snprintf(ki->machine, sizeof(ki->machine), "%.*s",
+			 (int)sizeof(ki->machine) - 1, u.machine);
+	}
+	ki->page_size = sysconf(_SC_PAGESIZE);
+	if (ki->page_size <= 0 || ki->page_size > MS__PAGE_MAX)
+		return -EINVAL;
+
+	err = ms__sys_pipe(fds);
+	if (err < 0)
+		return err;
+	pid = ms__sys_fork();
+	if (pid < 0) {
+		ms__sys_close(fds[0]);
+		ms__sys_close(fds[1]);
+		return pid;
+	}
+	if (pid == 0) {
+		ms__sys_close(fds[0]);
+		ms__sys_setpgid(0, 0);
+		ms__sys_forget();
+		got = *ki;
+		probe_all(&got);
+		ms__sys_write_all(fds[1], &got, sizeof(got));
+		ms__exit(0);
+	}
+	ms__sys_close(fds[1]);
+	ms__sys_setpgid(pid, pid);
+	deadline = ms__now_ms() + PROBE_TIMEOUT_MS;
+	while (have_bytes < sizeof(got)) {
+		int64_t left = deadline - ms__now_ms();
+		long r;
+
+		if (left <= 0 || ms__sys_poll_in(fds[0], (int)left) <= 0)
+			break;
+		r = ms__sys_read(fds[0], (char *)&got + have_bytes,
+				 sizeof(got) - have_bytes);
+		if (r <= 0)
+			break;
+		have_bytes += (size_t)r;
+	}
+	ms__sys_kill(-pid, SIGKILL);
+	ms__sys_wait(pid, &status, 0);
+	ms__sys_close(fds[0]);
+	if (have_bytes < sizeof(got)) {
+		for (int f = 0; f < MS_NFEATURES; f++)
+			snprintf(ki->why_missing[f], sizeof(ki->why_missing[f]),
+				 "the probe process died or hung");
+		snprintf(ki->detected_why, sizeof(ki->detected_why),
+			 "the probe process died or hung");
+		return 0;
+	}
+	*ki = got;
+	return 0;
+}

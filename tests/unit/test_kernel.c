@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel target on the running kernel: probes, page-state observation
+ * and scenario runs with exact outcomes, including crashes, hangs, fork,
+ * exec and the FOLL_FORCE paths.  Written for 6.18 on x86_64; the checks
+ * that depend on this machine say so.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "compat.h"
+#include "kernel/kernel.h"
+#include "sealspec.h"
+
+#define ARENA 0x200000000000ULL
+
+static struct ms_kernel_info ki;
+static long ps;
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static int parse(const char *text, struct ms_program *p)
+{
+	struct ms_diag d;
+	int err = ms_parse("test.scn", text, strlen(text), p, &d);
+
+	if (err < 0)
+		printf("# parse: %s:%d:%d: %s\n", d.loc.file ? d.loc.file : "?",
+		       d.loc.line, d.loc.col, d.msg);
+	return err;
+}
+
+/* Parses and runs text; the program stays in *p for line lookups. */
+static int run(const char *text, int timeout_ms, bool snapshots,
+	       struct ms_program *p, struct ms_trace *t)
+{
+	struct ms_kernel_opts o = { .timeout_ms = timeout_ms,
+				    .snapshots = snapshots };
+	int err = parse(text, p);
+
+	ms_trace_init(t);
+	if (err < 0)
+		return err;
+	return ms_kernel_run(p, &ki, &o, t);
+}
+
+/* The first outcome of the step on `line`, from the process at depth. */
+static const struct ms_outcome *at(const struct ms_program *p,
+				   const struct ms_trace *t, int line,
+				   int depth)
+{
+	for (int i = 0; i < t->nout; i++) {
+		const struct ms_outcome *o = &t->out[i];
+
+		if (o->step >= 0 && o->step < p->nsteps &&
+		    p->steps[o->step].loc.line == line &&
+		    o->pid_depth == depth && o->name == -1)
+			return o;
+	}
+	return NULL;
+}
+
+static int64_t ret_at(const struct ms_program *p, const struct ms_trace *t,
+		      int line, int depth)
+{
+	const struct ms_outcome *o = at(p, t, line, depth);
+
+	if (!o)
+		return INT64_MIN;
+	if (o->kind != MS_OUT_RET)
+		return INT64_MIN + 1;
+	return o->ret;
+}
+
+/* One character per page of an observation: f picks the attribute. */
+static const char *grid(const struct ms_outcome *o, char (*f)(const struct ms_page *))
+{
+	static char buf[MS_GRID_MAX + 1];
+	int n = 0;
+
+	if (!o || o->kind != MS_OUT_PAGES)
+		return "(no observation)";
+	for (; n < o->npages; n++)
+		buf[n] = f(&o->pages[n]);
+	buf[n] = '\0';
+	return buf;
+}
+
+static char seal_of(const struct ms_page *pg)
+{
+	return !pg->mapped ? '.' : pg->sealed ? 'S' : '-';
+}
+
+static char data_of(const struct ms_page *pg)
+{
+	return pg->data;
+}
+
+static char prot_of(const struct ms_page *pg)
+{
+	/* r: read-only, w: read-write, n: none */
+	if (!pg->mapped)
+		return '.';
+	if (pg->prot & PROT_WRITE)
+		return 'w';
+	return pg->prot & PROT_READ ? 'r' : 'n';
+}
+
+static char lock_of(const struct ms_page *pg)
+{
+	if (!pg->mapped)
+		return '.';
+	return pg->lock & MS_LOCK_ONFAULT ? 'F' :
+	       pg->lock & MS_LOCK_LOCKED  ? 'L' : '-';
+}
+
+static char inherit_of(const struct ms_page *pg)
+{
+	if (!pg->mapped)
+		return '.';
+	return pg->inherit & MS_INHERIT_DONTFORK   ? 'D' :
+	       pg->inherit & MS_INHERIT_WIPEONFORK ? 'W' : '-';
+}
+
+static char guard_of(const struct ms_page *pg)
+{
+	return !pg->mapped ? '.' : pg->guard ? 'G' : '-';
+}
+
+static char back_of(const struct ms_page *pg)
+{
+	static const char c[] = { '.', 'a', 'f', 'x' };
+
+	return pg->backing < 4 ? c[pg->backing] : '?';
+}
+
+/* "aabb": a new letter at every VMA boundary. */
+static const char *vmas(const struct ms_outcome *o)
+{
+	static char buf[MS_GRID_MAX + 1];
+	char next = 'a';
+
+	if (!o || o->kind != MS_OUT_PAGES)
+		return "(no observation)";
+	for (int k = 0; k < o->npages; k++) {
+		const struct ms_page *pg = &o->pages[k];
+
+		if (!pg->mapped)
+			buf[k] = '.';
+		else if (k > 0 && o->pages[k - 1].mapped &&
+			 o->pages[k - 1].vma == pg->vma)
+			buf[k] = buf[k - 1];
+		else
+			buf[k] = next++;
+	}
+	buf[o->npages] = '\0';
+	return buf;
+}
+
+static void done(struct ms_program *p, struct ms_trace *t)
+{
+	ms_trace_free(t);
+	ms_program_free(p);
+}
+
+/* ---- probe --------------------------------------------------------------- */
+
+static void test_probe(void)
+{
+	CHECK_INT(ms_kernel_probe(&ki), 0);
+	ps = ki.page_size;
+	CHECK_INT(ps, sysconf(_SC_PAGESIZE));
+	CHECK(ki.release[0] != '\0', "empty release");
+	CHECK_STR(ki.machine, "x86_64");
+	/* This machine: 6.18, no PKU, root. */
+	CHECK(ki.has_mseal, "mseal missing: %s",
+	      ki.why_missing[MS_FEAT_MSEAL]);
+	CHECK(ki.features & (1u << MS_FEAT_MSEAL), "mseal feature");
+	CHECK(!(ki.features & (1u << MS_FEAT_PKEY)), "pkey present?");
+	CHECK_STR(ki.why_missing[MS_FEAT_PKEY],
+		  "pkey_alloc failed with EINVAL: no protection-key hardware");
+	for (int f = 0; f < MS_NFEATURES; f++)
+		if (f != MS_FEAT_PKEY)
+			CHECK(ki.features & (1u << f), "feature %s missing: %s",
+			      ms_feature_name(f), ki.why_missing[f]);
+	CHECK_INT(ki.detected, MS_PROFILE_LINUX);
+	CHECK(strstr(ki.detected_why, "changed N") &&
+		      strstr(ki.detected_why, "multi-VMA move"),
+	      "detected_why: %s", ki.detected_why);
+	printf("# %s %s page %ld: %s (%s)\n", ki.release, ki.machine, ps,
+	       ms_profile_name(ki.detected), ki.detected_why);
+}
+
+/* ---- observe, in this process ------------------------------------------ */
+
+static uint64_t map(long pages, long prot, long flags, long fd, long off)
+{
+	long a = ms__sys_mmap(0, (uint64_t)(pages * ps), prot, flags, fd, off);
+
+	CHECK(a > 0, "mmap: %ld", a);
+	return (uint64_t)a;
+}
+
+static void test_observe(void)
+{
+	struct ms_outcome o = { .kind = MS_OUT_PAGES };
+	struct timespec t0, t1;
+	uint64_t a, f, hole;
+	long fd;
+	const int rounds = 200;
+	double us;
+
+	/*  0123
+	 *  NNSS   N = normal rw anon, S = sealed; page 3 never touched */
+	a = map(4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset((void *)(uintptr_t)a, 'A', (size_t)ps);
+	memset((void *)(uintptr_t)(a + ps), 'b', (size_t)ps);
+	memset((void *)(uintptr_t)(a + 2 * ps), 7, (size_t)ps);
+	CHECK_INT(ms__sys_mseal(a + 2 * ps, 2 * ps, 0), 0);
+	o.npages = 4;
+	CHECK_INT(ms__observe(a, 4, ps, true, o.pages), 0);
+	CHECK_STR(grid(&o, seal_of), "--SS");
+	CHECK_STR(vmas(&o), "aabb");
+	CHECK_STR(grid(&o, data_of), "Ab*0");
+	CHECK_STR(grid(&o, prot_of), "wwww");
+	CHECK_STR(grid(&o, back_of), "aaaa");
+	CHECK(!o.pages[0].shared && o.pages[0].pkey == -1, "shared/pkey");
+	CHECK_INT(ms__sealed_vmas(), 1);
+
+	/* Without want_data nothing is read. */
+	CHECK_INT(ms__observe(a, 4, ps, false, o.pages), 0);
+	CHECK_STR(grid(&o, data_of), "????");
+
+	/*  012345
+	 *  LF-DWG   locked, locked on fault, -, dontfork, wipeonfork, guard */
+	a = map(6, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK_INT(ms__sys_mlock(a, ps), 0);
+	CHECK_INT(ms__sys_mlock2(a + ps, ps, MLOCK_ONFAULT), 0);
+	CHECK_INT(ms__sys_madvise(a + 3 * ps, ps, MADV_DONTFORK), 0);
+	CHECK_INT(ms__sys_madvise(a + 4 * ps, ps, MADV_WIPEONFORK), 0);
+	CHECK_INT(ms__sys_madvise(a + 5 * ps, ps, MADV_GUARD_INSTALL), 0);
+	o.npages = 6;
+	CHECK_INT(ms__observe(a, 6, ps, true, o.pages), 0);
+	CHECK_STR(grid(&o, lock_of), "LF----");
+	CHECK_STR(grid(&o, inherit_of), "---DW-");
+	CHECK_STR(grid(&o, guard_of), "-----G");
+	CHECK_STR(grid(&o, data_of), "00000!");
+	CHECK_STR(vmas(&o), "abcdef");
+	ms__sys_munlock(a, 2 * ps);
+
+	/* A hole: unmapped pages are '.' in every attribute. */
+	hole = map(3, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK_INT(ms__sys_munmap(hole + ps, ps), 0);
+	o.npages = 3;
+	CHECK_INT(ms__observe(hole, 3, ps, true, o.pages), 0);
+	CHECK_STR(grid(&o, seal_of), "-.-");
+	CHECK_STR(grid(&o, data_of), "0.0");
+	CHECK_STR(grid(&o, prot_of), "n.n");
+	CHECK_STR(vmas(&o), "a.b");
+
+	/* A file: page offsets, sharing, contents, and beyond EOF. */
+	fd = ms__sys_memfd(2 * ps, "XY", ps);
+	CHECK(fd >= 0, "memfd: %ld", fd);
+	f = map(3, PROT_READ, MAP_SHARED, fd, ps);
+	o.npages = 3;
+	CHECK_INT(ms__observe(f, 3, ps, true, o.pages), 0);
+	CHECK_STR(grid(&o, back_of), "fff");
+	CHECK_INT(o.pages[0].pgoff, 1);
+	CHECK_INT(o.pages[2].pgoff, 3);
+	CHECK(o.pages[0].shared, "MAP_SHARED not shared");
+	CHECK_STR(grid(&o, data_of), "Y!!");
+	ms__sys_close((int)fd);
+
+	/* The vDSO is a special mapping. */
+	{
+		struct ms__vma v;
+
+		CHECK_INT(ms__find_vma_named("[vdso]", &v), 0);
+		o.npages = 1;
+		CHECK_INT(ms__observe(v.start, 1, ps, false, o.pages), 0);
+		CHECK_STR(grid(&o, back_of), "x");
+	}
+
+	/* The cost of one observation: one smaps parse plus 4 pagemap and
+	 * mem reads. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < rounds; i++)
+		ms__observe(a, 4, ps, true, o.pages);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
+	      (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3 / rounds;
+	printf("# one observation of 4 pages with data: %.0f us\n", us);
+	CHECK(us < 50000, "observation takes %.0f us", us);
+}
+
+/* ---- runs ---------------------------------------------------------------- */
+
+static const char basics[] =
+	"purpose  kernel target basics\n"
+	"rules    G1\n"
+	"a = mmap(0, 4p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+	"fill(a, \"ABCD\")\n"
+	"mseal(a+2p, 2p, 0)                     => 0\n"
+	"munmap(a+2p, 1p)                       => EPERM\n"
+	"mprotect(a+1p, 3p, PROT_READ)          => EPERM\n"
+	"expect a prot \"rw r- rw rw\"\n"
+	"expect a seal \"--SS\"\n"
+	"expect a data \"ABCD\"\n"
+	"expect a vmas \"abcc\"\n"
+	"b = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+	"fill(b, \"Z\")                           => fault\n"
+	"read(b, 1p)                            => 0\n"
+	"expect b data \"0\"\n"
+	"n = sealed_vmas()                      => 1\n"
+	"expect a+4p seal \"..\"\n"
+	"h = brk(0)\n";
+
+static void test_basics(void)
+{
+	struct ms_program p;
+	struct ms_trace t;
+	const struct ms_outcome *o;
+	uint64_t b = ARENA + 20 * ps;
+
+	CHECK_INT(run(basics, 0, false, &p, &t), 0);
+	CHECK_INT(t.end, MS_END_DONE);
+	CHECK_INT(t.arena, ARENA);
+	CHECK_INT(ret_at(&p, &t, 3, 0), (int64_t)ARENA);
+	CHECK_INT(ret_at(&p, &t, 4, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 5, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 6, 0), -EPERM);
+	CHECK_INT(ret_at(&p, &t, 7, 0), -EPERM);
+	CHECK_STR(grid(at(&p, &t, 8, 0), prot_of), "wrww");
+	CHECK_STR(grid(at(&p, &t, 9, 0), seal_of), "--SS");
+	CHECK_STR(grid(at(&p, &t, 10, 0), data_of), "ABCD");
+	CHECK_STR(grid(at(&p, &t, 9, 0), data_of), "????");
+	CHECK_STR(vmas(at(&p, &t, 11, 0)), "abcc");
+	/* The second slot: 4 pages, then the 16-page gap. */
+	CHECK_INT(ret_at(&p, &t, 12, 0), (int64_t)b);
+	o = at(&p, &t, 13, 0);
+	CHECK(o && o->kind == MS_OUT_FAULT, "fill of a read-only page: %d",
+	      o ? (int)o->kind : -1);
+	if (o) {
+		CHECK_INT(o->signo, SIGSEGV);
+		CHECK_INT(o->fault_addr, b);
+	}
+	CHECK_INT(ret_at(&p, &t, 14, 0), 0);
+	CHECK_STR(grid(at(&p, &t, 15, 0), data_of), "0");
+	CHECK_INT(ret_at(&p, &t, 16, 0), 1);
+	CHECK_STR(grid(at(&p, &t, 17, 0), seal_of), "..");
+	CHECK_INT(ret_at(&p, &t, 18, 0) % ps, 0);
+	done(&p, &t);
+
+	/* Snapshots: every address-bound name after every asserted call. */
+	CHECK_INT(run(basics, 0, true, &p, &t), 0);
+	{
+		int snaps = 0, name_a = -1;
+
+		for (int i = 0; i < p.nnames; i++)
+			if (strcmp(p.names[i].name, "a") == 0)
+				name_a = i;
+		for (int i = 0; i < t.nout; i++) {
+			o = &t.out[i];
+			if (o->kind != MS_OUT_PAGES || o->name < 0)
+				continue;
+			snaps++;
+			if (p.steps[o->step].loc.line == 6 &&
+			    o->name == name_a) {
+				CHECK_INT(o->addr, ARENA);
+				CHECK_INT(o->npages, 4);
+				CHECK_STR(grid(o, seal_of), "--SS");
+				CHECK_STR(grid(o, data_of), "????");
+			}
+		}
+		/* a after 5, 6, 7, 13, 14, 16; b after 13, 14, 16. */
+		CHECK_INT(snaps, 9);
+	}
+	done(&p, &t);
+}
+
+static void test_setup_and_skip(void)
+{
+	struct ms_program p;
+	struct ms_trace t;
+
+	/* A failed setup step is reported and ends the run. */
+	CHECK_INT(run("purpose setup\nrules G1\n"
+		      "munmap(1, 1p)\n"
+		      "a = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n",
+		      0, false, &p, &t), 0);
+	CHECK_INT(t.end, MS_END_DONE);
+	CHECK_INT(t.nout, 1);
+	CHECK_INT(ret_at(&p, &t, 3, 0), -EINVAL);
+	done(&p, &t);
+
+	/* No protection keys here: SKIP with the probe's reason. */
+	CHECK_INT(run("purpose skip\nrules G2b\n"
+		      "k = pkey_alloc(0, 0)\n", 0, false, &p, &t), 0);
+	CHECK_INT(t.end, MS_END_SKIP);
+	CHECK_STR(t.reason, "needs pkey: pkey_alloc failed with EINVAL: "
+			    "no protection-key hardware");
+	CHECK_INT(t.nout, 0);
+	done(&p, &t);
+}
+
+/* munmap of (nearly) the whole address space: the process cannot return. */
+static const char crash[] =
+	"purpose crash\nrules G1\n"
+	"a = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+	"munmap(0x1000, 0x7fffffffe000)         => 0\n";
+
+static void test_crash_and_hang(void)
+{
+	struct ms_program p;
+	struct ms_trace t;
+	int64_t t0;
+
+	CHECK_INT(run(crash, 0, false, &p, &t), 0);
+	CHECK_INT(t.end, MS_END_BROK);
+	CHECK_STR(t.reason, "child killed by SIGSEGV after step 0 (line 3)");
+	done(&p, &t);
+
+	/* A missing page in a registered range with nobody serving it. */
+	t0 = ms__now_ms();
+	CHECK_INT(run("purpose hang\nrules G6\n"
+		      "a = mmap(0, 1p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "uffd_register(a, 1p)                   => 0\n"
+		      "read(a, 1p)                            => 0\n",
+		      1000, false, &p, &t), 0);
+	CHECK_INT(t.end, MS_END_BROK);
+	CHECK_STR(t.reason,
+		  "timed out after 1 s; last step completed: 1 (line 4)");
+	CHECK(ms__now_ms() - t0 < 3000, "the timeout took %lld ms",
+	      (long long)(ms__now_ms() - t0));
+	done(&p, &t);
+}
+
+static void test_fork(void)
+{
+	struct ms_program p;
+	struct ms_trace t;
+
+	CHECK_INT(run("purpose fork\nrules G1\n"
+		      "a = mmap(0, 2p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "mseal(a, 2p, 0)                        => 0\n"
+		      "fork\n"
+		      "\tmunmap(a, 2p)                  => EPERM\n"
+		      "\texpect a seal \"SS\"\n"
+		      "\tb = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "end\n"
+		      "expect a seal \"SS\"\n"
+		      "c = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n",
+		      0, false, &p, &t), 0);
+	CHECK_INT(t.end, MS_END_DONE);
+	CHECK_INT(ret_at(&p, &t, 5, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 6, 1), -EPERM);
+	CHECK_STR(grid(at(&p, &t, 7, 1), seal_of), "SS");
+	CHECK_INT(ret_at(&p, &t, 8, 1), (int64_t)(ARENA + 18 * ps));
+	CHECK_INT(ret_at(&p, &t, 9, 0), 0);
+	CHECK_STR(grid(at(&p, &t, 10, 0), seal_of), "SS");
+	/* The parent's slots do not see the child's mmap. */
+	CHECK_INT(ret_at(&p, &t, 11, 0), (int64_t)(ARENA + 18 * ps));
+	/* Order: the fork, the child's steps, the end. */
+	CHECK(t.nout >= 4 && p.steps[t.out[2].step].loc.line == 5 &&
+		      t.out[3].pid_depth == 1,
+	      "fork outcome order");
+	done(&p, &t);
+
+	CHECK_INT(run("purpose fork crash\nrules G1\n"
+		      "a = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "fork\n"
+		      "\tmunmap(0x1000, 0x7fffffffe000)  => 0\n"
+		      "end\n",
+		      0, false, &p, &t), 0);
+	CHECK_INT(t.end, MS_END_BROK);
+	CHECK_STR(t.reason,
+		  "fork child killed by SIGSEGV after step 1 (line 4)");
+	done(&p, &t);
+}
+
+static void test_exec(void)
+{
+	struct ms_program p;
+	struct ms_trace t;
+
+	CHECK_INT(run("purpose exec\nrules G5\n"
+		      "a = mmap(0, 2p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "mseal(a, 2p, 0)                        => 0\n"
+		      "f = memfd(1p, \"Q\")\n"
+		      "exec\n"
+		      "n = sealed_vmas()                      => 0\n"
+		      "expect a seal \"..\"\n"
+		      "b = mmap(0, 1p, PROT_READ, MAP_SHARED, f, 0)\n"
+		      "expect b data \"Q\"\n",
+		      0, false, &p, &t), 0);
+	CHECK(t.end == MS_END_DONE, "end %d: %s", t.end, t.reason);
+	CHECK_INT(ret_at(&p, &t, 6, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 7, 0), 0);
+	CHECK_STR(grid(at(&p, &t, 8, 0), seal_of), "..");
+	/* Slots go on where the old image left off. */
+	CHECK_INT(ret_at(&p, &t, 9, 0), (int64_t)(ARENA + 18 * ps));
+	CHECK_STR(grid(at(&p, &t, 10, 0), data_of), "Q");
+	done(&p, &t);
+
+	/* exec inside a fork block: the child's new image ends at "end". */
+	CHECK_INT(run("purpose exec in fork\nrules G5\n"
+		      "a = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "mseal(a, 1p, 0)                        => 0\n"
+		      "fork\n"
+		      "\texec\n"
+		      "\texpect a seal \".\"\n"
+		      "end\n"
+		      "expect a seal \"S\"\n",
+		      0, false, &p, &t), 0);
+	CHECK(t.end == MS_END_DONE, "end %d: %s", t.end, t.reason);
+	CHECK_INT(ret_at(&p, &t, 6, 1), 0);
+	CHECK_STR(grid(at(&p, &t, 7, 1), seal_of), ".");
+	CHECK_INT(ret_at(&p, &t, 8, 0), 0);
+	CHECK_STR(grid(at(&p, &t, 9, 0), seal_of), "S");
+	done(&p, &t);
+
+	/* Exec after exec, and after a child's exec: one handoff each. */
+	CHECK_INT(run("purpose exec twice\nrules G5\n"
+		      "a = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "fork\n"
+		      "\texec\n"
+		      "end\n"
+		      "exec\n"
+		      "b = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "mseal(b, 1p, 0)                        => 0\n"
+		      "exec\n"
+		      "n = sealed_vmas()                      => 0\n",
+		      0, false, &p, &t), 0);
+	CHECK(t.end == MS_END_DONE, "end %d: %s", t.end, t.reason);
+	CHECK_INT(ret_at(&p, &t, 5, 1), 0);
+	CHECK_INT(ret_at(&p, &t, 7, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 8, 0), (int64_t)(ARENA + 17 * ps));
+	CHECK_INT(ret_at(&p, &t, 10, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 11, 0), 0);
+	done(&p, &t);
+}
+
+static void test_unbound(void)
+{
+	struct ms_program p;
+	struct ms_trace t;
+
+	/* A name whose binding call failed cannot be used afterwards. */
+	CHECK_INT(run("purpose unbound\nrules G3\n"
+		      "a = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "mseal(a, 1p, 0)                        => 0\n"
+		      "b = mremap(a, 1p, 2p, MREMAP_MAYMOVE)  => EPERM\n"
+		      "expect b seal \"S\"\n",
+		      0, false, &p, &t), 0);
+	CHECK_INT(t.end, MS_END_BROK);
+	CHECK_STR(t.reason, "step 3 (line 6): b is not bound (its binding "
+			    "call failed)");
+	done(&p, &t);
+}
+
+static void test_foll_force(void)
+{
+	struct ms_program p;
+	struct ms_trace t;
+
+	/*  012
+	 *  AB.   written, then read-only and sealed; page 2 never touched */
+	CHECK_INT(run("purpose FOLL_FORCE and uffd\nrules G7\n"
+		      "a = mmap(0, 3p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "fill(a, \"AB\")\n"
+		      "mprotect(a, 3p, PROT_READ)\n"
+		      "mseal(a, 3p, 0)                        => 0\n"
+		      "uffd_register(a+2p, 1p)                => 0\n"
+		      "ptrace_poke(a, \"P\")                    => 0\n"
+		      "proc_mem_write(a+1p, \"M\")              => 0\n"
+		      "process_vm_write(a, \"Q\")               => EFAULT\n"
+		      "uffd_copy(a+2p, \"U\")                   => 0\n"
+		      "expect a data \"PMU\"\n"
+		      "expect a seal \"SSS\"\n"
+		      "expect a prot \"r- r- r-\"\n",
+		      0, false, &p, &t), 0);
+	CHECK(t.end == MS_END_DONE, "end %d: %s", t.end, t.reason);
+	CHECK_INT(ret_at(&p, &t, 7, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 8, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 9, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 10, 0), -EFAULT);
+	CHECK_INT(ret_at(&p, &t, 11, 0), 0);
+	CHECK_STR(grid(at(&p, &t, 12, 0), data_of), "PMU");
+	CHECK_STR(grid(at(&p, &t, 13, 0), seal_of), "SSS");
+	CHECK_STR(grid(at(&p, &t, 14, 0), prot_of), "rrr");
+	done(&p, &t);
+}
+
+static void test_files_and_ipc(void)
+{
+	struct ms_program p;
+	struct ms_trace t;
+	struct shmid_ds ds;
+	int64_t id;
+
+	CHECK_INT(run("purpose files, shm, aio, vdso\nrules G1\n"
+		      "f = memfd(2p, \"XY\")\n"
+		      "m = mmap(0, 1p, PROT_READ, MAP_SHARED, f, 1p)\n"
+		      "expect m back \"f1\"\n"
+		      "expect m data \"Y\"\n"
+		      "g = reopen(f, O_RDONLY)\n"
+		      "s = shmget(1p)\n"
+		      "x = shmat(s, 0, 0)\n"
+		      "mseal(x, 1p, 0)                        => 0\n"
+		      "shmdt(x)                               => 0\n"
+		      "expect x seal \"S\"\n"
+		      "r = io_setup(1)\n"
+		      "expect r back \"x\"\n"
+		      "v = vdso()\n"
+		      "expect v back \"x\"\n"
+		      "madvise(m, 1p, MADV_DONTNEED)          => 0\n"
+		      "process_madvise(m, 1p, MADV_WILLNEED)  => 1p\n"
+		      "mlock(m, 1p)                           => 0\n"
+		      "msync(m, 1p, MS_SYNC)                  => 0\n"
+		      "mincore(m, 1p)                         => 0\n"
+		      "mbind(m, 1p, MPOL_DEFAULT, 0)          => 0\n",
+		      0, true, &p, &t), 0);
+	CHECK(t.end == MS_END_DONE, "end %d: %s", t.end, t.reason);
+	CHECK_STR(grid(at(&p, &t, 5, 0), back_of), "f");
+	CHECK_INT(at(&p, &t, 5, 0) ? (long long)at(&p, &t, 5, 0)->pages[0].pgoff : -1, 1);
+	CHECK_STR(grid(at(&p, &t, 6, 0), data_of), "Y");
+	CHECK(ret_at(&p, &t, 7, 0) >= 0, "reopen: %lld",
+	      (long long)ret_at(&p, &t, 7, 0));
+	id = ret_at(&p, &t, 8, 0);
+	CHECK(id >= 0, "shmget: %lld", (long long)id);
+	CHECK_INT(ret_at(&p, &t, 10, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 11, 0), 0);
+	CHECK_STR(grid(at(&p, &t, 12, 0), seal_of), "S");
+	CHECK_STR(grid(at(&p, &t, 14, 0), back_of), "x");
+	CHECK_STR(grid(at(&p, &t, 16, 0), back_of), "x");
+	CHECK_INT(ret_at(&p, &t, 17, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 18, 0), ps);
+	CHECK_INT(ret_at(&p, &t, 19, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 20, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 21, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 22, 0), 0);
+	/* The runner removed the segment, although it is still attached
+	 * (sealed) when the scenario process exits. */
+	if (id >= 0)
+		CHECK(shmctl((int)id, IPC_STAT, &ds) < 0 && errno == EINVAL,
+		      "segment %lld still exists", (long long)id);
+	done(&p, &t);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
+		ms_kernel_exec_resume(argc, argv);
+	setvbuf(stdout, NULL, _IONBF, 0);
+
+	test_probe();
+	test_basics();
+	test_setup_and_skip();
+	test_crash_and_hang();
+	test_fork();
+	test_exec();
+	test_unbound();
+	test_foll_force();
+	test_files_and_ipc();
+	/* Last: it seals memory in this process, which every later scenario
+	 * process would inherit. */
+	test_observe();
+	return check_report();
+}
