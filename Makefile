@@ -4,6 +4,7 @@
 #   make run        the catalog on this kernel, with the guideline table
 #   make test       everything CI runs (also under ASan and UBSan)
 #   make fuzz-parser  libFuzzer on the scenario parser (FUZZ_SECONDS=600)
+#   make static     build/static/sealspec, for an initramfs
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -26,7 +27,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/catalog.o
 TESTS    := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit-tests asan fuzz-parser install clean format check-format
+.PHONY: all run test unit-tests static fuzz-parser install clean format
 
 all: $(BUILD)/sealspec $(BUILD)/libsealspec.a
 
@@ -68,6 +69,11 @@ test:
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" all unit-tests
 	sh tests/run.sh build build/asan
+
+# A static binary with the catalog built in: what runs as PID 1 in an
+# initramfs under QEMU to try other kernels.
+static:
+	$(MAKE) --no-print-directory BUILD=build/static LDFLAGS=-static all
 
 fuzz-parser:
 	@mkdir -p $(BUILD)/fuzz $(BUILD)/fuzz/corpus

@@ -19,8 +19,9 @@ const struct ms_call_desc ms_call_desc[MS_NCALLS] = {
 	CALL(MS_CALL_MUNMAP, "munmap", 2, 2, "ee", MS_RET_INT, -1, -1, false),
 	CALL(MS_CALL_MPROTECT, "mprotect", 3, 3, "eee", MS_RET_INT, -1, -1,
 	     false),
+	/* pkey -1 (no key) works without protection-key hardware. */
 	CALL(MS_CALL_PKEY_MPROTECT, "pkey_mprotect", 4, 4, "eeee", MS_RET_INT,
-	     MS_FEAT_PKEY, -1, false),
+	     -1, -1, false),
 	CALL(MS_CALL_PKEY_ALLOC, "pkey_alloc", 2, 2, "ee", MS_RET_FD,
 	     MS_FEAT_PKEY, -1, false),
 	CALL(MS_CALL_PKEY_FREE, "pkey_free", 1, 1, "e", MS_RET_INT,

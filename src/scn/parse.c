@@ -1358,6 +1358,9 @@ int ms_parse(const char *file, const char *src, size_t len,
 	set_names(p, ps.file);
 	if (!src && len)
 		return perr(&ps, 1, 1, "no source text");
+	/* A UTF-8 byte order mark, as some editors write one. */
+	if (len >= 3 && memcmp(src, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
 
 	while (i < len) {
 		const char *s = src + i;
