@@ -65,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	if (ms_parse("fuzz.scn", (const char *)data, size, p, &d)) {
 		if (!d.msg[0] || d.loc.line < 1 || d.loc.col < 1)
-			fail("a failed parse without a diagnostic", d.msg, NULL);
+			fail("a failed parse without a diagnostic", d.msg,
+			     NULL);
 		goto out;
 	}
 	round_trip(p);

@@ -376,7 +376,8 @@ char *ms_print(const struct ms_program *p);
 
 /*
  * The canonical text of step i alone, without its results or comment
- * ("mprotect(a+1p, 3p, PROT_READ)"), truncated to fit buf.
+ * ("mprotect(a+1p, 3p, PROT_READ)", "a = mmap(0, 2p, ...)" with its binding),
+ * truncated to fit buf.
  */
 void ms_print_step(const struct ms_program *p, int i, char *buf, size_t n);
 
@@ -385,7 +386,10 @@ int ms_grid_pages(enum ms_attr attr, const char *grid);
 
 /*
  * Substitutes vary row `row` into template t, giving a program with no
- * $column left.  A template without a table has one row, row 0.
+ * $column left and no table, named "base[FIRSTCELL]" ("base[FIRSTCELL,N]",
+ * N counted from 1, when two rows start alike).  A template without a table
+ * has one row, row 0: the instance is a copy of it.  ms_parse gives row -1;
+ * every instance has its row.  Errors point into the offending cell.
  */
 int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 		   struct ms_diag *diag);

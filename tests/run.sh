@@ -52,7 +52,7 @@ expect_exit() {
 	if [ "$rc" -eq "$want" ]; then
 		ok
 	else
-		not_ok "$what: expected exit $want, got $rc ($*)"
+		not_ok "$what: expected exit $want, got $rc ($(echo "$*" | cut -c1-160))"
 		tail -n 30 "$tmp/out" "$tmp/err"
 	fi
 }
@@ -123,6 +123,23 @@ verdicts() {
 	if [ "$got" = "$want" ]; then ok; else
 		not_ok "needs-pkey: expected $want, got '$got'"
 	fi
+
+	# KTAP and JSON carry the same verdicts.
+	expect_exit 1 "ktap run exits 1" $s run --target kernel --format ktap \
+		$v/passes.scn $v/wrong-errno.scn
+	expect_grep "$tmp/out" "KTAP version 1" "ktap header"
+	expect_grep "$tmp/out" "1..2" "ktap plan"
+	expect_grep "$tmp/out" "ok 1 passes" "ktap ok line"
+	expect_grep "$tmp/out" "not ok 2 wrong-errno" "ktap not ok line"
+	expect_grep "$tmp/out" "# Totals: pass:1 fail:1" "ktap totals"
+	if command -v python3 > /dev/null; then
+		if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \
+			"$tmp/all.json"; then ok; else
+			not_ok "the JSON report does not parse"
+		fi
+	fi
+	expect_exit 0 "list by rule" $s list --rule G7
+	expect_grep "$tmp/out" "procmem-write-sealed-anon" "list --rule G7 lists the /proc/self/mem case"
 
 	expect_exit 2 "a syntax error exits 2" $s run --target kernel tests/syntax/bad-call.scn
 	expect_grep "$tmp/err" "tests/syntax/bad-call.scn:5:" "a syntax error names file:line"

@@ -62,19 +62,23 @@ static void print_table(FILE *f, const struct run_report *r,
 			const char *prefix)
 {
 	struct rule_tally t[MS_NRULES];
-	const char *pname = ms_profile_name(r->profile);
 	int gl = MS_PROFILE_GUIDELINES;
+	/* The second column: the chosen profile, or the detected one when
+	 * the guidelines themselves were chosen. */
+	enum ms_profile other = r->profile == MS_PROFILE_GUIDELINES ?
+					r->ki->detected : r->profile;
+	const char *pname = ms_profile_name(other);
 
 	tally(r, t);
-	fprintf(f, "%sGuideline table: kernel %s, profile %s\n", prefix,
-		r->ki->release, pname);
+	fprintf(f, "%sGuideline table: kernel %s, detected profile %s\n",
+		prefix, r->ki->release, ms_profile_name(r->ki->detected));
 	fprintf(f, "%s%-5s %5s  %-10s %-10s %-8s %s\n", prefix, "rule",
 		"cases", "guidelines", pname, "model", "rule summary");
 	for (int rule = 0; rule < MS_NRULES; rule++) {
 		char g[32], p[32];
 
 		rule_verdict(&t[rule], gl, g, sizeof(g));
-		rule_verdict(&t[rule], r->profile, p, sizeof(p));
+		rule_verdict(&t[rule], other, p, sizeof(p));
 		fprintf(f, "%s%-5s %5d  %-10s %-10s %-8s %s\n", prefix,
 			ms_rule_name((enum ms_rule)rule), t[rule].cases, g, p,
 			"not run", ms_rule_summary((enum ms_rule)rule));

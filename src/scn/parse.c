@@ -148,6 +148,15 @@ static bool is_header_key(const char *s)
 	return false;
 }
 
+/* Appends s to buf, truncating; buf always stays a string. */
+static void append(char *buf, size_t n, const char *s)
+{
+	size_t used = strnlen(buf, n);
+
+	if (used + 1 < n)
+		snprintf(buf + used, n - used, "%s", s);
+}
+
 static int find_name(const struct ms_program *p, const char *s)
 {
 	for (int i = 0; i < p->nnames && i < MS_NAMES_MAX; i++)
@@ -198,8 +207,8 @@ static int check_column(struct parser *ps)
 			    "row per variant to the header",
 			    ps->tok.text, ps->tok.text);
 	for (int j = 0; j < p->nvary_cols; j++) {
-		strcat(cols, j ? ", " : "");
-		strcat(cols, p->vary_cols[j]);
+		append(cols, sizeof(cols), j ? ", " : "");
+		append(cols, sizeof(cols), p->vary_cols[j]);
 	}
 	return terr(ps, "unknown column '$%s': the vary table has %s",
 		    ps->tok.text, cols);
@@ -890,8 +899,9 @@ static int header_rules(struct parser *ps)
 			char all[160] = "";
 
 			for (int i = 0; i < MS_NRULES; i++) {
-				strcat(all, i ? " " : "");
-				strcat(all, ms_rule_name((enum ms_rule)i));
+				append(all, sizeof(all), i ? " " : "");
+				append(all, sizeof(all),
+				       ms_rule_name((enum ms_rule)i));
 			}
 			return perr(ps, ps->tok.line, col_at(ps, w),
 				    "unknown rule '%.*s'; rules are %s",
@@ -923,8 +933,8 @@ static int header_requires(struct parser *ps)
 			char all[200] = "";
 
 			for (int i = 0; i < MS_NFEATURES; i++) {
-				strcat(all, i ? ", " : "");
-				strcat(all,
+				append(all, sizeof(all), i ? ", " : "");
+				append(all, sizeof(all),
 				       ms_feature_name((enum ms_feature)i));
 			}
 			return perr(ps, ps->tok.line, col_at(ps, w),
@@ -1269,7 +1279,8 @@ uint32_t ms__scn_call_features(const struct ms_program *p)
 	for (int i = 0; i < p->nsteps; i++) {
 		const struct ms_step *st = &p->steps[i];
 
-		if (st->kind == MS_STEP_CALL && (unsigned)st->call < MS_NCALLS &&
+		if (st->kind == MS_STEP_CALL &&
+		    (unsigned)st->call < MS_NCALLS &&
 		    ms_call_desc[st->call].feature >= 0)
 			f |= 1u << ms_call_desc[st->call].feature;
 	}

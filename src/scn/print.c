@@ -158,7 +158,8 @@ static void print_profiles(struct sb *b, ms_profile_set set)
 {
 	for (int i = 0; i < MS_NPROFILES; i++)
 		if (set & (1u << i))
-			sb_printf(b, " @%s", ms_profile_name((enum ms_profile)i));
+			sb_printf(b, " @%s",
+				  ms_profile_name((enum ms_profile)i));
 }
 
 static void print_result(struct sb *b, const struct ms_program *p,

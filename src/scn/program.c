@@ -176,9 +176,8 @@ int ms_eval(const struct ms_expr *e, const int64_t *values, const bool *bound,
 		default:
 			return -EINVAL;
 		}
-		if (i == 0 && t->op != '-' && t->op != '|')
-			acc = v;
-		else if (t->op == '+')
+		/* acc starts at 0, so the first term's '+' is a plain load. */
+		if (t->op == '+')
 			acc += v;
 		else if (t->op == '-')
 			acc -= v;

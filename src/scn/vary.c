@@ -75,9 +75,9 @@ static int subst_expr(const struct ms_program *t, int row, int step,
 		if (tm->op == '-' && ce.nterms > 1)
 			return ms__scn_diag(diag, c->loc.file, c->loc.line,
 					    c->loc.col,
-					    "cell '%s' has %d terms but follows "
-					    "'-' in the expression: write a "
-					    "single term",
+					    "cell '%s' has %d terms but "
+					    "follows '-' in the expression: "
+					    "write a single term",
 					    c->text, ce.nterms);
 		for (int k = 0; k < ce.nterms; k++) {
 			if (out.nterms == MS_EXPR_MAX)
@@ -204,7 +204,8 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 	if (!diag)
 		diag = &dummy;
 	if (out == t)
-		return -EINVAL;
+		return ms__scn_diag(diag, t->file, 1, 1,
+				    "instantiate into a separate program");
 	memset(out, 0, sizeof(*out));
 	out->row = -1;
 	if (row < 0 || row >= ms_variant_count(t))

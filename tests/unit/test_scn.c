@@ -145,6 +145,7 @@ static void test_doc_example(void)
 	struct ms_program p;
 	struct ms_diag d;
 	const struct ms_step *s;
+	char *text;
 
 	PARSE_OK(doc_example, &p, &d);
 	CHECK_STR(p.name, "x");
@@ -208,6 +209,10 @@ static void test_doc_example(void)
 	CHECK_INT(ms_grid_pages(s->attr, s->grid.str), 4);
 
 	check_round_trip("doc example", &p);
+	/* The example in the docs is already in canonical form. */
+	text = ms_print(&p);
+	CHECK_STR(text, doc_example);
+	free(text);
 	ms_program_free(&p);
 	CHECK(p.steps == NULL, "freed");
 }
@@ -474,9 +479,11 @@ static const struct diag_case diag_cases[] = {
 	      "@linux-6.12, 3 @guidelines, 4\n",
 	  3, 81, "too many alternatives" },
 	{ HDR "a = mmap(0, 1p, 0, 0) =>\n", 3, 25, "expected a result" },
-	{ HDR "munmap(0, 1p) => fault\n", 3, 18, "only fill and read can fault" },
+	{ HDR "munmap(0, 1p) => fault\n", 3, 18,
+	  "only fill and read can fault" },
 	{ HDR "munmap(0, 1p) => EPERM+1\n", 3, 18, "an errno stands alone" },
-	{ HDR "munmap(0, 1p) 5\n", 3, 15, "unexpected '5' at the end of the step" },
+	{ HDR "munmap(0, 1p) 5\n", 3, 15,
+	  "unexpected '5' at the end of the step" },
 	{ HDR "munmap(0, 1+2+3+4+5+6+7+8+9)\n", 3, 27, "too many terms" },
 	{ HDR "munmap(0, -a)\n", 3, 12, "only numbers can be negative" },
 	{ HDR "munmap(0, 0x)\n", 3, 11, "'0x' must be followed by hex digits" },
