@@ -120,6 +120,34 @@ static void print_indented(FILE *f, const char *prefix, const char *s)
 	}
 }
 
+/* Skipped cases, one line per reason: the reasons repeat (no PKU). */
+static void print_skips(FILE *f, const struct run_report *r)
+{
+	for (int i = 0; i < r->ncases; i++) {
+		const struct case_result *c = &r->cases[i];
+		int n = 0;
+		bool first = true;
+
+		if (c->primary.code != MS_SKIP)
+			continue;
+		for (int j = 0; j < i && first; j++) {
+			if (r->cases[j].primary.code == MS_SKIP &&
+			    strcmp(r->cases[j].primary.reason,
+				   c->primary.reason) == 0)
+				first = false;
+		}
+		if (!first)
+			continue;
+		for (int j = i; j < r->ncases; j++)
+			n += r->cases[j].primary.code == MS_SKIP &&
+			     strcmp(r->cases[j].primary.reason,
+				    c->primary.reason) == 0;
+		fprintf(f, "SKIP  %d case%s (%s%s): %s\n", n, n == 1 ? "" : "s",
+			c->name, n > 1 ? " and others; --verbose lists them" : "",
+			c->primary.reason);
+	}
+}
+
 static void print_text(FILE *f, const struct run_report *r)
 {
 	int counts[MS_XFAIL + 1];
@@ -133,13 +161,16 @@ static void print_text(FILE *f, const struct run_report *r)
 	for (int i = 0; i < r->ncases; i++) {
 		const struct case_result *c = &r->cases[i];
 
-		if (c->primary.code == MS_PASS && !r->verbose)
+		if ((c->primary.code == MS_PASS ||
+		     c->primary.code == MS_SKIP) && !r->verbose)
 			continue;
 		fprintf(f, "%-5s %s  (%s)\n", tag[c->primary.code], c->name,
 			c->file);
 		if (c->primary.reason[0] && c->primary.code != MS_PASS)
 			print_indented(f, "      ", c->primary.reason);
 	}
+	if (!r->verbose)
+		print_skips(f, r);
 	fprintf(f, "\n");
 	print_table(f, r, "");
 	report_counts(r, counts);
