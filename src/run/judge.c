@@ -19,11 +19,19 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "run/run.h"
 
 #define DEPTH_MAX 8
+#define WATCH_MAX (MS_NAMES_MAX * MS_GRID_MAX)
+
+/* A sealed page seen in a snapshot, and what it looked like. */
+struct watched {
+	uint64_t addr;
+	struct ms_page pg;
+};
 
 struct judge {
 	const struct ms_program *p;
@@ -33,6 +41,9 @@ struct judge {
 	int64_t values[DEPTH_MAX][MS_NAMES_MAX];
 	bool bound[DEPTH_MAX][MS_NAMES_MAX];
 	int depth;
+	/* Sealed pages per fork depth, for the invariant check. */
+	struct watched *watch[DEPTH_MAX];
+	int nwatch[DEPTH_MAX];
 };
 
 static void appendf(char *buf, size_t len, const char *fmt, ...)
@@ -237,15 +248,88 @@ static void enter_depth(struct judge *j, int depth)
 {
 	if (depth >= DEPTH_MAX)
 		depth = DEPTH_MAX - 1;
-	/* A child starts with its parent's names. */
+	/*
+	 * A child starts with its parent's names.  Its address space is a
+	 * new mm, so the invariant starts afresh there: MADV_DONTFORK may
+	 * legitimately leave a sealed range out of the child.
+	 */
 	while (j->depth < depth) {
-		memcpy(j->values[j->depth + 1], j->values[j->depth],
-		       sizeof(j->values[0]));
-		memcpy(j->bound[j->depth + 1], j->bound[j->depth],
-		       sizeof(j->bound[0]));
+		int d = j->depth;
+
+		memcpy(j->values[d + 1], j->values[d], sizeof(j->values[0]));
+		memcpy(j->bound[d + 1], j->bound[d], sizeof(j->bound[0]));
+		j->nwatch[d + 1] = 0;
 		j->depth++;
 	}
 	j->depth = depth;
+}
+
+/*
+ * The invariant (DESIGN §2), checked under every profile: a page once seen
+ * sealed stays mapped, sealed, with the same protection and backing, until
+ * the process execs.  Snapshots after every asserted step are the evidence;
+ * this is what makes "sealed pages are never touched" (GP) a check on every
+ * scenario rather than on the grids someone remembered to write.
+ */
+static const char *invariant_broken(const struct ms_page *was,
+				    const struct ms_page *now)
+{
+	if (!now->mapped)
+		return "was unmapped";
+	if (!now->sealed)
+		return "lost its seal";
+	if (now->prot != was->prot)
+		return "changed protection";
+	if (now->shared != was->shared || now->backing != was->backing ||
+	    (was->backing == MS_BACK_FILE && now->pgoff != was->pgoff))
+		return "changed backing";
+	return NULL;
+}
+
+static bool check_invariant(struct judge *j, const struct ms_outcome *o,
+			    struct ms_verdict *v)
+{
+	struct watched *w = j->watch[j->depth];
+	long ps = j->t->page_size ? j->t->page_size : 4096;
+
+	if (!w)
+		return false;
+	for (int i = 0; i < o->npages && i < MS_GRID_MAX; i++) {
+		uint64_t addr = o->addr + (uint64_t)i * ps;
+		const struct ms_page *now = &o->pages[i];
+		int k;
+
+		for (k = 0; k < j->nwatch[j->depth]; k++)
+			if (w[k].addr == addr)
+				break;
+		if (k < j->nwatch[j->depth]) {
+			const char *why = invariant_broken(&w[k].pg, now);
+			char where[64];
+
+			if (why) {
+				step_header(j, o->step, v->reason,
+					    sizeof(v->reason));
+				format_addr(j, (int64_t)addr, where,
+					    sizeof(where));
+				appendf(v->reason, sizeof(v->reason),
+					"  invariant broken: the sealed page "
+					"at %s %s\n",
+					where, why);
+				append_snapshots(j, o->step, v->reason,
+						 sizeof(v->reason));
+				v->code = MS_FAIL;
+				v->step = o->step;
+				return true;
+			}
+			w[k].pg = *now;
+		} else if (now->mapped && now->sealed &&
+			   j->nwatch[j->depth] < WATCH_MAX) {
+			w[j->nwatch[j->depth]].addr = addr;
+			w[j->nwatch[j->depth]].pg = *now;
+			j->nwatch[j->depth]++;
+		}
+	}
+	return false;
 }
 
 /* Judges one outcome; returns true when it fails, with v filled in. */
@@ -356,6 +440,11 @@ static void judge_trace(struct judge *j, struct ms_verdict *v)
 			return;
 		}
 		enter_depth(j, o->pid_depth);
+		if (j->p->steps[o->step].kind == MS_STEP_EXEC)
+			j->nwatch[j->depth] = 0;	/* a new mm */
+		if (o->kind == MS_OUT_PAGES && o->name >= 0 &&
+		    check_invariant(j, o, v))
+			return;
 		if (judge_outcome(j, o, v))
 			return;
 		if (brok.code == MS_PASS)
@@ -396,11 +485,15 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 	j.p = p;
 	j.t = t;
 	j.profile = profile;
+	for (int d = 0; d < DEPTH_MAX; d++)
+		j.watch[d] = malloc(WATCH_MAX * sizeof(struct watched));
 	v->code = MS_PASS;
 	v->step = -1;
 	v->reason[0] = '\0';
 
 	judge_trace(&j, v);
+	for (int d = 0; d < DEPTH_MAX; d++)
+		free(j.watch[d]);
 
 	if (!(p->xfail & (1u << profile)))
 		return;

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The verdict engine on hand-made traces: every verdict, every kind of
+ * expected result, page-grid matching and the sealed-page invariant,
+ * without a kernel in the loop (so each can be made to fail on purpose).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "check.h"
+#include "sealspec.h"
+
+#define PS 4096
+#define BASE 0x200000000000LL
+
+static struct ms_program *parse(const char *src)
+{
+	struct ms_program *p = calloc(1, sizeof(*p));
+	struct ms_diag d;
+	int ret = ms_parse("t.scn", src, strlen(src), p, &d);
+
+	CHECK(ret == 0, "parse failed: %d:%d: %s", d.loc.line, d.loc.col,
+	      d.msg);
+	return p;
+}
+
+static struct ms_outcome *ret_out(struct ms_trace *t, int step, int64_t ret)
+{
+	struct ms_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.step = step;
+	o.kind = MS_OUT_RET;
+	o.ret = ret;
+	o.name = -1;
+	ms_trace_add(t, &o);
+	return &t->out[t->nout - 1];
+}
+
+/* Pages for an observation: n pages, sealed where seal[i] == 'S'. */
+static struct ms_outcome *pages_out(struct ms_trace *t, int step, int name,
+				    int64_t addr, const char *seal, int prot)
+{
+	struct ms_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.step = step;
+	o.kind = MS_OUT_PAGES;
+	o.name = name;
+	o.addr = (uint64_t)addr;
+	o.npages = (int)strlen(seal);
+	for (int i = 0; i < o.npages; i++) {
+		o.pages[i].mapped = seal[i] != '.';
+		o.pages[i].sealed = seal[i] == 'S';
+		o.pages[i].prot = (uint8_t)prot;
+		o.pages[i].backing = MS_BACK_ANON;
+		o.pages[i].vma = seal[i] == 'S' ? 2 : 1;
+		o.pages[i].data = '?';
+		o.pages[i].pkey = -1;
+	}
+	ms_trace_add(t, &o);
+	return &t->out[t->nout - 1];
+}
+
+static enum ms_result_code judge(const struct ms_program *p,
+				 const struct ms_trace *t,
+				 enum ms_profile prof, struct ms_verdict *v)
+{
+	ms_judge(p, t, prof, v);
+	return v->code;
+}
+
+static const char basic[] =
+	"purpose  t\n"
+	"rules    G1\n"
+	"\n"
+	"a = mmap(0, 2p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+	"mseal(a, 2p, 0)                        => 0\n"
+	"munmap(a, 2p)                          => EPERM\n"
+	"expect a seal \"SS\"\n";
+
+static void test_pass_and_fail(void)
+{
+	struct ms_program *p = parse(basic);
+	struct ms_trace t;
+	struct ms_verdict v;
+
+	ms_trace_init(&t);
+	t.page_size = PS;
+	ret_out(&t, 0, BASE);
+	ret_out(&t, 1, 0);
+	ret_out(&t, 2, -EPERM);
+	pages_out(&t, 3, -1, BASE, "SS", PROT_READ | PROT_WRITE);
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
+
+	/* The wrong errno: FAIL, at step 3, with both names. */
+	t.out[2].ret = -EINVAL;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK_INT(v.step, 2);
+	CHECK(strstr(v.reason, "expected EPERM, got EINVAL") != NULL, "%s",
+	      v.reason);
+	CHECK(strstr(v.reason, "munmap(a, 2p)") != NULL, "%s", v.reason);
+	t.out[2].ret = -EPERM;
+
+	/* A grid mismatch names both grids. */
+	t.out[3].pages[1].sealed = false;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "expected seal \"SS\"") != NULL, "%s",
+	      v.reason);
+	CHECK(strstr(v.reason, "observed seal \"S-\"") != NULL, "%s",
+	      v.reason);
+	t.out[3].pages[1].sealed = true;
+
+	/* A failed setup step: BROK, not FAIL. */
+	t.out[0].ret = -ENOMEM;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_BROK);
+	CHECK(strstr(v.reason, "setup step failed with ENOMEM") != NULL, "%s",
+	      v.reason);
+	t.out[0].ret = BASE;
+
+	/* A step the target never reported: BROK. */
+	t.nout = 3;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_BROK);
+	CHECK(strstr(v.reason, "no result") != NULL, "%s", v.reason);
+
+	/* The target's own verdicts pass through. */
+	t.end = MS_END_BROK;
+	strcpy(t.reason, "child killed by SIGSEGV after step 2");
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_BROK);
+	CHECK_STR(v.reason, "child killed by SIGSEGV after step 2");
+	t.end = MS_END_SKIP;
+	strcpy(t.reason, "needs pkey");
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_SKIP);
+
+	ms_trace_free(&t);
+	ms_program_free(p);
+	free(p);
+}
+
+static void test_result_kinds(void)
+{
+	static const char src[] =
+		"purpose  t\n"
+		"rules    G1\n"
+		"\n"
+		"a = mmap(0, 2p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		"mprotect(a, 1p, PROT_READ)             => 0 @linux, EPERM @guidelines\n"
+		"madvise(a, 1p, MADV_DONTNEED)          => error\n"
+		"b = mremap(a, 1p, 1p, MREMAP_MAYMOVE)  => ok\n"
+		"c = mmap(a+1p, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED) => a+1p\n"
+		"fill(a, \"A\")                           => fault\n";
+	struct ms_program *p = parse(src);
+	struct ms_trace t;
+	struct ms_verdict v;
+	struct ms_outcome *f;
+
+	ms_trace_init(&t);
+	t.page_size = PS;
+	ret_out(&t, 0, BASE);
+	ret_out(&t, 1, 0);
+	ret_out(&t, 2, -EPERM);
+	ret_out(&t, 3, BASE + 100 * PS);
+	ret_out(&t, 4, BASE + PS);
+	f = ret_out(&t, 5, 0);
+	f->kind = MS_OUT_FAULT;
+	f->signo = SIGSEGV;
+	f->fault_addr = BASE;
+
+	/* Per-profile alternatives: 0 under linux, EPERM under guidelines. */
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
+	CHECK_INT(judge(p, &t, MS_PROFILE_GUIDELINES, &v), MS_FAIL);
+	CHECK_INT(v.step, 1);
+	/* No alternative for linux-6.10 and no default: not checked. */
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX_6_10, &v), MS_PASS);
+
+	/* "error" is any errno, not success. */
+	t.out[2].ret = 0;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	t.out[2].ret = -EINVAL;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
+
+	/* "ok" is any success, not an errno. */
+	t.out[3].ret = -EFAULT;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	t.out[3].ret = BASE + 100 * PS;
+
+	/* A value with a name: the address is printed relative to it. */
+	t.out[4].ret = BASE + 3 * PS;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "got a+3p") != NULL, "%s", v.reason);
+	t.out[4].ret = BASE + PS;
+
+	/* "fault" needs a fault. */
+	t.out[5].kind = MS_OUT_RET;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "expected fault, got 0") != NULL, "%s",
+	      v.reason);
+
+	ms_trace_free(&t);
+	ms_program_free(p);
+	free(p);
+}
+
+static void test_xfail(void)
+{
+	static const char src[] =
+		"purpose  t\n"
+		"rules    G1\n"
+		"xfail    @linux known\n"
+		"\n"
+		"a = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		"munmap(a, 1p)                          => EPERM\n";
+	struct ms_program *p = parse(src);
+	struct ms_trace t;
+	struct ms_verdict v;
+
+	ms_trace_init(&t);
+	t.page_size = PS;
+	ret_out(&t, 0, BASE);
+	ret_out(&t, 1, 0);
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_XFAIL);
+	CHECK(strstr(v.reason, "expected failure (known)") != NULL, "%s",
+	      v.reason);
+	CHECK_INT(judge(p, &t, MS_PROFILE_GUIDELINES, &v), MS_FAIL);
+	t.out[1].ret = -EPERM;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "but passed") != NULL, "%s", v.reason);
+	CHECK_INT(judge(p, &t, MS_PROFILE_GUIDELINES, &v), MS_PASS);
+	ms_trace_free(&t);
+	ms_program_free(p);
+	free(p);
+}
+
+static void test_grids(void)
+{
+	static const char src[] =
+		"purpose  t\n"
+		"rules    GS\n"
+		"\n"
+		"a = mmap(0, 4p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		"expect a vmas \"xxy.\"\n"
+		"expect a prot \"r- r- ?? ..\"\n"
+		"expect a seal \"??S.\"\n";
+	struct ms_program *p = parse(src);
+	struct ms_trace t;
+	struct ms_verdict v;
+
+	ms_trace_init(&t);
+	t.page_size = PS;
+	ret_out(&t, 0, BASE);
+	/* Pages 0-1 one VMA, page 2 another (sealed), page 3 unmapped. */
+	for (int s = 1; s <= 3; s++)
+		pages_out(&t, s, -1, BASE, "--S.", PROT_READ);
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
+
+	/* Letters do not matter, the partition does: merge pages 1 and 2. */
+	t.out[1].pages[2].vma = 1;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "observed vmas \"aaa.\"") != NULL, "%s",
+	      v.reason);
+	t.out[1].pages[2].vma = 2;
+
+	/* "??" accepts any protection, but not a missing page. */
+	t.out[2].pages[2].prot = PROT_READ | PROT_WRITE | PROT_EXEC;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
+	t.out[2].pages[3].mapped = true;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "expected prot") != NULL, "%s", v.reason);
+
+	ms_trace_free(&t);
+	ms_program_free(p);
+	free(p);
+}
+
+static void test_invariant(void)
+{
+	static const char src[] =
+		"purpose  t\n"
+		"rules    GP\n"
+		"\n"
+		"a = mmap(0, 2p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		"mseal(a, 2p, 0)                        => 0\n"
+		"mprotect(a, 2p, PROT_READ|PROT_WRITE)  => EPERM\n"
+		"munmap(a, 2p)                          => EPERM\n";
+	struct ms_program *p = parse(src);
+	struct ms_trace t;
+	struct ms_verdict v;
+	struct ms_outcome *o;
+
+	ms_trace_init(&t);
+	t.page_size = PS;
+	ret_out(&t, 0, BASE);
+	ret_out(&t, 1, 0);
+	pages_out(&t, 1, 0, BASE, "SS", PROT_READ);
+	ret_out(&t, 2, -EPERM);
+	o = pages_out(&t, 2, 0, BASE, "SS", PROT_READ);
+	ret_out(&t, 3, -EPERM);
+	pages_out(&t, 3, 0, BASE, "SS", PROT_READ);
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
+
+	/* A target that says EPERM but changed the sealed page anyway. */
+	o->pages[1].prot = PROT_READ | PROT_WRITE;
+	for (int prof = 0; prof < MS_NPROFILES; prof++) {
+		CHECK_INT(judge(p, &t, (enum ms_profile)prof, &v), MS_FAIL);
+		CHECK_INT(v.step, 2);
+	}
+	CHECK(strstr(v.reason, "the sealed page at a+1p changed protection") !=
+		      NULL,
+	      "%s", v.reason);
+	o->pages[1].prot = PROT_READ;
+
+	/* One that unmapped it. */
+	o->pages[0].mapped = false;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "the sealed page at a was unmapped") != NULL,
+	      "%s", v.reason);
+	o->pages[0].mapped = true;
+
+	/* One that unsealed it. */
+	t.out[t.nout - 1].pages[1].sealed = false;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "lost its seal") != NULL, "%s", v.reason);
+
+	ms_trace_free(&t);
+	ms_program_free(p);
+	free(p);
+}
+
+int main(void)
+{
+	test_pass_and_fail();
+	test_result_kinds();
+	test_xfail();
+	test_grids();
+	test_invariant();
+	return check_report();
+}
