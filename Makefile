@@ -5,6 +5,7 @@
 #   make test       everything CI runs (also under ASan and UBSan)
 #   make fuzz-parser  libFuzzer on the scenario parser (FUZZ_SECONDS=600)
 #   make static     build/static/sealspec, for an initramfs
+#   make bench      what the kernel target costs (figures, not tests)
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -27,7 +28,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/catalog.o
 TESTS    := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit-tests static fuzz-parser install clean format
+.PHONY: all run test unit-tests static bench fuzz-parser install clean format
 
 all: $(BUILD)/sealspec $(BUILD)/libsealspec.a
 
@@ -69,6 +70,18 @@ test:
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" all unit-tests
 	sh tests/run.sh build build/asan
+
+# Figures, not tests: what a scenario, an observation and a verdict cost,
+# beside a bare fork measured in the same run; and the whole catalog.
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libsealspec.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsealspec.a
+
+bench: all $(BUILD)/bench/kernel_target
+	$(BUILD)/bench/kernel_target
+	@s=$$(date +%s%N); $(BUILD)/sealspec run > /dev/null; \
+	e=$$(date +%s%N); n=$$($(BUILD)/sealspec list | tail -n 1); \
+	echo "whole catalog ($$n): $$(( (e - s) / 1000000 )) ms"
 
 # A static binary with the catalog built in: what runs as PID 1 in an
 # initramfs under QEMU to try other kernels.

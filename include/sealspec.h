@@ -157,6 +157,9 @@ enum ms_call {
 	MS_CALL_UFFD_REGISTER,	 /* userfaultfd + UFFDIO_REGISTER(MISSING) */
 	MS_CALL_UFFD_COPY,	 /* UFFDIO_COPY one page per pattern char */
 	MS_CALL_SEALED_VMAS,	 /* number of sealed VMAs in the process */
+	MS_CALL_UFFD_MOVE,	 /* UFFDIO_MOVE(dst, src, len) in one ioctl */
+	MS_CALL_PROCESS_MADVISE_PARENT, /* process_madvise on the parent's
+					 * pidfd: only inside a fork block */
 	MS_NCALLS
 };
 
@@ -316,6 +319,7 @@ struct ms_step {
 };
 
 #define MS_NAMES_MAX 32
+#define MS_FORK_DEPTH_MAX 8	/* fork blocks nested in one another */
 
 struct ms_name {
 	char name[MS_NAME_MAX];
@@ -396,6 +400,14 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 int ms_variant_count(const struct ms_program *t);
 
 void ms_program_free(struct ms_program *p);
+
+/*
+ * The features p needs because of what it does (its calls, guard-region
+ * advice, expected guard pages), without its "requires" header.  The
+ * parser and ms_instantiate store this, with the header, in p->features;
+ * programs built by other means can ask here.
+ */
+uint32_t ms_program_features(const struct ms_program *p);
 
 /* Deep equality, for the round-trip property (locations ignored). */
 bool ms_program_equal(const struct ms_program *a, const struct ms_program *b);

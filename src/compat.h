@@ -6,6 +6,8 @@
 #ifndef SEALSPEC_COMPAT_H
 #define SEALSPEC_COMPAT_H
 
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -55,6 +57,28 @@
 
 #ifndef UFFD_USER_MODE_ONLY
 #define UFFD_USER_MODE_ONLY 1
+#endif
+
+/*
+ * UFFDIO_MOVE (6.8).  The struct is only defined when the header lacks the
+ * ioctl, and the header is included above, so a newer one always wins.
+ */
+#ifndef UFFD_FEATURE_MOVE
+#define UFFD_FEATURE_MOVE (1 << 16)
+#endif
+
+#ifndef UFFDIO_MOVE
+#define _UFFDIO_MOVE 0x05
+#define UFFDIO_MOVE_MODE_DONTWAKE ((__u64)1 << 0)
+#define UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES ((__u64)1 << 1)
+struct uffdio_move {
+	__u64 dst;
+	__u64 src;
+	__u64 len;
+	__u64 mode;
+	__s64 move;	/* out: bytes moved, or -errno */
+};
+#define UFFDIO_MOVE _IOWR(UFFDIO, _UFFDIO_MOVE, struct uffdio_move)
 #endif
 
 #ifndef MAP_SHARED_VALIDATE

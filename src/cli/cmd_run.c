@@ -135,10 +135,12 @@ int cmd_run(int argc, char **argv)
 			char *end;
 			double s = strtod(optarg, &end);
 
-			if (*end || s <= 0 || s > 3600) {
+			/* !(s >= 0.001) also catches NaN. */
+			if (end == optarg || *end || !(s >= 0.001) ||
+			    s > 3600) {
 				fprintf(stderr,
 					"sealspec: --timeout takes seconds "
-					"(0 < s <= 3600), got '%s'\n",
+					"(0.001 to 3600), got '%s'\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -237,6 +239,12 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
+	if (rep.ncases == 0) {
+		fprintf(stderr, "sealspec: no scenario to run%s\n",
+			rules ? " matches the --rule filter" : "");
+		free_scenarios(&set);
+		return EXIT_USAGE;
+	}
 	report_print(stdout, &rep, fmt);
 	report_counts(&rep, counts);
 	if (counts[MS_FAIL])

@@ -72,16 +72,17 @@ static void print_table(FILE *f, const struct run_report *r,
 	tally(r, t);
 	fprintf(f, "%sGuideline table: kernel %s, detected profile %s\n",
 		prefix, r->ki->release, ms_profile_name(r->ki->detected));
-	fprintf(f, "%s%-5s %5s  %-10s %-10s %-8s %s\n", prefix, "rule",
-		"cases", "guidelines", pname, "model", "rule summary");
+	fprintf(f, "%s%-5s %5s %5s  %-10s %-10s %-8s %s\n", prefix, "rule",
+		"cases", "skip", "guidelines", pname, "model", "rule summary");
 	for (int rule = 0; rule < MS_NRULES; rule++) {
 		char g[32], p[32];
 
 		rule_verdict(&t[rule], gl, g, sizeof(g));
 		rule_verdict(&t[rule], other, p, sizeof(p));
-		fprintf(f, "%s%-5s %5d  %-10s %-10s %-8s %s\n", prefix,
-			ms_rule_name((enum ms_rule)rule), t[rule].cases, g, p,
-			"not run", ms_rule_summary((enum ms_rule)rule));
+		fprintf(f, "%s%-5s %5d %5d  %-10s %-10s %-8s %s\n", prefix,
+			ms_rule_name((enum ms_rule)rule), t[rule].cases,
+			t[rule].n[other][MS_SKIP], g, p, "not run",
+			ms_rule_summary((enum ms_rule)rule));
 	}
 	fprintf(f, "%s(model: the model target is not built yet, so there "
 		   "is no kernel-vs-model column)\n", prefix);
@@ -96,8 +97,13 @@ static void print_header(FILE *f, const struct run_report *r,
 		prefix, r->target, ki->release, ki->machine, ki->page_size);
 	fprintf(f, "%sprofile: %s (%s)\n", prefix,
 		ms_profile_name(r->profile), r->profile_source);
-	fprintf(f, "%sdetected: %s: %s\n", prefix,
-		ms_profile_name(ki->detected), ki->detected_why);
+	if (ki->has_mseal)
+		fprintf(f, "%sdetected: %s: %s\n", prefix,
+			ms_profile_name(ki->detected), ki->detected_why);
+	else
+		fprintf(f, "%sdetected: no profile applies, this kernel has "
+			   "no mseal (%s); every case that seals is SKIP\n",
+			prefix, ki->detected_why);
 	for (int i = 0; i < MS_NFEATURES; i++) {
 		if (ki->features & (1u << i))
 			continue;

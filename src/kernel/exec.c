@@ -164,8 +164,9 @@ brok(struct runner *r, int step, const char *what, int64_t err)
 	r->msg.kind = MS__MSG_BROK;
 	b.p[0] = '\0';
 	if (step >= 0) {
+		/* Steps are numbered from 1 in every message. */
 		sb_str(&b, "step ");
-		sb_int(&b, step);
+		sb_int(&b, step + 1);
 		sb_str(&b, " (line ");
 		sb_int(&b, r->p->steps[step].loc.line);
 		sb_str(&b, "): ");
@@ -423,6 +424,10 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 		return ms__sys_uffd_copy(u0, str[1], r->ps);
 	case MS_CALL_SEALED_VMAS:
 		return ms__sealed_vmas();
+	case MS_CALL_UFFD_MOVE:
+		return ms__sys_uffd_move(u0, u1, (uint64_t)a[2]);
+	case MS_CALL_PROCESS_MADVISE_PARENT:
+		return ms__sys_process_madvise_parent(u0, u1, a[2]);
 	case MS_NCALLS:
 		break;
 	}
@@ -483,6 +488,12 @@ static void run_call(struct runner *r, int i)
 
 	if ((unsigned)s->call >= MS_NCALLS)
 		brok(r, i, "unknown call", 0);
+	/*
+	 * Outside a fork block the parent is the runner, whose address space
+	 * is no part of the scenario: advising it would judge nothing.
+	 */
+	if (s->call == MS_CALL_PROCESS_MADVISE_PARENT && r->depth == 0)
+		brok(r, i, "process_madvise_parent outside a fork block", 0);
 	for (int k = 0; k < s->nargs && k < MS_ARGS_MAX; k++) {
 		if (s->args[k].kind == MS_ARG_STR)
 			str[k] = s->args[k].str;
@@ -816,20 +827,6 @@ void ms_kernel_exec_resume(int argc, char **argv)
 
 /* ---- the runner ---------------------------------------------------- */
 
-static uint32_t needed_features(const struct ms_program *p)
-{
-	uint32_t f = p->features;
-
-	for (int i = 0; i < p->nsteps; i++) {
-		const struct ms_step *s = &p->steps[i];
-
-		if (s->kind == MS_STEP_CALL && (unsigned)s->call < MS_NCALLS &&
-		    ms_call_desc[s->call].feature >= 0)
-			f |= 1u << ms_call_desc[s->call].feature;
-	}
-	return f;
-}
-
 static bool has_exec(const struct ms_program *p)
 {
 	for (int i = 0; i < p->nsteps; i++)
@@ -869,7 +866,8 @@ static void describe_last(const struct ms_program *p, const struct ms_trace *t,
 	if (step < 0 || step >= p->nsteps)
 		snprintf(buf, n, "none");
 	else
-		snprintf(buf, n, "%d (line %d)", step, p->steps[step].loc.line);
+		snprintf(buf, n, "%d (line %d)", step + 1,
+			 p->steps[step].loc.line);
 }
 
 static void format_seconds(char *buf, size_t n, int ms)
@@ -1000,7 +998,7 @@ int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
 	t->arena = ARENA_BASE;
 	t->page_size = ki->page_size > 0 ? ki->page_size : sysconf(_SC_PAGESIZE);
 
-	missing = needed_features(p) & ~ki->features;
+	missing = (p->features | ms_program_features(p)) & ~ki->features;
 	if (missing) {
 		int f = __builtin_ctz(missing);
 

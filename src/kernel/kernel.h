@@ -72,6 +72,8 @@ long ms__sys_process_vm_write(uint64_t addr, const char *pattern,
 			      long page_size);
 long ms__sys_uffd_register(uint64_t addr, uint64_t len);
 long ms__sys_uffd_copy(uint64_t addr, const char *pattern, long page_size);
+long ms__sys_uffd_move(uint64_t dst, uint64_t src, uint64_t len);
+long ms__sys_process_madvise_parent(uint64_t addr, uint64_t len, long advice);
 
 /* ---- sys.c: plumbing ---------------------------------------------- */
 

@@ -541,9 +541,14 @@ close_go:
 	return r;
 }
 
-static long uffd_open(void)
+/*
+ * A userfaultfd (user-mode faults only) after the UFFDIO_API handshake
+ * asking for features.  The fd, or -errno; *offered gets what the kernel
+ * supports.
+ */
+static long uffd_handshake(uint64_t features, uint64_t *offered)
 {
-	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
 	long fd, r;
 
 	fd = SYS(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
@@ -554,7 +559,30 @@ static long uffd_open(void)
 		syscall(SYS_close, fd);
 		return r;
 	}
+	*offered = api.features;
 	return fd;
+}
+
+/*
+ * The uapi makes UFFDIO_MOVE conditional on UFFD_FEATURE_MOVE having been
+ * requested, and asking for a feature the kernel lacks fails the whole
+ * handshake; the handshake may happen only once per fd.  So a plain fd
+ * first tells what is offered, and a second one asks for MOVE when it is.
+ * Without MOVE the plain fd serves uffd_register and uffd_copy as before,
+ * and uffd_move gets whatever error the kernel gives.
+ */
+static long uffd_open(void)
+{
+	uint64_t offered = 0, ignored;
+	long fd = uffd_handshake(0, &offered), fd2;
+
+	if (fd < 0 || !(offered & UFFD_FEATURE_MOVE))
+		return fd;
+	fd2 = uffd_handshake(UFFD_FEATURE_MOVE, &ignored);
+	if (fd2 < 0)
+		return fd;
+	syscall(SYS_close, fd);
+	return fd2;
 }
 
 /* This process's userfaultfd, opened on first use. */
@@ -624,6 +652,51 @@ long ms__sys_uffd_copy(uint64_t addr, const char *pattern, long page_size)
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * uffd_move(dst, src, len): one UFFDIO_MOVE of len bytes from src into the
+ * registered range at dst, mode 0 (holes in src are errors, waiters are
+ * woken).  0, or -errno: EBADF when nothing was registered in this
+ * process, EINVAL (src not writable, dst not registered, protections
+ * differ), ENOENT (src page missing at the start), EEXIST (dst present),
+ * EBUSY (src page shared, e.g. after fork).  A move that stops part-way
+ * fails with the kernel's errno (EAGAIN after moving some pages, which the
+ * scenario sees in the grids); a success that moved less than len, which
+ * the uapi does not produce, is reported as -EIO rather than trusted.
+ */
+long ms__sys_uffd_move(uint64_t dst, uint64_t src, uint64_t len)
+{
+	struct uffdio_move mv = { .dst = dst, .src = src, .len = len };
+	long fd = self_uffd(false), r;
+
+	if (fd < 0)
+		return fd;
+	r = SYS(SYS_ioctl, fd, UFFDIO_MOVE, &mv);
+	if (r == 0 && (uint64_t)mv.move != len)
+		return -EIO;
+	return r;
+}
+
+/*
+ * process_madvise(2) on a pidfd of the parent process, one iovec, flags
+ * 0: the bytes advised, or -errno.  For a remote process the kernel takes
+ * only COLD, PAGEOUT, WILLNEED and COLLAPSE (EINVAL otherwise) and wants
+ * CAP_SYS_NICE (EPERM).  The pidfd is opened per call and closed: a fork
+ * child asks once or twice, and nothing cached can then go stale across
+ * the next fork.  A failure of pidfd_open(2) is returned as is.
+ */
+long ms__sys_process_madvise_parent(uint64_t addr, uint64_t len, long advice)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)addr,
+			     .iov_len = len };
+	long pidfd = SYS(__NR_pidfd_open, SYS(SYS_getppid), 0), r;
+
+	if (pidfd < 0)
+		return pidfd;
+	r = SYS(__NR_process_madvise, pidfd, &iov, 1, advice, 0);
+	syscall(SYS_close, pidfd);
+	return r;
 }
 
 /* ---- plumbing ------------------------------------------------------- */

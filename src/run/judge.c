@@ -24,7 +24,8 @@
 
 #include "run/run.h"
 
-#define DEPTH_MAX 8
+/* Depth 0 is the scenario process; each nested fork adds one. */
+#define DEPTH_MAX (MS_FORK_DEPTH_MAX + 1)
 #define WATCH_MAX (MS_NAMES_MAX * MS_GRID_MAX)
 
 /* A sealed page seen in a snapshot, and what it looked like. */
@@ -133,8 +134,8 @@ static void format_outcome(const struct judge *j, const struct ms_step *s,
 	}
 }
 
-static void format_expected(const struct judge *j, const struct ms_result *r,
-			    char *buf, size_t len)
+static void format_expected(const struct judge *j, const struct ms_step *s,
+			    const struct ms_result *r, char *buf, size_t len)
 {
 	int64_t v;
 
@@ -154,10 +155,13 @@ static void format_expected(const struct judge *j, const struct ms_result *r,
 		break;
 	case MS_RES_VALUE:
 		if (ms_eval(&r->value, j->values[j->depth],
-			    j->bound[j->depth], j->t->page_size, &v) == 0)
-			snprintf(buf, len, "%" PRId64, v);
-		else
+			    j->bound[j->depth], j->t->page_size, &v) != 0)
 			snprintf(buf, len, "(an unbound name)");
+		else if (s->kind == MS_STEP_CALL &&
+			 ms_call_desc[s->call].ret == MS_RET_ADDR)
+			format_addr(j, v, buf, len);
+		else
+			snprintf(buf, len, "%" PRId64, v);
 		break;
 	default:
 		snprintf(buf, len, "?");
@@ -349,7 +353,7 @@ static bool judge_outcome(struct judge *j, const struct ms_outcome *o,
 		if (m == 1)
 			return false;
 		step_header(j, o->step, v->reason, sizeof(v->reason));
-		format_expected(j, r, exp, sizeof(exp));
+		format_expected(j, s, r, exp, sizeof(exp));
 		format_outcome(j, s, o, got, sizeof(got));
 		appendf(v->reason, sizeof(v->reason),
 			"  expected %s, got %s (profile %s)\n", exp, got,

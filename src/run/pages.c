@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "grid.h"
 #include "run/run.h"
 
-/* Attributes whose tokens are space separated words ("rw r- --"). */
 static bool attr_has_words(enum ms_attr attr)
 {
 	return attr == MS_ATTR_PROT || attr == MS_ATTR_BACK;
@@ -20,25 +20,16 @@ static bool attr_has_words(enum ms_attr attr)
 int ms__grid_split(enum ms_attr attr, const char *grid,
 		   char tok[][MS__TOKEN_MAX], int max)
 {
+	const char *walk = grid, *t;
+	size_t len;
 	int n = 0;
 
-	for (const char *s = grid; *s;) {
-		size_t len;
-
-		if (*s == ' ' || *s == '\t') {
-			s++;
-			continue;
-		}
-		if (attr_has_words(attr))
-			len = strcspn(s, " \t");
-		else
-			len = 1;
+	while ((t = ms__grid_next(attr, &walk, &len))) {
 		if (n == max || len >= MS__TOKEN_MAX)
 			return -EINVAL;
-		memcpy(tok[n], s, len);
+		memcpy(tok[n], t, len);
 		tok[n][len] = '\0';
 		n++;
-		s += len;
 	}
 	return n;
 }
@@ -100,7 +91,7 @@ static void page_token(enum ms_attr attr, const struct ms_page *pg,
 		break;
 	case MS_ATTR_PKEY:
 		/* No ProtectionKey line (no PKU): every page has key 0. */
-		snprintf(out, MS__TOKEN_MAX, "%d", pg->pkey < 0 ? 0 : pg->pkey);
+		snprintf(out, MS__TOKEN_MAX, "%x", pg->pkey < 0 ? 0 : pg->pkey);
 		break;
 	case MS_ATTR_DATA:
 		out[0] = pg->data ? pg->data : '?';

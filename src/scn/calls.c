@@ -80,6 +80,11 @@ const struct ms_call_desc ms_call_desc[MS_NCALLS] = {
 	     MS_FEAT_UFFD, -1, false),
 	CALL(MS_CALL_SEALED_VMAS, "sealed_vmas", 0, 0, "", MS_RET_INT, -1, -1,
 	     false),
+	CALL(MS_CALL_UFFD_MOVE, "uffd_move", 3, 3, "eee", MS_RET_INT,
+	     MS_FEAT_UFFD, -1, false),
+	/* Remote madvise needs CAP_SYS_NICE; the catalog runs as root. */
+	CALL(MS_CALL_PROCESS_MADVISE_PARENT, "process_madvise_parent", 3, 3,
+	     "eee", MS_RET_INT, -1, -1, false),
 };
 
 int ms_call_lookup(const char *name)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "grid.h"
 #include "scn.h"
 
 static bool is_space(char c)
@@ -40,7 +41,7 @@ static bool char_ok(enum ms_attr attr, char c)
 	case MS_ATTR_GUARD:
 		return c == 'G' || c == '-';
 	case MS_ATTR_PKEY:
-		return c >= '0' && c <= '9';
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 	case MS_ATTR_DATA:
 		return is_letter(c) || c == '0' || c == '*' || c == '!';
 	default:
@@ -69,7 +70,7 @@ static const char *legend(enum ms_attr attr)
 	case MS_ATTR_GUARD:
 		return "G (guard) or -";
 	case MS_ATTR_PKEY:
-		return "a digit";
+		return "a hex digit (keys 0 to 15)";
 	case MS_ATTR_DATA:
 		return "a letter, 0 (zeros), * (other) or ! (unreadable)";
 	default:
@@ -100,11 +101,30 @@ static bool word_ok(enum ms_attr attr, const char *w, size_t n)
 	return true;
 }
 
+const char *ms__grid_next(enum ms_attr attr, const char **g, size_t *len)
+{
+	bool words = attr == MS_ATTR_PROT || attr == MS_ATTR_BACK;
+	const char *tok;
+
+	while (is_space(**g))
+		(*g)++;
+	if (!**g)
+		return NULL;
+	tok = *g;
+	*len = 1;
+	if (words)
+		while (tok[*len] && !is_space(tok[*len]))
+			(*len)++;
+	*g += *len;
+	return tok;
+}
+
 int ms__scn_grid_check(enum ms_attr attr, const char *grid, int *off,
 		       char *why, size_t n)
 {
 	bool words = attr == MS_ATTR_PROT || attr == MS_ATTR_BACK;
-	const char *g = grid;
+	const char *walk = grid, *g;
+	size_t len;
 	int pages = 0;
 
 	*off = 0;
@@ -112,17 +132,7 @@ int ms__scn_grid_check(enum ms_attr attr, const char *grid, int *off,
 		snprintf(why, n, "unknown attribute");
 		return -EINVAL;
 	}
-	while (*g) {
-		size_t len = 1;
-
-		if (is_space(*g)) {
-			g++;
-			continue;
-		}
-		if (words) {
-			while (g[len] && !is_space(g[len]))
-				len++;
-		}
+	while ((g = ms__grid_next(attr, &walk, &len))) {
 		if (words ? !word_ok(attr, g, len) : !char_ok(attr, *g)) {
 			*off = (int)(g - grid);
 			snprintf(why, n,
@@ -140,7 +150,6 @@ int ms__scn_grid_check(enum ms_attr attr, const char *grid, int *off,
 				 MS_GRID_MAX);
 			return -EINVAL;
 		}
-		g += len;
 	}
 	if (!pages) {
 		snprintf(why, n,

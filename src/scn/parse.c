@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "scn.h"
 
 struct parser {
@@ -542,11 +543,35 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 		}
 		seen |= r->profiles;
 		st->nresults++;
-		if (ps->tok.kind != MS__T_COMMA)
-			return 0;
-		ret = next(ps);
-		if (ret)
-			return ret;
+		if (ps->tok.kind == MS__T_COMMA) {
+			ret = next(ps);
+			if (ret)
+				return ret;
+			continue;
+		}
+		/*
+		 * Every step states its result under every profile: one left
+		 * out would be silently unchecked there, and the step would
+		 * not even count as setup.
+		 */
+		if (!dflt && seen != MS_ALL_PROFILES) {
+			char missing[64] = "";
+
+			for (int i = 0; i < MS_NPROFILES; i++)
+				if (!(seen & (1u << i)))
+					snprintf(missing + strlen(missing),
+						 sizeof(missing) -
+							 strlen(missing),
+						 " @%s",
+						 ms_profile_name(
+							 (enum ms_profile)i));
+			return perr(ps, st->results[0].loc.line,
+				    st->results[0].loc.col,
+				    "no result for%s: add an alternative "
+				    "without a profile, or tag one with them",
+				    missing);
+		}
+		return 0;
 	}
 }
 
@@ -1272,7 +1297,30 @@ void ms__scn_scope_step(struct ms__scope *s, const struct ms_step *st)
 	}
 }
 
-uint32_t ms__scn_call_features(const struct ms_program *p)
+/* Guard-region advice needs a kernel that has it (6.13+). */
+static bool uses_guard_advice(const struct ms_step *st)
+{
+	for (int a = 0; a < st->nargs; a++) {
+		const struct ms_expr *e = &st->args[a].expr;
+
+		if (st->args[a].kind != MS_ARG_EXPR)
+			continue;
+		for (int t = 0; t < e->nterms; t++)
+			if (e->t[t].kind == MS_TERM_SYM &&
+			    (e->t[t].num == MADV_GUARD_INSTALL ||
+			     e->t[t].num == MADV_GUARD_REMOVE) &&
+			    strncmp(e->t[t].text, "MADV_GUARD_", 11) == 0)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * The features a program needs because of what it does: each call's own
+ * feature, guard-region advice, and an expected guard page (a grid that
+ * only says "no guard here" holds on kernels without guard regions too).
+ */
+uint32_t ms_program_features(const struct ms_program *p)
 {
 	uint32_t f = 0;
 
@@ -1283,6 +1331,11 @@ uint32_t ms__scn_call_features(const struct ms_program *p)
 		    (unsigned)st->call < MS_NCALLS &&
 		    ms_call_desc[st->call].feature >= 0)
 			f |= 1u << ms_call_desc[st->call].feature;
+		if (st->kind == MS_STEP_CALL && uses_guard_advice(st))
+			f |= 1u << MS_FEAT_GUARD;
+		if (st->kind == MS_STEP_EXPECT && st->attr == MS_ATTR_GUARD &&
+		    st->grid.kind == MS_ARG_STR && strchr(st->grid.str, 'G'))
+			f |= 1u << MS_FEAT_GUARD;
 	}
 	return f;
 }
@@ -1315,7 +1368,7 @@ static int finish(struct parser *ps)
 		return perr(ps, 1, 1,
 			    "missing 'rules': name the rules the scenario "
 			    "covers, as in \"rules G1\"");
-	p->features = ps->requires | ms__scn_call_features(p);
+	p->features = ps->requires | ms_program_features(p);
 	if (!p->nvary_cols)
 		return 0;
 	tmp = malloc(sizeof(*tmp));

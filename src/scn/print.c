@@ -303,7 +303,7 @@ static void print_vary(struct sb *b, const struct ms_program *p)
 
 static void print_header(struct sb *b, const struct ms_program *p)
 {
-	uint32_t req = p->features & ~ms__scn_call_features(p);
+	uint32_t req = p->features & ~ms_program_features(p);
 
 	if (p->head_comment[0]) {
 		sb_putz(b, p->head_comment, sizeof(p->head_comment));

@@ -13,7 +13,7 @@
 
 #include "sealspec.h"
 
-#define MS__FORK_MAX 8	/* fork blocks nested in one another */
+#define MS__FORK_MAX MS_FORK_DEPTH_MAX
 
 enum ms__tok_kind {
 	MS__T_EOL,
@@ -93,7 +93,6 @@ int ms__scn_cell_result(const struct ms_program *p,
 void ms__scn_cell_string(const struct ms_cell *c, char *buf, size_t n);
 
 /* The features the calls of p need, bit (1u << enum ms_feature). */
-uint32_t ms__scn_call_features(const struct ms_program *p);
 
 /* The n-th symbol name, NULL past the end (for "did you mean"). */
 const char *ms__scn_symbol_name(int i);

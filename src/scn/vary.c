@@ -244,6 +244,8 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 	}
 	variant_name(t, row, name, sizeof(name));
 	memcpy(out->name, name, sizeof(out->name));
+	/* A row may bring its own needs (MADV_GUARD_INSTALL in a cell). */
+	out->features = t->features | ms_program_features(out);
 	out->nvary_cols = out->nvary_rows = 0;
 	memset(out->vary_cols, 0, sizeof(out->vary_cols));
 	memset(out->vary, 0, sizeof(out->vary));

@@ -147,7 +147,7 @@ static void test_result_kinds(void)
 		"rules    G1\n"
 		"\n"
 		"a = mmap(0, 2p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
-		"mprotect(a, 1p, PROT_READ)             => 0 @linux, EPERM @guidelines\n"
+		"mprotect(a, 1p, PROT_READ)             => 0, EPERM @guidelines\n"
 		"madvise(a, 1p, MADV_DONTNEED)          => error\n"
 		"b = mremap(a, 1p, 1p, MREMAP_MAYMOVE)  => ok\n"
 		"c = mmap(a+1p, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED) => a+1p\n"
@@ -173,8 +173,12 @@ static void test_result_kinds(void)
 	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
 	CHECK_INT(judge(p, &t, MS_PROFILE_GUIDELINES, &v), MS_FAIL);
 	CHECK_INT(v.step, 1);
-	/* No alternative for linux-6.10 and no default: not checked. */
+	/* linux-6.10 is not named: the default applies. */
 	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX_6_10, &v), MS_PASS);
+	t.out[1].ret = -EPERM;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX_6_10, &v), MS_FAIL);
+	CHECK_INT(judge(p, &t, MS_PROFILE_GUIDELINES, &v), MS_PASS);
+	t.out[1].ret = 0;
 
 	/* "error" is any errno, not success. */
 	t.out[2].ret = 0;
@@ -329,8 +333,46 @@ static void test_invariant(void)
 	free(p);
 }
 
+/* Guard-region advice in one row makes only that row need the feature. */
+static void test_implied_features(void)
+{
+	static const char src[] =
+		"purpose  t\n"
+		"rules    G2\n"
+		"vary     advice\n"
+		"         MADV_DONTNEED\n"
+		"         MADV_GUARD_INSTALL\n"
+		"\n"
+		"a = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		"madvise(a, 1p, $advice)                => 0\n";
+	static const char grid[] =
+		"purpose  t\n"
+		"rules    G2\n"
+		"\n"
+		"a = mmap(0, 2p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		"expect a guard \"--\"\n"
+		"expect a guard \"G-\" @linux\n";
+	struct ms_program *t = parse(src), *g = parse(grid);
+	struct ms_program v;
+	struct ms_diag d;
+	uint32_t guard = 1u << MS_FEAT_GUARD;
+
+	CHECK_INT(ms_instantiate(t, 0, &v, &d), 0);
+	CHECK_INT(v.features & guard, 0);
+	ms_program_free(&v);
+	CHECK_INT(ms_instantiate(t, 1, &v, &d), 0);
+	CHECK_INT(v.features & guard, guard);
+	ms_program_free(&v);
+	CHECK_INT(g->features & guard, guard);
+	ms_program_free(t);
+	ms_program_free(g);
+	free(t);
+	free(g);
+}
+
 int main(void)
 {
+	test_implied_features();
 	test_pass_and_fail();
 	test_result_kinds();
 	test_xfail();

@@ -212,11 +212,8 @@ static uint64_t map(long pages, long prot, long flags, long fd, long off)
 static void test_observe(void)
 {
 	struct ms_outcome o = { .kind = MS_OUT_PAGES };
-	struct timespec t0, t1;
 	uint64_t a, f, hole;
 	long fd;
-	const int rounds = 200;
-	double us;
 
 	/*  0123
 	 *  NNSS   N = normal rw anon, S = sealed; page 3 never touched */
@@ -289,16 +286,6 @@ static void test_observe(void)
 		CHECK_STR(grid(&o, back_of), "x");
 	}
 
-	/* The cost of one observation: one smaps parse plus 4 pagemap and
-	 * mem reads. */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < rounds; i++)
-		ms__observe(a, 4, ps, true, o.pages);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
-	      (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3 / rounds;
-	printf("# one observation of 4 pages with data: %.0f us\n", us);
-	CHECK(us < 50000, "observation takes %.0f us", us);
 }
 
 /* ---- runs ---------------------------------------------------------------- */
@@ -425,7 +412,7 @@ static void test_crash_and_hang(void)
 
 	CHECK_INT(run(crash, 0, false, &p, &t), 0);
 	CHECK_INT(t.end, MS_END_BROK);
-	CHECK_STR(t.reason, "child killed by SIGSEGV after step 0 (line 3)");
+	CHECK_STR(t.reason, "child killed by SIGSEGV after step 1 (line 3)");
 	done(&p, &t);
 
 	/* A missing page in a registered range with nobody serving it. */
@@ -437,7 +424,7 @@ static void test_crash_and_hang(void)
 		      1000, false, &p, &t), 0);
 	CHECK_INT(t.end, MS_END_BROK);
 	CHECK_STR(t.reason,
-		  "timed out after 1 s; last step completed: 1 (line 4)");
+		  "timed out after 1 s; last step completed: 2 (line 4)");
 	CHECK(ms__now_ms() - t0 < 3000, "the timeout took %lld ms",
 	      (long long)(ms__now_ms() - t0));
 	done(&p, &t);
@@ -482,7 +469,7 @@ static void test_fork(void)
 		      0, false, &p, &t), 0);
 	CHECK_INT(t.end, MS_END_BROK);
 	CHECK_STR(t.reason,
-		  "fork child killed by SIGSEGV after step 1 (line 4)");
+		  "fork child killed by SIGSEGV after step 2 (line 4)");
 	done(&p, &t);
 }
 
@@ -561,7 +548,7 @@ static void test_unbound(void)
 		      "expect b seal \"S\"\n",
 		      0, false, &p, &t), 0);
 	CHECK_INT(t.end, MS_END_BROK);
-	CHECK_STR(t.reason, "step 3 (line 6): b is not bound (its binding "
+	CHECK_STR(t.reason, "step 4 (line 6): b is not bound (its binding "
 			    "call failed)");
 	done(&p, &t);
 }
@@ -596,6 +583,94 @@ static void test_foll_force(void)
 	CHECK_STR(grid(at(&p, &t, 12, 0), data_of), "PMU");
 	CHECK_STR(grid(at(&p, &t, 13, 0), seal_of), "SSS");
 	CHECK_STR(grid(at(&p, &t, 14, 0), prot_of), "rrr");
+	done(&p, &t);
+}
+
+static void test_uffd_move(void)
+{
+	struct ms_program p;
+	struct ms_trace t;
+
+	/*  a: 012    AB written, page 2 never touched, all sealed read-write
+	 *  b: 0      C, then read-only and sealed
+	 *  d: 0123   registered destination, never touched */
+	CHECK_INT(run("purpose uffd_move\nrules G6a\n"
+		      "a = mmap(0, 3p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "fill(a, \"AB\")\n"
+		      "b = mmap(0, 1p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "fill(b, \"C\")\n"
+		      "mprotect(b, 1p, PROT_READ)\n"
+		      "mseal(a, 3p, 0)                        => 0\n"
+		      "mseal(b, 1p, 0)                        => 0\n"
+		      "uffd_move(a, b, 1p)                    => EBADF\n"
+		      "d = mmap(0, 4p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "uffd_register(d, 4p)                   => 0\n"
+		      "uffd_move(d, a, 1p)                    => 0\n"
+		      "uffd_move(d+1p, a+1p, 2p)              => EAGAIN\n"
+		      "uffd_move(d+3p, a+2p, 1p)              => ENOENT\n"
+		      "uffd_move(d+3p, b, 1p)                 => EINVAL\n"
+		      "uffd_move(d, b, 1p)                    => EINVAL\n"
+		      "expect a data \"000\"\n"
+		      "expect d data \"AB00\"\n"
+		      "expect b data \"C\"\n"
+		      "expect a seal \"SSS\"\n",
+		      0, false, &p, &t), 0);
+	CHECK(t.end == MS_END_DONE, "end %d: %s", t.end, t.reason);
+	/* No userfaultfd in this process yet. */
+	CHECK_INT(ret_at(&p, &t, 10, 0), -EBADF);
+	CHECK_INT(ret_at(&p, &t, 13, 0), 0);
+	/* Page 1 moves, then the hole at a+2p stops the move. */
+	CHECK_INT(ret_at(&p, &t, 14, 0), -EAGAIN);
+	CHECK_INT(ret_at(&p, &t, 15, 0), -ENOENT);
+	/* A read-only source is refused before its pages are looked at. */
+	CHECK_INT(ret_at(&p, &t, 16, 0), -EINVAL);
+	CHECK_INT(ret_at(&p, &t, 17, 0), -EINVAL);
+	CHECK_STR(grid(at(&p, &t, 18, 0), data_of), "000");
+	CHECK_STR(grid(at(&p, &t, 19, 0), data_of), "AB00");
+	CHECK_STR(grid(at(&p, &t, 20, 0), data_of), "C");
+	CHECK_STR(grid(at(&p, &t, 21, 0), seal_of), "SSS");
+	done(&p, &t);
+}
+
+static void test_process_madvise_parent(void)
+{
+	struct ms_program p;
+	struct ms_trace t;
+
+	CHECK_INT(run("purpose remote madvise\nrules G6\n"
+		      "a = mmap(0, 2p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "fill(a, \"AB\")\n"
+		      "mprotect(a, 2p, PROT_READ)\n"
+		      "mseal(a, 2p, 0)                        => 0\n"
+		      "fork\n"
+		      "\tprocess_madvise_parent(a, 2p, MADV_PAGEOUT) => 2p\n"
+		      "\tprocess_madvise_parent(a, 2p, MADV_DONTNEED) => EINVAL\n"
+		      "\tprocess_madvise(a, 2p, MADV_DONTNEED) => EPERM\n"
+		      "\tb = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "\tprocess_madvise_parent(b, 1p, MADV_WILLNEED) => ENOMEM\n"
+		      "\tprocess_madvise(b, 1p, MADV_WILLNEED) => 1p\n"
+		      "end\n"
+		      "expect a data \"AB\"\n",
+		      0, false, &p, &t), 0);
+	CHECK(t.end == MS_END_DONE, "end %d: %s", t.end, t.reason);
+	CHECK_INT(ret_at(&p, &t, 8, 1), 2 * ps);
+	/* Remote: refused as an advice, before the seal is looked at. */
+	CHECK_INT(ret_at(&p, &t, 9, 1), -EINVAL);
+	CHECK_INT(ret_at(&p, &t, 10, 1), -EPERM);
+	/* The child's own mapping is a hole in the parent. */
+	CHECK_INT(ret_at(&p, &t, 12, 1), -ENOMEM);
+	CHECK_INT(ret_at(&p, &t, 13, 1), ps);
+	CHECK_STR(grid(at(&p, &t, 15, 0), data_of), "AB");
+	done(&p, &t);
+
+	/* Outside a fork block the parent is the runner. */
+	CHECK_INT(run("purpose remote madvise outside fork\nrules G6\n"
+		      "a = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "process_madvise_parent(a, 1p, MADV_COLD) => 1p\n",
+		      0, false, &p, &t), 0);
+	CHECK_INT(t.end, MS_END_BROK);
+	CHECK_STR(t.reason, "step 2 (line 4): process_madvise_parent outside "
+			    "a fork block");
 	done(&p, &t);
 }
 
@@ -669,6 +744,8 @@ int main(int argc, char **argv)
 	test_exec();
 	test_unbound();
 	test_foll_force();
+	test_uffd_move();
+	test_process_madvise_parent();
 	test_files_and_ipc();
 	/* Last: it seals memory in this process, which every later scenario
 	 * process would inherit. */
