@@ -172,6 +172,15 @@ catalog() {
 
 	# Under the guidelines the kernel fails exactly the known deviations.
 	$s run --target kernel --profile guidelines --format json > "$tmp/gl.json"
+	# A broken case is broken under every profile: none may be BROK.
+	for prof in guidelines linux-6.12 linux-6.10; do
+		$s run --target kernel --profile $prof --format json > "$tmp/p.json"
+		nb=$(grep -c '"result": "brok"' "$tmp/p.json")
+		if [ "$nb" -eq 0 ]; then ok; else
+			not_ok "$nb cases are BROK under --profile $prof"
+			grep '"result": "brok"' "$tmp/p.json" | head -n 5
+		fi
+	done
 	grep '"result": "fail"' "$tmp/gl.json" |
 		sed -n 's/.*"name": "\([^"]*\)".*/\1/p' | sort > "$tmp/gl.fails"
 	sort tests/guidelines-deviations.txt | grep -v '^#' > "$tmp/gl.want"
