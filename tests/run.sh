@@ -146,6 +146,12 @@ verdicts() {
 	expect_exit 2 "an unknown profile exits 2" $s run --profile linux-5.4 tests/verdict/passes.scn
 	expect_exit 2 "an unknown rule exits 2" $s list --rule G9
 	expect_exit 2 "an unknown format exits 2" $s run --format xml tests/verdict/passes.scn
+	expect_exit 2 "a timeout that is not a number exits 2" $s run --timeout nan tests/verdict/passes.scn
+	expect_exit 2 "the model target is not there yet: exit 2" $s run --target model tests/verdict/passes.scn
+	mkdir -p "$tmp/empty"
+	expect_exit 2 "a directory without scenarios exits 2" $s run "$tmp/empty"
+	expect_grep "$tmp/err" "no scenario to run" "an empty run says so"
+	expect_exit 2 "a rule filter matching nothing exits 2" $s run --rule G3a tests/verdict/passes.scn
 }
 
 catalog() {

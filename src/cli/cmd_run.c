@@ -73,7 +73,65 @@ static int add_case(struct run_report *r, const struct ms_program *p,
 	return 0;
 }
 
-int cmd_run(int argc, char **argv)
+struct run_opts {
+	const char *target;
+	int profile;			/* -1: the detected one */
+	enum report_format fmt;
+	unsigned int rules;		/* --rule filter, 0 = all */
+	struct ms_kernel_opts ko;
+	int verbose;
+};
+
+static int parse_format(const char *arg, enum report_format *fmt)
+{
+	if (strcmp(arg, "text") == 0)
+		*fmt = FORMAT_TEXT;
+	else if (strcmp(arg, "ktap") == 0)
+		*fmt = FORMAT_KTAP;
+	else if (strcmp(arg, "json") == 0)
+		*fmt = FORMAT_JSON;
+	else {
+		fprintf(stderr, "sealspec: unknown format '%s'; formats are "
+				"text, ktap, json\n",
+			arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_timeout(const char *arg, int *ms)
+{
+	char *end;
+	double s = strtod(arg, &end);
+
+	/* !(s >= 0.001) also catches NaN. */
+	if (end == arg || *end || !(s >= 0.001) || s > 3600) {
+		fprintf(stderr, "sealspec: --timeout takes seconds (0.001 to "
+				"3600), got '%s'\n",
+			arg);
+		return -EINVAL;
+	}
+	*ms = (int)(s * 1000);
+	return 0;
+}
+
+static int check_target(const char *target)
+{
+	if (strcmp(target, "kernel") == 0)
+		return 0;
+	if (strcmp(target, "model") == 0 || strcmp(target, "both") == 0)
+		fprintf(stderr, "sealspec: the model target is not built yet; "
+				"this version runs --target kernel only\n");
+	else
+		fprintf(stderr, "sealspec: unknown target '%s'; targets are "
+				"kernel, model, both\n",
+			target);
+	return -EINVAL;
+}
+
+/* Returns the index of the first operand, or -1 after a usage error
+ * (-2 after --help). */
+static int parse_run_args(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = {
 		{ "target", required_argument, NULL, 't' },
@@ -85,93 +143,112 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *target = "kernel";
-	int profile = -1;
-	enum report_format fmt = FORMAT_TEXT;
-	unsigned int rules = 0;
-	struct ms_kernel_opts ko = { .timeout_ms = 10000, .snapshots = true };
+	int c, err = 0;
+
+	optind = 1;
+	while (!err &&
+	       (c = getopt_long(argc, argv, "t:p:f:r:T:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			o->target = optarg;
+			break;
+		case 'p':
+			o->profile = ms_profile_lookup(optarg);
+			if (o->profile < 0) {
+				fprintf(stderr, "sealspec: unknown profile "
+						"'%s'; see 'sealspec "
+						"profiles'\n",
+					optarg);
+				err = -EINVAL;
+			}
+			break;
+		case 'f':
+			err = parse_format(optarg, &o->fmt);
+			break;
+		case 'r':
+			err = parse_rule_mask(optarg, &o->rules);
+			break;
+		case 'T':
+			err = parse_timeout(optarg, &o->ko.timeout_ms);
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return -2;
+		default:
+			run_usage(stderr);
+			return -1;
+		}
+	}
+	if (err || check_target(o->target))
+		return -1;
+	return optind;
+}
+
+/*
+ * Every variant of every selected scenario, once each on the kernel, judged
+ * under every profile.  Returns 0, or an exit status when the run cannot go
+ * on (a variant that does not instantiate, a runner that cannot fork).
+ */
+static int run_all(const struct scenario_set *set, const struct run_opts *o,
+		   const struct ms_kernel_info *ki, struct run_report *rep)
+{
+	for (int i = 0; i < set->n; i++) {
+		const struct ms_program *t = set->v[i].t;
+		int nv = ms_variant_count(t);
+
+		if (!scenario_has_rule(t, o->rules))
+			continue;
+		for (int row = 0; row < nv; row++) {
+			struct ms_program p;
+			struct ms_diag diag;
+			struct ms_trace trace;
+			int err;
+
+			memset(&p, 0, sizeof(p));
+			if (ms_instantiate(t, row, &p, &diag) < 0) {
+				fprintf(stderr, "%s:%d:%d: %s\n",
+					diag.loc.file ? diag.loc.file : t->file,
+					diag.loc.line, diag.loc.col, diag.msg);
+				return EXIT_USAGE;
+			}
+			ms_trace_init(&trace);
+			err = ms_kernel_run(&p, ki, &o->ko, &trace);
+			if (err)
+				fprintf(stderr, "sealspec: cannot run %s: %s\n",
+					p.name, strerror(-err));
+			else if (add_case(rep, &p, &trace, rep->profile))
+				err = -ENOMEM;
+			ms_trace_free(&trace);
+			ms_program_free(&p);
+			if (err)
+				return EXIT_BROKEN;
+		}
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = {
+		.target = "kernel",
+		.profile = -1,
+		.fmt = FORMAT_TEXT,
+		.ko = { .timeout_ms = 10000, .snapshots = true },
+	};
 	struct ms_kernel_info ki;
 	struct scenario_set set = { 0 };
 	struct run_report rep = { 0 };
 	int counts[MS_XFAIL + 1] = { 0 };
-	int c, err, status;
+	int first, err, status;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:p:f:r:T:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			target = optarg;
-			break;
-		case 'p':
-			profile = ms_profile_lookup(optarg);
-			if (profile < 0) {
-				fprintf(stderr,
-					"sealspec: unknown profile '%s'; see "
-					"'sealspec profiles'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				fmt = FORMAT_TEXT;
-			else if (strcmp(optarg, "ktap") == 0)
-				fmt = FORMAT_KTAP;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = FORMAT_JSON;
-			else {
-				fprintf(stderr,
-					"sealspec: unknown format '%s'; "
-					"formats are text, ktap, json\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'r':
-			if (parse_rule_mask(optarg, &rules))
-				return EXIT_USAGE;
-			break;
-		case 'T': {
-			char *end;
-			double s = strtod(optarg, &end);
+	first = parse_run_args(argc, argv, &o);
+	if (first < 0)
+		return first == -2 ? EXIT_PASS : EXIT_USAGE;
 
-			/* !(s >= 0.001) also catches NaN. */
-			if (end == optarg || *end || !(s >= 0.001) ||
-			    s > 3600) {
-				fprintf(stderr,
-					"sealspec: --timeout takes seconds "
-					"(0.001 to 3600), got '%s'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			ko.timeout_ms = (int)(s * 1000);
-			break;
-		}
-		case 'v':
-			rep.verbose = 1;
-			break;
-		case 'h':
-			run_usage(stdout);
-			return EXIT_PASS;
-		default:
-			run_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (strcmp(target, "kernel") != 0) {
-		if (strcmp(target, "model") == 0 || strcmp(target, "both") == 0)
-			fprintf(stderr,
-				"sealspec: the model target is not built yet; "
-				"this version runs --target kernel only\n");
-		else
-			fprintf(stderr,
-				"sealspec: unknown target '%s'; targets are "
-				"kernel, model, both\n",
-				target);
-		return EXIT_USAGE;
-	}
-
-	err = load_scenarios(argv + optind, argc - optind, &set);
+	err = load_scenarios(argv + first, argc - first, &set);
 	if (err) {
 		if (err > 0)
 			fprintf(stderr, "sealspec: %d scenario file%s did not "
@@ -191,68 +268,26 @@ int cmd_run(int argc, char **argv)
 		return EXIT_BROKEN;
 	}
 	rep.ki = &ki;
-	rep.target = target;
-	rep.profile = profile >= 0 ? (enum ms_profile)profile : ki.detected;
-	rep.profile_source = profile >= 0 ? "--profile" : "detected";
+	rep.target = o.target;
+	rep.verbose = o.verbose;
+	rep.profile = o.profile >= 0 ? (enum ms_profile)o.profile : ki.detected;
+	rep.profile_source = o.profile >= 0 ? "--profile" : "detected";
 
-	for (int i = 0; i < set.n; i++) {
-		const struct ms_program *t = set.v[i].t;
-		int nv = ms_variant_count(t);
-
-		if (!scenario_has_rule(t, rules))
-			continue;
-		for (int row = 0; row < nv; row++) {
-			struct ms_program p;
-			struct ms_diag diag;
-			struct ms_trace trace;
-
-			memset(&p, 0, sizeof(p));
-			if (ms_instantiate(t, row, &p, &diag) < 0) {
-				fprintf(stderr, "%s:%d:%d: %s\n",
-					diag.loc.file ? diag.loc.file : t->file,
-					diag.loc.line, diag.loc.col, diag.msg);
-				free(rep.cases);
-				free_scenarios(&set);
-				return EXIT_USAGE;
-			}
-			ms_trace_init(&trace);
-			err = ms_kernel_run(&p, &ki, &ko, &trace);
-			if (err) {
-				fprintf(stderr,
-					"sealspec: cannot run %s: %s\n",
-					p.name, strerror(-err));
-				ms_trace_free(&trace);
-				ms_program_free(&p);
-				free(rep.cases);
-				free_scenarios(&set);
-				return EXIT_BROKEN;
-			}
-			err = add_case(&rep, &p, &trace, rep.profile);
-			ms_trace_free(&trace);
-			ms_program_free(&p);
-			if (err) {
-				fprintf(stderr, "sealspec: out of memory\n");
-				free(rep.cases);
-				free_scenarios(&set);
-				return EXIT_BROKEN;
-			}
-		}
+	status = run_all(&set, &o, &ki, &rep);
+	if (!status && rep.ncases == 0) {
+		fprintf(stderr, "sealspec: %s\n",
+			o.rules ? "no scenario matches the --rule filter" :
+				  "no scenario to run");
+		status = EXIT_USAGE;
 	}
-
-	if (rep.ncases == 0) {
-		fprintf(stderr, "sealspec: no scenario to run%s\n",
-			rules ? " matches the --rule filter" : "");
-		free_scenarios(&set);
-		return EXIT_USAGE;
+	if (!status) {
+		report_print(stdout, &rep, o.fmt);
+		report_counts(&rep, counts);
+		if (counts[MS_FAIL])
+			status = EXIT_FAILED;
+		else if (counts[MS_BROK])
+			status = EXIT_BROKEN;
 	}
-	report_print(stdout, &rep, fmt);
-	report_counts(&rep, counts);
-	if (counts[MS_FAIL])
-		status = EXIT_FAILED;
-	else if (counts[MS_BROK])
-		status = EXIT_BROKEN;
-	else
-		status = EXIT_PASS;
 	free(rep.cases);
 	free_scenarios(&set);
 	return status;
