@@ -901,79 +901,87 @@ static int rest_text(struct parser *ps, char *dst, const char *key,
 	return 0;
 }
 
-static int header_rules(struct parser *ps)
+/* A header whose value is a list of names from a fixed vocabulary. */
+struct id_list {
+	const char *key;		/* "rules" */
+	const char *what;		/* "rule" */
+	const char *example;		/* "G1" */
+	const char *sep;		/* between names in the error message */
+	int count;			/* size of the vocabulary */
+	int (*lookup)(const char *name);
+	const char *(*name)(int i);
+};
+
+static const char *rule_name_at(int i)
+{
+	return ms_rule_name((enum ms_rule)i);
+}
+
+static const char *feature_name_at(int i)
+{
+	return ms_feature_name((enum ms_feature)i);
+}
+
+/* Parses the names after the header key into a bit mask. */
+static int header_ids(struct parser *ps, const struct id_list *l,
+		      uint32_t *mask)
 {
 	const char *w;
 	char buf[MS_NAME_MAX];
 	size_t n;
-	int r;
+
+	while ((w = word(ps, &n))) {
+		int id, ret = no_comment(ps, w, l->key);
+
+		if (ret)
+			return ret;
+		id = word_str(w, n, buf, sizeof(buf)) ? l->lookup(buf) :
+							-EINVAL;
+		if (id < 0) {
+			char all[200] = "";
+
+			for (int i = 0; i < l->count; i++) {
+				append(all, sizeof(all), i ? l->sep : "");
+				append(all, sizeof(all), l->name(i));
+			}
+			return perr(ps, ps->tok.line, col_at(ps, w),
+				    "unknown %s '%.*s'; %ss are %s", l->what,
+				    (int)(n > 32 ? 32 : n), w, l->what, all);
+		}
+		*mask |= 1u << id;
+	}
+	if (!*mask)
+		return terr(ps, "'%s' needs at least one %s, such as %s",
+			    l->key, l->what, l->example);
+	return 0;
+}
+
+static int header_rules(struct parser *ps)
+{
+	static const struct id_list rules = {
+		"rules", "rule", "G1", " ", MS_NRULES, ms_rule_lookup,
+		rule_name_at,
+	};
 
 	if (ps->seen_rules)
 		return terr(ps,
 			    "'rules' is given twice: list every rule on one "
 			    "line");
 	ps->seen_rules = true;
-	while ((w = word(ps, &n))) {
-		int ret = no_comment(ps, w, "rules");
-
-		if (ret)
-			return ret;
-		r = word_str(w, n, buf, sizeof(buf)) ? ms_rule_lookup(buf) :
-						       -EINVAL;
-		if (r < 0) {
-			char all[160] = "";
-
-			for (int i = 0; i < MS_NRULES; i++) {
-				append(all, sizeof(all), i ? " " : "");
-				append(all, sizeof(all),
-				       ms_rule_name((enum ms_rule)i));
-			}
-			return perr(ps, ps->tok.line, col_at(ps, w),
-				    "unknown rule '%.*s'; rules are %s",
-				    (int)(n > 32 ? 32 : n), w, all);
-		}
-		ps->p->rules |= 1u << r;
-	}
-	if (!ps->p->rules)
-		return terr(ps,
-			    "'rules' needs at least one rule id, such as G1");
-	return 0;
+	return header_ids(ps, &rules, &ps->p->rules);
 }
 
 static int header_requires(struct parser *ps)
 {
-	const char *w;
-	char buf[MS_NAME_MAX];
-	size_t n;
-	int f, count = 0;
+	static const struct id_list features = {
+		"requires", "feature", "pkey", ", ", MS_NFEATURES,
+		ms_feature_lookup, feature_name_at,
+	};
+	uint32_t mask = 0;
+	int ret = header_ids(ps, &features, &mask);
 
-	while ((w = word(ps, &n))) {
-		int ret = no_comment(ps, w, "requires");
-
-		if (ret)
-			return ret;
-		f = word_str(w, n, buf, sizeof(buf)) ? ms_feature_lookup(buf) :
-						       -EINVAL;
-		if (f < 0) {
-			char all[200] = "";
-
-			for (int i = 0; i < MS_NFEATURES; i++) {
-				append(all, sizeof(all), i ? ", " : "");
-				append(all, sizeof(all),
-				       ms_feature_name((enum ms_feature)i));
-			}
-			return perr(ps, ps->tok.line, col_at(ps, w),
-				    "unknown feature '%.*s'; features are %s",
-				    (int)(n > 32 ? 32 : n), w, all);
-		}
-		ps->requires |= 1u << f;
-		count++;
-	}
-	if (!count)
-		return terr(ps,
-			    "'requires' needs at least one feature, such as "
-			    "pkey");
-	return 0;
+	ps->requires |= mask;
+	return ret;
 }
 
 static int header_xfail(struct parser *ps)
