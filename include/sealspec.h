@@ -160,6 +160,9 @@ enum ms_call {
 	MS_CALL_UFFD_MOVE,	 /* UFFDIO_MOVE(dst, src, len) in one ioctl */
 	MS_CALL_PROCESS_MADVISE_PARENT, /* process_madvise on the parent's
 					 * pidfd: only inside a fork block */
+	MS_CALL_USE_MAP_SLOTS,	 /* use_map_slots(addr, len, free): split a
+				  * mapping until `free` VMAs are left below
+				  * vm.max_map_count */
 	MS_NCALLS
 };
 
@@ -184,6 +187,8 @@ enum ms_feature {
 	MS_FEAT_MEMFD,
 	MS_FEAT_MREMAP_DONTUNMAP,
 	MS_FEAT_MLOCK,	 /* RLIMIT_MEMLOCK allows a few pages */
+	MS_FEAT_REMOTE_MADVISE, /* process_madvise on another process
+				 * (CAP_SYS_NICE over it) */
 	MS_NFEATURES
 };
 

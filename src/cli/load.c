@@ -138,7 +138,8 @@ static int add_dir(struct scenario_set *set, const char *dir)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (int i = 0; i < n; i++) {
 		int r = add_file(set, names[i]);
 

@@ -259,6 +259,46 @@ static void probe_mlock(struct ms_kernel_info *ki, long ps)
 }
 
 /*
+ * process_madvise(2) on another process needs CAP_SYS_NICE over it (and
+ * ptrace read access): a fork child advises this process, its parent,
+ * MADV_COLD on a scratch page, as a scenario's process_madvise_parent
+ * does.  COLD is accepted remotely on every kernel that has the syscall
+ * and only ages the page.  The child's exit status carries the errno.
+ */
+static void probe_remote_madvise(struct ms_kernel_info *ki, long ps)
+{
+	long a = map_anon(1, ps), r;
+	int status = 0;
+	pid_t pid;
+
+	if (a < 0) {
+		missing(ki, MS_FEAT_REMOTE_MADVISE, "mmap failed with %s", a,
+			NULL);
+		return;
+	}
+	pid = ms__sys_fork();
+	if (pid == 0) {
+		r = ms__sys_process_madvise_parent((uint64_t)a, (uint64_t)ps,
+						   MADV_COLD);
+		ms__exit(r < 0 ? (int)(-r & 0xff) : 0);
+	}
+	r = pid < 0 ? pid : ms__sys_wait(pid, &status, 0);
+	if (r >= 0)
+		r = !WIFEXITED(status) ? -ECHILD : -WEXITSTATUS(status);
+	if (r == 0)
+		have(ki, MS_FEAT_REMOTE_MADVISE);
+	else
+		missing(ki, MS_FEAT_REMOTE_MADVISE,
+			"process_madvise(MADV_COLD) on the parent failed "
+			"with %s", r,
+			r == -EPERM ? "needs CAP_SYS_NICE over the target" :
+			r == -ENOSYS ? "needs 5.10+ (pidfd_open, "
+				       "process_madvise)" :
+			r == -ECHILD ? "the probe child died" : NULL);
+	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+}
+
+/*
  * Two normal-then-sealed layouts tell the profiles apart:
  *
  *    01
@@ -348,6 +388,7 @@ static void probe_all(struct ms_kernel_info *ki)
 	probe_memfd(ki, ps);
 	probe_dontunmap(ki, ps);
 	probe_mlock(ki, ps);
+	probe_remote_madvise(ki, ps);
 	if (ki->has_mseal) {
 		probe_profile(ki, ps);
 	} else {

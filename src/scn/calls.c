@@ -82,9 +82,18 @@ const struct ms_call_desc ms_call_desc[MS_NCALLS] = {
 	     false),
 	CALL(MS_CALL_UFFD_MOVE, "uffd_move", 3, 3, "eee", MS_RET_INT,
 	     MS_FEAT_UFFD, -1, false),
-	/* Remote madvise needs CAP_SYS_NICE; the catalog runs as root. */
+	/*
+	 * Remote madvise needs CAP_SYS_NICE over the parent: without it a
+	 * scenario is SKIP (why_missing says so), not a FAIL on EPERM.
+	 */
 	CALL(MS_CALL_PROCESS_MADVISE_PARENT, "process_madvise_parent", 3, 3,
-	     "eee", MS_RET_INT, -1, -1, false),
+	     "eee", MS_RET_INT, MS_FEAT_REMOTE_MADVISE, -1, false),
+	/*
+	 * Returns a count, not an address: the region it splits is named by
+	 * the mmap that made it, so no binding here adds a snapshot.
+	 */
+	CALL(MS_CALL_USE_MAP_SLOTS, "use_map_slots", 3, 3, "eee", MS_RET_INT,
+	     -1, -1, false),
 };
 
 int ms_call_lookup(const char *name)

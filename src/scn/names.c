@@ -78,6 +78,7 @@ static const char *const feature_names[MS_NFEATURES] = {
 	[MS_FEAT_MEMFD] = "memfd",
 	[MS_FEAT_MREMAP_DONTUNMAP] = "mremap-dontunmap",
 	[MS_FEAT_MLOCK] = "mlock",
+	[MS_FEAT_REMOTE_MADVISE] = "remote-madvise",
 };
 
 const char *ms_feature_name(enum ms_feature f)
