@@ -189,6 +189,7 @@ enum ms_feature {
 	MS_FEAT_MLOCK,	 /* RLIMIT_MEMLOCK allows a few pages */
 	MS_FEAT_REMOTE_MADVISE, /* process_madvise on another process
 				 * (CAP_SYS_NICE over it) */
+	MS_FEAT_MAP_COUNT, /* vm.max_map_count small enough to exhaust */
 	MS_NFEATURES
 };
 

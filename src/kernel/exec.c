@@ -428,6 +428,8 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 		return ms__sys_uffd_move(u0, u1, (uint64_t)a[2]);
 	case MS_CALL_PROCESS_MADVISE_PARENT:
 		return ms__sys_process_madvise_parent(u0, u1, a[2]);
+	case MS_CALL_USE_MAP_SLOTS:
+		return ms__use_map_slots(u0, u1, a[2], r->ps);
 	case MS_NCALLS:
 		break;
 	}
@@ -456,9 +458,13 @@ static uint64_t bound_size(struct runner *r, const struct ms_step *s,
 	return v.end - (uint64_t)ret;
 }
 
-/* Page states of every region a name covers, after an asserted call. */
+/*
+ * Page states of every region a name covers, after an asserted call.
+ * Nothing changes the address space in between, so smaps is read once.
+ */
 static void send_snapshots(struct runner *r, int step)
 {
+	ms__observe_hold(true);
 	for (int n = 0; n < r->p->nnames && n < MS_NAMES_MAX; n++) {
 		struct ms_outcome *o;
 		uint64_t pages = r->sizes[n] / (uint64_t)r->ps;
@@ -475,6 +481,7 @@ static void send_snapshots(struct runner *r, int step)
 			brok(r, step, "cannot observe page state", 0);
 		send_msg(r);
 	}
+	ms__observe_hold(false);
 }
 
 static void run_call(struct runner *r, int i)

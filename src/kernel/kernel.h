@@ -6,6 +6,7 @@
  *   observe.c  page state from /proc/self/smaps, pagemap and mem
  *   exec.c     the scenario process: arena, steps, fork, exec, records
  *   probe.c    features and the profile this kernel behaves like
+ *   mapcount.c use_map_slots: exhausting the process's VMA budget
  *   trace.c    struct ms_trace
  */
 #ifndef SEALSPEC_KERNEL_H
@@ -75,6 +76,21 @@ long ms__sys_uffd_copy(uint64_t addr, const char *pattern, long page_size);
 long ms__sys_uffd_move(uint64_t dst, uint64_t src, uint64_t len);
 long ms__sys_process_madvise_parent(uint64_t addr, uint64_t len, long advice);
 
+/* ---- mapcount.c -------------------------------------------------- */
+
+/*
+ * Splits [addr, addr + len) until the process has exactly nfree VMAs left
+ * below vm.max_map_count: the VMAs created, or -errno (see mapcount.c).
+ */
+long ms__use_map_slots(uint64_t addr, uint64_t len, long nfree, long ps);
+long ms__max_map_count(void);
+
+/*
+ * The largest vm.max_map_count the map-count scenarios can exhaust: they
+ * split a 70000-page region, and the limit is the kernel's default 65530.
+ */
+#define MS__MAP_COUNT_MAX 65536
+
 /* ---- sys.c: plumbing ---------------------------------------------- */
 
 /* /proc/self files the target keeps open, reopened after fork and exec. */
@@ -135,6 +151,12 @@ int ms__observe_init(void);
  */
 int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 		struct ms_page *pages);
+/*
+ * hold true: the observations up to the next call with false see one
+ * address space (the snapshots after one step), so smaps is read once for
+ * all of them; near vm.max_map_count it is tens of MiB.
+ */
+void ms__observe_hold(bool hold);
 /* The VMA containing addr: 0, -ENOENT when none, or -errno. */
 int ms__find_vma(uint64_t addr, struct ms__vma *vma);
 /* The first VMA whose path is exactly path ("[vdso]"). */

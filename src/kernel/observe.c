@@ -41,8 +41,39 @@ int ms__observe_init(void)
 }
 
 /*
- * Reads all of /proc/self/smaps.  A process with more VMAs than the buffer
- * holds grows it with mremap(2), which does not go through malloc.
+ * Replaces the smaps buffer by one four times as big: 0 or -errno (E2BIG
+ * past SMAPS_MAX).  Every read that does not fit is paid for in full, so
+ * the buffer grows in big steps: at the default vm.max_map_count (65530
+ * VMAs, some 47 MiB of smaps) a process reads 4 and 16 MiB before it fits.
+ * Not mremap(2): it would have to move the buffer, and moving a VMA wants
+ * spare map slots, so it fails near vm.max_map_count, where use_map_slots
+ * leaves the process.  Unmapping first frees the slot the new buffer
+ * takes; the contents are read again anyway.
+ */
+static int smaps_grow(void)
+{
+	size_t cap = smaps_cap * 4;
+	long r;
+
+	if (smaps_cap >= SMAPS_MAX)
+		return -E2BIG;
+	if (cap > SMAPS_MAX)
+		cap = SMAPS_MAX;
+	ms__sys_munmap((uintptr_t)smaps_buf, smaps_cap);
+	smaps_buf = NULL;
+	smaps_cap = 0;
+	r = ms__sys_mmap(0, cap, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r < 0)
+		return (int)r;
+	smaps_buf = (char *)(uintptr_t)r;
+	smaps_cap = cap;
+	return 0;
+}
+
+/*
+ * Reads all of /proc/self/smaps, growing the buffer for a process with
+ * more VMAs than it holds.
  */
 static int smaps_load(void)
 {
@@ -55,14 +86,9 @@ static int smaps_load(void)
 				      smaps_cap);
 		if (r != -E2BIG)
 			break;
-		if (smaps_cap * 2 > SMAPS_MAX)
-			return -E2BIG;
-		r = ms__sys_mremap((uintptr_t)smaps_buf, smaps_cap,
-				   smaps_cap * 2, MREMAP_MAYMOVE, 0);
+		r = smaps_grow();
 		if (r < 0)
 			return (int)r;
-		smaps_buf = (char *)(uintptr_t)r;
-		smaps_cap *= 2;
 	}
 	if (r < 0)
 		return (int)r;
@@ -248,12 +274,24 @@ static int next_vma(struct walk *w, struct ms__vma *v)
 	return 1;
 }
 
+/* Set by ms__observe_hold(): smaps_buf holds this address space's text. */
+static bool smaps_held, smaps_fresh;
+
+void ms__observe_hold(bool hold)
+{
+	smaps_held = hold;
+	smaps_fresh = false;
+}
+
 static int walk_start(struct walk *w)
 {
-	int r = smaps_load();
+	if (!smaps_fresh) {
+		int r = smaps_load();
 
-	if (r < 0)
-		return r;
+		if (r < 0)
+			return r;
+		smaps_fresh = smaps_held;
+	}
 	w->p = smaps_buf;
 	w->end = smaps_buf + smaps_len;
 	w->index = 0;

@@ -312,6 +312,26 @@ static void probe_remote_madvise(struct ms_kernel_info *ki, long ps)
  *  (c) MADV_WILLNEED on a sealed read-only page: EPERM only with the
  *      6.10.0-6.10.6 is_madv_discard() bug.
  */
+/* The map-count scenarios fill this process's VMA budget: only sensible
+ * (and only fast) when the limit is near the kernel's default. */
+static void probe_map_count(struct ms_kernel_info *ki)
+{
+	long max = ms__max_map_count();
+
+	if (max < 0)
+		missing(ki, MS_FEAT_MAP_COUNT,
+			"reading /proc/sys/vm/max_map_count failed with %s",
+			max, NULL);
+	else if (max > MS__MAP_COUNT_MAX)
+		snprintf(ki->why_missing[MS_FEAT_MAP_COUNT],
+			 sizeof(ki->why_missing[0]),
+			 "vm.max_map_count is %ld; the map-count scenarios "
+			 "are written for at most %d",
+			 max, MS__MAP_COUNT_MAX);
+	else
+		have(ki, MS_FEAT_MAP_COUNT);
+}
+
 static void probe_profile(struct ms_kernel_info *ki, long ps)
 {
 	struct ms_page pg[1];
@@ -389,6 +409,7 @@ static void probe_all(struct ms_kernel_info *ki)
 	probe_dontunmap(ki, ps);
 	probe_mlock(ki, ps);
 	probe_remote_madvise(ki, ps);
+	probe_map_count(ki);
 	if (ki->has_mseal) {
 		probe_profile(ki, ps);
 	} else {

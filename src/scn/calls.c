@@ -93,7 +93,7 @@ const struct ms_call_desc ms_call_desc[MS_NCALLS] = {
 	 * the mmap that made it, so no binding here adds a snapshot.
 	 */
 	CALL(MS_CALL_USE_MAP_SLOTS, "use_map_slots", 3, 3, "eee", MS_RET_INT,
-	     -1, -1, false),
+	     MS_FEAT_MAP_COUNT, -1, false),
 };
 
 int ms_call_lookup(const char *name)

@@ -79,6 +79,7 @@ static const char *const feature_names[MS_NFEATURES] = {
 	[MS_FEAT_MREMAP_DONTUNMAP] = "mremap-dontunmap",
 	[MS_FEAT_MLOCK] = "mlock",
 	[MS_FEAT_REMOTE_MADVISE] = "remote-madvise",
+	[MS_FEAT_MAP_COUNT] = "map-count-limit",
 };
 
 const char *ms_feature_name(enum ms_feature f)

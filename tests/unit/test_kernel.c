@@ -674,6 +674,106 @@ static void test_process_madvise_parent(void)
 	done(&p, &t);
 }
 
+/*
+ * use_map_slots against the kernel's vm.max_map_count.  The count the
+ * scenario process starts with is not known here, so the second call is
+ * the exact one: after the first leaves 3 slots, leaving 1 creates 2.
+ */
+static void test_map_slots(void)
+{
+	struct ms_program p;
+	struct ms_trace t;
+	char buf[32] = "";
+	long max;
+	int64_t n;
+
+	max = ms__sys_read_file("/proc/sys/vm/max_map_count", buf,
+				sizeof(buf) - 1) > 0 ? atol(buf) : -1;
+	CHECK_INT(max, 65530);	/* this machine's default */
+	CHECK_INT(run("purpose map slots\nrules GP GS\n"
+		      "a = mmap(0, 6p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "mprotect(a+3p, 3p, PROT_READ)\n"
+		      "s = mmap(0, 8p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "u = mmap(0, 8p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		      "r = mmap(0, 70000p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE)\n"
+		      "use_map_slots(r, 70000p, 3)            => ok\n"
+		      "use_map_slots(s, 8p, 1)                => 2\n"
+		      "use_map_slots(u, 8p, 0)                => ENOSPC\n"
+		      "mseal(a+1p, 4p, 0)                     => ENOMEM\n"
+		      "expect a seal \"-SS---\"\n"
+		      "expect a vmas \"abbccc\"\n"
+		      "expect s vmas \"abcccccc\"\n"
+		      "expect s prot \"r- -- r- r- r- r- r- r-\"\n"
+		      "mprotect(s+5p, 1p, PROT_NONE)          => ENOMEM\n"
+		      "munmap(r, 70000p)                      => 0\n"
+		      "mseal(a+1p, 4p, 0)                     => 0\n"
+		      "expect a seal \"-SSSS-\"\n"
+		      "use_map_slots(u, 8p, 0)                => ENOSPC\n"
+		      "use_map_slots(s, 8p, -1)               => EINVAL\n"
+		      "use_map_slots(s+1p, 1000, 0)           => EINVAL\n"
+		      "use_map_slots(a, 6p, 0)                => EINVAL\n"
+		      "use_map_slots(a+6p, 1p, 0)             => ENOMEM\n",
+		      0, false, &p, &t), 0);
+	CHECK(t.end == MS_END_DONE, "end %d: %s", t.end, t.reason);
+	/* The process had some dozens of VMAs (more under ASan) before. */
+	n = ret_at(&p, &t, 8, 0);
+	CHECK(n > max / 2 && n < max - 3, "first use_map_slots: %lld",
+	      (long long)n);
+	/* From max - 3 to max - 1: one isolated page of s. */
+	CHECK_INT(ret_at(&p, &t, 9, 0), 2);
+	/* One slot short of max: a call cannot create a single VMA. */
+	CHECK_INT(ret_at(&p, &t, 10, 0), -ENOSPC);
+	/* The start split of a took the last slot, the end split of b
+	 * failed: the first VMA's part is sealed, the second's is not. */
+	CHECK_INT(ret_at(&p, &t, 11, 0), -ENOMEM);
+	CHECK_STR(grid(at(&p, &t, 12, 0), seal_of), "-SS---");
+	CHECK_STR(vmas(at(&p, &t, 13, 0)), "abbccc");
+	CHECK_STR(vmas(at(&p, &t, 14, 0)), "abcccccc");
+	CHECK_STR(grid(at(&p, &t, 15, 0), prot_of), "rnrrrrrr");
+	/* At the limit no split at all is possible. */
+	CHECK_INT(ret_at(&p, &t, 16, 0), -ENOMEM);
+	CHECK_INT(ret_at(&p, &t, 17, 0), 0);
+	CHECK_INT(ret_at(&p, &t, 18, 0), 0);
+	CHECK_STR(grid(at(&p, &t, 19, 0), seal_of), "-SSSS-");
+	/* Far from the limit again, 8 pages are not enough. */
+	CHECK_INT(ret_at(&p, &t, 20, 0), -ENOSPC);
+	CHECK_INT(ret_at(&p, &t, 21, 0), -EINVAL);
+	CHECK_INT(ret_at(&p, &t, 22, 0), -EINVAL);
+	/* s is split, and a is three VMAs now. */
+	CHECK_INT(ret_at(&p, &t, 23, 0), -EINVAL);
+	CHECK_INT(ret_at(&p, &t, 24, 0), -ENOMEM);
+	done(&p, &t);
+}
+
+/* Without CAP_SYS_NICE over the parent, remote advice is SKIP. */
+static void test_remote_madvise_skip(void)
+{
+	static struct ms_kernel_info weak;
+	struct ms_program p;
+	struct ms_trace t;
+
+	weak = ki;
+	weak.features &= ~(1u << MS_FEAT_REMOTE_MADVISE);
+	snprintf(weak.why_missing[MS_FEAT_REMOTE_MADVISE],
+		 sizeof(weak.why_missing[0]),
+		 "process_madvise(MADV_COLD) on the parent failed with EPERM: "
+		 "needs CAP_SYS_NICE over the target");
+	CHECK_INT(parse("purpose remote\nrules G6\n"
+			"a = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+			"fork\n"
+			"\tprocess_madvise_parent(a, 1p, MADV_COLD) => 1p\n"
+			"end\n", &p), 0);
+	CHECK(p.features & (1u << MS_FEAT_REMOTE_MADVISE),
+	      "features %#x", p.features);
+	ms_trace_init(&t);
+	CHECK_INT(ms_kernel_run(&p, &weak, NULL, &t), 0);
+	CHECK_INT(t.end, MS_END_SKIP);
+	CHECK_STR(t.reason, "needs remote-madvise: process_madvise(MADV_COLD) "
+			    "on the parent failed with EPERM: needs "
+			    "CAP_SYS_NICE over the target");
+	done(&p, &t);
+}
+
 static void test_files_and_ipc(void)
 {
 	struct ms_program p;
@@ -746,6 +846,8 @@ int main(int argc, char **argv)
 	test_foll_force();
 	test_uffd_move();
 	test_process_madvise_parent();
+	test_remote_madvise_skip();
+	test_map_slots();
 	test_files_and_ipc();
 	/* Last: it seals memory in this process, which every later scenario
 	 * process would inherit. */
