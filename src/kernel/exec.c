@@ -917,6 +917,10 @@ static int collect(int fd, int timeout_ms, struct ms_trace *t,
 			return 0;
 		}
 		r = ms__sys_read(fd, (char *)&msg + have, sizeof(msg) - have);
+		if (r == -EINTR || r == -EAGAIN)
+			continue;
+		/* End of file: every writer (the scenario process, its fork
+		 * children, an exec'd image) has gone. */
 		if (r <= 0)
 			return 0;
 		have += (size_t)r;
