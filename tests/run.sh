@@ -141,6 +141,14 @@ verdicts() {
 	expect_exit 0 "list by rule" $s list --rule G7
 	expect_grep "$tmp/out" "procmem-write-sealed-anon" "list --rule G7 lists the /proc/self/mem case"
 
+	# As PID 1 (of a new PID namespace here, of an initramfs under QEMU
+	# elsewhere) sealspec mounts /proc itself and runs the catalog.
+	if [ "$b" = build ] && [ "$(id -u)" = 0 ] && command -v unshare > /dev/null; then
+		timeout 300 unshare -fpm "$s" > "$tmp/init.out" 2>&1
+		expect_grep "$tmp/init.out" "sealspec: exit status 0" "PID 1 mode runs the catalog and reports its status"
+		expect_grep "$tmp/init.out" "Guideline table" "PID 1 mode prints the guideline table"
+	fi
+
 	expect_exit 2 "a syntax error exits 2" $s run --target kernel tests/syntax/bad-call.scn
 	expect_grep "$tmp/err" "tests/syntax/bad-call.scn:5:" "a syntax error names file:line"
 	expect_exit 2 "an unknown profile exits 2" $s run --profile linux-5.4 tests/verdict/passes.scn

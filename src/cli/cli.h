@@ -44,6 +44,9 @@ int cmd_list(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
 
+/* PID 1 in an initramfs: mount /proc, run the catalog, power off. */
+int run_as_init(void);
+
 /* The results of one variant on one target, judged under each profile. */
 struct case_result {
 	char name[160];

@@ -133,6 +133,9 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
 		ms_kernel_exec_resume(argc, argv);	/* never returns */
 
+	/* The kernel starts /init with no arguments. */
+	if (getpid() == 1 && argc == 1)
+		return run_as_init();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sealspec as PID 1: the static binary is the whole initramfs of a kernel
+ * booted under QEMU to run the catalog on that kernel.  There is no shell
+ * and no /proc yet: mount it, take options from the kernel command line
+ * (sealspec.profile=NAME, sealspec.format=ktap|json|text, sealspec.rule=ID,
+ * sealspec.timeout=SECONDS), run the built-in catalog with the report on
+ * the console, print the exit status, power off.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define INIT_ARGS_MAX 16
+
+/* Turns "sealspec.KEY=VALUE" words of /proc/cmdline into run options. */
+static int cmdline_args(char *buf, char **argv, int max)
+{
+	int argc = 0;
+
+	argv[argc++] = "run";
+	for (char *w = strtok(buf, " \n"); w && argc + 2 < max;
+	     w = strtok(NULL, " \n")) {
+		static const char *const keys[] = { "profile", "format", "rule",
+						    "timeout" };
+		char *eq;
+
+		if (strncmp(w, "sealspec.", 9) != 0 || !(eq = strchr(w, '=')))
+			continue;
+		*eq = '\0';
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			if (strcmp(w + 9, keys[k]) != 0)
+				continue;
+			/* "--profile" lives in the word itself: reuse it. */
+			w[7] = '-';
+			w[8] = '-';
+			argv[argc++] = w + 7;
+			argv[argc++] = eq + 1;
+		}
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+int run_as_init(void)
+{
+	static char cmdline[4096];
+	char *argv[INIT_ARGS_MAX];
+	int argc, status, fd;
+	ssize_t n = 0;
+
+	mkdir("/proc", 0555);
+	if (mount("proc", "/proc", "proc", 0, NULL) < 0 && errno != EBUSY)
+		fprintf(stderr, "sealspec: mounting /proc failed: %s\n",
+			strerror(errno));
+	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, cmdline, sizeof(cmdline) - 1);
+		close(fd);
+	}
+	cmdline[n > 0 ? n : 0] = '\0';
+	argc = cmdline_args(cmdline, argv, INIT_ARGS_MAX);
+
+	status = cmd_run(argc, argv);
+	printf("sealspec: exit status %d\n", status);
+	fflush(stdout);
+	sync();
+	reboot(RB_POWER_OFF);
+	/* Not allowed to power off (a PID namespace, no CAP_SYS_BOOT). */
+	return status;
+}
