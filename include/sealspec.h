@@ -408,6 +408,12 @@ int ms_variant_count(const struct ms_program *t);
 void ms_program_free(struct ms_program *p);
 
 /*
+ * The number a report gives step i: its place among the steps that do
+ * something (comment and blank lines are not counted), from 1.
+ */
+int ms_step_number(const struct ms_program *p, int i);
+
+/*
  * The features p needs because of what it does (its calls, guard-region
  * advice, expected guard pages), without its "requires" header.  The
  * parser and ms_instantiate store this, with the header, in p->features;
@@ -530,6 +536,13 @@ struct ms_verdict {
 /* Judges trace t of program p against the expectations for profile. */
 void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 	      enum ms_profile profile, struct ms_verdict *v);
+
+/*
+ * The trace as text, one line per step the target ran: its number, the
+ * step, and what happened ("= EPERM", "= a+2p", "-> rw r- rw rw").
+ * malloc'd; NULL on ENOMEM.
+ */
+char *ms_trace_format(const struct ms_program *p, const struct ms_trace *t);
 
 /* Renders observed pages as a grid of attribute attr ("rw r- r-"). */
 void ms_grid_format(enum ms_attr attr, const struct ms_page *pages, int n,

@@ -124,6 +124,12 @@ verdicts() {
 		not_ok "needs-pkey: expected $want, got '$got'"
 	fi
 
+	# --trace prints what every step returned.
+	expect_exit 1 "trace run exits 1" $s run --target kernel --trace $v/wrong-errno.scn
+	expect_grep "$tmp/out" "  1 a = mmap(0, 2p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS) = a" "the trace binds names"
+	expect_grep "$tmp/out" "  3 munmap(a, 2p)" "the trace lists every step"
+	expect_grep "$tmp/out" "= EPERM" "the trace shows errno names"
+
 	# KTAP and JSON carry the same verdicts.
 	expect_exit 1 "ktap run exits 1" $s run --target kernel --format ktap \
 		$v/passes.scn $v/wrong-errno.scn

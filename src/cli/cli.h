@@ -55,6 +55,7 @@ struct case_result {
 	struct ms_verdict primary;		/* under the chosen profile */
 	enum ms_result_code by_profile[MS_NPROFILES];
 	int fail_step;				/* under primary, or -1 */
+	char *trace;				/* --trace: the steps, or NULL */
 };
 
 struct run_report {
@@ -65,6 +66,7 @@ struct run_report {
 	int ncases, cap;
 	struct case_result *cases;
 	int verbose;
+	int trace;	/* print every case's trace */
 };
 
 enum report_format { FORMAT_TEXT, FORMAT_KTAP, FORMAT_JSON };

@@ -19,11 +19,14 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"usage: sealspec run [--target kernel|model|both] [--profile NAME]\n"
 		"                    [--format text|ktap|json] [--rule ID]...\n"
-		"                    [--timeout SECONDS] [--verbose] [PATH...]\n"
+		"                    [--timeout SECONDS] [--verbose] [--trace]\n"
+		"                    [PATH...]\n"
 		"\n"
 		"Runs scenarios (the built-in catalog when no PATH is given;\n"
 		"a PATH is a .scn file or a directory of them) and ends with the\n"
-		"guideline table.  Exit status: 0 nothing failed, 1 a case\n"
+		"guideline table.  --verbose lists passing and skipped cases too;\n"
+		"--trace also prints what every step returned.\n"
+		"Exit status: 0 nothing failed, 1 a case\n"
 		"failed, 2 usage or scenario syntax error, 3 only BROK cases.\n");
 }
 
@@ -69,7 +72,13 @@ static int add_case(struct run_report *r, const struct ms_program *p,
 		if ((enum ms_profile)i == profile)
 			c->primary = v;
 	}
-	c->fail_step = c->primary.step;
+	c->fail_step = c->primary.step >= 0 ?
+			       ms_step_number(p, c->primary.step) : -1;
+	if (r->trace) {
+		c->trace = ms_trace_format(p, trace);
+		if (!c->trace)
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -80,6 +89,7 @@ struct run_opts {
 	unsigned int rules;		/* --rule filter, 0 = all */
 	struct ms_kernel_opts ko;
 	int verbose;
+	int trace;
 };
 
 static int parse_format(const char *arg, enum report_format *fmt)
@@ -140,6 +150,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{ "rule", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "trace", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -173,6 +184,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'v':
 			o->verbose = 1;
+			break;
+		case 'x':
+			o->trace = 1;
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -269,7 +283,8 @@ int cmd_run(int argc, char **argv)
 	}
 	rep.ki = &ki;
 	rep.target = o.target;
-	rep.verbose = o.verbose;
+	rep.verbose = o.verbose || o.trace;
+	rep.trace = o.trace;
 	rep.profile = o.profile >= 0 ? (enum ms_profile)o.profile : ki.detected;
 	rep.profile_source = o.profile >= 0 ? "--profile" : "detected";
 
@@ -288,6 +303,8 @@ int cmd_run(int argc, char **argv)
 		else if (counts[MS_BROK])
 			status = EXIT_BROKEN;
 	}
+	for (int i = 0; i < rep.ncases; i++)
+		free(rep.cases[i].trace);
 	free(rep.cases);
 	free_scenarios(&set);
 	return status;

@@ -174,6 +174,8 @@ static void print_text(FILE *f, const struct run_report *r)
 			c->file);
 		if (c->primary.reason[0] && c->primary.code != MS_PASS)
 			print_indented(f, "      ", c->primary.reason);
+		if (c->trace)
+			print_indented(f, "    ", c->trace);
 	}
 	if (!r->verbose)
 		print_skips(f, r);
@@ -204,6 +206,8 @@ static void print_ktap(FILE *f, const struct run_report *r)
 		switch (v->code) {
 		case MS_PASS:
 			fprintf(f, "ok %d %s\n", i + 1, c->name);
+			if (c->trace)
+				print_indented(f, "# ", c->trace);
 			break;
 		case MS_SKIP:
 			fprintf(f, "ok %d %s # SKIP %s\n", i + 1, c->name,
@@ -317,10 +321,13 @@ static void print_json(FILE *f, const struct run_report *r)
 			json_string(f, ms_result_code_name(c->by_profile[p]));
 		}
 		fputc('}', f);
+		if (c->trace) {
+			fputs(", \"trace\": ", f);
+			json_string(f, c->trace);
+		}
 		if (c->primary.code != MS_PASS) {
-			if (c->primary.step >= 0)
-				fprintf(f, ", \"step\": %d",
-					c->primary.step + 1);
+			if (c->fail_step >= 0)
+				fprintf(f, ", \"step\": %d", c->fail_step);
 			fputs(", \"reason\": ", f);
 			json_string(f, c->primary.reason);
 		}

@@ -166,7 +166,7 @@ brok(struct runner *r, int step, const char *what, int64_t err)
 	if (step >= 0) {
 		/* Steps are numbered from 1 in every message. */
 		sb_str(&b, "step ");
-		sb_int(&b, step + 1);
+		sb_int(&b, ms_step_number(r->p, step));
 		sb_str(&b, " (line ");
 		sb_int(&b, r->p->steps[step].loc.line);
 		sb_str(&b, "): ");
@@ -873,7 +873,7 @@ static void describe_last(const struct ms_program *p, const struct ms_trace *t,
 	if (step < 0 || step >= p->nsteps)
 		snprintf(buf, n, "none");
 	else
-		snprintf(buf, n, "%d (line %d)", step + 1,
+		snprintf(buf, n, "%d (line %d)", ms_step_number(p, step),
 			 p->steps[step].loc.line);
 }
 

@@ -212,7 +212,7 @@ static void append_snapshots(const struct judge *j, int step, char *buf,
 			continue;
 		if (!header) {
 			appendf(buf, len, "  page state after step %d:\n",
-				step + 1);
+				ms_step_number(j->p, step));
 			header = true;
 		}
 		appendf(buf, len, "    %-6s", j->p->names[o->name].name);
@@ -233,7 +233,8 @@ static void step_header(const struct judge *j, int i, char *buf, size_t len)
 	char text[512];
 
 	ms_print_step(j->p, i, text, sizeof(text));
-	snprintf(buf, len, "step %d (%s:%d): %s\n", i + 1, j->p->file,
+	snprintf(buf, len, "step %d (%s:%d): %s\n", ms_step_number(j->p, i),
+		 j->p->file,
 		 j->p->steps[i].loc.line, text);
 }
 
@@ -440,7 +441,7 @@ static void judge_trace(struct judge *j, struct ms_verdict *v)
 			v->code = MS_SKIP;
 			snprintf(v->reason, sizeof(v->reason),
 				 "step %d needs a feature this target lacks",
-				 o->step + 1);
+				 ms_step_number(j->p, o->step));
 			return;
 		}
 		enter_depth(j, o->pid_depth);
@@ -515,4 +516,66 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 			 "the xfail header if the deviation is gone",
 			 ms_profile_name(profile), p->xfail_reason);
 	}
+}
+
+/*
+ * The trace as text, one line per outcome: what the target did at every
+ * step, with errno names and addresses relative to the scenario's names.
+ * Observations show the grid of the attribute the expect step asked for.
+ */
+char *ms_trace_format(const struct ms_program *p, const struct ms_trace *t)
+{
+	struct judge j;
+	size_t cap = 4096, used = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return NULL;
+	buf[0] = '\0';
+	memset(&j, 0, sizeof(j));
+	j.p = p;
+	j.t = t;
+	for (int k = 0; k < t->nout; k++) {
+		const struct ms_outcome *o = &t->out[k];
+		const struct ms_step *s;
+		char text[512], res[MS_GRID_MAX * 5];
+		int w;
+
+		if (o->step < 0 || o->step >= p->nsteps)
+			continue;
+		s = &p->steps[o->step];
+		/* Snapshots are context for failures, not steps. */
+		if (o->kind == MS_OUT_PAGES && o->name >= 0)
+			continue;
+		enter_depth(&j, o->pid_depth);
+		bind(&j, s, o);
+		ms_print_step(p, o->step, text, sizeof(text));
+		if (o->kind == MS_OUT_PAGES)
+			ms_grid_format(s->attr, o->pages, o->npages, res,
+				       sizeof(res));
+		else if (o->kind == MS_OUT_SKIP)
+			snprintf(res, sizeof(res), "skipped");
+		else
+			format_outcome(&j, s, o, res, sizeof(res));
+		for (;;) {
+			w = snprintf(buf + used, cap - used,
+				     "%3d %*s%-44s %s %s\n",
+				     ms_step_number(p, o->step),
+				     2 * o->pid_depth, "", text,
+				     o->kind == MS_OUT_PAGES ? "->" : "=",
+				     res);
+			if (w >= 0 && (size_t)w < cap - used)
+				break;
+			cap *= 2;
+			char *bigger = realloc(buf, cap);
+
+			if (!bigger) {
+				free(buf);
+				return NULL;
+			}
+			buf = bigger;
+		}
+		used += (size_t)w;
+	}
+	return buf;
 }

@@ -189,3 +189,12 @@ int ms_eval(const struct ms_expr *e, const int64_t *values, const bool *bound,
 	*out = (int64_t)acc;
 	return 0;
 }
+
+int ms_step_number(const struct ms_program *p, int i)
+{
+	int n = 0;
+
+	for (int k = 0; k <= i && k < p->nsteps; k++)
+		n += p->steps[k].kind != MS_STEP_NOTE;
+	return n;
+}
