@@ -130,6 +130,24 @@ verdicts() {
 	expect_grep "$tmp/out" "  3 munmap(a, 2p)" "the trace lists every step"
 	expect_grep "$tmp/out" "= EPERM" "the trace shows errno names"
 
+	# Colour only on a terminal, and never with NO_COLOR.
+	if command -v script > /dev/null; then
+		script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
+		if grep -q "$(printf '\033')\[1;31mFAIL" "$tmp/tty"; then ok; else
+			not_ok "no colour on a terminal"
+		fi
+		NO_COLOR=1 script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
+		if grep -q "$(printf '\033')" "$tmp/tty"; then
+			not_ok "colour despite NO_COLOR"
+		else ok; fi
+	fi
+	if grep -q "$(printf '\033')" "$tmp/out"; then
+		not_ok "colour in output that is not a terminal"
+	else ok; fi
+	expect_exit 1 "a file named twice runs once" $s run --format json $v/wrong-errno.scn $v/wrong-errno.scn
+	n=$(grep -c '"name": "wrong-errno"' "$tmp/out")
+	if [ "$n" -eq 1 ]; then ok; else not_ok "a file named twice ran $n times"; fi
+
 	# KTAP and JSON carry the same verdicts.
 	expect_exit 1 "ktap run exits 1" $s run --target kernel --format ktap \
 		$v/passes.scn $v/wrong-errno.scn

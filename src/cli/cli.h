@@ -67,6 +67,7 @@ struct run_report {
 	struct case_result *cases;
 	int verbose;
 	int trace;	/* print every case's trace */
+	int colour;	/* text on a terminal, NO_COLOR unset */
 };
 
 enum report_format { FORMAT_TEXT, FORMAT_KTAP, FORMAT_JSON };

@@ -285,6 +285,8 @@ int cmd_run(int argc, char **argv)
 	rep.target = o.target;
 	rep.verbose = o.verbose || o.trace;
 	rep.trace = o.trace;
+	rep.colour = o.fmt == FORMAT_TEXT && isatty(STDOUT_FILENO) &&
+		     !getenv("NO_COLOR");
 	rep.profile = o.profile >= 0 ? (enum ms_profile)o.profile : ki.detected;
 	rep.profile_source = o.profile >= 0 ? "--profile" : "detected";
 

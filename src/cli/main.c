@@ -97,8 +97,11 @@ int cmd_fmt(int argc, char **argv)
 
 int cmd_profiles(int argc, char **argv)
 {
-	(void)argc;
 	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: sealspec profiles\n");
+		return EXIT_USAGE;
+	}
 	printf(
 	"linux       current upstream, 6.17 and later (verified on 6.18).\n"
 	"            Per-VMA seal checks: mprotect, madvise and the multi-VMA\n"

@@ -126,6 +126,24 @@ static void print_indented(FILE *f, const char *prefix, const char *s)
 	}
 }
 
+/* Colour for a result tag, only when the report goes to a terminal. */
+static const char *colour_on(const struct run_report *r,
+			     enum ms_result_code code)
+{
+	static const char *const colour[] = {
+		[MS_PASS] = "\033[32m", [MS_FAIL] = "\033[1;31m",
+		[MS_SKIP] = "\033[33m", [MS_BROK] = "\033[1;35m",
+		[MS_XFAIL] = "\033[36m",
+	};
+
+	return r->colour ? colour[code] : "";
+}
+
+static const char *colour_off(const struct run_report *r)
+{
+	return r->colour ? "\033[0m" : "";
+}
+
 /* Skipped cases, one line per reason: the reasons repeat (no PKU). */
 static void print_skips(FILE *f, const struct run_report *r)
 {
@@ -170,8 +188,8 @@ static void print_text(FILE *f, const struct run_report *r)
 		if ((c->primary.code == MS_PASS ||
 		     c->primary.code == MS_SKIP) && !r->verbose)
 			continue;
-		fprintf(f, "%-5s %s  (%s)\n", tag[c->primary.code], c->name,
-			c->file);
+		fprintf(f, "%s%-5s%s %s  (%s)\n", colour_on(r, c->primary.code),
+			tag[c->primary.code], colour_off(r), c->name, c->file);
 		if (c->primary.reason[0] && c->primary.code != MS_PASS)
 			print_indented(f, "      ", c->primary.reason);
 		if (c->trace)
