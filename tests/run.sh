@@ -144,7 +144,8 @@ verdicts() {
 	if grep -q "$(printf '\033')" "$tmp/out"; then
 		not_ok "colour in output that is not a terminal"
 	else ok; fi
-	expect_exit 1 "a file named twice runs once" $s run --format json $v/wrong-errno.scn $v/wrong-errno.scn
+	expect_exit 1 "a file named twice runs once" $s run --timeout 2 --format json \
+		$v/wrong-errno.scn ./$v/wrong-errno.scn $v/
 	n=$(grep -c '"name": "wrong-errno"' "$tmp/out")
 	if [ "$n" -eq 1 ]; then ok; else not_ok "a file named twice ran $n times"; fi
 

@@ -4,6 +4,7 @@
 #define SEALSPEC_CLI_H
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "sealspec.h"
 
@@ -17,6 +18,8 @@
 struct scenario {
 	struct ms_program *t;
 	char *text;	/* owned copy of the source */
+	dev_t dev;	/* the file, to run it once however it is named; */
+	ino_t ino;	/* 0 for the built-in catalog */
 };
 
 struct scenario_set {

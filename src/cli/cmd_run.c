@@ -286,7 +286,7 @@ int cmd_run(int argc, char **argv)
 	rep.verbose = o.verbose || o.trace;
 	rep.trace = o.trace;
 	rep.colour = o.fmt == FORMAT_TEXT && isatty(STDOUT_FILENO) &&
-		     !getenv("NO_COLOR");
+		     !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
 	rep.profile = o.profile >= 0 ? (enum ms_profile)o.profile : ki.detected;
 	rep.profile_source = o.profile >= 0 ? "--profile" : "detected";
 

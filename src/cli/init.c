@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -17,7 +18,7 @@
 
 #include "cli.h"
 
-#define INIT_ARGS_MAX 16
+#define INIT_ARGS_MAX 40
 
 /* Turns "sealspec.KEY=VALUE" words of /proc/cmdline into run options. */
 static int cmdline_args(char *buf, char **argv, int max)
@@ -25,14 +26,19 @@ static int cmdline_args(char *buf, char **argv, int max)
 	int argc = 0;
 
 	argv[argc++] = "run";
-	for (char *w = strtok(buf, " \n"); w && argc + 2 < max;
-	     w = strtok(NULL, " \n")) {
+	for (char *w = strtok(buf, " \n"); w; w = strtok(NULL, " \n")) {
 		static const char *const keys[] = { "profile", "format", "rule",
 						    "timeout" };
 		char *eq;
 
 		if (strncmp(w, "sealspec.", 9) != 0 || !(eq = strchr(w, '=')))
 			continue;
+		if (argc + 2 >= max) {
+			fprintf(stderr, "sealspec: too many sealspec.* options; "
+					"'%s' and later ones are ignored\n",
+				w);
+			break;
+		}
 		*eq = '\0';
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 			if (strcmp(w + 9, keys[k]) != 0)
@@ -66,6 +72,8 @@ int run_as_init(void)
 	}
 	cmdline[n > 0 ? n : 0] = '\0';
 	argc = cmdline_args(cmdline, argv, INIT_ARGS_MAX);
+	/* The serial console is a terminal, but its log is read as text. */
+	setenv("NO_COLOR", "1", 1);
 
 	status = cmd_run(argc, argv);
 	printf("sealspec: exit status %d\n", status);

@@ -86,6 +86,8 @@ static int add(struct scenario_set *set, const char *path, char *text,
 	}
 	set->v[set->n].t = t;
 	set->v[set->n].text = text;
+	set->v[set->n].dev = 0;
+	set->v[set->n].ino = 0;
 	set->n++;
 	return 0;
 }
@@ -97,22 +99,33 @@ static int cmp_str(const void *a, const void *b)
 
 static int add_file(struct scenario_set *set, const char *path)
 {
+	struct stat st = { 0 };
 	char *text;
 	size_t len;
 	int err;
 
-	/* The same file named twice (a file and its directory) runs once:
-	 * case names identify results in every report. */
-	for (int i = 0; i < set->n; i++)
-		if (strcmp(set->v[i].t->file, path) == 0)
-			return 0;
+	/*
+	 * The same file named twice (a file and its directory, ./x and x)
+	 * runs once: case names identify results in every report.
+	 */
+	if (stat(path, &st) == 0) {
+		for (int i = 0; i < set->n; i++)
+			if (set->v[i].ino && set->v[i].ino == st.st_ino &&
+			    set->v[i].dev == st.st_dev)
+				return 0;
+	}
 	err = read_file(path, &text, &len);
 
 	if (err) {
 		fprintf(stderr, "sealspec: %s: %s\n", path, strerror(-err));
 		return 1;
 	}
-	return add(set, path, text, len);
+	err = add(set, path, text, len);
+	if (err == 0) {
+		set->v[set->n - 1].dev = st.st_dev;
+		set->v[set->n - 1].ino = st.st_ino;
+	}
+	return err;
 }
 
 static int add_dir(struct scenario_set *set, const char *dir)
@@ -140,7 +153,9 @@ static int add_dir(struct scenario_set *set, const char *dir)
 				break;
 			names = v;
 		}
-		if (asprintf(&names[n], "%s/%s", dir, e->d_name) < 0)
+		if (asprintf(&names[n], "%s%s%s", dir,
+			     dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/",
+			     e->d_name) < 0)
 			break;
 		n++;
 	}

@@ -224,8 +224,6 @@ static void print_ktap(FILE *f, const struct run_report *r)
 		switch (v->code) {
 		case MS_PASS:
 			fprintf(f, "ok %d %s\n", i + 1, c->name);
-			if (c->trace)
-				print_indented(f, "# ", c->trace);
 			break;
 		case MS_SKIP:
 			fprintf(f, "ok %d %s # SKIP %s\n", i + 1, c->name,
@@ -244,6 +242,8 @@ static void print_ktap(FILE *f, const struct run_report *r)
 			fprintf(f, "not ok %d %s\n", i + 1, c->name);
 			print_indented(f, "# ", v->reason);
 		}
+		if (c->trace)
+			print_indented(f, "# ", c->trace);
 	}
 	print_table(f, r, "# ");
 	report_counts(r, counts);

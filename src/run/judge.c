@@ -559,9 +559,11 @@ char *ms_trace_format(const struct ms_program *p, const struct ms_trace *t)
 			format_outcome(&j, s, o, res, sizeof(res));
 		for (;;) {
 			w = snprintf(buf + used, cap - used,
-				     "%3d %*s%-44s %s %s\n",
+				     "%3d %*s%-*s %s %s\n",
 				     ms_step_number(p, o->step),
-				     2 * o->pid_depth, "", text,
+				     2 * o->pid_depth, "",
+				     o->pid_depth < 20 ? 44 - 2 * o->pid_depth : 4,
+				     text,
 				     o->kind == MS_OUT_PAGES ? "->" : "=",
 				     res);
 			if (w >= 0 && (size_t)w < cap - used)
