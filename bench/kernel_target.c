@@ -48,6 +48,7 @@ int main(void)
 	struct ms_outcome o;
 	struct ms_verdict v;
 	double t0, fork_us, run_us, obs_us, judge_us;
+	int nout;
 	long ps = sysconf(_SC_PAGESIZE);
 	char *a;
 
@@ -81,6 +82,7 @@ int main(void)
 	for (int i = 0; i < judges; i++)
 		ms_judge(&p, &t, (enum ms_profile)(i % MS_NPROFILES), &v);
 	judge_us = (now_us() - t0) / judges;
+	nout = t.nout;
 	ms_trace_free(&t);
 
 	a = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE,
@@ -96,7 +98,8 @@ int main(void)
 	printf("one scenario (7 steps)     %8.1f us  (%.1fx a bare fork)\n",
 	       run_us, run_us / fork_us);
 	printf("one observation (4 pages)  %8.1f us\n", obs_us);
-	printf("judging one trace          %8.1f us\n", judge_us);
+	printf("judging one trace          %8.1f us  (%d outcomes, %s)\n",
+	       judge_us, nout, ms_result_code_name(v.code));
 	ms_program_free(&p);
 	return 0;
 }

@@ -297,8 +297,16 @@ static bool check_invariant(struct judge *j, const struct ms_outcome *o,
 	struct watched *w = j->watch[j->depth];
 	long ps = j->t->page_size ? j->t->page_size : 4096;
 
-	if (!w)
-		return false;
+	/* Most traces never fork: a depth's table comes when it is used. */
+	if (!w) {
+		w = j->watch[j->depth] = malloc(WATCH_MAX * sizeof(*w));
+		if (!w) {
+			snprintf(v->reason, sizeof(v->reason),
+				 "out of memory checking the invariant");
+			v->code = MS_BROK;
+			return true;
+		}
+	}
 	for (int i = 0; i < o->npages && i < MS_GRID_MAX; i++) {
 		uint64_t addr = o->addr + (uint64_t)i * ps;
 		const struct ms_page *now = &o->pages[i];
@@ -490,8 +498,8 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 	j.p = p;
 	j.t = t;
 	j.profile = profile;
-	for (int d = 0; d < DEPTH_MAX; d++)
-		j.watch[d] = malloc(WATCH_MAX * sizeof(struct watched));
+	memset(j.watch, 0, sizeof(j.watch));
+	memset(j.nwatch, 0, sizeof(j.nwatch));
 	v->code = MS_PASS;
 	v->step = -1;
 	v->reason[0] = '\0';

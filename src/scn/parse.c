@@ -658,6 +658,16 @@ static int parse_expect(struct parser *ps, struct ms_step *st)
 				       sizeof(why)) < 0)
 			return perr(ps, ps->tok.line, ps->tok.col + 1 + off,
 				    "%s", why);
+		/*
+		 * A written grid of nothing but '?' asserts nothing: leaving
+		 * the profiles out says the same.  (A vary cell may be all
+		 * '?': the line still checks the other rows.)
+		 */
+		if (strspn(ps->tok.text, "? ") == strlen(ps->tok.text))
+			return terr(ps,
+				    "every page is '?', so this line checks "
+				    "nothing: leave it out for these profiles "
+				    "instead");
 		st->grid.kind = MS_ARG_STR;
 	} else if (ps->tok.kind == MS__T_VAR) {
 		ret = check_column(ps);
@@ -1467,10 +1477,17 @@ fail:
 /* ---------------------------------------------------------------- */
 /* Vary cells, for ms_instantiate                                    */
 
+/*
+ * Starts a parser on a cell that fills an expression or result slot
+ * (used_as says which, for the message): such a cell is never a string.
+ */
 static int cell_parser(struct parser *ps, const struct ms_program *p,
 		       const struct ms__scope *sc, int step,
-		       const struct ms_cell *c, struct ms_diag *diag)
+		       const struct ms_cell *c, const char *used_as,
+		       struct ms_diag *diag)
 {
+	int ret;
+
 	memset(ps, 0, sizeof(*ps));
 	ps->file = c->loc.file ? c->loc.file : p->file;
 	ps->rp = p;
@@ -1481,7 +1498,11 @@ static int cell_parser(struct parser *ps, const struct ms_program *p,
 	ms__scn_lex_init(&ps->lx, ps->file, c->text,
 			 strnlen(c->text, sizeof(c->text)), c->loc.line,
 			 c->loc.col, diag);
-	return next(ps);
+	ret = next(ps);
+	if (!ret && ps->tok.kind == MS__T_STR)
+		return terr(ps, "cell %s is a string, but the column is used %s",
+			    c->text, used_as);
+	return ret;
 }
 
 static int cell_end(struct parser *ps, const struct ms_cell *c)
@@ -1501,14 +1522,9 @@ int ms__scn_cell_expr(const struct ms_program *p, const struct ms__scope *sc,
 	struct parser ps;
 	int ret;
 
-	ret = cell_parser(&ps, p, sc, step, c, diag);
+	ret = cell_parser(&ps, p, sc, step, c, "in an expression", diag);
 	if (ret)
 		return ret;
-	if (ps.tok.kind == MS__T_STR)
-		return terr(&ps,
-			    "cell %s is a string, but the column is used in "
-			    "an expression",
-			    c->text);
 	ret = parse_expr(&ps, e);
 	return ret ? ret : cell_end(&ps, c);
 }
@@ -1521,14 +1537,9 @@ int ms__scn_cell_result(const struct ms_program *p,
 	struct parser ps;
 	int ret;
 
-	ret = cell_parser(&ps, p, sc, step, c, diag);
+	ret = cell_parser(&ps, p, sc, step, c, "as a result", diag);
 	if (ret)
 		return ret;
-	if (ps.tok.kind == MS__T_STR)
-		return terr(&ps,
-			    "cell %s is a string, but the column is used as "
-			    "a result",
-			    c->text);
 	ret = parse_result(&ps, p->steps[step].call, r);
 	return ret ? ret : cell_end(&ps, c);
 }
