@@ -57,7 +57,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsealspec.a tests/unit/check.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsealspec.a
 
-unit-tests: $(TESTS)
+# Helpers the test suite runs other programs under (not unit tests).
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+unit-tests: $(TESTS) $(BUILD)/tools/no-mseal
 
 run: all
 	$(BUILD)/sealspec run --target kernel

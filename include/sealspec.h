@@ -183,13 +183,17 @@ enum ms_feature {
 	MS_FEAT_SHM,
 	MS_FEAT_AIO,
 	MS_FEAT_NUMA,	 /* mbind, set_mempolicy_home_node */
-	MS_FEAT_GUARD,	 /* MADV_GUARD_INSTALL (6.13+) */
+	MS_FEAT_GUARD,	 /* MADV_GUARD_INSTALL on anon and file (6.15+) */
 	MS_FEAT_MEMFD,
 	MS_FEAT_MREMAP_DONTUNMAP,
 	MS_FEAT_MLOCK,	 /* RLIMIT_MEMLOCK allows a few pages */
 	MS_FEAT_REMOTE_MADVISE, /* process_madvise on another process
 				 * (CAP_SYS_NICE over it) */
 	MS_FEAT_MAP_COUNT, /* vm.max_map_count small enough to exhaust */
+	MS_FEAT_SELF_MADVISE, /* process_madvise on the calling process takes
+			       * every advice (6.13+) */
+	MS_FEAT_MREMAP_NEW_FIRST, /* mremap rejects a misaligned new_addr
+				   * before the seal (not 6.12-6.14) */
 	MS_NFEATURES
 };
 
@@ -492,6 +496,13 @@ struct ms_kernel_info {
 
 /* Probes this kernel in a forked child; fills *ki. */
 int ms_kernel_probe(struct ms_kernel_info *ki);
+
+/*
+ * The detected profile's name, or "none" for a kernel without mseal(2):
+ * no profile describes it.  ki->detected is then MS_PROFILE_LINUX, whose
+ * expectations judge the scenarios that do not seal.
+ */
+const char *ms_kernel_detected_name(const struct ms_kernel_info *ki);
 
 struct ms_kernel_opts {
 	int timeout_ms;		/* per scenario; 0 = default 10 s */

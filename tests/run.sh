@@ -174,6 +174,28 @@ verdicts() {
 		expect_grep "$tmp/init.out" "Guideline table" "PID 1 mode prints the guideline table"
 	fi
 
+	# A kernel without mseal (a seccomp filter makes it ENOSYS): detected
+	# as none, the sealing cases SKIP, the unsealed baselines still run,
+	# and no rule reads as kept.
+	nm=$b/tools/no-mseal
+	expect_exit 0 "without mseal the run exits 0" $nm $s run --format json \
+		cases/madvise-anon-ro-sealed.scn cases/madvise-anon-ro-unsealed.scn
+	expect_grep "$tmp/out" '"detected_profile": "none", "mseal": false' "without mseal the profile is none"
+	got=$(json_result "$tmp/out" "madvise-anon-ro-sealed[MADV_DONTNEED]")
+	if [ "$got" = skip ]; then ok; else
+		not_ok "without mseal a sealing case: expected skip, got '$got'"
+	fi
+	got=$(json_result "$tmp/out" "madvise-anon-ro-unsealed[MADV_DONTNEED]")
+	if [ "$got" = pass ]; then ok; else
+		not_ok "without mseal an unsealed baseline: expected pass, got '$got'"
+	fi
+	expect_exit 0 "without mseal, text" $nm $s run cases/madvise-anon-ro-unsealed.scn
+	expect_grep "$tmp/out" "detected: none, this kernel has no mseal (mseal returned ENOSYS)" "the header says there is no mseal"
+	expect_grep "$tmp/out" "detected profile none" "the guideline table says none"
+	if grep -E "^G2 .* pass" "$tmp/out" > /dev/null; then
+		not_ok "without mseal the guideline table shows G2 as pass"
+	else ok; fi
+
 	expect_exit 2 "a syntax error exits 2" $s run --target kernel tests/syntax/bad-call.scn
 	expect_grep "$tmp/err" "tests/syntax/bad-call.scn:5:" "a syntax error names file:line"
 	expect_exit 2 "an unknown profile exits 2" $s run --profile linux-5.4 tests/verdict/passes.scn

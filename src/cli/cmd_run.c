@@ -288,7 +288,10 @@ int cmd_run(int argc, char **argv)
 	rep.colour = o.fmt == FORMAT_TEXT && isatty(STDOUT_FILENO) &&
 		     !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
 	rep.profile = o.profile >= 0 ? (enum ms_profile)o.profile : ki.detected;
-	rep.profile_source = o.profile >= 0 ? "--profile" : "detected";
+	rep.profile_source = o.profile >= 0 ? "--profile" :
+			     ki.has_mseal ? "detected" :
+					    "no mseal: the cases that do not "
+					    "seal are judged by linux";
 
 	status = run_all(&set, &o, &ki, &rep);
 	if (!status && rep.ncases == 0) {

@@ -31,8 +31,14 @@ static void tally(const struct run_report *r, struct rule_tally t[MS_NRULES])
 	}
 }
 
-/* "pass", "FAIL 3", "skip", "BROK 1" or "-" for one rule and profile. */
-static void rule_verdict(const struct rule_tally *t, int p, char *buf,
+/*
+ * "pass", "FAIL 3", "skip", "BROK 1" or "-" for one rule and profile.  On a
+ * kernel without mseal only unsealed baselines run: they can show a rule's
+ * expectations wrong (FAIL) but never that the kernel keeps the rule, so
+ * what would read "pass" reads "no mseal".
+ */
+static void rule_verdict(const struct run_report *r,
+			 const struct rule_tally *t, int p, char *buf,
 			 size_t len)
 {
 	const int *n = t->n[p];
@@ -43,6 +49,8 @@ static void rule_verdict(const struct rule_tally *t, int p, char *buf,
 		snprintf(buf, len, "FAIL %d", n[MS_FAIL]);
 	else if (n[MS_BROK])
 		snprintf(buf, len, "BROK %d", n[MS_BROK]);
+	else if (!r->ki->has_mseal)
+		snprintf(buf, len, "no mseal");
 	else if (n[MS_PASS] + n[MS_XFAIL] == 0)
 		snprintf(buf, len, "skip");
 	else if (n[MS_XFAIL])
@@ -71,14 +79,14 @@ static void print_table(FILE *f, const struct run_report *r,
 
 	tally(r, t);
 	fprintf(f, "%sGuideline table: kernel %s, detected profile %s\n",
-		prefix, r->ki->release, ms_profile_name(r->ki->detected));
+		prefix, r->ki->release, ms_kernel_detected_name(r->ki));
 	fprintf(f, "%s%-5s %5s %5s  %-10s %-10s %-8s %s\n", prefix, "rule",
 		"cases", "skip", "guidelines", pname, "model", "rule summary");
 	for (int rule = 0; rule < MS_NRULES; rule++) {
 		char g[32], p[32];
 
-		rule_verdict(&t[rule], gl, g, sizeof(g));
-		rule_verdict(&t[rule], other, p, sizeof(p));
+		rule_verdict(r, &t[rule], gl, g, sizeof(g));
+		rule_verdict(r, &t[rule], other, p, sizeof(p));
 		fprintf(f, "%s%-5s %5d %5d  %-10s %-10s %-8s %s\n", prefix,
 			ms_rule_name((enum ms_rule)rule), t[rule].cases,
 			t[rule].n[other][MS_SKIP], g, p, "not run",
@@ -101,8 +109,8 @@ static void print_header(FILE *f, const struct run_report *r,
 		fprintf(f, "%sdetected: %s: %s\n", prefix,
 			ms_profile_name(ki->detected), ki->detected_why);
 	else
-		fprintf(f, "%sdetected: no profile applies, this kernel has "
-			   "no mseal (%s); every case that seals is SKIP\n",
+		fprintf(f, "%sdetected: none, this kernel has no mseal (%s); "
+			   "every case that seals is SKIP\n",
 			prefix, ki->detected_why);
 	for (int i = 0; i < MS_NFEATURES; i++) {
 		if (ki->features & (1u << i))
@@ -301,7 +309,8 @@ static void print_json(FILE *f, const struct run_report *r)
 	json_string(f, ki->machine);
 	fprintf(f, ", \"page_size\": %ld, \"detected_profile\": ",
 		ki->page_size);
-	json_string(f, ms_profile_name(ki->detected));
+	json_string(f, ms_kernel_detected_name(ki));
+	fprintf(f, ", \"mseal\": %s", ki->has_mseal ? "true" : "false");
 	fputs(", \"detected_why\": ", f);
 	json_string(f, ki->detected_why);
 	fputs(", \"missing_features\": {", f);
@@ -367,7 +376,7 @@ static void print_json(FILE *f, const struct run_report *r)
 
 			if (p != (int)r->profile && p != MS_PROFILE_GUIDELINES)
 				continue;
-			rule_verdict(&t[rule], p, v, sizeof(v));
+			rule_verdict(r, &t[rule], p, v, sizeof(v));
 			fputs(", ", f);
 			json_string(f, ms_profile_name((enum ms_profile)p));
 			fputs(": {\"verdict\": ", f);

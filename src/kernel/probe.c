@@ -178,9 +178,28 @@ static void probe_numa(struct ms_kernel_info *ki, long ps)
 	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
 }
 
+static long guard_on_file(long ps)
+{
+	long fd = ms__sys_memfd((uint64_t)ps, "", ps), a, r;
+
+	if (fd < 0)
+		return fd;
+	a = ms__sys_mmap(0, (uint64_t)ps, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 (int)fd, 0);
+	ms__sys_close((int)fd);
+	if (a < 0)
+		return a;
+	r = ms__sys_madvise((uint64_t)a, (uint64_t)ps, MADV_GUARD_INSTALL);
+	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+	return r;
+}
+
 /*
- * Guard regions must both install (6.13+) and show in pagemap (6.14+):
- * without the second, a "guard" grid could not be observed.
+ * Guard regions must install (6.13+), show in pagemap (6.14+) and work on
+ * file mappings too (6.15+; 6.13 and 6.14 give EINVAL there): without the
+ * second a "guard" grid could not be observed, and the catalog puts guard
+ * regions on every kind of mapping, so a kernel with anonymous guard
+ * regions only SKIPs them all rather than FAIL the file rows.
  */
 static void probe_guard(struct ms_kernel_info *ki, long ps)
 {
@@ -199,9 +218,77 @@ static void probe_guard(struct ms_kernel_info *ki, long ps)
 		snprintf(ki->why_missing[MS_FEAT_GUARD],
 			 sizeof(ki->why_missing[MS_FEAT_GUARD]),
 			 "pagemap does not report guard regions (needs 6.14+)");
+	else if ((r = guard_on_file(ps)) < 0)
+		missing(ki, MS_FEAT_GUARD,
+			"MADV_GUARD_INSTALL on a shared memfd mapping failed "
+			"with %s", r,
+			r == -EINVAL ? "guard regions on file mappings need "
+				       "6.15+" : NULL);
 	else
 		have(ki, MS_FEAT_GUARD);
 	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+}
+
+/*
+ * process_madvise(2) on the calling process took only the advice a remote
+ * caller may give (WILLNEED, COLD, PAGEOUT, COLLAPSE) until 6.13; scenarios
+ * that give it any other advice need the later kernel.
+ */
+static void probe_self_madvise(struct ms_kernel_info *ki, long ps)
+{
+	long a = map_anon(1, ps), r;
+
+	if (a < 0) {
+		missing(ki, MS_FEAT_SELF_MADVISE, "mmap failed with %s", a,
+			NULL);
+		return;
+	}
+	r = ms__sys_process_madvise((uint64_t)a, (uint64_t)ps, MADV_DONTNEED);
+	if (r >= 0)
+		have(ki, MS_FEAT_SELF_MADVISE);
+	else
+		missing(ki, MS_FEAT_SELF_MADVISE,
+			"process_madvise(MADV_DONTNEED) on itself failed with %s",
+			r,
+			r == -EINVAL ? "before 6.13 it takes only WILLNEED, "
+				       "COLD, PAGEOUT and COLLAPSE" :
+			r == -ENOSYS ? "needs 5.10+ (pidfd_open, "
+				       "process_madvise)" : NULL);
+	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+}
+
+/*
+ * Which mremap check comes first on a sealed source: the misaligned
+ * new_addr (EINVAL: 6.10, 6.11 and 6.15+) or the seal (EPERM: 6.12-6.14,
+ * where the new address was validated in mremap_to() after the seal
+ * check).  The scenario that pins the order down needs the EINVAL kernels.
+ */
+static void probe_mremap_new_first(struct ms_kernel_info *ki, long ps)
+{
+	long a = map_anon(1, ps), d = map_anon(2, ps), r;
+
+	if (a < 0 || d < 0) {
+		missing(ki, MS_FEAT_MREMAP_NEW_FIRST, "mmap failed with %s",
+			a < 0 ? a : d, NULL);
+	} else if ((r = ms__sys_mseal((uint64_t)a, (uint64_t)ps, 0)) < 0) {
+		missing(ki, MS_FEAT_MREMAP_NEW_FIRST, "mseal failed with %s",
+			r, NULL);
+	} else {
+		r = ms__sys_mremap((uint64_t)a, (uint64_t)ps, (uint64_t)ps,
+				   MREMAP_MAYMOVE | MREMAP_FIXED,
+				   (uint64_t)d + 1);
+		if (r == -EINVAL)
+			have(ki, MS_FEAT_MREMAP_NEW_FIRST);
+		else
+			missing(ki, MS_FEAT_MREMAP_NEW_FIRST,
+				"mremap of a sealed page to a misaligned "
+				"address returned %s", r,
+				r == -EPERM ? "the seal is checked before the "
+					      "new address (6.12-6.14)" : NULL);
+	}
+	/* The sealed page stays: the probe child exits soon anyway. */
+	if (d >= 0)
+		ms__sys_munmap((uint64_t)d, (uint64_t)(2 * ps));
 }
 
 static void probe_memfd(struct ms_kernel_info *ki, long ps)
@@ -410,9 +497,13 @@ static void probe_all(struct ms_kernel_info *ki)
 	probe_mlock(ki, ps);
 	probe_remote_madvise(ki, ps);
 	probe_map_count(ki);
+	probe_self_madvise(ki, ps);
 	if (ki->has_mseal) {
+		probe_mremap_new_first(ki, ps);
 		probe_profile(ki, ps);
 	} else {
+		missing(ki, MS_FEAT_MREMAP_NEW_FIRST, "mseal returned %s",
+			-ENOSYS, NULL);
 		ki->detected = MS_PROFILE_LINUX;
 		snprintf(ki->detected_why, sizeof(ki->detected_why),
 			 "mseal returned ENOSYS");
@@ -485,4 +576,9 @@ int ms_kernel_probe(struct ms_kernel_info *ki)
 	}
 	*ki = got;
 	return 0;
+}
+
+const char *ms_kernel_detected_name(const struct ms_kernel_info *ki)
+{
+	return ki->has_mseal ? ms_profile_name(ki->detected) : "none";
 }

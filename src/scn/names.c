@@ -80,6 +80,8 @@ static const char *const feature_names[MS_NFEATURES] = {
 	[MS_FEAT_MLOCK] = "mlock",
 	[MS_FEAT_REMOTE_MADVISE] = "remote-madvise",
 	[MS_FEAT_MAP_COUNT] = "map-count-limit",
+	[MS_FEAT_SELF_MADVISE] = "self-madvise",
+	[MS_FEAT_MREMAP_NEW_FIRST] = "mremap-new-addr-first",
 };
 
 const char *ms_feature_name(enum ms_feature f)

@@ -1334,8 +1334,41 @@ static bool uses_guard_advice(const struct ms_step *st)
 }
 
 /*
+ * Before 6.13 process_madvise() accepts only the advice a remote caller may
+ * give, even on the calling process (process_madvise_remote_valid()); any
+ * other advice is EINVAL before a VMA is looked at, so such a step cannot
+ * reach the seal check there.  An advice given as a plain number counts as
+ * "other".
+ */
+static bool needs_self_madvise(const struct ms_step *st)
+{
+	const struct ms_expr *e;
+
+	if (st->call != MS_CALL_PROCESS_MADVISE || st->nargs < 3 ||
+	    st->args[2].kind != MS_ARG_EXPR)
+		return false;
+	e = &st->args[2].expr;
+	for (int t = 0; t < e->nterms; t++)
+		if (e->t[t].kind == MS_TERM_VAR)
+			return false; /* a template: each row decides */
+	if (e->nterms != 1 ||
+	    (e->t[0].kind != MS_TERM_SYM && e->t[0].kind != MS_TERM_NUM))
+		return true;
+	switch (e->t[0].num) {
+	case MADV_WILLNEED:
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+	case MADV_COLLAPSE:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/*
  * The features a program needs because of what it does: each call's own
- * feature, guard-region advice, and an expected guard page (a grid that
+ * feature, guard-region advice, process_madvise() advice that only 6.13+
+ * takes on the calling process, and an expected guard page (a grid that
  * only says "no guard here" holds on kernels without guard regions too).
  */
 uint32_t ms_program_features(const struct ms_program *p)
@@ -1351,6 +1384,8 @@ uint32_t ms_program_features(const struct ms_program *p)
 			f |= 1u << ms_call_desc[st->call].feature;
 		if (st->kind == MS_STEP_CALL && uses_guard_advice(st))
 			f |= 1u << MS_FEAT_GUARD;
+		if (st->kind == MS_STEP_CALL && needs_self_madvise(st))
+			f |= 1u << MS_FEAT_SELF_MADVISE;
 		if (st->kind == MS_STEP_EXPECT && st->attr == MS_ATTR_GUARD &&
 		    st->grid.kind == MS_ARG_STR && strchr(st->grid.str, 'G'))
 			f |= 1u << MS_FEAT_GUARD;

@@ -267,6 +267,43 @@ static void test_vary_example(void)
 	ms_program_free(&t);
 }
 
+/*
+ * process_madvise() advice that 6.12 refuses on the calling process implies
+ * the self-madvise feature, row by row; the four advices a remote caller
+ * may give do not.
+ */
+static void test_self_madvise_feature(void)
+{
+	static const char src[] =
+		"purpose  p\nrules    G2\n"
+		"vary     advice\n"
+		"         MADV_DONTNEED\n"
+		"         MADV_WILLNEED\n"
+		"         MADV_COLD\n"
+		"         MADV_PAGEOUT\n"
+		"         MADV_COLLAPSE\n"
+		"         MADV_NORMAL\n"
+		"         99\n"
+		"\n"
+		"a = mmap(0, 2p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		"process_madvise(a, 2p, $advice)        => error\n";
+	static const bool needs[] = { true, false, false, false, false, true,
+				      true };
+	const uint32_t self = 1u << MS_FEAT_SELF_MADVISE;
+	struct ms_program t, v;
+	struct ms_diag d;
+
+	PARSE_OK(src, &t, &d);
+	CHECK_INT(t.features & self, 0);
+	for (int row = 0; row < (int)(sizeof(needs) / sizeof(needs[0]));
+	     row++) {
+		INST_OK(&t, row, &v, &d);
+		CHECK_INT(v.features & self, needs[row] ? self : 0);
+		ms_program_free(&v);
+	}
+	ms_program_free(&t);
+}
+
 static void test_fork_example(void)
 {
 	struct ms_program p, v;
@@ -997,6 +1034,7 @@ int main(void)
 {
 	test_doc_example();
 	test_vary_example();
+	test_self_madvise_feature();
 	test_fork_example();
 	test_print_layout();
 	test_print_step();
