@@ -5,7 +5,7 @@
 #   make test       everything CI runs (also under ASan and UBSan)
 #   make fuzz-parser  libFuzzer on the scenario parser (FUZZ_SECONDS=600)
 #   make static     build/static/sealspec, for an initramfs
-#   make bench      what the kernel target costs (figures, not tests)
+#   make bench      what the kernel target and the model cost (figures)
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -82,8 +82,9 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsealspec.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsealspec.a
 
-bench: all $(BUILD)/bench/kernel_target
+bench: all $(BUILD)/bench/kernel_target $(BUILD)/bench/model
 	$(BUILD)/bench/kernel_target
+	$(BUILD)/bench/model
 	@s=$$(date +%s%N); $(BUILD)/sealspec run > /dev/null; \
 	e=$$(date +%s%N); n=$$($(BUILD)/sealspec list | tail -n 1); \
 	echo "whole catalog ($$n): $$(( (e - s) / 1000000 )) ms"
