@@ -70,8 +70,9 @@ int ms_mm_set_max_map_count(struct ms_mm *mm, int n);
 int ms_mm_sealed_vmas(const struct ms_mm *mm);
 
 /*
- * Bytes of heap the model holds for mm: VMAs, page records and the content
- * objects only mm references (shared objects are counted in full).
+ * Bytes of heap the model holds for mm itself: the mm, its VMA records and
+ * its page records (without allocator overhead).  Content objects (files,
+ * shared memory) are not counted: they may be shared with other mms.
  */
 size_t ms_mm_memory(const struct ms_mm *mm);
 
@@ -98,8 +99,9 @@ int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child);
  * The structural checker: VMAs ordered and non-overlapping inside
  * [mmap_min_addr, task_size), no two adjacent VMAs the kernel would have
  * merged (except splits a refused unmap leaves behind), the map count,
- * page records only under VMAs that may hold them, content-object
- * reference counts, and the trees' balance.  Returns 0, or -EUCLEAN with
+ * page records only under VMAs that may hold them, live references to
+ * files and content objects (at least one each), and the trees' order,
+ * links and balance.  Returns 0, or -EUCLEAN with
  * the first problem described in why.
  */
 int ms_mm_check(const struct ms_mm *mm, char *why, size_t n);
