@@ -5,7 +5,7 @@
 #   make test       everything CI runs (also under ASan and UBSan)
 #   make fuzz-parser  libFuzzer on the scenario parser (FUZZ_SECONDS=600)
 #   make static     build/static/sealspec, for an initramfs
-#   make bench      what the kernel target costs (figures, not tests)
+#   make bench      what the kernel target and the model cost (figures)
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -19,7 +19,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Isrc
 LDFLAGS  ?=
 
-LIB_SRCS := $(sort $(wildcard src/scn/*.c src/kernel/*.c src/run/*.c))
+LIB_SRCS := $(sort $(wildcard src/scn/*.c src/kernel/*.c src/run/*.c src/model/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 CASES    := $(sort $(wildcard cases/*.scn))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
@@ -32,7 +32,7 @@ TESTS    := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/sealspec $(BUILD)/libsealspec.a
 
-$(BUILD)/%.o: %.c include/sealspec.h $(wildcard src/*.h src/*/*.h)
+$(BUILD)/%.o: %.c include/sealspec.h include/sealspec-model.h $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -82,8 +82,9 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsealspec.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsealspec.a
 
-bench: all $(BUILD)/bench/kernel_target
+bench: all $(BUILD)/bench/kernel_target $(BUILD)/bench/model
 	$(BUILD)/bench/kernel_target
+	$(BUILD)/bench/model
 	@s=$$(date +%s%N); $(BUILD)/sealspec run > /dev/null; \
 	e=$$(date +%s%N); n=$$($(BUILD)/sealspec list | tail -n 1); \
 	echo "whole catalog ($$n): $$(( (e - s) / 1000000 )) ms"
