@@ -73,6 +73,75 @@ json_result() {
 		sed -n 's/.*"result": "\([a-z]*\)".*/\1/p' | head -n 1
 }
 
+# why REPORT VERDICTS [NAMES]: for every case of the JSON report whose
+# verdict matches the regular expression VERDICTS ("fail|brok"), and that
+# is listed in the file NAMES when one is given, prints the verdict, the
+# name and the report's reason (cases[].reason, unescaped and indented), so
+# that a log shows why without the report.  The report writes one case per
+# line.
+why() {
+	awk -v verdicts="^($2)\$" '
+	# The string value of "key" in line, with its JSON escapes undone.
+	function field(line, key,    i, s, c, out) {
+		i = index(line, "\"" key "\": \"")
+		if (i == 0)
+			return ""
+		s = substr(line, i + length(key) + 5)
+		out = ""
+		while (s != "" && (c = substr(s, 1, 1)) != "\"") {
+			if (c == "\\") {
+				c = substr(s, 2, 1)
+				s = substr(s, 3)
+				if (c == "n")
+					c = "\n"
+				else if (c == "t")
+					c = "\t"
+				else if (c == "u") {
+					c = "?"
+					s = substr(s, 5)
+				}
+			} else {
+				s = substr(s, 2)
+			}
+			out = out c
+		}
+		return out
+	}
+	FILENAME != report { wanted[$0] = 1; next }
+	/^ *\{"name": / {
+		verdict = field($0, "result")
+		name = field($0, "name")
+		if (verdict !~ verdicts || (names && !(name in wanted)))
+			next
+		reason = field($0, "reason")
+		sub(/\n+$/, "", reason)
+		gsub(/\n/, "\n        ", reason)
+		if (reason == "")
+			reason = "(no reason given)"
+		printf "    %s %s: %s\n", toupper(verdict), name, reason
+	}' report="$1" names="${3:+1}" ${3:+"$3"} "$1"
+}
+
+# expect_catalog DESCRIPTION COMMAND...: a run in JSON that must exit 0;
+# otherwise names every case that failed or broke, and why.
+expect_catalog() {
+	what=$1
+	shift
+	"$@" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok
+		return
+	fi
+	not_ok "$what: expected exit 0, got $rc ($(echo "$*" | cut -c1-160))"
+	why "$tmp/out" "fail|brok" > "$tmp/why"
+	if [ -s "$tmp/why" ]; then
+		cat "$tmp/why"
+	else
+		tail -n 30 "$tmp/err"
+	fi
+}
+
 verdicts() {
 	b=$1
 	s=$b/sealspec
@@ -217,7 +286,7 @@ catalog() {
 	expect_exit 0 "every verdict test is in canonical form" $s fmt --check tests/verdict/*.scn
 
 	# On this kernel the catalog passes under the detected profile, linux.
-	expect_exit 0 "catalog on the kernel under linux" \
+	expect_catalog "catalog on the kernel under linux" \
 		$s run --target kernel --profile linux --format json
 	cp "$tmp/out" "$tmp/linux.json"
 	n=$(grep -c '"result": "pass"' "$tmp/linux.json")
@@ -239,7 +308,7 @@ catalog() {
 		nb=$(grep -c '"result": "brok"' "$tmp/p.json")
 		if [ "$nb" -eq 0 ]; then ok; else
 			not_ok "$nb cases are BROK under --profile $prof"
-			grep '"result": "brok"' "$tmp/p.json" | head -n 5
+			why "$tmp/p.json" brok
 		fi
 	done
 	grep '"result": "fail"' "$tmp/gl.json" |
@@ -248,6 +317,11 @@ catalog() {
 	if cmp -s "$tmp/gl.fails" "$tmp/gl.want"; then ok; else
 		not_ok "cases failing under guidelines differ from tests/guidelines-deviations.txt:"
 		diff "$tmp/gl.want" "$tmp/gl.fails" | head -n 40
+		comm -13 "$tmp/gl.want" "$tmp/gl.fails" > "$tmp/gl.new"
+		if [ -s "$tmp/gl.new" ]; then
+			echo "  why the cases not in the list failed:"
+			why "$tmp/gl.json" fail "$tmp/gl.new"
+		fi
 	fi
 	$s run --target kernel --profile guidelines > "$tmp/gl.txt"
 	for rule in G2a G7; do
