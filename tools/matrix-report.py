@@ -7,7 +7,8 @@ usage: matrix-report.py [--out DIR] [--known-bugs FILE] RUNS_DIR
 
 RUNS_DIR holds one directory per boot, as tools/matrix.sh leaves them:
   meta.txt     key=value lines: release, variant, package, version, cpu,
-               seconds, attempts, status (ok|failed), failure, ...
+               cmdline, seconds, attempts, status (ok|failed), failure,
+               first_failure (of a retried boot), ...
   report.json  the JSON report of `sealspec run` (else it is extracted from
                ttyS1.log or console.log)
   console.log  the serial console (kernel messages, then the report)
@@ -587,8 +588,12 @@ def build_document(runs, known_path, bugs):
         doc.append(("p", "none"))
     for run in failed:
         doc.append(("h", 3, "%s: %s" % (run.label(), run.failure)))
-        doc.append(("p", "attempts: %s; the last %d lines of the console:" %
-                    (run.meta.get("attempts", "?"), CONSOLE_TAIL)))
+        first = run.meta.get("first_failure")
+        doc.append(("p", "attempts: %s%s; the last %d lines of the console "
+                    "of the last one:" % (
+                        run.meta.get("attempts", "?"),
+                        " (the first: %s)" % first if first else "",
+                        CONSOLE_TAIL)))
         doc.append(("code", console_tail(run)))
     return doc
 

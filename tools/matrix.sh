@@ -86,6 +86,7 @@ need_tools() {
 # mirror is named here.  deb822: "Field: value" lines, continuation lines
 # start with a space, stanzas are separated by blank lines.
 write_sources() {
+	local rc=0
 	[ -r "$sources" ] || die "cannot read $sources (set MATRIX_SOURCES to a deb822 sources file)"
 	mkdir -p "$aptdir/sources"
 	awk -v main_suites="$main_suites" -v security_suites="$security_suites" '
@@ -130,10 +131,14 @@ write_sources() {
 	END {
 		flush()
 		if (!("main" in done)) exit 3
-		if (!("security" in done)) exit 4
 		printf "%s", out
-	}' "$sources" > "$aptdir/sources/matrix.sources.new" ||
-		die "$sources has no enabled deb entry for the main archive and one for security"
+		if (!("security" in done)) exit 4
+	}' "$sources" > "$aptdir/sources/matrix.sources.new" || rc=$?
+	case $rc in
+	0) ;;
+	4) say "$sources has no security entry: the -security suites are left out" ;;
+	*) die "$sources has no enabled deb entry for the main archive" ;;
+	esac
 	mv "$aptdir/sources/matrix.sources.new" "$aptdir/sources/matrix.sources"
 }
 
@@ -314,15 +319,19 @@ since_start() {
 boot() {
 	local release=$1 variant=$2 version=$3 package=$4 nth=$5 total=$6
 	local dir=$runs/$release-$variant cpu=qemu64 attempt rc t0 t1 ms qpid
-	local failure="" summary="" cmdline
+	local failure="" first_failure="" summary="" cmdline loglevel
 	[ "$variant" = pku ] && cpu=qemu64,+pku
-	# sealspec.timeout: one case may take 10 s and more under TCG (the VMA
-	# budget cases map thousands of VMAs); MATRIX_APPEND comes later and
-	# overrides it.  sealspec.output: the report on the second serial port
-	# where init understands it; the console otherwise.
-	cmdline="console=ttyS0 panic=-1 loglevel=1 sealspec.format=json sealspec.timeout=60 sealspec.output=/dev/ttyS1${append:+ $append}"
 	mkdir -p "$dir"
 	for attempt in 1 2; do
+		# The retry keeps the kernel's messages (oopses, hangs) for the
+		# console tail in the report; the JSON is found among them.
+		loglevel=" loglevel=1"
+		[ "$attempt" -eq 1 ] || loglevel=""
+		# sealspec.timeout: one case may take 10 s and more under TCG
+		# (the VMA budget cases map thousands of VMAs); MATRIX_APPEND
+		# comes later and overrides it.  sealspec.output: the report on
+		# the second serial port where init understands it.
+		cmdline="console=ttyS0 panic=-1$loglevel sealspec.format=json sealspec.timeout=60 sealspec.output=/dev/ttyS1${append:+ $append}"
 		rm -f "$dir/console.log" "$dir/ttyS1.log" "$dir/report.json" "$dir/qemu.log"
 		t0=$(date +%s%N)
 		rc=0
@@ -352,6 +361,7 @@ boot() {
 			failure="no JSON report on the console (QEMU exited 0)"
 		fi
 		if [ "$attempt" -eq 1 ]; then
+			first_failure=$failure
 			printf '[%2d/%d %s] %-30s %-5s %4d s  %s; retrying\n' "$nth" \
 				"$total" "$(since_start)" "$release" "$variant" \
 				$((ms / 1000)) "$failure"
@@ -368,6 +378,7 @@ boot() {
 		echo "qemu=$qemu_version"
 		echo "seconds=$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
 		echo "attempts=$attempt"
+		[ -z "$first_failure" ] || echo "first_failure=$first_failure"
 		echo "qemu_status=$rc"
 		if [ -n "$failure" ]; then
 			echo "status=failed"
