@@ -480,7 +480,7 @@ def console_tail(run):
     return "\n".join(lines[-CONSOLE_TAIL:]) or "(the console is empty)"
 
 
-def build_document(runs, known_path, bugs):
+def build_document(runs, known_path, bugs, missing_path=""):
     """The report as blocks: ("h", level, text), ("p", text),
     ("table", headers, rows), ("code", text), ("list", items), and
     ("fail", FAIL|BROK, case name, variants note, known bug text, reason).
@@ -496,7 +496,7 @@ def build_document(runs, known_path, bugs):
         "boots: %d (%d failed)" % (len(runs), len(runs) - len(booted)),
         "known kernel bugs: " + (
             "%s (%d entries)" % (known_path, len(bugs)) if known_path
-            else "none listed"),
+            else "none (no list at %s)" % missing_path),
     ]
     qemu = {r.meta.get("qemu") for r in runs if r.meta.get("qemu")}
     if qemu:
@@ -828,8 +828,9 @@ def main(argv):
         return 1
     bugs = load_known_bugs(known_path)
     mark_known(runs, bugs)
-    shown = os.path.relpath(known_path) if os.path.exists(known_path) else None
-    doc = build_document(runs, shown, bugs)
+    shown = os.path.relpath(known_path)
+    doc = build_document(runs, shown if os.path.exists(known_path) else None,
+                         bugs, shown)
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "matrix.md"), "w") as f:
         f.write(render_md(doc))
