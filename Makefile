@@ -6,6 +6,11 @@
 #   make fuzz-parser  libFuzzer on the scenario parser (FUZZ_SECONDS=600)
 #   make static     build/static/sealspec, for an initramfs
 #   make bench      what the kernel target and the model cost (figures)
+#   make matrix     the catalog on Debian's kernels (6.1 ... 7.3) under QEMU,
+#                   as shipped and with protection keys: build/matrix/matrix.md
+#                   and .html (tools/matrix.sh; knobs MATRIX_SERIES,
+#                   MATRIX_EXTRA, MATRIX_VARIANTS, MATRIX_JOBS, MATRIX_TIMEOUT,
+#                   MATRIX_APPEND; needs the network and root for apt-get)
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -28,7 +33,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/catalog.o
 TESTS    := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit-tests static bench fuzz-parser install clean format
+.PHONY: all run test unit-tests static bench matrix fuzz-parser install clean format
 
 all: $(BUILD)/sealspec $(BUILD)/libsealspec.a
 
@@ -93,6 +98,11 @@ bench: all $(BUILD)/bench/kernel_target $(BUILD)/bench/model
 # initramfs under QEMU to try other kernels.
 static:
 	$(MAKE) --no-print-directory BUILD=build/static LDFLAGS=-static all
+
+# Every Debian kernel series booted under QEMU with the static build as
+# /init; a table on the terminal, the report in build/matrix/.
+matrix:
+	bash tools/matrix.sh
 
 fuzz-parser:
 	@mkdir -p $(BUILD)/fuzz $(BUILD)/fuzz/corpus

@@ -331,6 +331,57 @@ catalog() {
 	done
 }
 
+# make matrix's report from hand-trimmed runs (tests/matrix/runs: no QEMU,
+# no network): the tables, a known kernel bug, a report found in a console
+# log among kernel messages, an old report, a boot that failed.
+matrix_report() {
+	if ! command -v python3 > /dev/null; then
+		echo "matrix report: no python3, not checked"
+		skipped=$((skipped + 1))
+		return
+	fi
+	m=$tmp/matrix
+	expect_exit 0 "matrix-report.py on tests/matrix/runs" python3 tools/matrix-report.py \
+		--out "$m" --known-bugs tests/matrix/known-kernel-bugs.tsv tests/matrix/runs
+	cp "$tmp/out" "$m/terminal.txt"
+	expect_grep "$m/terminal.txt" "BOOT FAILED 7.2.13+deb14-cloud-amd64 pku: timed out after 600 s" "a failed boot on the terminal"
+	expect_grep "$m/terminal.txt" "mseal-partly-sealed-range  [kernel bug, fixed by mm/mseal: update VMA end correctly on merge" "a known bug on the terminal"
+	expect_grep "$m/matrix.md" "| 6.17.13+deb13-cloud-amd64 | plain | 6.17.13-1~bpo13+1 | linux | 2 | 1 | 1 | 1 | 0 | 2/1/1/0 |" "matrix.md: a kernel row with a known bug"
+	expect_grep "$m/matrix.md" "| 6.12.118+deb13-cloud-amd64 | pku | 6.12.118-1 | linux-6.12 | 2 | 1 | 0 | 0 | 0 | 1/2/0/0 |" "matrix.md: a row from a console log"
+	expect_grep "$m/matrix.md" "| 6.1.0-57-cloud-amd64 | plain | 6.1.192-3 | no mseal (judged as linux) | 0 | 1 | 0 | 1 | 0 | ? |" "matrix.md: no mseal, an old report"
+	expect_grep "$m/matrix.md" "| 7.2.13+deb14-cloud-amd64 | pku | 7.2.13-1 | boot failed |" "matrix.md: a failed boot's row"
+	expect_grep "$m/matrix.md" "| G5 |  |  | FAIL 1 |" "matrix.md: rule x kernel verdicts"
+	expect_grep "$m/matrix.md" "- G7 (1): \`procmem-write-sealed-anon[ro-sealed]\`" "matrix.md: deviations from the guidelines"
+	expect_grep "$m/matrix.md" "**FAIL** \`mseal-partly-sealed-range\`: **kernel bug, fixed by mm/mseal: update VMA end correctly on merge" "matrix.md: the known bug"
+	expect_grep "$m/matrix.md" "### 7.2.13+deb14-cloud-amd64 pku: timed out after 600 s" "matrix.md: the failed boot"
+	expect_grep "$m/matrix.md" "[  600.000000] sysrq: Show State" "matrix.md: the failed boot's console"
+	# The second line of the list is for 6.12 up to 6.12.50 only.
+	if grep -qxF "**FAIL** \`process-madvise-anon-ro-sealed[MADV_NORMAL]\`" "$m/matrix.md"; then ok; else
+		not_ok "matrix.md: a known bug out of its release range is not plain FAIL"
+	fi
+	expect_grep "$m/matrix.html" "<td>6.17.13+deb13-cloud-amd64</td><td>plain</td>" "matrix.html: a kernel row"
+	expect_grep "$m/matrix.html" "kernel bug, fixed by mm/mseal: update VMA end correctly on merge" "matrix.html: the known bug"
+	expect_grep "$m/matrix.html" "timed out after 600 s" "matrix.html: the failed boot"
+	if grep -qiE '<script|<link|src=' "$m/matrix.html"; then
+		not_ok "matrix.html is not self-contained"
+	else ok; fi
+
+	# --extract: the console among kernel messages, or the second port.
+	cp -r tests/matrix/runs/6.12.118+deb13-cloud-amd64-pku "$m/run"
+	expect_exit 0 "matrix-report.py --extract from a console" \
+		python3 tools/matrix-report.py --extract "$m/run"
+	expect_grep "$tmp/out" "linux-6.12: pass 2 fail 1 skip 0 brok 0, guidelines fail 2 (from the console)" "--extract counts"
+	mv "$m/run/report.json" "$m/run/ttyS1.log"
+	printf 'sealspec: exit status 1\r\n' > "$m/run/console.log"
+	expect_exit 0 "matrix-report.py --extract from ttyS1" \
+		python3 tools/matrix-report.py --extract "$m/run"
+	if grep -q "from the console" "$tmp/out"; then
+		not_ok "--extract did not take the report from ttyS1.log"
+	else ok; fi
+	expect_exit 1 "matrix-report.py --extract without a report" \
+		python3 tools/matrix-report.py --extract tests/matrix/runs/7.2.13+deb14-cloud-amd64-pku
+}
+
 for b in "$@"; do
 	echo "== $b"
 	for t in "$b"/tests/*; do
@@ -339,6 +390,7 @@ for b in "$@"; do
 	verdicts "$b"
 	catalog "$b"
 done
+matrix_report
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
