@@ -261,7 +261,7 @@ int ms_mincore(struct ms_mm *mm, uint64_t start, uint64_t len,
 		if (!v)
 			return -ENOMEM;
 		p = ms__pte_get(mm, a >> mm->cfg.page_shift);
-		if (p && (p->flags & MS__PTE_PAGE))
+		if (p && (p->flags & (MS__PTE_PAGE | MS__PTE_PRESENT)))
 			in = 1;
 		else if (v->file)
 			in = ms__content_resident(

@@ -91,6 +91,7 @@ bool ms__sw(const struct ms_mm *mm, enum ms__switch sw);
 #define MS__VM_MERGEABLE	0x00200000u
 #define MS__VM_DONTEXPAND	0x00400000u	/* special mappings */
 #define MS__VM_IO		0x00800000u
+#define MS__VM_UFFD_MISSING	0x01000000u	/* registered with userfaultfd */
 
 #define MS__VM_ACCESS (MS__VM_READ | MS__VM_WRITE | MS__VM_EXEC)
 #define MS__VM_LOCKED_MASK (MS__VM_LOCKED | MS__VM_LOCKONFAULT)
@@ -107,6 +108,7 @@ enum ms__content_kind {
 	MS__CONTENT_MEMFD,	/* a memfd / tmpfs file */
 	MS__CONTENT_SHMEM,	/* MAP_SHARED|MAP_ANONYMOUS (/dev/zero) */
 	MS__CONTENT_SPECIAL,	/* vDSO or aio ring pages */
+	MS__CONTENT_SYSV,	/* a SysV shared memory segment */
 };
 
 /* One page of a content object that holds something other than zeros. */
@@ -140,10 +142,23 @@ struct ms__vma {
 	struct ms_file *file;	/* NULL: private anonymous */
 	uint32_t flags;		/* MS__VM_* */
 	uint32_t anon_vma;	/* 0: none yet; equal ids: same anon_vma */
+	uint32_t policy;	/* NUMA policy, MS__POL(); 0: none (NULL) */
 	int8_t pkey;
 	uint8_t special;	/* enum ms_special + 1, 0 when not special */
 	uint8_t state;		/* MS__VMS_* */
 };
+
+/*
+ * A memory policy packed into one word, so that mpol_equal() is ==:
+ * mode, mode flags (MPOL_F_STATIC_NODES, ...), node mask (nodes 0-7) and
+ * home node + 1 (0: none).  The model has nr_nodes online nodes.
+ */
+#define MS__POL(mode, mflags, nodes, home)                                  \
+	((uint32_t)(mode) | (uint32_t)(mflags) << 8 |                       \
+	 (uint32_t)(nodes) << 16 | (uint32_t)(home) << 24)
+#define MS__POL_MODE(p) ((p) & 0xff)
+#define MS__POL_NODES(p) (((p) >> 16) & 0xff)
+#define MS__POL_HOME(p) ((p) >> 24)
 
 /*
  * The page-table view of one page: a private page with contents (private
@@ -152,11 +167,36 @@ struct ms__vma {
  */
 #define MS__PTE_PAGE	0x01
 #define MS__PTE_GUARD	0x02
+/* A page table entry without a private page: a read fault mapped the
+ * zero page or the file's page.  UFFDIO_COPY and UFFDIO_MOVE see it. */
+#define MS__PTE_PRESENT	0x04
+/* What zapping a range's pages (DONTNEED, munmap) removes. */
+#define MS__PTE_ZAP (MS__PTE_PAGE | MS__PTE_PRESENT)
 
 struct ms__pte {
 	struct ms__node node;	/* key: virtual page number */
 	char data;		/* MS__PTE_PAGE: the contents token */
 	uint8_t flags;
+};
+
+/* SysV segments: the IPC namespace, shared by an mm and its fork children. */
+struct ms__shm {
+	struct ms__content *c;	/* NULL: free id */
+	uint64_t size;		/* bytes, as given to shmget */
+};
+
+struct ms__ipc {
+	int refs;
+	int nsegs;
+	struct ms__shm *segs;	/* by id */
+};
+
+/* An aio context (struct kioctx): its ring is the content object c. */
+struct ms__aio {
+	uint64_t user_id;	/* the ring's address, the aio_context_t */
+	uint64_t npages;
+	struct ms__content *c;
+	unsigned int nr_events;	/* max_reqs, counted against aio_max_nr */
 };
 
 struct ms_mm {
@@ -171,6 +211,12 @@ struct ms_mm {
 	bool adopt;
 	uint64_t adopt_addr;
 	size_t bytes;		/* heap held, for ms_mm_memory */
+	uint64_t start_brk, brk;	/* the heap: mm->start_brk, mm->brk */
+	struct ms__ipc *ipc;	/* SysV namespace, NULL until shmget */
+	struct ms__aio *aio;	/* mm->ioctx_table */
+	int naio;
+	unsigned int aio_nr;	/* events of live contexts (aio_nr) */
+	bool uffd;		/* the process has a userfaultfd */
 };
 
 static inline uint64_t ms__vma_start(const struct ms__vma *v)
@@ -224,16 +270,20 @@ bool ms__vma_can_merge(const struct ms_mm *mm, const struct ms__vma *a,
 struct ms__vma *ms__vma_modify(struct ms_mm *mm, struct ms__vma *v,
 			       uint64_t start, uint64_t end, uint32_t flags,
 			       int8_t pkey, int *err);
+struct ms__vma *ms__vma_modify_policy(struct ms_mm *mm, struct ms__vma *v,
+				      uint64_t start, uint64_t end,
+				      uint32_t policy, int *err);
 struct ms__vma *ms__vma_insert(struct ms_mm *mm, const struct ms__vma *proto,
 			       int *err);
 void ms__vma_remove(struct ms_mm *mm, struct ms__vma *v);
-void ms__vma_set_start(struct ms__vma *v, uint64_t start,
-		       unsigned int page_shift);
+void ms__vma_set_start(struct ms_mm *mm, struct ms__vma *v, uint64_t start);
+void ms__vma_set_end(struct ms_mm *mm, struct ms__vma *v, uint64_t end);
 uint32_t ms__anon_vma_prepare(struct ms_mm *mm, struct ms__vma *v);
 int ms__do_munmap(struct ms_mm *mm, uint64_t start, uint64_t end);
 bool ms__range_is_free(const struct ms_mm *mm, uint64_t start, uint64_t end);
 uint64_t ms__get_unmapped_area(struct ms_mm *mm, uint64_t hint,
 			       uint64_t len);
+bool ms__vma_may_split(const struct ms__vma *v);
 
 /* pages.c: page records and content objects */
 struct ms__pte *ms__pte_get(const struct ms_mm *mm, uint64_t vpn);
@@ -254,7 +304,18 @@ struct ms_file *ms__file_new(struct ms__content *c, bool writable);
 void ms__file_get(struct ms_file *f);
 bool ms__content_resident(const struct ms__content *c, uint64_t pgoff);
 
+/* mmap.c */
+int64_t ms__map_special(struct ms_mm *mm, uint64_t addr, uint64_t npages,
+			int prot, enum ms_special kind,
+			struct ms__content *c);
+
+/* aio.c, shm.c: what exec and fork do with them */
+void ms__aio_exit(struct ms_mm *mm);
+void ms__aio_moved(struct ms_mm *mm, const struct ms__vma *v);
+void ms__ipc_put(struct ms__ipc *ipc);
+
 /* memory.c */
+struct ms__vma *ms__find_vma_fault(struct ms_mm *mm, uint64_t addr);
 int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 		 bool force);
 bool ms__pkey_denies(const struct ms_mm *mm, const struct ms__vma *v,
