@@ -4,8 +4,9 @@
  * that enforces memory sealing (mseal(2)) the way a chosen profile does.
  *
  * An address space (struct ms_mm) is an ordered set of VMAs kept in a
- * balanced tree keyed by start address, so every call costs O(log n) in the
- * number of VMAs, and page contents are lazy: only pages written,
+ * B+tree keyed by start address that also tracks the largest free gap
+ * of every subtree, so every call (the search for free space included)
+ * costs O(log n) in the number of VMAs, and page contents are lazy: only pages written,
  * copied-on-write, discarded or guarded carry state.  Files (memfd), shared
  * anonymous memory and SysV segments are reference-counted content objects
  * that several mappings (and forked address spaces) share.
@@ -97,8 +98,9 @@ long ms_mm_use_map_slots(struct ms_mm *mm, uint64_t addr, uint64_t len,
 void ms_mm_exec(struct ms_mm *mm);
 
 /*
- * Bytes of heap the model holds for mm itself: the mm, its VMA records and
- * its page records (without allocator overhead).  Content objects (files,
+ * Bytes of heap the model holds for mm itself: the mm, the arena its VMA
+ * records and index nodes come from (whole blocks, used or not), and its
+ * page records (without allocator overhead).  Content objects (files,
  * shared memory) are not counted: they may be shared with other mms.
  */
 size_t ms_mm_memory(const struct ms_mm *mm);
@@ -127,9 +129,10 @@ int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child);
  * [mmap_min_addr, task_size), no two adjacent VMAs the kernel would have
  * merged (except splits a refused unmap leaves behind), the map count,
  * page records only under VMAs that may hold them, live references to
- * files and content objects (at least one each), and the trees' order,
- * links and balance.  Returns 0, or -EUCLEAN with
- * the first problem described in why.
+ * files and content objects (at least one each), the VMA index (order,
+ * links, its copies of every VMA's bounds, the per-subtree gaps) and the
+ * page trees' order, links and balance.  Returns 0, or -EUCLEAN with the
+ * first problem described in why.
  */
 int ms_mm_check(const struct ms_mm *mm, char *why, size_t n);
 

@@ -25,7 +25,7 @@ static int do_brk_flags(struct ms_mm *mm, uint64_t addr, uint64_t len)
 	if ((long)mm->vmas.count > (long)mm->cfg.max_map_count)
 		return -ENOMEM;
 	memset(&proto, 0, sizeof(proto));
-	proto.node.key = addr;
+	proto.start = addr;
 	proto.end = addr + len;
 	proto.pgoff = ms__pages(mm, addr);
 	proto.flags = MS__VM_READ | MS__VM_WRITE | MS__VM_MAYREAD |

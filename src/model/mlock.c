@@ -145,7 +145,7 @@ static void apply_mlockall_flags(struct ms_mm *mm, int flags)
 		if (flags & MCL_ONFAULT)
 			to_add |= MS__VM_LOCKONFAULT;
 	}
-	v = ms__vma_of(ms__tree_first(&mm->vmas));
+	v = ms__vma_first(mm);
 	while (v) {
 		struct ms__vma *m;
 

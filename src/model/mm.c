@@ -64,8 +64,10 @@ static void free_tree_vmas(struct ms_mm *mm)
 {
 	struct ms__node *n;
 
-	while ((n = mm->vmas.root))
-		ms__vma_remove(mm, ms__vma_of(n));
+	for (struct ms__vma *v = ms__vma_first(mm); v; v = ms__vma_next(v))
+		if (v->file)
+			ms_file_put(v->file);
+	ms__vt_destroy(&mm->vmas);
 	while ((n = mm->ptes.root))
 		ms__pte_drop(mm, ms__container(n, struct ms__pte, node));
 }
@@ -124,7 +126,7 @@ int ms_mm_sealed_vmas(const struct ms_mm *mm)
 {
 	int n = 0;
 
-	for (struct ms__vma *v = ms__vma_of(ms__tree_first(&mm->vmas)); v;
+	for (struct ms__vma *v = ms__vma_first(mm); v;
 	     v = ms__vma_next(v))
 		n += vma_is_sealed(v);
 	return n;
@@ -198,7 +200,7 @@ long ms_mm_use_map_slots(struct ms_mm *mm, uint64_t addr, uint64_t len,
 
 size_t ms_mm_memory(const struct ms_mm *mm)
 {
-	return sizeof(*mm) + mm->bytes;
+	return sizeof(*mm) + mm->bytes + mm->vmas.bytes;
 }
 
 size_t ms_mm_vma_size(void)
@@ -239,17 +241,20 @@ int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child)
 	c->ipc = mm->ipc;
 	if (c->ipc)
 		c->ipc->refs++;
-	for (struct ms__vma *v = ms__vma_of(ms__tree_first(&mm->vmas)); v;
+	for (struct ms__vma *v = ms__vma_first(mm); v;
 	     v = ms__vma_next(v)) {
 		struct ms__vma *n;
 		uint64_t start = ms__vma_start(v);
 
 		if (v->flags & MS__VM_DONTCOPY)
 			continue;
-		n = malloc(sizeof(*n));
+		if (ms__vt_reserve(&c->vmas) < 0)
+			goto nomem;
+		n = ms__vt_alloc(&c->vmas);
 		if (!n)
 			goto nomem;
 		*n = *v;
+		n->leaf = NULL;
 		n->flags &= ~MS__VM_LOCKED_MASK;
 		n->state = 0;
 		/*
@@ -267,8 +272,7 @@ int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child)
 			n->anon_vma = 0;
 		else if (v->anon_vma)
 			n->anon_vma = ++c->next_anon_vma;
-		ms__tree_insert(&c->vmas, &n->node);
-		c->bytes += sizeof(*n);
+		ms__vt_insert(&c->vmas, n);
 		if (v->flags & MS__VM_WIPEONFORK)
 			continue;
 		for (struct ms__node *pn = ms__tree_ge(&mm->ptes,
@@ -313,12 +317,13 @@ int ms_mm_check(const struct ms_mm *mm, char *why, size_t n)
 	struct ms__vma *prev = NULL;
 	long count;
 
-	count = ms__tree_check(&mm->vmas);
+	count = ms__vt_check(&mm->vmas);
 	if (count < 0)
-		return bad(why, n, "VMA tree broken (order, links or balance)");
+		return bad(why, n,
+			   "VMA index broken (order, links, copies or gaps)");
 	if (ms__tree_check(&mm->ptes) < 0)
 		return bad(why, n, "page-record tree broken");
-	for (struct ms__vma *v = ms__vma_of(ms__tree_first(&mm->vmas)); v;
+	for (struct ms__vma *v = ms__vma_first(mm); v;
 	     v = ms__vma_next(v)) {
 		uint64_t s = ms__vma_start(v);
 

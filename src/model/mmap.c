@@ -177,7 +177,7 @@ int64_t ms_mmap(struct ms_mm *mm, uint64_t addr, uint64_t len, int prot,
 		f = shmem;
 	}
 	memset(&proto, 0, sizeof(proto));
-	proto.node.key = addr;
+	proto.start = addr;
 	proto.end = addr + len;
 	proto.pgoff = pgoff;
 	proto.file = f;
@@ -233,7 +233,7 @@ int64_t ms__map_special(struct ms_mm *mm, uint64_t addr, uint64_t npages,
 	if (!f)
 		return -ENOMEM;
 	memset(&proto, 0, sizeof(proto));
-	proto.node.key = addr;
+	proto.start = addr;
 	proto.end = addr + (npages << mm->cfg.page_shift);
 	proto.file = f;
 	proto.special = (uint8_t)(kind + 1);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The model's internals: the balanced tree, the VMA and page records, the
- * content objects, the profile switches and the primitives every modelled
- * syscall is built from (find, clip start/end, modify-with-merge, insert
+ * The model's internals: the VMA index (a B+tree), the balanced tree of
+ * page records, the VMA and page records, the content objects, the
+ * profile switches and the primitives every modelled syscall is built from (find, clip start/end, modify-with-merge, insert
  * with merge, unmap).  Names follow the kernel's: a kernel developer should
  * recognise vma_modify, clip_start, vma_is_sealed, is_discard.
  */
@@ -41,6 +41,41 @@ long ms__tree_check(const struct ms__tree *t);
 
 #define ms__container(ptr, type, member)                                   \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* ------------------------------------------------------------------ */
+/* The VMA index: a B+tree with per-subtree gaps (vmatree.c)           */
+
+struct ms__vma;
+struct ms__bnode;
+
+struct ms__vmatree {
+	struct ms__bnode *root;
+	int height;		/* 0: the root is a leaf */
+	size_t count;		/* VMAs: mm->map_count */
+	struct ms__leaf *first;	/* leaves are linked in address order */
+	void *free_leaves, *free_inodes;
+	int nfree_leaves, nfree_inodes;
+	struct ms__vma *free_vmas;	/* records to reuse */
+	struct block *blocks;	/* the arena, newest first */
+	size_t bytes;		/* the arena's blocks */
+};
+
+int ms__vt_reserve(struct ms__vmatree *t);
+struct ms__vma *ms__vt_alloc(struct ms__vmatree *t);
+void ms__vt_free(struct ms__vmatree *t, struct ms__vma *v);
+void ms__vt_destroy(struct ms__vmatree *t);
+void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v);
+void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v);
+void ms__vt_moved(struct ms__vmatree *t, struct ms__vma *v,
+		  uint64_t old_start);
+struct ms__vma *ms__vt_first(const struct ms__vmatree *t);
+struct ms__vma *ms__vt_le(const struct ms__vmatree *t, uint64_t key);
+struct ms__vma *ms__vt_find_from(const struct ms__vmatree *t, uint64_t addr);
+struct ms__vma *ms__vt_next(const struct ms__vma *v);
+struct ms__vma *ms__vt_prev(const struct ms__vma *v);
+uint64_t ms__vt_gap_topdown(const struct ms__vmatree *t, uint64_t low,
+			    uint64_t high, uint64_t len);
+long ms__vt_check(const struct ms__vmatree *t);
 
 /* ------------------------------------------------------------------ */
 /* Profile switches (the table is in profile.c)                        */
@@ -134,12 +169,15 @@ struct ms_file {
 /* ------------------------------------------------------------------ */
 /* VMAs and page records                                               */
 
+struct ms__leaf;
+
 struct ms__vma {
-	struct ms__node node;	/* key: vm_start */
+	uint64_t start;		/* vm_start */
 	uint64_t end;		/* vm_end, exclusive */
 	uint64_t pgoff;		/* vm_pgoff: file page, or for anonymous
 				 * memory its linear page index */
 	struct ms_file *file;	/* NULL: private anonymous */
+	struct ms__leaf *leaf;	/* the index leaf holding it (vmatree.c) */
 	uint32_t flags;		/* MS__VM_* */
 	uint32_t anon_vma;	/* 0: none yet; equal ids: same anon_vma */
 	uint32_t policy;	/* NUMA policy, MS__POL(); 0: none (NULL) */
@@ -202,7 +240,7 @@ struct ms__aio {
 struct ms_mm {
 	struct ms_mm_config cfg;
 	uint64_t page_size;
-	struct ms__tree vmas;	/* struct ms__vma by vm_start */
+	struct ms__vmatree vmas;	/* the VMAs by vm_start */
 	struct ms__tree ptes;	/* struct ms__pte by page number */
 	uint32_t next_anon_vma;
 	uint32_t def_flags;	/* mlockall(MCL_FUTURE) */
@@ -221,12 +259,12 @@ struct ms_mm {
 
 static inline uint64_t ms__vma_start(const struct ms__vma *v)
 {
-	return v->node.key;
+	return v->start;
 }
 
-static inline struct ms__vma *ms__vma_of(struct ms__node *n)
+static inline struct ms__vma *ms__vma_first(const struct ms_mm *mm)
 {
-	return n ? ms__container(n, struct ms__vma, node) : NULL;
+	return ms__vt_first(&mm->vmas);
 }
 
 static inline uint64_t ms__pages(const struct ms_mm *mm, uint64_t bytes)

@@ -79,7 +79,7 @@ static int64_t move_vma(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 	if ((long)mm->vmas.count >= (long)mm->cfg.max_map_count - 3)
 		return -ENOMEM;
 	proto = *v;
-	proto.node.key = new_addr;
+	proto.start = new_addr;
 	proto.end = new_addr + new_len;
 	proto.state = 0;
 	if (vma_is_anonymous(v) && !v->anon_vma)

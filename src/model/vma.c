@@ -21,7 +21,7 @@
 
 struct ms__vma *ms__vma_find(const struct ms_mm *mm, uint64_t addr)
 {
-	struct ms__vma *v = ms__vma_of(ms__tree_le(&mm->vmas, addr));
+	struct ms__vma *v = ms__vt_le(&mm->vmas, addr);
 
 	return v && addr < v->end ? v : NULL;
 }
@@ -29,22 +29,17 @@ struct ms__vma *ms__vma_find(const struct ms_mm *mm, uint64_t addr)
 /* find_vma(): the first VMA that ends above addr. */
 struct ms__vma *ms__vma_find_from(const struct ms_mm *mm, uint64_t addr)
 {
-	struct ms__node *n = ms__tree_le(&mm->vmas, addr);
-	struct ms__vma *v = ms__vma_of(n);
-
-	if (v && v->end > addr)
-		return v;
-	return ms__vma_of(n ? ms__tree_next(n) : ms__tree_first(&mm->vmas));
+	return ms__vt_find_from(&mm->vmas, addr);
 }
 
 struct ms__vma *ms__vma_next(const struct ms__vma *v)
 {
-	return ms__vma_of(ms__tree_next(&v->node));
+	return ms__vt_next(v);
 }
 
 struct ms__vma *ms__vma_prev(const struct ms__vma *v)
 {
-	return ms__vma_of(ms__tree_prev(&v->node));
+	return ms__vt_prev(v);
 }
 
 /* split_vma() refuses to add a VMA once map_count reaches the limit. */
@@ -60,16 +55,23 @@ bool ms__range_is_free(const struct ms_mm *mm, uint64_t start, uint64_t end)
 	return !v || ms__vma_start(v) >= end;
 }
 
+/*
+ * A copy of v (not yet in the index) from the arena, with the index ready
+ * to take it: after this, inserting cannot fail.
+ */
 static struct ms__vma *vma_dup(struct ms_mm *mm, const struct ms__vma *v)
 {
-	struct ms__vma *n = malloc(sizeof(*n));
+	struct ms__vma *n;
 
+	if (ms__vt_reserve(&mm->vmas) < 0)
+		return NULL;
+	n = ms__vt_alloc(&mm->vmas);
 	if (!n)
 		return NULL;
 	*n = *v;
+	n->leaf = NULL;
 	if (n->file)
 		ms__file_get(n->file);
-	mm->bytes += sizeof(*n);
 	return n;
 }
 
@@ -80,20 +82,23 @@ static struct ms__vma *vma_dup(struct ms_mm *mm, const struct ms__vma *v)
  */
 void ms__vma_set_start(struct ms_mm *mm, struct ms__vma *v, uint64_t start)
 {
-	uint64_t old = v->node.key;
+	uint64_t old = v->start;
 
 	if (start >= old)
 		v->pgoff += (start - old) >> mm->cfg.page_shift;
 	else
 		v->pgoff -= (old - start) >> mm->cfg.page_shift;
-	v->node.key = start;
+	v->start = start;
 	v->state &= (uint8_t)~MS__VMS_UNMERGED_START;
+	if (v->leaf)
+		ms__vt_moved(&mm->vmas, v, old);
 }
 
 void ms__vma_set_end(struct ms_mm *mm, struct ms__vma *v, uint64_t end)
 {
-	(void)mm;
 	v->end = end;
+	if (v->leaf)
+		ms__vt_moved(&mm->vmas, v, v->start);
 }
 
 /*
@@ -125,7 +130,7 @@ int ms__vma_clip_start(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 		return -ENOMEM;
 	head->end = addr;
 	ms__vma_set_start(mm, v, addr);
-	ms__tree_insert(&mm->vmas, &head->node);
+	ms__vt_insert(&mm->vmas, head);
 	return 0;
 }
 
@@ -145,17 +150,16 @@ int ms__vma_clip_end(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 	tail->state = 0;
 	ms__vma_set_start(mm, tail, addr);
 	ms__vma_set_end(mm, v, addr);
-	ms__tree_insert(&mm->vmas, &tail->node);
+	ms__vt_insert(&mm->vmas, tail);
 	return 0;
 }
 
 void ms__vma_remove(struct ms_mm *mm, struct ms__vma *v)
 {
-	ms__tree_erase(&mm->vmas, &v->node);
+	ms__vt_erase(&mm->vmas, v);
 	if (v->file)
 		ms_file_put(v->file);
-	mm->bytes -= sizeof(*v);
-	free(v);
+	ms__vt_free(&mm->vmas, v);
 }
 
 /*
@@ -347,14 +351,12 @@ struct ms__vma *ms__vma_insert(struct ms_mm *mm, const struct ms__vma *proto,
 			       int *err)
 {
 	uint64_t start = ms__vma_start(proto), end = proto->end;
-	struct ms__vma *prev = ms__vma_of(ms__tree_le(&mm->vmas, start));
+	struct ms__vma *prev = ms__vt_le(&mm->vmas, start);
 	struct ms__vma *next, *v;
 	bool left, right;
-
 	struct attrs a = attrs_of(proto);
 
-	next = prev ? ms__vma_next(prev) :
-		      ms__vma_of(ms__tree_first(&mm->vmas));
+	next = prev ? ms__vma_next(prev) : ms__vma_first(mm);
 	*err = 0;
 	left = !proto->special &&
 	       can_merge_after(mm, prev, start, &a, proto->anon_vma,
@@ -392,7 +394,7 @@ struct ms__vma *ms__vma_insert(struct ms_mm *mm, const struct ms__vma *proto,
 		return NULL;
 	}
 	v->state = 0;
-	ms__tree_insert(&mm->vmas, &v->node);
+	ms__vt_insert(&mm->vmas, v);
 	return v;
 }
 
@@ -416,7 +418,7 @@ uint32_t ms__anon_vma_prepare(struct ms_mm *mm, struct ms__vma *v)
 	    prev->file == v->file && !prev->special && !v->special &&
 	    prev->pgoff + vma_pages(mm, prev) == v->pgoff) {
 		v->anon_vma = prev->anon_vma;
-	} else if (next && next->anon_vma && next->node.key == v->end &&
+	} else if (next && next->anon_vma && next->start == v->end &&
 		   !((next->flags ^ v->flags) & mask) &&
 		   next->pkey == v->pkey && next->file == v->file &&
 		   next->policy == v->policy &&
@@ -503,24 +505,42 @@ int ms__do_munmap(struct ms_mm *mm, uint64_t start, uint64_t end)
 	return 0;
 }
 
+/* vm_start_gap(): a stack keeps stack_guard_gap free below it. */
+static uint64_t vm_start_gap(const struct ms_mm *mm, const struct ms__vma *v)
+{
+	uint64_t s = v->start;
+
+	if (!(v->flags & MS__VM_GROWSDOWN))
+		return s;
+	return s > mm->cfg.stack_guard_gap ? s - mm->cfg.stack_guard_gap : 0;
+}
+
+/* Is [a, a+len) free, stack guard gaps included? */
+static bool fits_at(const struct ms_mm *mm, uint64_t a, uint64_t len)
+{
+	struct ms__vma *v = ms__vma_find_from(mm, a);
+
+	return !v || a + len <= vm_start_gap(mm, v);
+}
+
 /*
  * get_unmapped_area() for a request without MAP_FIXED: an adopted
- * address, else the hint when the range there is free, else the highest
- * free range below mmap_base (the top-down allocator).  Returns the
- * address, or 0 when nothing fits.
+ * address, else the hint when the range there is free (and clear of a
+ * stack's guard gap), else the highest free range below mmap_base
+ * (unmapped_area_topdown(): O(log n), led by the index's per-subtree
+ * gaps).  Returns the address, or 0 when nothing fits.
  *
- * XXX: the top-down search walks the VMAs below mmap_base one by one; the
- * kernel's maple tree keeps the largest gap per subtree and does not.
+ * The index's gaps ignore the guard gap below a MAP_GROWSDOWN VMA; a
+ * candidate that breaks it is searched for again below the guard gap, so
+ * a stack costs one more descent at most.
  */
 uint64_t ms__get_unmapped_area(struct ms_mm *mm, uint64_t hint, uint64_t len)
 {
 	const struct ms_mm_config *c = &mm->cfg;
-	uint64_t top = c->mmap_base;
-	struct ms__vma *v;
+	uint64_t top = c->mmap_base, a;
 
 	if (mm->adopt) {
-		uint64_t a = mm->adopt_addr;
-
+		a = mm->adopt_addr;
 		mm->adopt = false;
 		if (ms__aligned(mm, a) && a >= c->mmap_min_addr &&
 		    a <= c->task_size - len && ms__range_is_free(mm, a, a + len))
@@ -531,24 +551,20 @@ uint64_t ms__get_unmapped_area(struct ms_mm *mm, uint64_t hint, uint64_t len)
 	if (hint) {
 		hint = ms__page_align(mm, hint);
 		if (hint >= c->mmap_min_addr && hint <= c->task_size - len &&
-		    ms__range_is_free(mm, hint, hint + len))
+		    fits_at(mm, hint, len))
 			return hint;
 	}
 	if (top > c->task_size)
 		top = c->task_size;
-	v = ms__vma_of(ms__tree_le(&mm->vmas, top - 1));
-	if (v && v->end > top) {
-		top = ms__vma_start(v);
-		v = ms__vma_prev(v);
-	}
 	for (;;) {
-		uint64_t floor = v ? v->end : c->mmap_min_addr;
+		struct ms__vma *next;
 
-		if (top >= floor + len && top - len >= c->mmap_min_addr)
-			return top - len;
-		if (!v)
+		a = ms__vt_gap_topdown(&mm->vmas, c->mmap_min_addr, top, len);
+		if (!a)
 			return 0;
-		top = ms__vma_start(v);
-		v = ms__vma_prev(v);
+		next = ms__vma_find_from(mm, a);
+		if (!next || a + len <= vm_start_gap(mm, next))
+			return a;
+		top = vm_start_gap(mm, next);
 	}
 }
