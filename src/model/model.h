@@ -184,6 +184,7 @@ struct ms__vma {
 	int8_t pkey;
 	uint8_t special;	/* enum ms_special + 1, 0 when not special */
 	uint8_t state;		/* MS__VMS_* */
+	uint8_t slot;		/* its index in leaf, when nothing moved it */
 };
 
 /*

@@ -277,6 +277,24 @@ static void fix_up(struct ms__bnode *x, bool leaf)
 /* ------------------------------------------------------------------ */
 /* Lookup                                                              */
 
+/*
+ * The last index of a[0..n) (n >= 1, ascending) whose value is <= key,
+ * or -1.  Branch-free: the searches are the model's inner loop, and a
+ * mispredicted branch per halving cost more than the compares.
+ */
+static int last_le(const uint64_t *a, int n, uint64_t key)
+{
+	const uint64_t *base = a;
+
+	while (n > 1) {
+		int half = n / 2;
+
+		base = base[half] <= key ? base + half : base;
+		n -= half;
+	}
+	return (int)(base - a) + (*base <= key) - 1;
+}
+
 /* The leaf whose range holds key (the first leaf when key is smaller). */
 static struct ms__leaf *descend(const struct ms__vmatree *t, uint64_t key)
 {
@@ -284,11 +302,9 @@ static struct ms__leaf *descend(const struct ms__vmatree *t, uint64_t key)
 
 	for (int h = t->height; h > 0; h--) {
 		const struct ms__inode *p = (const struct ms__inode *)x;
-		int i = p->h.n - 1;
+		int i = last_le(p->min, p->h.n, key);
 
-		while (i > 0 && p->min[i] > key)
-			i--;
-		x = p->child[i];
+		x = p->child[i < 0 ? 0 : i];
 	}
 	return (struct ms__leaf *)x;
 }
@@ -296,27 +312,21 @@ static struct ms__leaf *descend(const struct ms__vmatree *t, uint64_t key)
 /* The last slot of l whose start is <= key, or -1. */
 static int slot_le(const struct ms__leaf *l, uint64_t key)
 {
-	int lo = 0, hi = l->h.n;
-
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-
-		if (l->start[mid] <= key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo - 1;
+	return last_le(l->start, l->h.n, key);
 }
 
+/* v's slot in its leaf: the remembered one when still right. */
 static int slot_of(const struct ms__leaf *l, const struct ms__vma *v)
 {
-	int i = slot_le(l, v->start);
+	int i = v->slot;
 
-	if (i >= 0 && l->vma[i] == v)
+	if (i < l->h.n && l->vma[i] == v)
 		return i;
-	for (i = 0; l->vma[i] != v; i++)
-		;
+	i = slot_le(l, v->start);
+	if (i < 0 || l->vma[i] != v)
+		for (i = 0; l->vma[i] != v; i++)
+			;
+	((struct ms__vma *)v)->slot = (uint8_t)i;
 	return i;
 }
 
@@ -384,6 +394,7 @@ static void leaf_put(struct ms__leaf *l, int i, struct ms__vma *v)
 	l->end[i] = v->end;
 	l->vma[i] = v;
 	v->leaf = l;
+	v->slot = (uint8_t)i;
 }
 
 /* Hangs r right after l (same level) below their parent, splitting up. */
@@ -602,11 +613,16 @@ void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v)
 void ms__vt_moved(struct ms__vmatree *t, struct ms__vma *v, uint64_t old_start)
 {
 	struct ms__leaf *l = v->leaf;
-	int i = slot_le(l, old_start);
+	int i = v->slot;
 
 	(void)t;
-	if (i < 0 || l->vma[i] != v)
-		i = slot_of(l, v);
+	if (i >= l->h.n || l->vma[i] != v) {
+		i = slot_le(l, old_start);
+		if (i < 0 || l->vma[i] != v)
+			for (i = 0; l->vma[i] != v; i++)
+				;
+		v->slot = (uint8_t)i;
+	}
 	l->start[i] = v->start;
 	l->end[i] = v->end;
 	fix_up(&l->h, true);
