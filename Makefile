@@ -58,7 +58,7 @@ $(BUILD)/catalog.o: $(BUILD)/catalog.c include/sealspec.h
 $(BUILD)/sealspec: $(CLI_OBJS) $(BUILD)/libsealspec.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libsealspec.a
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsealspec.a tests/unit/check.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsealspec.a tests/unit/check.h tests/unit/model_util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsealspec.a
 

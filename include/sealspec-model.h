@@ -4,8 +4,9 @@
  * that enforces memory sealing (mseal(2)) the way a chosen profile does.
  *
  * An address space (struct ms_mm) is an ordered set of VMAs kept in a
- * balanced tree keyed by start address, so every call costs O(log n) in the
- * number of VMAs, and page contents are lazy: only pages written,
+ * B+tree keyed by start address that also tracks the largest free gap
+ * of every subtree, so every call (the search for free space included)
+ * costs O(log n) in the number of VMAs, and page contents are lazy: only pages written,
  * copied-on-write, discarded or guarded carry state.  Files (memfd), shared
  * anonymous memory and SysV segments are reference-counted content objects
  * that several mappings (and forked address spaces) share.
@@ -42,6 +43,12 @@ struct ms_mm_config {
 	uint64_t task_size;		/* first address user space cannot map */
 	int max_map_count;		/* vm.max_map_count, default 65530 */
 	int nr_pkeys;			/* 16 with protection keys, 0 without */
+	uint64_t start_brk;		/* where the heap starts (mm->start_brk) */
+	uint64_t rlimit_data;		/* RLIMIT_DATA: bytes, UINT64_MAX none */
+	uint64_t rlimit_stack;		/* RLIMIT_STACK: bytes (8 MiB) */
+	uint64_t stack_guard_gap;	/* stack_guard_gap: bytes (256 pages) */
+	unsigned int nr_cpus;		/* num_possible_cpus(): sizes aio rings */
+	unsigned int nr_nodes;		/* online NUMA nodes, 1 to 8 */
 };
 
 /* Fills *c with the defaults for profile p (x86-64, 4 KiB, no PKU). */
@@ -70,8 +77,30 @@ int ms_mm_set_max_map_count(struct ms_mm *mm, int n);
 int ms_mm_sealed_vmas(const struct ms_mm *mm);
 
 /*
- * Bytes of heap the model holds for mm itself: the mm, its VMA records and
- * its page records (without allocator overhead).  Content objects (files,
+ * use_map_slots(addr, len, nfree) of the scenario language
+ * (docs/scenarios.md): splits [addr, addr+len), which must lie in one
+ * VMA, with single-page mprotect calls until mm has exactly nfree VMAs
+ * left below max_map_count.  Returns the number of VMAs created, or
+ * -EINVAL (unaligned, empty, nfree < 0, not one VMA), -ENOMEM (nothing
+ * at addr), -ENOSPC (too small, or fewer than nfree + 2 slots left), or
+ * mprotect's errno (EPERM: sealed).
+ */
+long ms_mm_use_map_slots(struct ms_mm *mm, uint64_t addr, uint64_t len,
+			 long nfree);
+
+/*
+ * execve(2) as the address space sees it: mm becomes a new, empty
+ * address space (no VMA, so no seal survives; no aio context, protection
+ * key, mlockall(MCL_FUTURE) or userfaultfd registration; the break back
+ * at start_brk).  SysV segments live on in the IPC namespace.  The new
+ * image's own mappings (binary, stack, vDSO) are the caller's to add.
+ */
+void ms_mm_exec(struct ms_mm *mm);
+
+/*
+ * Bytes of heap the model holds for mm itself: the mm, the arena its VMA
+ * records and index nodes come from (whole blocks, used or not), and its
+ * page records (without allocator overhead).  Content objects (files,
  * shared memory) are not counted: they may be shared with other mms.
  */
 size_t ms_mm_memory(const struct ms_mm *mm);
@@ -100,9 +129,10 @@ int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child);
  * [mmap_min_addr, task_size), no two adjacent VMAs the kernel would have
  * merged (except splits a refused unmap leaves behind), the map count,
  * page records only under VMAs that may hold them, live references to
- * files and content objects (at least one each), and the trees' order,
- * links and balance.  Returns 0, or -EUCLEAN with
- * the first problem described in why.
+ * files and content objects (at least one each), the VMA index (order,
+ * links, its copies of every VMA's bounds, the per-subtree gaps) and the
+ * page trees' order, links and balance.  Returns 0, or -EUCLEAN with the
+ * first problem described in why.
  */
 int ms_mm_check(const struct ms_mm *mm, char *why, size_t n);
 
@@ -161,6 +191,65 @@ int ms_msync(struct ms_mm *mm, uint64_t addr, uint64_t len, int flags);
 /* vec (may be NULL) receives one byte per page: 1 resident, 0 not. */
 int ms_mincore(struct ms_mm *mm, uint64_t addr, uint64_t len,
 	       unsigned char *vec);
+/*
+ * mbind(addr, len, mode | mode flags, nodemask, flags): nodemask has a bit
+ * per node (node 0 is bit 0).  Policies split and merge VMAs, sealed or
+ * not; the model moves no pages.
+ */
+int ms_mbind(struct ms_mm *mm, uint64_t addr, uint64_t len, int mode,
+	     uint64_t nodemask, unsigned int flags);
+int ms_set_mempolicy_home_node(struct ms_mm *mm, uint64_t addr, uint64_t len,
+			       uint64_t home_node, uint64_t flags);
+/* remap_file_pages(2), emulated with mmap(MAP_FIXED) as Linux does. */
+int ms_remap_file_pages(struct ms_mm *mm, uint64_t addr, uint64_t size,
+			int prot, uint64_t pgoff, int flags);
+/*
+ * brk(2): the new break, or the current one when the request is refused
+ * (brk(0) asks for it).  The heap starts at config start_brk.
+ */
+uint64_t ms_brk(struct ms_mm *mm, uint64_t brk);
+
+/* ------------------------------------------------------------------ */
+/* SysV shared memory and aio: kernel-internal unmappers               */
+
+/* shmget(IPC_PRIVATE, size, IPC_CREAT | 0600): the segment id or -errno. */
+int ms_shmget(struct ms_mm *mm, uint64_t size);
+/* shmat(id, addr, flags): the attach address or -errno. */
+int64_t ms_shmat(struct ms_mm *mm, int shmid, uint64_t addr, int shmflg);
+/* shmdt(addr): 0 even when a seal kept the attach mapped, or -EINVAL. */
+int ms_shmdt(struct ms_mm *mm, uint64_t addr);
+/*
+ * io_setup(nr_events, ctxp): *ctxp must be 0 and becomes the context,
+ * which is the address of its ring.  Returns 0 or -errno.
+ */
+int ms_io_setup(struct ms_mm *mm, unsigned int nr_events, uint64_t *ctxp);
+/* io_destroy(ctx): 0 even when a seal kept the ring mapped, or -EINVAL. */
+int ms_io_destroy(struct ms_mm *mm, uint64_t ctx);
+
+/* ------------------------------------------------------------------ */
+/* userfaultfd and other writers                                       */
+
+/*
+ * UFFDIO_REGISTER (MISSING mode) of [addr, addr+len) on the process's one
+ * userfaultfd.  Registration is a VMA flag: it splits and merges.
+ */
+int ms_uffd_register(struct ms_mm *mm, uint64_t addr, uint64_t len);
+/* UFFDIO_COPY of one page per character of pattern ('.' skips one). */
+int ms_uffd_copy(struct ms_mm *mm, uint64_t addr, const char *pattern);
+/* UFFDIO_MOVE (mode 0) of len bytes from src to the registered dst. */
+int ms_uffd_move(struct ms_mm *mm, uint64_t dst, uint64_t src, uint64_t len);
+/*
+ * process_vm_writev(2) of pattern into the process itself, one page per
+ * character: a write without FOLL_FORCE, which honours the protection.
+ * Returns 0 or the first -errno (EFAULT).
+ */
+int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern);
+/*
+ * process_madvise(2) on another process's address space target (say, a
+ * fork child advising its parent): the bytes advised or -errno.
+ */
+int64_t ms_process_madvise_remote(struct ms_mm *target, uint64_t addr,
+				  uint64_t len, int advice);
 
 /* ------------------------------------------------------------------ */
 /* Special mappings                                                    */
@@ -190,8 +279,10 @@ struct ms_fault {
 /*
  * Stores pattern[i] into every byte of page i from addr ('.' skips the
  * page, '0' stores zeros), as a program's stores would, stopping at the
- * first page that faults.  Returns 0 (with *fault saying whether and
- * where it faulted) or -EINVAL (unaligned addr).
+ * first page that faults.  A fault below a MAP_GROWSDOWN VMA grows it
+ * (outside the stack guard gap, within RLIMIT_STACK), sealed or not.
+ * Returns 0 (with *fault saying whether and where it faulted) or -EINVAL
+ * (unaligned addr).
  */
 int ms_mm_fill(struct ms_mm *mm, uint64_t addr, const char *pattern,
 	       struct ms_fault *fault);

@@ -278,6 +278,33 @@ verdicts() {
 	expect_exit 2 "a rule filter matching nothing exits 2" $s run --rule G3a tests/verdict/passes.scn
 }
 
+# The profiles command prints the model's switch table, and the example
+# program builds with one line against the library and runs.
+model_cli() {
+	b=$1
+	s=$b/sealspec
+
+	expect_exit 0 "profiles" $s profiles
+	expect_grep "$tmp/out" "linux-6.10  6.10.7 to 6.11." "profiles keeps the profile descriptions"
+	if grep -Eq '^special-is-anon +- +on +on +-$' "$tmp/out"; then ok; else
+		not_ok "profiles: no row 'special-is-anon - on on -' (linux linux-6.12 linux-6.10 guidelines)"
+		grep -E '^(switch|special)' "$tmp/out"
+	fi
+	expect_grep "$tmp/out" "source  4a2dd02b0916 (mprotect_fixup)" "profiles names the commit behind a switch"
+
+	# The sanitizer build's library needs its runtime: the plain one only.
+	[ "$b" = build ] || return 0
+	if ${CC:-cc} -Iinclude -o "$tmp/demo" examples/model-demo.c "$b/libsealspec.a"; then ok; else
+		not_ok "examples/model-demo.c does not build with one cc line"
+		return
+	fi
+	expect_exit 0 "model-demo runs" "$tmp/demo"
+	expect_grep "$tmp/out" "profile guidelines" "model-demo runs every profile"
+	expect_grep "$tmp/out" "munmap(a, 4p)                        = EPERM" "model-demo: munmap of sealed pages"
+	expect_grep "$tmp/out" 'prot "r- rw r- r-" seal "-SSS" vmas "abcc" data "A0CD"' "model-demo: linux applied mprotect to page 0"
+	expect_grep "$tmp/out" 'prot "rw rw r- r-" seal "-SSS" vmas "abcc" data "A0CD"' "model-demo: linux-6.10 applied nothing"
+}
+
 catalog() {
 	b=$1
 	s=$b/sealspec
@@ -388,6 +415,7 @@ for b in "$@"; do
 		unit "$t"
 	done
 	verdicts "$b"
+	model_cli "$b"
 	catalog "$b"
 done
 matrix_report

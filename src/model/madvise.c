@@ -66,17 +66,19 @@ static bool is_discard(int advice)
 
 /*
  * Does the discard check treat v as memory whose contents the seal must
- * keep?  Private anonymous memory always; special mappings while
- * special-is-anon (6.10-6.16: is_ro_anon() only tested vm_file and
- * VM_SHARED); private file mappings under discard-private-file
- * (guideline 2a).
+ * keep?  Private anonymous memory always; the vDSO while special-is-anon
+ * (6.10-6.16: is_ro_anon() only tested vm_file and VM_SHARED, and the
+ * vDSO has neither; an aio ring has both, so it was never protected);
+ * private file mappings under discard-private-file (guideline 2a).
  */
 static bool discard_protects(const struct ms_mm *mm, const struct ms__vma *v)
 {
 	if (vma_is_anonymous(v))
 		return true;
-	if (v->special)
+	if (v->special == MS_SPECIAL_VDSO + 1)
 		return ms__sw(mm, MS__SW_SPECIAL_IS_ANON);
+	if (v->special)
+		return false;
 	return ms__sw(mm, MS__SW_DISCARD_PRIVATE_FILE) &&
 	       !(v->flags & MS__VM_MAYSHARE);
 }
@@ -259,7 +261,7 @@ static struct ms__vma *madvise_vma_apply(struct ms_mm *mm, struct ms__vma *v,
 	case MADV_DONTNEED_LOCKED:
 		/* Private pages go: anonymous memory reads as zeros, private
 		 * file pages as the file again.  Guard markers stay. */
-		ms__zap(mm, start, end, MS__PTE_PAGE);
+		ms__zap(mm, start, end, MS__PTE_ZAP);
 		return v;
 	case MADV_REMOVE:
 		ms__content_punch(v->file->c,
@@ -269,7 +271,7 @@ static struct ms__vma *madvise_vma_apply(struct ms_mm *mm, struct ms__vma *v,
 		return v;
 	case MADV_GUARD_INSTALL:
 		/* Existing pages are zapped before the markers go in. */
-		ms__zap(mm, start, end, MS__PTE_PAGE);
+		ms__zap(mm, start, end, MS__PTE_ZAP);
 		for (uint64_t a = start; a < end; a += mm->page_size) {
 			struct ms__pte *p = ms__pte_get_or_add(
 				mm, a >> mm->cfg.page_shift);
@@ -443,5 +445,40 @@ int64_t ms_process_madvise(struct ms_mm *mm, uint64_t start, uint64_t len,
 	    advice != MADV_COLLAPSE)
 		return -EINVAL;
 	r = ms_madvise(mm, start, len, advice);
+	return r < 0 ? r : (int64_t)len;
+}
+
+/* process_madvise_remote_valid(): what another process may be advised. */
+static bool process_madvise_remote_valid(int advice)
+{
+	switch (advice) {
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+	case MADV_WILLNEED:
+	case MADV_COLLAPSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * process_madvise(pidfd of another process, one iovec {start, len},
+ * advice, 0), SYSCALL_DEFINE5(process_madvise) in mm/madvise.c, on the
+ * target's address space (a fork child advising its parent, say).  The
+ * caller is taken to have PTRACE_MODE_READ and CAP_SYS_NICE over it.
+ *
+ *   EINVAL  advice other than WILLNEED, COLD, PAGEOUT, COLLAPSE, before
+ *           any VMA is looked at, so a discard never meets a seal
+ *   then as madvise on target; success returns the bytes advised (len)
+ */
+int64_t ms_process_madvise_remote(struct ms_mm *target, uint64_t start,
+				  uint64_t len, int advice)
+{
+	int r;
+
+	if (!process_madvise_remote_valid(advice))
+		return -EINVAL;
+	r = ms_madvise(target, start, len, advice);
 	return r < 0 ? r : (int64_t)len;
 }

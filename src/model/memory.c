@@ -89,6 +89,57 @@ static bool beyond_eof(const struct ms_mm *mm, const struct ms__vma *v,
 	return v->file && file_pgoff(mm, v, addr) >= v->file->c->npages;
 }
 
+/*
+ * expand_downwards() (mm/mmap.c) for a fault at addr below v, a
+ * VM_GROWSDOWN VMA and the first VMA above addr:
+ *
+ *   EPERM   addr below mmap_min_addr
+ *   ENOMEM  the VMA below is accessible, does not grow down itself, and
+ *           ends less than stack_guard_gap below addr
+ *   ENOMEM  the stack would pass RLIMIT_STACK
+ *
+ * There is no seal check: a sealed stack grows like any other.
+ */
+static int expand_stack(struct ms_mm *mm, struct ms__vma *v, uint64_t addr)
+{
+	struct ms__vma *prev = ms__vma_prev(v);
+
+	addr &= ~(mm->page_size - 1);
+	if (addr < mm->cfg.mmap_min_addr)
+		return -EPERM;
+	if (prev && !(prev->flags & MS__VM_GROWSDOWN) &&
+	    (prev->flags & MS__VM_ACCESS) &&
+	    addr - prev->end < mm->cfg.stack_guard_gap)
+		return -ENOMEM;
+	if (v->end - addr > mm->cfg.rlimit_stack)
+		return -ENOMEM;
+	if (ms__pages(mm, ms__vma_start(v) - addr) > v->pgoff)
+		return 0;	/* the page offset would wrap: no growth */
+	ms__anon_vma_prepare(mm, v);
+	ms__vma_set_start(mm, v, addr);
+	/* A grown stack never merges (no vma_merge on this path). */
+	if (prev && ms__vma_can_merge(mm, prev, v))
+		v->state |= MS__VMS_UNMERGED_START;
+	return 0;
+}
+
+/*
+ * lock_mm_and_find_vma(): the VMA a user fault at addr hits, growing a
+ * stack (VM_GROWSDOWN) down to it when addr lies below one; NULL when
+ * nothing is mapped there.
+ */
+struct ms__vma *ms__find_vma_fault(struct ms_mm *mm, uint64_t addr)
+{
+	struct ms__vma *v = ms__vma_find_from(mm, addr);
+
+	if (!v || ms__vma_start(v) <= addr)
+		return v;
+	if (!(v->flags & MS__VM_GROWSDOWN) || expand_stack(mm, v, addr) < 0 ||
+	    ms__vma_start(v) > addr)
+		return NULL;
+	return v;
+}
+
 /* The signal an access raises, or 0 (do_user_addr_fault() on x86). */
 static int access_fault(const struct ms_mm *mm, const struct ms__vma *v,
 			uint64_t addr, bool write)
@@ -117,7 +168,7 @@ int ms_mm_fill(struct ms_mm *mm, uint64_t addr, const char *pattern,
 
 		if (pattern[i] == '.')
 			continue;
-		v = ms__vma_find(mm, a);
+		v = ms__find_vma_fault(mm, a);
 		sig = access_fault(mm, v, a, true);
 		if (sig) {
 			fault->signo = sig;
@@ -138,13 +189,50 @@ int ms_mm_read(struct ms_mm *mm, uint64_t addr, uint64_t len,
 	if (!ms__aligned(mm, addr))
 		return -EINVAL;
 	for (uint64_t a = addr; a < addr + len; a += mm->page_size) {
-		int sig = access_fault(mm, ms__vma_find(mm, a), a, false);
+		struct ms__vma *v = ms__find_vma_fault(mm, a);
+		int sig = access_fault(mm, v, a, false);
+		struct ms__pte *p;
 
 		if (sig) {
 			fault->signo = sig;
 			fault->addr = a;
 			return 0;
 		}
+		/* The read fault maps the zero page or the file's page. */
+		p = ms__pte_get_or_add(mm, vpn_of(mm, a));
+		if (!p)
+			return -ENOMEM;
+		p->flags |= MS__PTE_PRESENT;
+	}
+	return 0;
+}
+
+/*
+ * process_vm_writev(2) into the process itself (mm/process_vm_access.c):
+ * get_user_pages() without FOLL_FORCE, so the protection decides (no seal
+ * check, and none is needed: what is not writable is refused), and no
+ * stack grows (GUP does not expand stacks since 6.5).
+ *
+ *   EFAULT  no VMA, a guard page, no VM_WRITE, a pkey that denies the
+ *           write, a page beyond the end of its file
+ */
+int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
+{
+	if (!ms__aligned(mm, addr))
+		return -EINVAL;
+	for (size_t i = 0; pattern[i]; i++) {
+		uint64_t a = addr + i * mm->page_size;
+		struct ms__vma *v;
+		int r;
+
+		if (pattern[i] == '.')
+			continue;
+		v = ms__vma_find(mm, a);
+		if (access_fault(mm, v, a, true))
+			return -EFAULT;
+		r = store(mm, v, a, pattern[i]);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

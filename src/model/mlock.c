@@ -145,7 +145,7 @@ static void apply_mlockall_flags(struct ms_mm *mm, int flags)
 		if (flags & MCL_ONFAULT)
 			to_add |= MS__VM_LOCKONFAULT;
 	}
-	v = ms__vma_of(ms__tree_first(&mm->vmas));
+	v = ms__vma_first(mm);
 	while (v) {
 		struct ms__vma *m;
 
@@ -261,7 +261,7 @@ int ms_mincore(struct ms_mm *mm, uint64_t start, uint64_t len,
 		if (!v)
 			return -ENOMEM;
 		p = ms__pte_get(mm, a >> mm->cfg.page_shift);
-		if (p && (p->flags & MS__PTE_PAGE))
+		if (p && (p->flags & (MS__PTE_PAGE | MS__PTE_PRESENT)))
 			in = 1;
 		else if (v->file)
 			in = ms__content_resident(

@@ -177,7 +177,7 @@ int64_t ms_mmap(struct ms_mm *mm, uint64_t addr, uint64_t len, int prot,
 		f = shmem;
 	}
 	memset(&proto, 0, sizeof(proto));
-	proto.node.key = addr;
+	proto.start = addr;
 	proto.end = addr + len;
 	proto.pgoff = pgoff;
 	proto.file = f;
@@ -216,14 +216,44 @@ int ms_munmap(struct ms_mm *mm, uint64_t addr, uint64_t len)
 	return ms__do_munmap(mm, addr, end);
 }
 
+/*
+ * Maps content c (the caller's reference passes to the mapping) as a
+ * special mapping of kind at addr, which the caller checked is free.
+ * Returns addr or -ENOMEM.
+ */
+int64_t ms__map_special(struct ms_mm *mm, uint64_t addr, uint64_t npages,
+			int prot, enum ms_special kind, struct ms__content *c)
+{
+	struct ms__vma proto, *v;
+	struct ms_file *f;
+	int r;
+
+	f = ms__file_new(c, kind == MS_SPECIAL_AIO);
+	ms__content_put(c);
+	if (!f)
+		return -ENOMEM;
+	memset(&proto, 0, sizeof(proto));
+	proto.start = addr;
+	proto.end = addr + (npages << mm->cfg.page_shift);
+	proto.file = f;
+	proto.special = (uint8_t)(kind + 1);
+	proto.flags = prot_to_flags(prot) | MS__VM_MAYREAD | MS__VM_MAYEXEC |
+		      MS__VM_DONTEXPAND;
+	/* aio_setup_ring() maps its file MAP_SHARED, read-write. */
+	if (kind == MS_SPECIAL_AIO)
+		proto.flags |= MS__VM_SHARED | MS__VM_MAYSHARE |
+			       MS__VM_MAYWRITE;
+	v = ms__vma_insert(mm, &proto, &r);
+	ms_file_put(f);
+	return v ? (int64_t)addr : r;
+}
+
 int ms_mm_map_special(struct ms_mm *mm, uint64_t addr, uint64_t npages,
 		      int prot, enum ms_special kind)
 {
 	uint64_t len = npages << mm->cfg.page_shift;
 	struct ms__content *obj;
-	struct ms__vma proto, *v;
-	struct ms_file *f;
-	int r;
+	int64_t r;
 
 	if (!npages || !ms__aligned(mm, addr) ||
 	    addr < mm->cfg.mmap_min_addr || addr > mm->cfg.task_size - len ||
@@ -236,26 +266,68 @@ int ms_mm_map_special(struct ms_mm *mm, uint64_t addr, uint64_t npages,
 			      kind == MS_SPECIAL_VDSO ? '*' : '0');
 	if (!obj)
 		return -ENOMEM;
+	obj->refs = 1;
 	if (kind == MS_SPECIAL_AIO && ms__content_write(obj, 0, '*') < 0) {
 		ms__content_put(obj);
 		return -ENOMEM;
 	}
-	f = ms__file_new(obj, kind == MS_SPECIAL_AIO);
-	if (!f) {
-		ms__content_put(obj);
-		return -ENOMEM;
+	r = ms__map_special(mm, addr, npages, prot, kind, obj);
+	return r < 0 ? (int)r : 0;
+}
+
+/*
+ * remap_file_pages(start, size, prot, pgoff, flags), mirroring the
+ * emulation in mm/mmap.c: the range is mapped again, MAP_FIXED, at file
+ * page pgoff, so a seal refuses it as it refuses MAP_FIXED.
+ *
+ *   EINVAL  prot != 0; flags other than MAP_NONBLOCK
+ *   EINVAL  start + size (both rounded down to pages) wraps or is empty;
+ *           pgoff + size wraps
+ *   EINVAL  no VMA at start, or it is not VM_SHARED
+ *   EINVAL  the range runs past the VMA into a hole, a VMA of another
+ *           file, or one with other vm_flags
+ *   then mmap(start, size, its prot, MAP_SHARED|MAP_FIXED|MAP_POPULATE,
+ *   its file, pgoff)'s errors: EPERM over a sealed VMA
+ */
+int ms_remap_file_pages(struct ms_mm *mm, uint64_t start, uint64_t size,
+			int prot, uint64_t pgoff, int flags)
+{
+	struct ms__vma *v, *w;
+	struct ms_file *f;
+	int64_t r;
+	int mflags;
+
+	if (prot)
+		return -EINVAL;
+	if (flags & ~MAP_NONBLOCK)
+		return -EINVAL;
+	start &= ~(mm->page_size - 1);
+	size &= ~(mm->page_size - 1);
+	if (start + size <= start)
+		return -EINVAL;
+	if (pgoff + ms__pages(mm, size) < pgoff)
+		return -EINVAL;
+	v = ms__vma_find(mm, start);
+	if (!v || !(v->flags & MS__VM_SHARED))
+		return -EINVAL;
+	for (w = v; w->end < start + size;) {
+		struct ms__vma *n = ms__vma_next(w);
+
+		if (!n || ms__vma_start(n) != w->end || n->file != v->file ||
+		    n->flags != v->flags)
+			return -EINVAL;
+		w = n;
 	}
-	memset(&proto, 0, sizeof(proto));
-	proto.node.key = addr;
-	proto.end = addr + len;
-	proto.file = f;
-	proto.special = (uint8_t)(kind + 1);
-	proto.flags = prot_to_flags(prot) | MS__VM_MAYREAD | MS__VM_MAYEXEC |
-		      MS__VM_DONTEXPAND;
-	if (kind == MS_SPECIAL_AIO)
-		proto.flags |= MS__VM_SHARED | MS__VM_MAYSHARE |
-			       MS__VM_MAYWRITE;
-	v = ms__vma_insert(mm, &proto, &r);
+	prot = (v->flags & MS__VM_READ ? PROT_READ : 0) |
+	       (v->flags & MS__VM_WRITE ? PROT_WRITE : 0) |
+	       (v->flags & MS__VM_EXEC ? PROT_EXEC : 0);
+	mflags = (flags & MAP_NONBLOCK) | MAP_SHARED | MAP_FIXED | MAP_POPULATE;
+	if (v->flags & MS__VM_LOCKED)
+		mflags |= MAP_LOCKED;
+	f = v->file;
+	ms__file_get(f);	/* get_file(): the VMA may go */
+	r = ms_mmap(mm, start, size, prot, mflags, f,
+		    pgoff << mm->cfg.page_shift);
 	ms_file_put(f);
-	return v ? 0 : r;
+	return r < 0 ? (int)r : 0;
 }

@@ -79,7 +79,7 @@ static int64_t move_vma(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 	if ((long)mm->vmas.count >= (long)mm->cfg.max_map_count - 3)
 		return -ENOMEM;
 	proto = *v;
-	proto.node.key = new_addr;
+	proto.start = new_addr;
 	proto.end = new_addr + new_len;
 	proto.state = 0;
 	if (vma_is_anonymous(v) && !v->anon_vma)
@@ -90,6 +90,9 @@ static int64_t move_vma(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 	if (!n)
 		return err;
 	ms__move_ptes(mm, addr, new_addr, old_len);
+	/* vm_ops->mremap: aio_ring_mremap() follows the ring. */
+	if (n->special == MS_SPECIAL_AIO + 1)
+		ms__aio_moved(mm, n);
 	if (flags & MREMAP_DONTUNMAP) {
 		v = ms__vma_find(mm, addr);
 		if (v && (v->flags & MS__VM_LOCKED_MASK)) {
@@ -230,13 +233,15 @@ static int64_t mremap_at(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 		struct ms__vma *next;
 		uint64_t old_end = v->end;
 
-		v->end += delta;
+		ms__vma_set_end(mm, v, v->end + delta);
 		next = ms__vma_next(v);
 		if (next && ms__vma_can_merge(mm, v, next)) {
-			v->end = next->end;
+			uint64_t nend = next->end;
+
 			v->anon_vma = v->anon_vma ? v->anon_vma
 						  : next->anon_vma;
 			ms__vma_remove(mm, next);
+			ms__vma_set_end(mm, v, nend);
 		}
 		if ((v->flags & MS__VM_LOCKED) &&
 		    !(v->flags & MS__VM_LOCKONFAULT))

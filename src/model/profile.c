@@ -68,9 +68,10 @@ static const struct ms_model_switch table[MS__NSWITCHES] = {
 		{ L, L10, GL } },
 	[MS__SW_SPECIAL_IS_ANON] = {
 		"special-is-anon",
-		"special mappings (vDSO, aio ring) count as anonymous for the "
-		"discard check, so discards on a sealed read-only one are "
-		"refused",
+		"the vDSO (a special mapping without vm_file) counts as "
+		"anonymous for the discard check, so discards on a sealed "
+		"read-only vDSO are refused (an aio ring is a shared file "
+		"mapping: never)",
 		"is_ro_anon() tested vm_file/VM_SHARED until the 6.17 'mm/mseal: "
 		"update madvise() logic' switched to vma_is_anonymous()",
 		{ L12, L10 } },
