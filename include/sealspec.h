@@ -106,9 +106,11 @@ enum ms_arg_kind { MS_ARG_EXPR, MS_ARG_STR, MS_ARG_VAR };
 
 struct ms_arg {
 	enum ms_arg_kind kind;
-	struct ms_expr expr;		/* MS_ARG_EXPR */
-	char str[MS_STR_MAX];		/* MS_ARG_STR: contents; MS_ARG_VAR:
+	union {				/* one or the other: steps are many */
+		struct ms_expr expr;	/* MS_ARG_EXPR */
+		char str[MS_STR_MAX];	/* MS_ARG_STR: contents; MS_ARG_VAR:
 					 * column name (string slot) */
+	};
 };
 
 /* ------------------------------------------------------------------ */
@@ -330,6 +332,11 @@ struct ms_step {
 
 #define MS_NAMES_MAX 32
 #define MS_FORK_DEPTH_MAX 8	/* fork blocks nested in one another */
+/*
+ * Steps of one scenario, comment and blank lines included: a parsed step
+ * takes some 6 KiB, so this bounds what one scenario file can cost.
+ */
+#define MS_STEPS_MAX 10000
 
 struct ms_name {
 	char name[MS_NAME_MAX];

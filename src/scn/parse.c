@@ -42,6 +42,7 @@ struct parser {
 	bool header;			/* a header field was seen */
 	bool body;			/* a step or body comment was seen */
 	bool steps;			/* a step (not a comment) was seen */
+	bool too_many;			/* MS_STEPS_MAX reached: diag says */
 	bool seen_purpose, seen_rules, seen_xfail, seen_vary, in_vary;
 	int vary_line, vary_col;
 	uint32_t requires;
@@ -600,6 +601,13 @@ static struct ms_step *push_step(struct parser *ps, enum ms_step_kind kind,
 	struct ms_program *p = ps->p;
 	struct ms_step *st;
 
+	if (p->nsteps == MS_STEPS_MAX) {
+		perr(ps, line, col, "a scenario has at most %d steps, comment "
+				    "and blank lines included",
+		     MS_STEPS_MAX);
+		ps->too_many = true;
+		return NULL;
+	}
 	if (p->nsteps == p->cap_steps) {
 		int cap = p->cap_steps ? p->cap_steps * 2 : 16;
 		struct ms_step *s;
@@ -1499,7 +1507,9 @@ int ms_parse(const char *file, const char *src, size_t len,
 	if (!ret)
 		return 0;
 fail:
-	if (ret == -ENOMEM) {
+	if (ret == -ENOMEM && ps.too_many) {
+		ret = -EINVAL;
+	} else if (ret == -ENOMEM) {
 		diag->loc.file = ps.file;
 		snprintf(diag->msg, sizeof(diag->msg), "out of memory");
 	}
