@@ -512,10 +512,31 @@ int ms_kernel_probe(struct ms_kernel_info *ki);
 const char *ms_kernel_detected_name(const struct ms_kernel_info *ki);
 
 struct ms_kernel_opts {
-	int timeout_ms;		/* per scenario; 0 = default 10 s */
+	int timeout_ms;		/* per scenario, of its own time (waiting
+				 * for a CPU does not count); 0 = 10 s */
 	bool snapshots;		/* page states of every name after every
 				 * asserted call, for failure reports */
+	uint64_t max_map;	/* bytes a scenario process may map beyond
+				 * its size at its first step; 0 = 1 GiB */
+	uint64_t max_lock;	/* its RLIMIT_MEMLOCK at most (never
+				 * raised); 0 = 64 MiB */
 };
+
+/*
+ * Starts the helper process that forks every scenario process.  Call it
+ * before the program grows (before parsing a catalog): a scenario process
+ * carries the helper's memory, not the caller's.  ms_kernel_run() starts
+ * it when nobody did.  0 or -errno.
+ */
+int ms_kernel_start(void);
+/* Ends the helper; every scenario process is gone already. */
+void ms_kernel_stop(void);
+/*
+ * Async-signal-safe, for a SIGINT/SIGTERM/SIGHUP handler: the scenario
+ * that runs is killed, its segments removed, and ms_kernel_run() returns
+ * -EINTR, now and in every later call.
+ */
+void ms_kernel_interrupt(void);
 
 /*
  * Runs program p (no vary table) in a forked child inside an arena and

@@ -127,12 +127,21 @@ static void probe_proc_mem(struct ms_kernel_info *ki, long ps)
 	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
 }
 
-static void probe_shm(struct ms_kernel_info *ki, long ps)
+/*
+ * The segment is removed at once; the runner's death cannot come in
+ * between and leave it behind (see ms__sys_death_defer()).
+ */
+static void probe_shm(struct ms_kernel_info *ki, long ps, pid_t parent)
 {
-	long id = ms__sys_shmget((uint64_t)ps);
+	long id;
 
-	if (id >= 0) {
+	if (ms__sys_death_defer(parent) < 0)
+		ms__exit(1);
+	id = ms__sys_shmget((uint64_t)ps);
+	if (id >= 0)
 		ms__sys_shm_rmid(id);
+	ms__sys_death_resume();
+	if (id >= 0) {
 		have(ki, MS_FEAT_SHM);
 	} else {
 		missing(ki, MS_FEAT_SHM, "shmget failed with %s", id, NULL);
@@ -363,7 +372,7 @@ static void probe_remote_madvise(struct ms_kernel_info *ki, long ps)
 			NULL);
 		return;
 	}
-	pid = ms__sys_fork();
+	pid = ms__sys_fork_bound();
 	if (pid == 0) {
 		r = ms__sys_process_madvise_parent((uint64_t)a, (uint64_t)ps,
 						   MADV_COLD);
@@ -479,7 +488,7 @@ static void probe_profile(struct ms_kernel_info *ki, long ps)
 				"returned 0" : "");
 }
 
-static void probe_all(struct ms_kernel_info *ki)
+static void probe_all(struct ms_kernel_info *ki, pid_t parent)
 {
 	long ps = ki->page_size;
 
@@ -488,7 +497,7 @@ static void probe_all(struct ms_kernel_info *ki)
 	probe_uffd(ki);
 	probe_ptrace(ki);
 	probe_proc_mem(ki, ps);
-	probe_shm(ki, ps);
+	probe_shm(ki, ps, parent);
 	probe_aio(ki);
 	probe_numa(ki, ps);
 	probe_guard(ki, ps);
@@ -517,7 +526,8 @@ int ms_kernel_probe(struct ms_kernel_info *ki)
 	int fds[2], status, err;
 	size_t have_bytes = 0;
 	int64_t deadline;
-	pid_t pid;
+	uint64_t run0 = 0, wait0 = 0;
+	pid_t pid, self = ms__sys_getpid();
 
 	memset(ki, 0, sizeof(*ki));
 	if (uname(&u) == 0) {
@@ -533,7 +543,7 @@ int ms_kernel_probe(struct ms_kernel_info *ki)
 	err = ms__sys_pipe(fds);
 	if (err < 0)
 		return err;
-	pid = ms__sys_fork();
+	pid = ms__sys_fork_bound();
 	if (pid < 0) {
 		ms__sys_close(fds[0]);
 		ms__sys_close(fds[1]);
@@ -542,20 +552,35 @@ int ms_kernel_probe(struct ms_kernel_info *ki)
 	if (pid == 0) {
 		ms__sys_close(fds[0]);
 		ms__sys_setpgid(0, 0);
+		ms__sys_signals_reset();
 		ms__sys_forget();
 		got = *ki;
-		probe_all(&got);
+		probe_all(&got, self);
 		ms__sys_write_all(fds[1], &got, sizeof(got));
 		ms__exit(0);
 	}
 	ms__sys_close(fds[1]);
 	ms__sys_setpgid(pid, pid);
+	ms__sys_schedstat(pid, &run0, &wait0);
 	deadline = ms__now_ms() + PROBE_TIMEOUT_MS;
 	while (have_bytes < sizeof(got)) {
-		int64_t left = deadline - ms__now_ms();
+		int64_t now = ms__now_ms(), left = deadline - now;
+		uint64_t run, wait;
 		long r;
 
-		if (left <= 0 || ms__sys_poll_in(fds[0], (int)left) <= 0)
+		/* As for scenarios: waiting for a CPU does not count. */
+		if (left <= 0 && ms__sys_schedstat(pid, &run, &wait) == 0 &&
+		    wait - wait0 >= 1000000) {
+			deadline = now + (int64_t)((wait - wait0) / 1000000);
+			wait0 = wait;
+			continue;
+		}
+		if (left <= 0)
+			break;
+		r = ms__sys_poll_in(fds[0], (int)left);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
 			break;
 		r = ms__sys_read(fds[0], (char *)&got + have_bytes,
 				 sizeof(got) - have_bytes);
