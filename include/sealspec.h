@@ -196,6 +196,7 @@ enum ms_feature {
 			       * every advice (6.13+) */
 	MS_FEAT_MREMAP_NEW_FIRST, /* mremap rejects a misaligned new_addr
 				   * before the seal (not 6.12-6.14) */
+	MS_FEAT_LOW_ADDR, /* mapping below vm.mmap_min_addr (CAP_SYS_RAWIO) */
 	MS_NFEATURES
 };
 

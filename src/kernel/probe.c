@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
@@ -355,6 +356,39 @@ static void probe_mlock(struct ms_kernel_info *ki, long ps)
 }
 
 /*
+ * A fixed mapping below vm.mmap_min_addr needs CAP_SYS_RAWIO (and what
+ * the LSM allows): page 0 tells.
+ */
+static void probe_low_addr(struct ms_kernel_info *ki, long ps)
+{
+	char why[96];
+	long min = -1, a;
+	char buf[32];
+	long n = ms__sys_read_file("/proc/sys/vm/mmap_min_addr", buf,
+				   sizeof(buf) - 1);
+
+	if (n > 0) {
+		buf[n] = '\0';
+		min = strtol(buf, NULL, 10);
+	}
+	a = ms__sys_mmap(0, (uint64_t)ps, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+			 0);
+	if (a == 0) {
+		ms__sys_munmap(0, (uint64_t)ps);
+		have(ki, MS_FEAT_LOW_ADDR);
+		return;
+	}
+	if (a > 0)
+		ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+	snprintf(why, sizeof(why),
+		 "below vm.mmap_min_addr (%ld) only with CAP_SYS_RAWIO", min);
+	missing(ki, MS_FEAT_LOW_ADDR, "mmap(MAP_FIXED) at address 0 failed "
+		"with %s", a > 0 ? -EEXIST : a,
+		a == -EPERM || a == -EACCES ? why : NULL);
+}
+
+/*
  * process_madvise(2) on another process needs CAP_SYS_NICE over it (and
  * ptrace read access): a fork child advises this process, its parent,
  * MADV_COLD on a scratch page, as a scenario's process_madvise_parent
@@ -507,6 +541,7 @@ static void probe_all(struct ms_kernel_info *ki, pid_t parent)
 	probe_remote_madvise(ki, ps);
 	probe_map_count(ki);
 	probe_self_madvise(ki, ps);
+	probe_low_addr(ki, ps);
 	if (ki->has_mseal) {
 		probe_mremap_new_first(ki, ps);
 		probe_profile(ki, ps);
