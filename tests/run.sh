@@ -257,6 +257,8 @@ catalog() {
 	done
 }
 
+. tests/runner-hostile.sh
+
 for b in "$@"; do
 	echo "== $b"
 	for t in "$b"/tests/*; do
@@ -264,6 +266,7 @@ for b in "$@"; do
 	done
 	verdicts "$b"
 	catalog "$b"
+	runner_hostile "$b"
 done
 
 echo "$passed passed, $failed failed, $skipped skipped"
