@@ -293,6 +293,8 @@ static void catch_stop_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+	/* Inherited SIG_IGN would reap the probe's child unseen. */
+	signal(SIGCHLD, SIG_DFL);
 }
 
 static const char *stop_signal_name(int sig)

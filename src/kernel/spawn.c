@@ -336,6 +336,8 @@ static void __attribute__((noreturn)) spawner_main(int sock)
 	ms__sys_sigignore(SIGTERM);
 	ms__sys_sigignore(SIGHUP);
 	ms__sys_sigignore(SIGPIPE);
+	/* An inherited SIG_IGN would reap children unseen: no status. */
+	ms__sys_sigdefault(SIGCHLD);
 	ms__sys_subreaper();
 	if (sock != SPAWNER_SOCK &&
 	    ms__sys_dup_to(sock, SPAWNER_SOCK, true) < 0)
@@ -347,6 +349,9 @@ static void __attribute__((noreturn)) spawner_main(int sock)
 		ms__exit(1);
 	if (null != SPAWNER_NULL)
 		ms__sys_close(null);
+	/* Nor the runner's stdin and stdout (a pipe would wait for us). */
+	ms__sys_dup_to(SPAWNER_NULL, 0, false);
+	ms__sys_dup_to(SPAWNER_NULL, 1, false);
 	sock = SPAWNER_SOCK;
 
 	for (;;) {
