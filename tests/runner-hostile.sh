@@ -162,7 +162,8 @@ runner_hostile() {
 	fi
 
 	# 6. Files that are no scenario: refused at once with file: message.
-	mkdir -p "$tmp/fifo"
+	rm -rf "$tmp/fifo"
+	mkdir "$tmp/fifo"
 	mkfifo "$tmp/fifo/runner-fifo.scn"
 	expect_exit 2 "a FIFO named .scn is refused" timeout 20 $s run "$tmp/fifo/runner-fifo.scn"
 	expect_grep "$tmp/err" "runner-fifo.scn: not a regular file" "a FIFO: the message names the file"
