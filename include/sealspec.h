@@ -106,9 +106,11 @@ enum ms_arg_kind { MS_ARG_EXPR, MS_ARG_STR, MS_ARG_VAR };
 
 struct ms_arg {
 	enum ms_arg_kind kind;
-	struct ms_expr expr;		/* MS_ARG_EXPR */
-	char str[MS_STR_MAX];		/* MS_ARG_STR: contents; MS_ARG_VAR:
+	union {				/* one or the other: steps are many */
+		struct ms_expr expr;	/* MS_ARG_EXPR */
+		char str[MS_STR_MAX];	/* MS_ARG_STR: contents; MS_ARG_VAR:
 					 * column name (string slot) */
+	};
 };
 
 /* ------------------------------------------------------------------ */
@@ -194,6 +196,7 @@ enum ms_feature {
 			       * every advice (6.13+) */
 	MS_FEAT_MREMAP_NEW_FIRST, /* mremap rejects a misaligned new_addr
 				   * before the seal (not 6.12-6.14) */
+	MS_FEAT_LOW_ADDR, /* mapping below vm.mmap_min_addr (CAP_SYS_RAWIO) */
 	MS_NFEATURES
 };
 
@@ -330,6 +333,11 @@ struct ms_step {
 
 #define MS_NAMES_MAX 32
 #define MS_FORK_DEPTH_MAX 8	/* fork blocks nested in one another */
+/*
+ * Steps of one scenario, comment and blank lines included: a parsed step
+ * takes some 6 KiB, so this bounds what one scenario file can cost.
+ */
+#define MS_STEPS_MAX 10000
 
 struct ms_name {
 	char name[MS_NAME_MAX];
@@ -505,10 +513,31 @@ int ms_kernel_probe(struct ms_kernel_info *ki);
 const char *ms_kernel_detected_name(const struct ms_kernel_info *ki);
 
 struct ms_kernel_opts {
-	int timeout_ms;		/* per scenario; 0 = default 10 s */
+	int timeout_ms;		/* per scenario, of its own time (waiting
+				 * for a CPU does not count); 0 = 10 s */
 	bool snapshots;		/* page states of every name after every
 				 * asserted call, for failure reports */
+	uint64_t max_map;	/* bytes a scenario process may map beyond
+				 * its size at its first step; 0 = 1 GiB */
+	uint64_t max_lock;	/* its RLIMIT_MEMLOCK at most (never
+				 * raised); 0 = 64 MiB */
 };
+
+/*
+ * Starts the helper process that forks every scenario process.  Call it
+ * before the program grows (before parsing a catalog): a scenario process
+ * carries the helper's memory, not the caller's.  ms_kernel_run() starts
+ * it when nobody did.  0 or -errno.
+ */
+int ms_kernel_start(void);
+/* Ends the helper; every scenario process is gone already. */
+void ms_kernel_stop(void);
+/*
+ * Async-signal-safe, for a SIGINT/SIGTERM/SIGHUP handler: the scenario
+ * that runs is killed, its segments removed, and ms_kernel_run() returns
+ * -EINTR, now and in every later call.
+ */
+void ms_kernel_interrupt(void);
 
 /*
  * Runs program p (no vary table) in a forked child inside an arena and

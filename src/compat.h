@@ -27,6 +27,10 @@
 #define __NR_pidfd_open 434
 #endif
 
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
+
 #ifndef __NR_userfaultfd
 #define __NR_userfaultfd 323
 #endif

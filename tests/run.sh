@@ -409,6 +409,8 @@ matrix_report() {
 		python3 tools/matrix-report.py --extract tests/matrix/runs/7.2.13+deb14-cloud-amd64-pku
 }
 
+. tests/runner-hostile.sh
+
 for b in "$@"; do
 	echo "== $b"
 	for t in "$b"/tests/*; do
@@ -417,6 +419,7 @@ for b in "$@"; do
 	verdicts "$b"
 	model_cli "$b"
 	catalog "$b"
+	runner_hostile "$b"
 done
 matrix_report
 

@@ -18,6 +18,7 @@
 struct scenario {
 	struct ms_program *t;
 	char *text;	/* owned copy of the source */
+	char *path;	/* owned: the locations in t point at it */
 	dev_t dev;	/* the file, to run it once however it is named; */
 	ino_t ino;	/* 0 for the built-in catalog */
 };
@@ -36,8 +37,18 @@ struct scenario_set {
 int load_scenarios(char **paths, int npaths, struct scenario_set *set);
 void free_scenarios(struct scenario_set *set);
 
-/* Reads a whole file; -errno on failure. */
+/*
+ * Reads a whole scenario file: a regular file of at most max_scenario_file
+ * bytes.  -errno on failure: EFBIG past the limit, EINVAL for a FIFO, a
+ * device or anything else that is not a regular file.
+ */
 int read_file(const char *path, char **text, size_t *len);
+/* What read_file's error means, for "sealspec: FILE: ..." (buf: room). */
+const char *read_file_error(int err, char *buf, size_t n);
+/* The size limit of a scenario file (--max-file, SEALSPEC_MAX_FILE). */
+extern uint64_t max_scenario_file;
+/* SIZE: bytes, or with a K, M or G suffix; what names the option. */
+int parse_size(const char *what, const char *arg, uint64_t *v);
 
 /* True when the template covers any of the rules in mask (0 = all). */
 int scenario_has_rule(const struct ms_program *t, unsigned int mask);
@@ -71,6 +82,8 @@ struct run_report {
 	int verbose;
 	int trace;	/* print every case's trace */
 	int colour;	/* text on a terminal, NO_COLOR unset */
+	const char *note;	/* "interrupted by SIGTERM after N of M
+				 * cases", or NULL */
 };
 
 enum report_format { FORMAT_TEXT, FORMAT_KTAP, FORMAT_JSON };

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,14 +21,21 @@ static void run_usage(FILE *f)
 		"usage: sealspec run [--target kernel|model|both] [--profile NAME]\n"
 		"                    [--format text|ktap|json] [--rule ID]...\n"
 		"                    [--timeout SECONDS] [--verbose] [--trace]\n"
-		"                    [PATH...]\n"
+		"                    [--max-map SIZE] [--max-lock SIZE]\n"
+		"                    [--max-file SIZE] [PATH...]\n"
 		"\n"
 		"Runs scenarios (the built-in catalog when no PATH is given;\n"
 		"a PATH is a .scn file or a directory of them) and ends with the\n"
 		"guideline table.  --verbose lists passing and skipped cases too;\n"
 		"--trace also prints what every step returned.\n"
+		"Limits of each scenario (docs/threat-model.md): --timeout of its\n"
+		"own time (10 s), --max-map of memory mapped beyond its start\n"
+		"(1G), --max-lock locked (64M); --max-file of a scenario file (1M).\n"
+		"SEALSPEC_MAX_MAP, SEALSPEC_MAX_LOCK and SEALSPEC_MAX_FILE set\n"
+		"the same in the environment.\n"
 		"Exit status: 0 nothing failed, 1 a case\n"
-		"failed, 2 usage or scenario syntax error, 3 only BROK cases.\n");
+		"failed, 2 usage or scenario syntax error, 3 only BROK cases,\n"
+		"128+N interrupted by signal N (the report covers what ran).\n");
 }
 
 static int parse_rule_mask(const char *arg, unsigned int *mask)
@@ -125,6 +133,48 @@ static int parse_timeout(const char *arg, int *ms)
 	return 0;
 }
 
+/* SIZE: bytes, or a number with K, M or G (powers of 1024). */
+int parse_size(const char *what, const char *arg, uint64_t *v)
+{
+	char *end;
+	unsigned long long n;
+	int shift = 0;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (end == arg || *end || errno || n == 0 || arg[0] == '-' ||
+	    n > (UINT64_MAX >> shift)) {
+		fprintf(stderr, "sealspec: %s takes a size in bytes (K, M, G "
+				"suffixes), greater than 0; got '%s'\n",
+			what, arg);
+		return -EINVAL;
+	}
+	*v = (uint64_t)n << shift;
+	return 0;
+}
+
+/* The defaults of the size limits from the environment. */
+static int sizes_from_env(struct run_opts *o)
+{
+	const char *v;
+
+	if ((v = getenv("SEALSPEC_MAX_MAP")) && *v &&
+	    parse_size("SEALSPEC_MAX_MAP", v, &o->ko.max_map))
+		return -EINVAL;
+	if ((v = getenv("SEALSPEC_MAX_LOCK")) && *v &&
+	    parse_size("SEALSPEC_MAX_LOCK", v, &o->ko.max_lock))
+		return -EINVAL;
+	return 0;
+}
+
 static int check_target(const char *target)
 {
 	if (strcmp(target, "kernel") == 0)
@@ -149,12 +199,16 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "rule", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "max-map", required_argument, NULL, 'M' },
+		{ "max-lock", required_argument, NULL, 'L' },
+		{ "max-file", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "trace", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c, err = 0;
+	int c, err = sizes_from_env(o);
+	uint64_t max_file;
 
 	optind = 1;
 	while (!err &&
@@ -182,6 +236,17 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		case 'T':
 			err = parse_timeout(optarg, &o->ko.timeout_ms);
 			break;
+		case 'M':
+			err = parse_size("--max-map", optarg, &o->ko.max_map);
+			break;
+		case 'L':
+			err = parse_size("--max-lock", optarg, &o->ko.max_lock);
+			break;
+		case 'F':
+			err = parse_size("--max-file", optarg, &max_file);
+			if (!err)
+				max_scenario_file = max_file;
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -201,10 +266,63 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 	return optind;
 }
 
+/* The signal that interrupted the run, or 0. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	if (!stop_signal)
+		stop_signal = sig;
+	ms_kernel_interrupt();
+}
+
+/*
+ * SIGINT (Ctrl-C), SIGTERM (timeout(1), CI) and SIGHUP stop the run: the
+ * scenario that runs is killed, its segments removed, and the report
+ * covers the cases that ran.  SIGKILL cannot be caught: the scenario
+ * processes die with the runner all the same (ms_kernel_start()).
+ */
+static void catch_stop_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	/* Inherited SIG_IGN would reap the probe's child unseen. */
+	signal(SIGCHLD, SIG_DFL);
+}
+
+static const char *stop_signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	default: return "a signal";
+	}
+}
+
+/* How many cases the run has: every variant of every selected scenario. */
+static int count_cases(const struct scenario_set *set, unsigned int rules)
+{
+	int n = 0;
+
+	for (int i = 0; i < set->n; i++)
+		if (scenario_has_rule(set->v[i].t, rules))
+			n += ms_variant_count(set->v[i].t);
+	return n;
+}
+
 /*
  * Every variant of every selected scenario, once each on the kernel, judged
  * under every profile.  Returns 0, or an exit status when the run cannot go
- * on (a variant that does not instantiate, a runner that cannot fork).
+ * on (a variant that does not instantiate, a runner that cannot fork).  An
+ * interrupted run returns 0 with the cases that ran.
  */
 static int run_all(const struct scenario_set *set, const struct run_opts *o,
 		   const struct ms_kernel_info *ki, struct run_report *rep)
@@ -229,14 +347,19 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 				return EXIT_USAGE;
 			}
 			ms_trace_init(&trace);
-			err = ms_kernel_run(&p, ki, &o->ko, &trace);
-			if (err)
+			err = -EINTR;
+			if (!stop_signal)
+				err = ms_kernel_run(&p, ki, &o->ko, &trace);
+			if (err && err != -EINTR)
 				fprintf(stderr, "sealspec: cannot run %s: %s\n",
 					p.name, strerror(-err));
-			else if (add_case(rep, &p, &trace, rep->profile))
+			else if (!err &&
+				 add_case(rep, &p, &trace, rep->profile))
 				err = -ENOMEM;
 			ms_trace_free(&trace);
 			ms_program_free(&p);
+			if (err == -EINTR)
+				return 0;
 			if (err)
 				return EXIT_BROKEN;
 		}
@@ -244,25 +367,20 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 	return 0;
 }
 
-int cmd_run(int argc, char **argv)
+/*
+ * Loads, probes, runs and reports: what cmd_run does once the helper that
+ * forks scenario processes is up.
+ */
+static int run_main(const struct run_opts *o, char **paths, int npaths)
 {
-	struct run_opts o = {
-		.target = "kernel",
-		.profile = -1,
-		.fmt = FORMAT_TEXT,
-		.ko = { .timeout_ms = 10000, .snapshots = true },
-	};
 	struct ms_kernel_info ki;
 	struct scenario_set set = { 0 };
 	struct run_report rep = { 0 };
 	int counts[MS_XFAIL + 1] = { 0 };
-	int first, err, status;
+	int err, status, total;
+	char note[128];
 
-	first = parse_run_args(argc, argv, &o);
-	if (first < 0)
-		return first == -2 ? EXIT_PASS : EXIT_USAGE;
-
-	err = load_scenarios(argv + first, argc - first, &set);
+	err = load_scenarios(paths, npaths, &set);
 	if (err) {
 		if (err > 0)
 			fprintf(stderr, "sealspec: %d scenario file%s did not "
@@ -282,37 +400,77 @@ int cmd_run(int argc, char **argv)
 		return EXIT_BROKEN;
 	}
 	rep.ki = &ki;
-	rep.target = o.target;
-	rep.verbose = o.verbose || o.trace;
-	rep.trace = o.trace;
-	rep.colour = o.fmt == FORMAT_TEXT && isatty(STDOUT_FILENO) &&
+	rep.target = o->target;
+	rep.verbose = o->verbose || o->trace;
+	rep.trace = o->trace;
+	rep.colour = o->fmt == FORMAT_TEXT && isatty(STDOUT_FILENO) &&
 		     !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
-	rep.profile = o.profile >= 0 ? (enum ms_profile)o.profile : ki.detected;
-	rep.profile_source = o.profile >= 0 ? "--profile" :
+	rep.profile = o->profile >= 0 ? (enum ms_profile)o->profile :
+					ki.detected;
+	rep.profile_source = o->profile >= 0 ? "--profile" :
 			     ki.has_mseal ? "detected" :
 					    "no mseal: the cases that do not "
 					    "seal are judged by linux";
 
-	status = run_all(&set, &o, &ki, &rep);
-	if (!status && rep.ncases == 0) {
+	total = count_cases(&set, o->rules);
+	status = run_all(&set, o, &ki, &rep);
+	if (stop_signal) {
+		snprintf(note, sizeof(note),
+			 "interrupted by %s after %d of %d cases",
+			 stop_signal_name(stop_signal), rep.ncases, total);
+		rep.note = note;
+		fprintf(stderr, "sealspec: %s\n", note);
+	} else if (!status && rep.ncases == 0) {
 		fprintf(stderr, "sealspec: %s\n",
-			o.rules ? "no scenario matches the --rule filter" :
-				  "no scenario to run");
+			o->rules ? "no scenario matches the --rule filter" :
+				   "no scenario to run");
 		status = EXIT_USAGE;
 	}
 	if (!status) {
-		report_print(stdout, &rep, o.fmt);
+		report_print(stdout, &rep, o->fmt);
 		report_counts(&rep, counts);
 		if (counts[MS_FAIL])
 			status = EXIT_FAILED;
 		else if (counts[MS_BROK])
 			status = EXIT_BROKEN;
 	}
+	fflush(stdout);
 	for (int i = 0; i < rep.ncases; i++)
 		free(rep.cases[i].trace);
 	free(rep.cases);
 	free_scenarios(&set);
 	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = {
+		.target = "kernel",
+		.profile = -1,
+		.fmt = FORMAT_TEXT,
+		.ko = { .timeout_ms = 10000, .snapshots = true },
+	};
+	int first, err, status;
+
+	first = parse_run_args(argc, argv, &o);
+	if (first < 0)
+		return first == -2 ? EXIT_PASS : EXIT_USAGE;
+
+	/*
+	 * Before the catalog is parsed: every scenario process is forked by
+	 * the helper this starts, and carries its memory, not ours.
+	 */
+	err = ms_kernel_start();
+	if (err) {
+		fprintf(stderr, "sealspec: cannot start the scenario helper: "
+				"%s\n",
+			strerror(-err));
+		return EXIT_BROKEN;
+	}
+	catch_stop_signals();
+	status = run_main(&o, argv + first, argc - first);
+	ms_kernel_stop();
+	return stop_signal ? 128 + stop_signal : status;
 }
 
 int cmd_list(int argc, char **argv)

@@ -11,14 +11,35 @@
 #include "catalog.h"
 #include "cli.h"
 
+uint64_t max_scenario_file = 1 << 20;
+
+/*
+ * O_NONBLOCK so that opening a FIFO does not wait for a writer; fstat
+ * then refuses anything but a regular file, so a FIFO, /dev/zero or a
+ * terminal named *.scn is an error, not a wait or an endless read.  A
+ * file past the limit (a 5 GB sparse file) is refused before it is read,
+ * and one that grows while it is read stops at the limit.
+ */
 int read_file(const char *path, char **text, size_t *len)
 {
-	size_t cap = 4096, used = 0;
+	size_t used = 0, cap;
+	struct stat st;
 	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int err = S_ISREG(st.st_mode) ? errno : EINVAL;
+
+		close(fd);
+		return -err;
+	}
+	if ((uint64_t)st.st_size > max_scenario_file) {
+		close(fd);
+		return -EFBIG;
+	}
+	cap = (size_t)st.st_size + 1;
 	buf = malloc(cap);
 	if (!buf) {
 		close(fd);
@@ -28,15 +49,18 @@ int read_file(const char *path, char **text, size_t *len)
 		ssize_t n;
 
 		if (used == cap) {
-			char *bigger = realloc(buf, cap * 2);
+			size_t want = cap * 2 > max_scenario_file + 1 ?
+					      (size_t)max_scenario_file + 1 :
+					      cap * 2;
+			char *bigger = want > cap ? realloc(buf, want) : NULL;
 
 			if (!bigger) {
 				free(buf);
 				close(fd);
-				return -ENOMEM;
+				return want > cap ? -ENOMEM : -EFBIG;
 			}
 			buf = bigger;
-			cap *= 2;
+			cap = want;
 		}
 		n = read(fd, buf + used, cap - used);
 		if (n < 0) {
@@ -53,9 +77,28 @@ int read_file(const char *path, char **text, size_t *len)
 		used += (size_t)n;
 	}
 	close(fd);
+	if (used > max_scenario_file) {
+		free(buf);
+		return -EFBIG;
+	}
 	*text = buf;
 	*len = used;
 	return 0;
+}
+
+/* "not a regular file", "larger than the 1048576-byte limit", ... */
+const char *read_file_error(int err, char *buf, size_t n)
+{
+	if (err == -EINVAL)
+		return "not a regular file (a FIFO, device or directory)";
+	if (err == -EFBIG) {
+		snprintf(buf, n, "larger than the %llu-byte limit on a "
+				 "scenario file (--max-file, "
+				 "SEALSPEC_MAX_FILE)",
+			 (unsigned long long)max_scenario_file);
+		return buf;
+	}
+	return strerror(-err);
 }
 
 static int add(struct scenario_set *set, const char *path, char *text,
@@ -63,6 +106,7 @@ static int add(struct scenario_set *set, const char *path, char *text,
 {
 	struct ms_program *t;
 	struct ms_diag diag;
+	char *name;
 
 	if (set->n == set->cap) {
 		int cap = set->cap ? set->cap * 2 : 64;
@@ -73,19 +117,26 @@ static int add(struct scenario_set *set, const char *path, char *text,
 		set->v = v;
 		set->cap = cap;
 	}
+	/* Locations point at the name: it lives as long as the program. */
 	t = calloc(1, sizeof(*t));
-	if (!t)
+	name = strdup(path);
+	if (!t || !name) {
+		free(t);
+		free(name);
 		return -ENOMEM;
-	if (ms_parse(path, text, len, t, &diag) < 0) {
+	}
+	if (ms_parse(name, text, len, t, &diag) < 0) {
 		fprintf(stderr, "%s:%d:%d: %s\n",
 			diag.loc.file ? diag.loc.file : path, diag.loc.line,
 			diag.loc.col, diag.msg);
 		free(t);
 		free(text);
+		free(name);
 		return 1;
 	}
 	set->v[set->n].t = t;
 	set->v[set->n].text = text;
+	set->v[set->n].path = name;
 	set->v[set->n].dev = 0;
 	set->v[set->n].ino = 0;
 	set->n++;
@@ -117,7 +168,10 @@ static int add_file(struct scenario_set *set, const char *path)
 	err = read_file(path, &text, &len);
 
 	if (err) {
-		fprintf(stderr, "sealspec: %s: %s\n", path, strerror(-err));
+		char why[128];
+
+		fprintf(stderr, "sealspec: %s: %s\n", path,
+			read_file_error(err, why, sizeof(why)));
 		return 1;
 	}
 	err = add(set, path, text, len);
@@ -218,6 +272,7 @@ void free_scenarios(struct scenario_set *set)
 		ms_program_free(set->v[i].t);
 		free(set->v[i].t);
 		free(set->v[i].text);
+		free(set->v[i].path);
 	}
 	free(set->v);
 	memset(set, 0, sizeof(*set));

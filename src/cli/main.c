@@ -55,8 +55,10 @@ int cmd_fmt(int argc, char **argv)
 		int err = read_file(argv[i], &text, &len);
 
 		if (err) {
+			char why[128];
+
 			fprintf(stderr, "sealspec: %s: %s\n", argv[i],
-				strerror(-err));
+				read_file_error(err, why, sizeof(why)));
 			return EXIT_USAGE;
 		}
 		memset(&p, 0, sizeof(p));
@@ -139,8 +141,13 @@ int cmd_profiles(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	const char *max_file = getenv("SEALSPEC_MAX_FILE");
+
 	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
 		ms_kernel_exec_resume(argc, argv);	/* never returns */
+	if (max_file && *max_file &&
+	    parse_size("SEALSPEC_MAX_FILE", max_file, &max_scenario_file))
+		return EXIT_USAGE;
 
 	/* The kernel starts /init with no arguments. */
 	if (getpid() == 1 && argc == 1)

@@ -208,6 +208,8 @@ static void print_text(FILE *f, const struct run_report *r)
 	fprintf(f, "\n");
 	print_table(f, r, "");
 	report_counts(r, counts);
+	if (r->note)
+		fprintf(f, "\n%s", r->note);
 	fprintf(f, "\n%d passed, %d failed, %d skipped, %d broken, %d xfail "
 		   "(%d cases, profile %s)\n",
 		counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
@@ -255,6 +257,8 @@ static void print_ktap(FILE *f, const struct run_report *r)
 	}
 	print_table(f, r, "# ");
 	report_counts(r, counts);
+	if (r->note)
+		fprintf(f, "# %s\n", r->note);
 	fprintf(f, "# Totals: pass:%d fail:%d xfail:%d xpass:0 skip:%d "
 		   "error:%d\n",
 		counts[MS_PASS], counts[MS_FAIL], counts[MS_XFAIL],
@@ -326,6 +330,10 @@ static void print_json(FILE *f, const struct run_report *r)
 	json_string(f, ms_profile_name(r->profile));
 	fputs(",\n  \"target\": ", f);
 	json_string(f, r->target);
+	if (r->note) {
+		fputs(",\n  \"note\": ", f);
+		json_string(f, r->note);
+	}
 	fputs(",\n  \"cases\": [\n", f);
 	for (int i = 0; i < r->ncases; i++) {
 		const struct case_result *c = &r->cases[i];

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * The kernel target: runs a program in a forked scenario process and
- * records what the kernel did.
+ * The scenario process: runs a program's steps with raw syscalls and sends
+ * the runner one record per outcome.
  *
- *   runner (ms_kernel_run)          scenario process (own process group)
- *   ----------------------          ------------------------------------
- *   fork ------------------------>  check the arena is free, align brk,
- *                                   install SIGSEGV/SIGBUS handlers
- *   poll(pipe), timeout  <--------  one struct ms__msg per step
- *   waitpid, IPC_RMID segments      exit 0 / SETUP / BROK, or a signal
+ *   runner (run.c)            spawner (spawn.c)      scenario process (here)
+ *   --------------            -----------------      -----------------------
+ *   program, pipes  -------->  fork --------------->  check the arena is free,
+ *                                                     limit its address space,
+ *                                                     align brk, install
+ *                                                     SIGSEGV/SIGBUS handlers
+ *   records  <------------------------------------   a record per outcome
+ *   segments held, trace       reaps the group        exit 0 / SETUP / BROK
  *
  * The scenario process never allocates once it runs steps: malloc could
  * put memory where the scenario maps, and a scenario may unmap or seal
@@ -26,45 +28,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "compat.h"
 #include "kernel/kernel.h"
 
-/*
- * The arena: 32 TiB up, above everything the loader and the kernel's
- * top-down mmap place, and clear of AddressSanitizer's fixed ranges on
- * x86_64 (shadow below 0x10007fff8000, allocator at 0x600000000000).
- */
-#define ARENA_BASE 0x200000000000ULL
+/* The arena, from MS__ARENA_BASE up: 64 GiB. */
 #define ARENA_SIZE (64ULL << 30)
 #define SLOT_GAP_PAGES 16
 
-#define DEFAULT_TIMEOUT_MS 10000
-#define HANDOFF_MAGIC 0x7365616c73706563ULL /* "sealspec" */
-
-/* What an exec step hands to the new image, at offset 0 of the memfd. */
-struct handoff {
-	uint64_t magic;
-	int32_t exec_step;
-	int32_t out_fd;
-	int32_t depth;
-	int32_t snapshots;
-	int32_t nsteps;
-	int32_t nnames;
-	uint64_t arena;
-	uint64_t slot_off;
-	int64_t values[MS_NAMES_MAX];
-	uint64_t sizes[MS_NAMES_MAX];
-	uint8_t bound[MS_NAMES_MAX];
-	uint64_t text_len;
-	char file[256];
-};
-
-/* The program text follows the header at this offset. */
-#define HANDOFF_TEXT 4096
-_Static_assert(sizeof(struct handoff) <= HANDOFF_TEXT, "handoff too big");
+_Static_assert(sizeof(struct ms__handoff) <= MS__HANDOFF_TEXT,
+	       "handoff too big");
 _Static_assert(sizeof(struct ms__msg) <= 4096, "records must be atomic");
 
 /* The scenario process's state. */
@@ -78,9 +55,14 @@ struct runner {
 	int text_fd;		/* the exec handoff memfd, or -1 */
 	uint64_t text_len;	/* of the program text in it */
 	bool snapshots;
+	pid_t parent;		/* whose death ends this process */
+	bool lock_lowered;	/* RLIMIT_MEMLOCK is sealspec's */
+	uint64_t prog_map;	/* the shared mapping of the program, or 0 */
+	uint64_t prog_len;
 	int64_t values[MS_NAMES_MAX];
 	bool bound[MS_NAMES_MAX];
 	uint64_t sizes[MS_NAMES_MAX];	/* snapshot extent, 0: none */
+	uint8_t own_fds[MS__FDS_MAX / 8];	/* descriptors it made */
 	struct ms__msg msg;
 };
 
@@ -325,6 +307,101 @@ static uint64_t mmap_hint(struct runner *r, uint64_t addr, int64_t len,
 	return slot;
 }
 
+/*
+ * The scenario reaches only descriptors it made (memfd, reopen): what else
+ * is open here is sealspec's (the record pipe, /proc files), and the
+ * runner's own files never got this far (spawn.c).  Another number is
+ * EBADF, as in a process that has nothing else open.
+ */
+static bool fd_is_own(const struct runner *r, int64_t fd)
+{
+	return fd >= 0 && fd < MS__FDS_MAX &&
+	       (r->own_fds[fd / 8] & (1u << (fd % 8)));
+}
+
+static void fd_own(struct runner *r, int64_t fd)
+{
+	if (fd >= 0 && fd < MS__FDS_MAX)
+		r->own_fds[fd / 8] |= (uint8_t)(1u << (fd % 8));
+}
+
+static void send_shm(struct runner *r, enum ms__msg_kind kind, long id)
+{
+	memset(&r->msg, 0, offsetof(struct ms__msg, out));
+	r->msg.kind = kind;
+	r->msg.shmid = (int32_t)id;
+	r->msg.pid = ms__sys_getpid();
+	if (ms__sys_write_all(r->out_fd, &r->msg, sizeof(r->msg)) < 0) {
+		/* The runner is gone: nobody else will remove it. */
+		if (kind == MS__MSG_SHMID)
+			ms__sys_shm_rmid(id);
+		ms__exit(MS__EXIT_BROK);
+	}
+}
+
+/*
+ * shmget(size), so that no segment outlives the run however it ends.  The
+ * runner holds each segment by attaching it and marks it for removal at
+ * once (run.c): the kernel then frees it when the last process detaches,
+ * and Linux still lets shmat() find it until then.  What is left is the
+ * moment between shmget() and the runner's mark:
+ *   - the runner kills us (timeout) after the intent record: it looks for
+ *     a segment we created and nothing holds (ms__sys_shm_remove_created_by);
+ *   - the runner dies (SIGKILL): the death signal is deferred, and once
+ *     orphaned we remove the segment ourselves before dying.
+ * So we wait here until the mark is set.
+ */
+static long shm_create(struct runner *r, uint64_t size)
+{
+	long id, marked = 0;
+
+	if (ms__sys_death_defer(r->parent) < 0)
+		ms__exit(MS__EXIT_BROK);
+	send_shm(r, MS__MSG_SHM_INTENT, -1);
+	id = ms__sys_shmget(size);
+	if (id >= 0) {
+		send_shm(r, MS__MSG_SHMID, id);
+		while ((marked = ms__sys_shm_marked(id)) == 0) {
+			if (!ms__sys_parent_is(r->parent)) {
+				ms__sys_shm_rmid(id);
+				ms__exit(MS__EXIT_BROK);
+			}
+			ms__sys_poll(NULL, 0, 1);
+		}
+	}
+	ms__sys_death_resume();
+	return id;
+}
+
+/*
+ * A call that failed with ENOMEM may have hit a limit sealspec set
+ * (spawn.c), not the kernel's behaviour: judging it would misreport the
+ * kernel, so the case is BROK.  grow is what the call asked to map.
+ */
+static void check_map_limit(struct runner *r, int i, int64_t ret,
+			    uint64_t grow)
+{
+	uint64_t soft, hard;
+	long pages;
+
+	if (ret != -ENOMEM ||
+	    ms__sys_getrlimit(RLIMIT_AS, &soft, &hard) < 0 ||
+	    soft == (uint64_t)RLIM_INFINITY)
+		return;
+	pages = ms__sys_vm_pages();
+	if (pages >= 0 && (uint64_t)pages * (uint64_t)r->ps + grow > soft)
+		brok(r, i, "the call reached sealspec's limit on mapped memory "
+			   "(--max-map)", ret);
+}
+
+static void check_lock_limit(struct runner *r, int i, int64_t ret)
+{
+	if (r->lock_lowered && (ret == -ENOMEM || ret == -EAGAIN ||
+				ret == -EPERM))
+		brok(r, i, "the call may have reached sealspec's limit on "
+			   "locked memory (--max-lock)", ret);
+}
+
 /* The call itself: the value or -errno; a fault sets *faulted. */
 static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 			  const int64_t *a, const char *const *str,
@@ -334,6 +411,9 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 
 	switch (s->call) {
 	case MS_CALL_MMAP:
+		if (!(a[3] & MAP_ANONYMOUS) && s->nargs > 4 &&
+		    !fd_is_own(r, a[4]))
+			return -EBADF;
 		return ms__sys_mmap(mmap_hint(r, u0, a[1], a[3]), u1, a[2],
 				    a[3], s->nargs > 4 ? a[4] : -1, a[5]);
 	case MS_CALL_MUNMAP:
@@ -377,17 +457,8 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 		return ms__sys_brk(u0);
 	case MS_CALL_REMAP_FILE_PAGES:
 		return ms__sys_remap_file_pages(u0, u1, a[2], a[3], a[4]);
-	case MS_CALL_SHMGET: {
-		long id = ms__sys_shmget(u0);
-
-		if (id >= 0) {
-			memset(&r->msg, 0, offsetof(struct ms__msg, out));
-			r->msg.kind = MS__MSG_SHMID;
-			r->msg.shmid = (int32_t)id;
-			send_msg(r);
-		}
-		return id;
-	}
+	case MS_CALL_SHMGET:
+		return shm_create(r, u0);
 	case MS_CALL_SHMAT:
 		return ms__sys_shmat(a[0], u1, a[2]);
 	case MS_CALL_SHMDT:
@@ -407,10 +478,21 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 			(void)ms__wait_aio_free_ring(u0, r->ps);
 		return ret;
 	}
-	case MS_CALL_MEMFD:
-		return ms__sys_memfd(u0, str[1], r->ps);
-	case MS_CALL_REOPEN:
-		return ms__sys_reopen(a[0], a[1]);
+	case MS_CALL_MEMFD: {
+		long fd = ms__sys_memfd(u0, str[1], r->ps);
+
+		fd_own(r, fd);
+		return fd;
+	}
+	case MS_CALL_REOPEN: {
+		long fd;
+
+		if (!fd_is_own(r, a[0]))
+			return -EBADF;
+		fd = ms__sys_reopen(a[0], a[1]);
+		fd_own(r, fd);
+		return fd;
+	}
 	case MS_CALL_VDSO: {
 		struct ms__vma v;
 		int err = ms__find_vma_named("[vdso]", &v);
@@ -470,11 +552,26 @@ static uint64_t bound_size(struct runner *r, const struct ms_step *s,
 }
 
 /*
+ * Every /proc/self/smaps read walks the page tables of the whole process,
+ * so the program's pages, mapped as the steps are read, would make each
+ * observation cost more the further a long scenario gets.  The mapping is
+ * a shared memfd (spawn.c): dropping its page-table entries loses nothing
+ * and the next step faults its page back in.
+ */
+static void forget_program_pages(struct runner *r)
+{
+	if (r->prog_map)
+		ms__sys_madvise(r->prog_map, page_up(r->prog_len, r->ps),
+				MADV_DONTNEED);
+}
+
+/*
  * Page states of every region a name covers, after an asserted call.
  * Nothing changes the address space in between, so smaps is read once.
  */
 static void send_snapshots(struct runner *r, int step)
 {
+	forget_program_pages(r);
 	ms__observe_hold(true);
 	for (int n = 0; n < r->p->nnames && n < MS_NAMES_MAX; n++) {
 		struct ms_outcome *o;
@@ -507,8 +604,9 @@ static void run_call(struct runner *r, int i)
 	if ((unsigned)s->call >= MS_NCALLS)
 		brok(r, i, "unknown call", 0);
 	/*
-	 * Outside a fork block the parent is the runner, whose address space
-	 * is no part of the scenario: advising it would judge nothing.
+	 * Outside a fork block the parent is sealspec's spawner, whose
+	 * address space is no part of the scenario: advising it would judge
+	 * nothing.
 	 */
 	if (s->call == MS_CALL_PROCESS_MADVISE_PARENT && r->depth == 0)
 		brok(r, i, "process_madvise_parent outside a fork block", 0);
@@ -521,6 +619,23 @@ static void run_call(struct runner *r, int i)
 			brok(r, i, "unsubstituted $column", 0);
 	}
 	ret = do_syscall(r, s, a, str, &faulted);
+	switch (s->call) {
+	case MS_CALL_MMAP:
+		check_map_limit(r, i, ret, (uint64_t)a[1]);
+		if (ret == -EAGAIN)
+			check_lock_limit(r, i, ret);
+		break;
+	case MS_CALL_MREMAP:
+		check_map_limit(r, i, ret, (uint64_t)a[2]);
+		break;
+	case MS_CALL_MLOCK:
+	case MS_CALL_MLOCK2:
+	case MS_CALL_MLOCKALL:
+		check_lock_limit(r, i, ret);
+		break;
+	default:
+		break;
+	}
 
 	if (faulted) {
 		o = new_outcome(r, i, MS_OUT_FAULT);
@@ -559,6 +674,7 @@ static void run_expect(struct runner *r, int i)
 	o = new_outcome(r, i, MS_OUT_PAGES);
 	o->addr = (uint64_t)addr;
 	o->npages = n;
+	forget_program_pages(r);
 	if (ms__observe(o->addr, n, r->ps, s->attr == MS_ATTR_DATA,
 			o->pages) < 0)
 		brok(r, i, "cannot observe page state", 0);
@@ -582,7 +698,7 @@ static int matching_end(const struct ms_program *p, int i)
 	return -1;
 }
 
-static const char *signal_name(int sig)
+const char *ms__signal_name(int sig)
 {
 	switch (sig) {
 	case SIGSEGV: return "SIGSEGV";
@@ -595,6 +711,7 @@ static const char *signal_name(int sig)
 	case SIGSYS: return "SIGSYS";
 	case SIGTERM: return "SIGTERM";
 	case SIGPIPE: return "SIGPIPE";
+	case SIGXCPU: return "SIGXCPU (the CPU limit, --timeout)";
 	default: return "a signal";
 	}
 }
@@ -608,7 +725,7 @@ static const char *signal_name(int sig)
 static int run_fork(struct runner *r, int i)
 {
 	int end = matching_end(r->p, i), sync[2], status = 0, err;
-	pid_t pid;
+	pid_t pid, self = ms__sys_getpid();
 	char c = 0;
 
 	if (end < 0)
@@ -616,9 +733,10 @@ static int run_fork(struct runner *r, int i)
 	err = ms__sys_pipe(sync);
 	if (err < 0)
 		brok(r, i, "pipe", err);
-	pid = ms__sys_fork();
+	pid = ms__sys_fork_bound();
 	if (pid == 0) {
 		r->depth++;
+		r->parent = self;
 		ms__sys_close(sync[1]);
 		ms__sys_read(sync[0], &c, 1);
 		ms__sys_close(sync[0]);
@@ -651,7 +769,7 @@ static int run_fork(struct runner *r, int i)
 
 		if (WIFSIGNALED(status)) {
 			sb_str(&b, "fork child killed by ");
-			sb_str(&b, signal_name(WTERMSIG(status)));
+			sb_str(&b, ms__signal_name(WTERMSIG(status)));
 		} else {
 			sb_str(&b, "fork child exited with status ");
 			sb_int(&b, WEXITSTATUS(status));
@@ -676,7 +794,7 @@ static void put_handoff_fd(char *buf, int fd)
  */
 static void run_exec(struct runner *r, int i)
 {
-	struct handoff h;
+	struct ms__handoff h;
 	char fdbuf[16];
 	char *argv[] = { "sealspec", MS_EXEC_ARGV1, fdbuf, NULL };
 	long err;
@@ -684,13 +802,15 @@ static void run_exec(struct runner *r, int i)
 	if (r->text_fd < 0)
 		brok(r, i, "exec: no program text to hand over", 0);
 	memset(&h, 0, sizeof(h));
-	h.magic = HANDOFF_MAGIC;
+	h.magic = MS__HANDOFF_MAGIC;
 	h.exec_step = i;
 	h.out_fd = r->out_fd;
 	h.depth = r->depth;
 	h.snapshots = r->snapshots;
 	h.nsteps = r->p->nsteps;
 	h.nnames = r->p->nnames;
+	h.parent = r->parent;
+	h.lock_lowered = r->lock_lowered;
 	h.arena = r->arena;
 	h.slot_off = r->slot_off;
 	for (int n = 0; n < MS_NAMES_MAX; n++) {
@@ -698,6 +818,7 @@ static void run_exec(struct runner *r, int i)
 		h.sizes[n] = r->sizes[n];
 		h.bound[n] = r->bound[n];
 	}
+	memcpy(h.own_fds, r->own_fds, sizeof(h.own_fds));
 	h.text_len = r->text_len;
 	copy_str(h.file, sizeof(h.file), r->p->file);
 	if (ms__sys_pwrite(r->text_fd, &h, sizeof(h), 0) != sizeof(h))
@@ -755,11 +876,24 @@ static void scenario_prepare(struct runner *r)
 		brok(r, -1, "cannot install fault handlers", 0);
 }
 
-static void __attribute__((noreturn)) scenario_main(struct runner *r)
+void ms__scenario_main(const struct ms__scenario *s)
 {
+	static struct runner rr;
+	struct runner *r = &rr;
 	long got, brk0;
+	int err;
 
-	ms__sys_setpgid(0, 0);
+	r->p = s->p;
+	r->ps = sysconf(_SC_PAGESIZE);
+	r->arena = MS__ARENA_BASE;
+	r->out_fd = s->out_fd;
+	r->text_fd = s->text_fd;
+	r->text_len = s->text_len;
+	r->snapshots = s->snapshots;
+	r->parent = s->parent;
+	r->lock_lowered = s->lock_lowered;
+	r->prog_map = s->prog_map;
+	r->prog_len = s->prog_len;
 	scenario_prepare(r);
 
 	/* The arena must be free, or slot hints would land elsewhere. */
@@ -774,6 +908,9 @@ static void __attribute__((noreturn)) scenario_main(struct runner *r)
 		     got < 0 ? got : 0);
 	}
 	ms__sys_munmap(r->arena, ARENA_SIZE);
+	err = ms__limit_map(s->max_map);
+	if (err < 0)
+		brok(r, -1, "cannot limit the address space", err);
 
 	/* So that "h = brk(0)" is page aligned. */
 	brk0 = ms__sys_brk(0);
@@ -783,22 +920,105 @@ static void __attribute__((noreturn)) scenario_main(struct runner *r)
 	run_steps(r, 0);
 }
 
+/* ---- the image an exec step starts ---------------------------------- */
+
+static void __attribute__((noreturn)) resume_refused(const char *why)
+{
+	static const char prefix[] = "sealspec: " MS_EXEC_ARGV1 ": ";
+
+	ms__sys_write_all(2, prefix, sizeof(prefix) - 1);
+	ms__sys_write_all(2, why, strlen(why));
+	ms__sys_write_all(2, "\n", 1);
+	ms__exit(MS__EXIT_USAGE);
+}
+
+/* A descriptor number: digits only, below MS__FDS_MAX; or -1. */
+static int parse_fd(const char *s)
+{
+	int v = 0;
+
+	if (!s || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v >= MS__FDS_MAX)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v < MS__FDS_MAX ? v : -1;
+}
+
+static bool all_bool(const uint8_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] > 1)
+			return false;
+	return true;
+}
+
+/*
+ * The handoff comes from a file descriptor named on the command line:
+ * every field is checked before it is used, and garbage is refused with
+ * the reason, never trusted.  NULL when h is sound, else why not.
+ */
+static const char *check_handoff(int fd, const struct ms__handoff *h)
+{
+	unsigned int mode;
+	uint64_t size, out_size;
+
+	if (ms__sys_fd_kind(fd, &mode, &size) < 0 || mode != S_IFREG)
+		return "the handoff descriptor is not an open regular file";
+	if (size < MS__HANDOFF_TEXT ||
+	    ms__sys_pread(fd, (void *)h, sizeof(*h), 0) != sizeof(*h))
+		return "the handoff is truncated";
+	if (h->magic != MS__HANDOFF_MAGIC)
+		return "no handoff header (bad magic)";
+	if (h->nsteps < 1)
+		return "the handoff's step count is out of range";
+	if (h->exec_step < 0 || h->exec_step >= h->nsteps)
+		return "the handoff's exec step is out of range";
+	if (h->nnames < 0 || h->nnames > MS_NAMES_MAX)
+		return "the handoff's name count is out of range";
+	if (h->depth < 0 || h->depth > MS_FORK_DEPTH_MAX)
+		return "the handoff's fork depth is out of range";
+	if ((h->snapshots != 0 && h->snapshots != 1) ||
+	    (h->lock_lowered != 0 && h->lock_lowered != 1) ||
+	    !all_bool(h->bound, sizeof(h->bound)))
+		return "a flag of the handoff is neither 0 nor 1";
+	if (h->parent <= 0)
+		return "the handoff's parent pid is out of range";
+	if (h->arena != MS__ARENA_BASE || h->slot_off > (1ULL << 46))
+		return "the handoff's arena is not sealspec's";
+	if (h->out_fd < 0 || h->out_fd >= MS__FDS_MAX || h->out_fd == fd ||
+	    ms__sys_fd_kind(h->out_fd, &mode, &out_size) < 0 ||
+	    mode != S_IFIFO)
+		return "the handoff's record descriptor is not an open pipe";
+	if (h->text_len == 0 || h->text_len > MS__HANDOFF_TEXT_MAX ||
+	    h->text_len > size - MS__HANDOFF_TEXT)
+		return "the handoff's text length is out of range";
+	if (!memchr(h->file, '\0', sizeof(h->file)))
+		return "the handoff's file name is not terminated";
+	return NULL;
+}
+
 void ms_kernel_exec_resume(int argc, char **argv)
 {
 	static struct ms_program prog;
 	static struct runner rr;
+	static struct ms__handoff h;
 	struct runner *r = &rr;
-	struct handoff h;
 	struct ms_diag diag;
+	const char *why;
 	char *text;
-	int fd = -1, err;
+	int fd, err;
 
-	r->out_fd = -1;
-	if (argc >= 3)
-		fd = atoi(argv[2]);
-	if (fd < 0 || ms__sys_pread(fd, &h, sizeof(h), 0) != sizeof(h) ||
-	    h.magic != HANDOFF_MAGIC)
-		ms__exit(MS__EXIT_BROK);
+	fd = argc == 3 ? parse_fd(argv[2]) : -1;
+	if (fd < 0)
+		resume_refused("an internal entry point: it takes the handoff "
+			       "descriptor an exec step passes, nothing else");
+	why = check_handoff(fd, &h);
+	if (why)
+		resume_refused(why);
+
 	r->out_fd = h.out_fd;
 	ms__sys_cloexec(r->out_fd, true);
 	r->text_fd = fd;
@@ -808,12 +1028,12 @@ void ms_kernel_exec_resume(int argc, char **argv)
 	/* Before any step runs here, so allocating is still fine. */
 	text = malloc(h.text_len + 1);
 	if (!text)
-		ms__exit(MS__EXIT_BROK);
-	if (ms__sys_pread(fd, text, h.text_len, HANDOFF_TEXT) !=
+		resume_refused("no memory for the program text");
+	if (ms__sys_pread(fd, text, h.text_len, MS__HANDOFF_TEXT) !=
 	    (long)h.text_len)
-		ms__exit(MS__EXIT_BROK);
-	h.file[sizeof(h.file) - 1] = '\0';
+		resume_refused("the program text is truncated");
 	err = ms_parse(h.file, text, h.text_len, &prog, &diag);
+	free(text);
 	r->p = &prog;
 	if (err < 0) {
 		static struct ms_program empty;
@@ -822,7 +1042,7 @@ void ms_kernel_exec_resume(int argc, char **argv)
 		brok(r, -1, "exec: the new image cannot parse the program",
 		     err);
 	}
-	if (prog.nsteps != h.nsteps || h.exec_step >= prog.nsteps ||
+	if (prog.nsteps != h.nsteps || prog.nnames != h.nnames ||
 	    prog.steps[h.exec_step].kind != MS_STEP_EXEC)
 		brok(r, -1, "exec: the reparsed program differs", 0);
 	copy_str(prog.file, sizeof(prog.file), h.file);
@@ -832,254 +1052,16 @@ void ms_kernel_exec_resume(int argc, char **argv)
 	r->slot_off = h.slot_off;
 	r->depth = h.depth;
 	r->snapshots = h.snapshots;
+	r->parent = h.parent;
+	r->lock_lowered = h.lock_lowered;
 	for (int n = 0; n < MS_NAMES_MAX; n++) {
 		r->values[n] = h.values[n];
 		r->sizes[n] = h.sizes[n];
 		r->bound[n] = h.bound[n];
 	}
+	memcpy(r->own_fds, h.own_fds, sizeof(r->own_fds));
 	/* The text must still be there if another exec step follows. */
 	scenario_prepare(r);
 	send_ret(r, h.exec_step, 0);
 	run_steps(r, h.exec_step + 1);
-}
-
-/* ---- the runner ---------------------------------------------------- */
-
-static bool has_exec(const struct ms_program *p)
-{
-	for (int i = 0; i < p->nsteps; i++)
-		if (p->steps[i].kind == MS_STEP_EXEC)
-			return true;
-	return false;
-}
-
-/*
- * The memfd an exec step hands over: the printed program at HANDOFF_TEXT;
- * each exec step writes its handoff header in front of it.
- */
-static int make_text_fd(const struct ms_program *p, uint64_t *text_len)
-{
-	char *text = ms_print(p);
-	uint64_t len;
-	int fd;
-
-	if (!text)
-		return -ENOMEM;
-	len = strlen(text);
-	*text_len = len;
-	fd = ms__sys_memfd_create("sealspec-exec", MFD_CLOEXEC);
-	if (fd >= 0 && ms__sys_pwrite(fd, text, len, HANDOFF_TEXT) != (long)len) {
-		ms__sys_close(fd);
-		fd = -EIO;
-	}
-	free(text);
-	return fd;
-}
-
-static void describe_last(const struct ms_program *p, const struct ms_trace *t,
-			  char *buf, size_t n)
-{
-	int step = t->nout ? t->out[t->nout - 1].step : -1;
-
-	if (step < 0 || step >= p->nsteps)
-		snprintf(buf, n, "none");
-	else
-		snprintf(buf, n, "%d (line %d)", ms_step_number(p, step),
-			 p->steps[step].loc.line);
-}
-
-static void format_seconds(char *buf, size_t n, int ms)
-{
-	if (ms % 1000 == 0)
-		snprintf(buf, n, "%d s", ms / 1000);
-	else
-		snprintf(buf, n, "%.1f s", ms / 1000.0);
-}
-
-struct collect {
-	bool timed_out;
-	bool brok;
-	bool append_last;
-	char reason[200];
-	int nshm;
-	int shm[64];
-};
-
-/*
- * Reads records until every writer has closed the pipe or the deadline
- * passes.  Returns 0 or -ENOMEM.
- */
-static int collect(int fd, int timeout_ms, struct ms_trace *t,
-		   struct collect *c)
-{
-	static struct ms__msg msg;
-	int64_t deadline = ms__now_ms() + timeout_ms;
-	size_t have = 0;
-
-	for (;;) {
-		int64_t left = deadline - ms__now_ms();
-		long r;
-		int ready = left > 0 ? ms__sys_poll_in(fd, (int)left) : 0;
-
-		if (ready == -EINTR)
-			continue;
-		if (ready <= 0) {
-			c->timed_out = true;
-			return 0;
-		}
-		r = ms__sys_read(fd, (char *)&msg + have, sizeof(msg) - have);
-		if (r == -EINTR || r == -EAGAIN)
-			continue;
-		/* End of file: every writer (the scenario process, its fork
-		 * children, an exec'd image) has gone. */
-		if (r <= 0)
-			return 0;
-		have += (size_t)r;
-		if (have < sizeof(msg))
-			continue;
-		have = 0;
-		switch (msg.kind) {
-		case MS__MSG_OUTCOME:
-			if (ms_trace_add(t, &msg.out) < 0)
-				return -ENOMEM;
-			break;
-		case MS__MSG_SHMID:
-			if (c->nshm < (int)(sizeof(c->shm) / sizeof(c->shm[0])))
-				c->shm[c->nshm++] = msg.shmid;
-			else
-				ms__sys_shm_rmid(msg.shmid);
-			break;
-		case MS__MSG_BROK:
-			c->brok = true;
-			c->append_last = msg.append_last;
-			msg.reason[sizeof(msg.reason) - 1] = '\0';
-			memcpy(c->reason, msg.reason, sizeof(c->reason));
-			break;
-		}
-	}
-}
-
-static void finish_trace(const struct ms_program *p, int timeout_ms,
-			 int status, const struct collect *c,
-			 struct ms_trace *t)
-{
-	char last[64], secs[32];
-
-	describe_last(p, t, last, sizeof(last));
-	t->end = MS_END_BROK;
-	if (c->timed_out) {
-		format_seconds(secs, sizeof(secs), timeout_ms);
-		snprintf(t->reason, sizeof(t->reason),
-			 "timed out after %s; last step completed: %s", secs,
-			 last);
-	} else if (c->brok) {
-		snprintf(t->reason, sizeof(t->reason), "%.180s%s%.60s", c->reason,
-			 c->append_last ? " after step " : "",
-			 c->append_last ? last : "");
-	} else if (WIFSIGNALED(status)) {
-		snprintf(t->reason, sizeof(t->reason),
-			 "child killed by %s after step %s",
-			 signal_name(WTERMSIG(status)), last);
-	} else if (WIFEXITED(status) &&
-		   (WEXITSTATUS(status) == MS__EXIT_DONE ||
-		    WEXITSTATUS(status) == MS__EXIT_SETUP)) {
-		/* A failed setup step is in the trace; the judge says BROK. */
-		t->end = MS_END_DONE;
-	} else {
-		snprintf(t->reason, sizeof(t->reason),
-			 "child exited with status %d after step %s",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1, last);
-	}
-}
-
-int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
-		  const struct ms_kernel_opts *o, struct ms_trace *t)
-{
-	static struct ms_kernel_info probed;
-	static bool have_probed;
-	struct runner *r;
-	struct collect c;
-	int timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms :
-						  DEFAULT_TIMEOUT_MS;
-	int fds[2], status = 0, err;
-	uint32_t missing;
-	pid_t pid;
-
-	if (!ki) {
-		if (!have_probed) {
-			err = ms_kernel_probe(&probed);
-			if (err < 0)
-				return err;
-			have_probed = true;
-		}
-		ki = &probed;
-	}
-	t->nout = 0;
-	t->end = MS_END_DONE;
-	t->reason[0] = '\0';
-	t->arena = ARENA_BASE;
-	t->page_size = ki->page_size > 0 ? ki->page_size : sysconf(_SC_PAGESIZE);
-
-	missing = (p->features | ms_program_features(p)) & ~ki->features;
-	if (missing) {
-		int f = __builtin_ctz(missing);
-
-		t->end = MS_END_SKIP;
-		snprintf(t->reason, sizeof(t->reason), "needs %s: %s",
-			 ms_feature_name(f),
-			 ki->why_missing[f][0] ? ki->why_missing[f] :
-						 "not available");
-		return 0;
-	}
-
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	r->p = p;
-	r->ps = t->page_size;
-	r->arena = ARENA_BASE;
-	r->snapshots = o && o->snapshots;
-	r->text_fd = -1;
-	if (has_exec(p)) {
-		r->text_fd = make_text_fd(p, &r->text_len);
-		if (r->text_fd < 0) {
-			err = r->text_fd;
-			free(r);
-			return err;
-		}
-	}
-	err = ms__sys_pipe(fds);
-	if (err < 0)
-		goto out;
-	r->out_fd = fds[1];
-	pid = ms__sys_fork();
-	if (pid < 0) {
-		err = pid;
-		ms__sys_close(fds[0]);
-		ms__sys_close(fds[1]);
-		goto out;
-	}
-	if (pid == 0) {
-		ms__sys_close(fds[0]);
-		scenario_main(r);
-	}
-	ms__sys_close(fds[1]);
-	/* Both sides set the group, so a kill never misses the child. */
-	ms__sys_setpgid(pid, pid);
-
-	memset(&c, 0, sizeof(c));
-	err = collect(fds[0], timeout_ms, t, &c);
-	/* Whatever is left of the group (hung fork children, helpers) goes. */
-	ms__sys_kill(-pid, SIGKILL);
-	ms__sys_wait(pid, &status, 0);
-	ms__sys_close(fds[0]);
-	for (int i = 0; i < c.nshm; i++)
-		ms__sys_shm_rmid(c.shm[i]);
-	if (err == 0)
-		finish_trace(p, timeout_ms, status, &c, t);
-out:
-	if (r->text_fd >= 0)
-		ms__sys_close(r->text_fd);
-	free(r);
-	return err;
 }

@@ -142,6 +142,39 @@ int64_t ms__now_ms(void);
 void ms__sys_sleep_ms(long ms);
 void ms__exit(int code) __attribute__((noreturn));
 
+/* ---- sys.c: processes, descriptors and limits --------------------- */
+
+pid_t ms__sys_fork_bound(void);
+bool ms__sys_parent_is(pid_t parent);
+int ms__sys_death_defer(pid_t parent);
+void ms__sys_death_resume(void);
+int ms__sys_subreaper(void);
+void ms__sys_signals_reset(void);
+int ms__sys_sigignore(int sig);
+int ms__sys_pidfd_open(pid_t pid);
+int ms__sys_has_exited(pid_t pid);
+void ms__sys_wake(int fd);
+int ms__sys_schedstat(pid_t pid, uint64_t *run_ns, uint64_t *wait_ns);
+int ms__sys_dup_above(int fd, int min);
+int ms__sys_dup_to(int fd, int to, bool cloexec);
+void ms__sys_close_from(int fd);
+int ms__sys_set_nonblock(int fd);
+int ms__sys_pipe_size(int fd, int size);
+int ms__sys_fd_kind(int fd, unsigned int *mode, uint64_t *size);
+int ms__sys_getrlimit(int res, uint64_t *soft, uint64_t *hard);
+int ms__sys_setrlimit(int res, uint64_t soft, uint64_t hard);
+long ms__sys_vm_pages(void);
+struct pollfd;
+int ms__sys_poll(struct pollfd *fds, int n, int timeout_ms);
+#define MS__SEND_FDS_MAX 8
+int ms__sys_seqpacket_pair(int sv[2]);
+long ms__sys_send_fds(int sock, const void *buf, size_t n, const int *fds,
+		      int nfds);
+long ms__sys_recv_fds(int sock, void *buf, size_t n, int *fds, int maxfds,
+		      int *nfds);
+long ms__sys_shm_marked(long id);
+long ms__sys_shm_remove_created_by(pid_t pid, int64_t since);
+
 /* ---- observe.c ---------------------------------------------------- */
 
 struct ms__vma {
@@ -189,13 +222,15 @@ long ms__sealed_vmas(void);
  */
 enum ms__msg_kind {
 	MS__MSG_OUTCOME,	/* out is one outcome */
-	MS__MSG_SHMID,		/* a SysV segment to remove afterwards */
+	MS__MSG_SHMID,		/* pid made SysV segment shmid: hold it */
 	MS__MSG_BROK,		/* the scenario cannot be judged: reason */
+	MS__MSG_SHM_INTENT,	/* pid is about to call shmget() */
 };
 
 struct ms__msg {
 	uint32_t kind;
 	int32_t shmid;
+	int32_t pid;		/* SHMID, SHM_INTENT: the process */
 	int32_t append_last;	/* BROK: add " after step N (line L)" */
 	char reason[200];
 	struct ms_outcome out;
@@ -203,7 +238,120 @@ struct ms__msg {
 
 /* Exit codes of the scenario process. */
 #define MS__EXIT_DONE 0
+#define MS__EXIT_USAGE 2	/* the exec entry was given garbage */
 #define MS__EXIT_SETUP 3	/* a setup step failed; its outcome tells */
 #define MS__EXIT_BROK 4		/* a BROK record was sent */
+
+/*
+ * The arena: 32 TiB up, above everything the loader and the kernel's
+ * top-down mmap place, and clear of AddressSanitizer's fixed ranges on
+ * x86_64 (shadow below 0x10007fff8000, allocator at 0x600000000000).
+ */
+#define MS__ARENA_BASE 0x200000000000ULL
+
+/* The descriptors a scenario may make and name (memfd, reopen). */
+#define MS__FDS_MAX 1024
+
+/* What the spawner hands to a new scenario process. */
+struct ms__scenario {
+	const struct ms_program *p;	/* steps in a shared mapping */
+	int out_fd;			/* the record pipe */
+	int text_fd;			/* the exec handoff memfd, or -1 */
+	uint64_t text_len;
+	bool snapshots;
+	uint64_t max_map;		/* for ms__limit_map() */
+	bool lock_lowered;		/* RLIMIT_MEMLOCK is ours, not the
+					 * caller's */
+	pid_t parent;			/* the spawner */
+	uint64_t prog_map, prog_len;	/* the shared mapping p lives in */
+};
+
+/* The scenario process, from its first check to its exit. */
+void ms__scenario_main(const struct ms__scenario *s)
+	__attribute__((noreturn));
+/* "SIGSEGV", or "a signal". */
+const char *ms__signal_name(int sig);
+
+/*
+ * What an exec step hands to the new image, at offset 0 of the memfd; the
+ * program text follows at MS__HANDOFF_TEXT.  ms_kernel_exec_resume()
+ * checks every field: it is input from a file descriptor.
+ */
+#define MS__HANDOFF_MAGIC 0x7365616c73706563ULL /* "sealspec" */
+#define MS__HANDOFF_TEXT 4096
+#define MS__HANDOFF_TEXT_MAX (64UL << 20)
+
+struct ms__handoff {
+	uint64_t magic;
+	int32_t exec_step;
+	int32_t out_fd;
+	int32_t depth;
+	int32_t snapshots;
+	int32_t nsteps;
+	int32_t nnames;
+	int32_t parent;
+	int32_t lock_lowered;
+	uint64_t arena;
+	uint64_t slot_off;
+	int64_t values[MS_NAMES_MAX];
+	uint64_t sizes[MS_NAMES_MAX];
+	uint8_t bound[MS_NAMES_MAX];
+	uint8_t own_fds[MS__FDS_MAX / 8];
+	uint64_t text_len;
+	char file[256];
+};
+
+/* ---- spawn.c: the process that forks scenario processes ------------ */
+
+/* Limits of each scenario process (docs/threat-model.md). */
+struct ms__limits {
+	uint64_t max_map;	/* bytes it may map beyond its first size */
+	uint64_t max_lock;	/* RLIMIT_MEMLOCK, never raised */
+	uint32_t cpu_s;		/* RLIMIT_CPU of each of its processes */
+};
+
+enum ms__spawn_kind { MS__SPAWN_RUN = 1, MS__SPAWN_STOP };
+
+/*
+ * A request on the spawner's socket.  RUN carries the descriptors of the
+ * program memfd, the record pipe, the output pipe and, with text_len, the
+ * exec text memfd; STOP ends the scenario process that runs.
+ */
+struct ms__spawn_req {
+	uint32_t magic;
+	uint32_t kind;
+	int32_t timeout_ms;
+	int32_t snapshots;
+	uint64_t program_len;
+	uint64_t text_len;
+	struct ms__limits lim;
+};
+
+/* The spawner's answer once the scenario and all it started are gone. */
+struct ms__spawn_reply {
+	int32_t err;		/* -errno: no scenario process started */
+	int32_t status;		/* its wait status */
+	int32_t timed_out;
+	int32_t stopped;	/* ended by a STOP request */
+	int64_t wall_ms;
+	int64_t waited_ms;	/* of wall_ms, spent waiting for a CPU */
+};
+
+/* The spawner's socket, starting the spawner if need be; or -errno. */
+int ms__spawner_start(void);
+/* Ends the spawner and waits for it. */
+void ms__spawner_end(void);
+/*
+ * In the scenario process once its arena is checked: RLIMIT_AS becomes
+ * its current size plus max_map.  0 or -errno.
+ */
+int ms__limit_map(uint64_t max_map);
+
+/* Runner side: send RUN (0 or -errno), send STOP, read the reply. */
+int ms__spawn_run(const struct ms__spawn_req *req, const int *fds, int nfds);
+int ms__spawn_stop(void);
+int ms__spawn_reply(struct ms__spawn_reply *rep);
+/* The socket to poll for the reply, or -1. */
+int ms__spawn_fd(void);
 
 #endif /* SEALSPEC_KERNEL_H */

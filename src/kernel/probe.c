@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
@@ -127,12 +128,21 @@ static void probe_proc_mem(struct ms_kernel_info *ki, long ps)
 	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
 }
 
-static void probe_shm(struct ms_kernel_info *ki, long ps)
+/*
+ * The segment is removed at once; the runner's death cannot come in
+ * between and leave it behind (see ms__sys_death_defer()).
+ */
+static void probe_shm(struct ms_kernel_info *ki, long ps, pid_t parent)
 {
-	long id = ms__sys_shmget((uint64_t)ps);
+	long id;
 
-	if (id >= 0) {
+	if (ms__sys_death_defer(parent) < 0)
+		ms__exit(1);
+	id = ms__sys_shmget((uint64_t)ps);
+	if (id >= 0)
 		ms__sys_shm_rmid(id);
+	ms__sys_death_resume();
+	if (id >= 0) {
 		have(ki, MS_FEAT_SHM);
 	} else {
 		missing(ki, MS_FEAT_SHM, "shmget failed with %s", id, NULL);
@@ -346,6 +356,39 @@ static void probe_mlock(struct ms_kernel_info *ki, long ps)
 }
 
 /*
+ * A fixed mapping below vm.mmap_min_addr needs CAP_SYS_RAWIO (and what
+ * the LSM allows): page 0 tells.
+ */
+static void probe_low_addr(struct ms_kernel_info *ki, long ps)
+{
+	char why[96];
+	long min = -1, a;
+	char buf[32];
+	long n = ms__sys_read_file("/proc/sys/vm/mmap_min_addr", buf,
+				   sizeof(buf) - 1);
+
+	if (n > 0) {
+		buf[n] = '\0';
+		min = strtol(buf, NULL, 10);
+	}
+	a = ms__sys_mmap(0, (uint64_t)ps, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+			 0);
+	if (a == 0) {
+		ms__sys_munmap(0, (uint64_t)ps);
+		have(ki, MS_FEAT_LOW_ADDR);
+		return;
+	}
+	if (a > 0)
+		ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+	snprintf(why, sizeof(why),
+		 "below vm.mmap_min_addr (%ld) only with CAP_SYS_RAWIO", min);
+	missing(ki, MS_FEAT_LOW_ADDR, "mmap(MAP_FIXED) at address 0 failed "
+		"with %s", a > 0 ? -EEXIST : a,
+		a == -EPERM || a == -EACCES ? why : NULL);
+}
+
+/*
  * process_madvise(2) on another process needs CAP_SYS_NICE over it (and
  * ptrace read access): a fork child advises this process, its parent,
  * MADV_COLD on a scratch page, as a scenario's process_madvise_parent
@@ -363,7 +406,7 @@ static void probe_remote_madvise(struct ms_kernel_info *ki, long ps)
 			NULL);
 		return;
 	}
-	pid = ms__sys_fork();
+	pid = ms__sys_fork_bound();
 	if (pid == 0) {
 		r = ms__sys_process_madvise_parent((uint64_t)a, (uint64_t)ps,
 						   MADV_COLD);
@@ -479,7 +522,7 @@ static void probe_profile(struct ms_kernel_info *ki, long ps)
 				"returned 0" : "");
 }
 
-static void probe_all(struct ms_kernel_info *ki)
+static void probe_all(struct ms_kernel_info *ki, pid_t parent)
 {
 	long ps = ki->page_size;
 
@@ -488,7 +531,7 @@ static void probe_all(struct ms_kernel_info *ki)
 	probe_uffd(ki);
 	probe_ptrace(ki);
 	probe_proc_mem(ki, ps);
-	probe_shm(ki, ps);
+	probe_shm(ki, ps, parent);
 	probe_aio(ki);
 	probe_numa(ki, ps);
 	probe_guard(ki, ps);
@@ -498,6 +541,7 @@ static void probe_all(struct ms_kernel_info *ki)
 	probe_remote_madvise(ki, ps);
 	probe_map_count(ki);
 	probe_self_madvise(ki, ps);
+	probe_low_addr(ki, ps);
 	if (ki->has_mseal) {
 		probe_mremap_new_first(ki, ps);
 		probe_profile(ki, ps);
@@ -517,7 +561,8 @@ int ms_kernel_probe(struct ms_kernel_info *ki)
 	int fds[2], status, err;
 	size_t have_bytes = 0;
 	int64_t deadline;
-	pid_t pid;
+	uint64_t run0 = 0, wait0 = 0;
+	pid_t pid, self = ms__sys_getpid();
 
 	memset(ki, 0, sizeof(*ki));
 	if (uname(&u) == 0) {
@@ -533,7 +578,7 @@ int ms_kernel_probe(struct ms_kernel_info *ki)
 	err = ms__sys_pipe(fds);
 	if (err < 0)
 		return err;
-	pid = ms__sys_fork();
+	pid = ms__sys_fork_bound();
 	if (pid < 0) {
 		ms__sys_close(fds[0]);
 		ms__sys_close(fds[1]);
@@ -542,20 +587,35 @@ int ms_kernel_probe(struct ms_kernel_info *ki)
 	if (pid == 0) {
 		ms__sys_close(fds[0]);
 		ms__sys_setpgid(0, 0);
+		ms__sys_signals_reset();
 		ms__sys_forget();
 		got = *ki;
-		probe_all(&got);
+		probe_all(&got, self);
 		ms__sys_write_all(fds[1], &got, sizeof(got));
 		ms__exit(0);
 	}
 	ms__sys_close(fds[1]);
 	ms__sys_setpgid(pid, pid);
+	ms__sys_schedstat(pid, &run0, &wait0);
 	deadline = ms__now_ms() + PROBE_TIMEOUT_MS;
 	while (have_bytes < sizeof(got)) {
-		int64_t left = deadline - ms__now_ms();
+		int64_t now = ms__now_ms(), left = deadline - now;
+		uint64_t run, wait;
 		long r;
 
-		if (left <= 0 || ms__sys_poll_in(fds[0], (int)left) <= 0)
+		/* As for scenarios: waiting for a CPU does not count. */
+		if (left <= 0 && ms__sys_schedstat(pid, &run, &wait) == 0 &&
+		    wait - wait0 >= 1000000) {
+			deadline = now + (int64_t)((wait - wait0) / 1000000);
+			wait0 = wait;
+			continue;
+		}
+		if (left <= 0)
+			break;
+		r = ms__sys_poll_in(fds[0], (int)left);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
 			break;
 		r = ms__sys_read(fds[0], (char *)&got + have_bytes,
 				 sizeof(got) - have_bytes);

@@ -17,7 +17,10 @@
 #include <sys/ipc.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -539,7 +542,7 @@ long ms__sys_ptrace_poke(uint64_t addr, const char *pattern, long page_size)
 	r = ms__sys_pipe(done);
 	if (r < 0)
 		goto close_go;
-	helper = ms__sys_fork();
+	helper = ms__sys_fork_bound();
 	if (helper < 0) {
 		r = helper;
 		goto close_done;
@@ -937,4 +940,379 @@ int64_t ms__now_ms(void)
 void ms__exit(int code)
 {
 	_exit(code);
+}
+
+/* ---- processes that end with the runner ----------------------------- */
+
+/*
+ * fork(2), with the child bound to this process: PR_SET_PDEATHSIG makes
+ * the kernel send it SIGKILL when we die, however we die (SIGKILL
+ * included).  A parent that died between fork and prctl sends nothing,
+ * so the child compares getppid() with the pid we had and exits at once
+ * when it differs.  Every process sealspec starts is made here, so that
+ * none outlives the runner.  The child's pid, 0 in the child, or -errno.
+ */
+pid_t ms__sys_fork_bound(void)
+{
+	pid_t parent = ms__sys_getpid();
+	pid_t pid = ms__sys_fork();
+
+	if (pid == 0 &&
+	    (SYS(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	     !ms__sys_parent_is(parent)))
+		ms__exit(127);
+	return pid;
+}
+
+bool ms__sys_parent_is(pid_t parent)
+{
+	return (pid_t)syscall(SYS_getppid) == parent;
+}
+
+/*
+ * Some steps must not be cut in half by the runner's death: a SysV
+ * segment that exists but is not yet marked for removal would stay in the
+ * system forever.  ms__sys_death_defer() turns the death signal into
+ * SIGTERM and blocks it (and SIGPIPE, which a write to a runner that is
+ * gone raises), so the process finishes the step, sees with
+ * ms__sys_parent_is() that it was orphaned, tidies up and exits.
+ * ms__sys_death_resume() restores SIGKILL and unblocks: a SIGTERM that
+ * arrived meanwhile then ends the process.  Returns -ESRCH when the
+ * parent is already gone (the death signal will never come).
+ */
+int ms__sys_death_defer(pid_t parent)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	if (SYS(SYS_prctl, PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0)
+		return -errno;
+	return ms__sys_parent_is(parent) ? 0 : -ESRCH;
+}
+
+void ms__sys_death_resume(void)
+{
+	sigset_t set;
+
+	SYS(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/*
+ * Makes this process the reaper of its orphaned descendants
+ * (PR_SET_CHILD_SUBREAPER), so that it can wait for all of them.
+ */
+int ms__sys_subreaper(void)
+{
+	return (int)SYS(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+/* Every signal back to its default action, none blocked. */
+void ms__sys_signals_reset(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+int ms__sys_sigignore(int sig)
+{
+	return signal(sig, SIG_IGN) == SIG_ERR ? -errno : 0;
+}
+
+/* pidfd_open(2): a descriptor that polls readable when pid exits. */
+int ms__sys_pidfd_open(pid_t pid)
+{
+	return (int)SYS(__NR_pidfd_open, pid, 0);
+}
+
+/*
+ * The nanoseconds pid has spent running and waiting on a run queue, from
+ * /proc/PID/schedstat.  Returns 0 or -errno (no CONFIG_SCHED_INFO).
+ */
+int ms__sys_schedstat(pid_t pid, uint64_t *run_ns, uint64_t *wait_ns)
+{
+	char path[48], buf[96], digits[24], *p;
+	int k = 0;
+	long n;
+
+	do {
+		digits[k++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid > 0 && k < 20);
+	strcpy(path, "/proc/");
+	p = path + strlen(path);
+	while (k > 0)
+		*p++ = digits[--k];
+	strcpy(p, "/schedstat");
+	n = ms__sys_read_file(path, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	*run_ns = strtoull(buf, &p, 10);
+	*wait_ns = strtoull(p, &p, 10);
+	return 0;
+}
+
+/* ---- descriptors and limits of a scenario process ------------------- */
+
+/* A close-on-exec copy of fd numbered min or above: the copy or -errno. */
+int ms__sys_dup_above(int fd, int min)
+{
+	return (int)SYS(SYS_fcntl, fd, F_DUPFD_CLOEXEC, min);
+}
+
+/* dup3(2): fd as number to, close-on-exec when cloexec. */
+int ms__sys_dup_to(int fd, int to, bool cloexec)
+{
+	return (int)SYS(SYS_dup3, fd, to, cloexec ? O_CLOEXEC : 0);
+}
+
+/*
+ * Closes every descriptor from fd on: close_range(2) (5.9+), else one by
+ * one up to the descriptor limit.
+ */
+void ms__sys_close_from(int fd)
+{
+	struct rlimit rl;
+
+	if (SYS(__NR_close_range, fd, ~0U, 0) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > 65536)
+		rl.rlim_cur = 65536;
+	for (rlim_t i = (rlim_t)fd; i < rl.rlim_cur; i++)
+		syscall(SYS_close, (int)i);
+}
+
+int ms__sys_set_nonblock(int fd)
+{
+	long fl = SYS(SYS_fcntl, fd, F_GETFL);
+
+	if (fl < 0)
+		return (int)fl;
+	return (int)SYS(SYS_fcntl, fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* F_SETPIPE_SZ: the new size or -errno. */
+int ms__sys_pipe_size(int fd, int size)
+{
+	return (int)SYS(SYS_fcntl, fd, F_SETPIPE_SZ, size);
+}
+
+/* The file type bits of fd (S_IFREG, S_IFIFO...) and its size. */
+int ms__sys_fd_kind(int fd, unsigned int *mode, uint64_t *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*mode = st.st_mode & S_IFMT;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int ms__sys_getrlimit(int res, uint64_t *soft, uint64_t *hard)
+{
+	struct rlimit rl;
+
+	if (getrlimit(res, &rl) < 0)
+		return -errno;
+	*soft = rl.rlim_cur;
+	*hard = rl.rlim_max;
+	return 0;
+}
+
+int ms__sys_setrlimit(int res, uint64_t soft, uint64_t hard)
+{
+	struct rlimit rl = { (rlim_t)soft, (rlim_t)hard };
+
+	return setrlimit(res, &rl) < 0 ? -errno : 0;
+}
+
+/* The size of this process's address space in pages (/proc/self/statm). */
+long ms__sys_vm_pages(void)
+{
+	char buf[128];
+	long n = ms__sys_read_file("/proc/self/statm", buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/* poll(2) on n descriptors: the number ready, 0 on timeout, or -errno. */
+int ms__sys_poll(struct pollfd *fds, int n, int timeout_ms)
+{
+	int r = poll(fds, (nfds_t)n, timeout_ms);
+
+	return r < 0 ? -errno : r;
+}
+
+/* A connected pair of SOCK_SEQPACKET unix sockets, close-on-exec. */
+int ms__sys_seqpacket_pair(int sv[2])
+{
+	return (int)SYS(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
+			0, sv);
+}
+
+/*
+ * One message of n bytes with nfds descriptors (SCM_RIGHTS); no SIGPIPE.
+ * n or -errno.
+ */
+long ms__sys_send_fds(int sock, const void *buf, size_t n, const int *fds,
+		      int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * MS__SEND_FDS_MAX)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { (void *)buf, n };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	long r;
+
+	if (nfds < 0 || nfds > MS__SEND_FDS_MAX)
+		return -EINVAL;
+	if (nfds > 0) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
+	do
+		r = SYS(SYS_sendmsg, sock, &msg, MSG_NOSIGNAL);
+	while (r == -EINTR);
+	return r;
+}
+
+/*
+ * One message into buf (at most n bytes) and up to maxfds descriptors,
+ * close-on-exec; *nfds gets their number.  The message length, 0 at end
+ * of file, or -errno.  Descriptors beyond maxfds are closed.
+ */
+long ms__sys_recv_fds(int sock, void *buf, size_t n, int *fds, int maxfds,
+		      int *nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * MS__SEND_FDS_MAX)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { buf, n };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	long r;
+
+	*nfds = 0;
+	do
+		r = SYS(SYS_recvmsg, sock, &msg, MSG_CMSG_CLOEXEC);
+	while (r == -EINTR);
+	if (r < 0)
+		return r;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
+	     c = CMSG_NXTHDR(&msg, c)) {
+		int k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + sizeof(int) * (size_t)i,
+			       sizeof(fd));
+			if (*nfds < maxfds)
+				fds[(*nfds)++] = fd;
+			else
+				syscall(SYS_close, fd);
+		}
+	}
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		return -EMSGSIZE;
+	return r;
+}
+
+/* ---- SysV segments: what the runner needs to leave none behind ------- */
+
+/*
+ * shmctl(IPC_STAT): whether the segment is marked for removal (1), still
+ * unmarked (0), or -errno: EINVAL or EIDRM once it is gone.
+ */
+long ms__sys_shm_marked(long id)
+{
+	struct shmid_ds ds;
+	long r = SYS(SYS_shmctl, id, IPC_STAT, &ds);
+
+	if (r < 0)
+		return r;
+	return (ds.shm_perm.mode & SHM_DEST) != 0;
+}
+
+/*
+ * Removes the segments pid created at or after since (seconds since the
+ * epoch) that nothing has attached, key IPC_PRIVATE, owned by us: what a
+ * scenario process killed between shmget() and reporting the id leaves.
+ * The number removed, or -errno.
+ */
+long ms__sys_shm_remove_created_by(pid_t pid, int64_t since)
+{
+	struct shm_info info;
+	long max = SYS(SYS_shmctl, 0, SHM_INFO, &info), removed = 0;
+	uid_t uid = geteuid();
+
+	if (max < 0)
+		return max;
+	for (long i = 0; i <= max; i++) {
+		struct shmid_ds ds;
+		long id = SYS(SYS_shmctl, i, SHM_STAT, &ds);
+
+		if (id < 0 || ds.shm_cpid != pid || ds.shm_nattch != 0 ||
+		    ds.shm_perm.uid != uid ||
+		    ds.shm_perm.__key != IPC_PRIVATE ||
+		    (int64_t)ds.shm_ctime < since)
+			continue;
+		if (SYS(SYS_shmctl, id, IPC_RMID, NULL) == 0)
+			removed++;
+	}
+	return removed;
+}
+
+/*
+ * One byte into a non-blocking pipe, from a signal handler: errno is left
+ * as it was, and a full pipe is as good as a written byte.
+ */
+void ms__sys_wake(int fd)
+{
+	int saved = errno;
+
+	syscall(SYS_write, fd, "!", 1);
+	errno = saved;
+}
+
+/* Whether child pid has exited, without reaping it: 1, 0, or -errno. */
+int ms__sys_has_exited(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return -errno;
+	return si.si_pid != 0;
 }

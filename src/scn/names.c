@@ -82,6 +82,7 @@ static const char *const feature_names[MS_NFEATURES] = {
 	[MS_FEAT_MAP_COUNT] = "map-count-limit",
 	[MS_FEAT_SELF_MADVISE] = "self-madvise",
 	[MS_FEAT_MREMAP_NEW_FIRST] = "mremap-new-addr-first",
+	[MS_FEAT_LOW_ADDR] = "low-address",
 };
 
 const char *ms_feature_name(enum ms_feature f)

@@ -42,6 +42,7 @@ struct parser {
 	bool header;			/* a header field was seen */
 	bool body;			/* a step or body comment was seen */
 	bool steps;			/* a step (not a comment) was seen */
+	bool too_many;			/* MS_STEPS_MAX reached: diag says */
 	bool seen_purpose, seen_rules, seen_xfail, seen_vary, in_vary;
 	int vary_line, vary_col;
 	uint32_t requires;
@@ -600,6 +601,13 @@ static struct ms_step *push_step(struct parser *ps, enum ms_step_kind kind,
 	struct ms_program *p = ps->p;
 	struct ms_step *st;
 
+	if (p->nsteps == MS_STEPS_MAX) {
+		perr(ps, line, col, "a scenario has at most %d steps, comment "
+				    "and blank lines included",
+		     MS_STEPS_MAX);
+		ps->too_many = true;
+		return NULL;
+	}
 	if (p->nsteps == p->cap_steps) {
 		int cap = p->cap_steps ? p->cap_steps * 2 : 16;
 		struct ms_step *s;
@@ -1333,6 +1341,56 @@ static bool uses_guard_advice(const struct ms_step *st)
 	return false;
 }
 
+/* The value of e when it has neither names nor $columns. */
+static bool constant_value(const struct ms_expr *e, int64_t *v)
+{
+	for (int t = 0; t < e->nterms; t++)
+		if (e->t[t].kind == MS_TERM_NAME || e->t[t].kind == MS_TERM_VAR)
+			return false;
+	return ms_eval(e, NULL, NULL, 4096, v) == 0;
+}
+
+/*
+ * Mapping at a fixed address below vm.mmap_min_addr needs CAP_SYS_RAWIO:
+ * an unprivileged run gets EPERM whatever the seals say.  A constant
+ * address under 64 KiB (the largest mmap_min_addr distributions set)
+ * with MAP_FIXED or MAP_FIXED_NOREPLACE, an mremap MREMAP_FIXED target or
+ * a shmat address there needs the feature.
+ */
+static bool needs_low_addr(const struct ms_step *st)
+{
+	int addr_arg = -1, flags_arg = -1;
+	int64_t addr, flags = 0;
+
+	switch (st->call) {
+	case MS_CALL_MMAP:
+		addr_arg = 0;
+		flags_arg = 3;
+		break;
+	case MS_CALL_MREMAP:
+		addr_arg = 4;
+		flags_arg = 3;
+		break;
+	case MS_CALL_SHMAT:
+		addr_arg = 1;
+		break;
+	default:
+		return false;
+	}
+	if (st->nargs <= addr_arg || st->args[addr_arg].kind != MS_ARG_EXPR ||
+	    !constant_value(&st->args[addr_arg].expr, &addr) ||
+	    addr < 0 || addr >= 65536)
+		return false;
+	if (flags_arg < 0)
+		return addr != 0;
+	if (st->nargs <= flags_arg || st->args[flags_arg].kind != MS_ARG_EXPR ||
+	    !constant_value(&st->args[flags_arg].expr, &flags))
+		return false;
+	if (st->call == MS_CALL_MREMAP)
+		return flags & MREMAP_FIXED;
+	return flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+}
+
 /*
  * Before 6.13 process_madvise() accepts only the advice a remote caller may
  * give, even on the calling process (process_madvise_remote_valid()); any
@@ -1386,6 +1444,8 @@ uint32_t ms_program_features(const struct ms_program *p)
 			f |= 1u << MS_FEAT_GUARD;
 		if (st->kind == MS_STEP_CALL && needs_self_madvise(st))
 			f |= 1u << MS_FEAT_SELF_MADVISE;
+		if (st->kind == MS_STEP_CALL && needs_low_addr(st))
+			f |= 1u << MS_FEAT_LOW_ADDR;
 		if (st->kind == MS_STEP_EXPECT && st->attr == MS_ATTR_GUARD &&
 		    st->grid.kind == MS_ARG_STR && strchr(st->grid.str, 'G'))
 			f |= 1u << MS_FEAT_GUARD;
@@ -1499,7 +1559,9 @@ int ms_parse(const char *file, const char *src, size_t len,
 	if (!ret)
 		return 0;
 fail:
-	if (ret == -ENOMEM) {
+	if (ret == -ENOMEM && ps.too_many) {
+		ret = -EINVAL;
+	} else if (ret == -ENOMEM) {
 		diag->loc.file = ps.file;
 		snprintf(diag->msg, sizeof(diag->msg), "out of memory");
 	}

@@ -60,7 +60,8 @@ static const struct sym symbols[] = {
 	SYM(MPOL_MF_STRICT), SYM(MPOL_MF_MOVE), SYM(MPOL_MF_MOVE_ALL),
 
 	SYM(SHM_RDONLY), SYM(SHM_RND), SYM(SHM_REMAP), SYM(SHM_EXEC),
-	SYM(O_RDONLY), SYM(O_WRONLY), SYM(O_RDWR),
+	SYM(O_RDONLY), SYM(O_WRONLY), SYM(O_RDWR), SYM(O_TRUNC),
+	SYM(O_APPEND),
 	SYM(PKEY_DISABLE_ACCESS), SYM(PKEY_DISABLE_WRITE),
 
 	/* The value is the page size of this machine; see ms_eval. */

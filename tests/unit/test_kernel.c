@@ -6,12 +6,14 @@
  * that depend on this machine say so.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -900,6 +902,142 @@ static void test_aio_free_ring_wait(void)
 	CHECK_INT(ms__wait_aio_free_ring((uint64_t)ctx, ps), 0);
 }
 
+/*
+ * The exec entry point reads a handoff from a descriptor named on its
+ * command line.  Garbage must be refused with a message and an exit
+ * status, never crash it: each input runs in a child, whose end is
+ * returned (a wait status).
+ */
+static int resume_with(int argc, const char *fdarg, const void *head,
+		       size_t head_len, const char *text)
+{
+	char *argv[] = { "sealspec", MS_EXEC_ARGV1, (char *)fdarg, NULL };
+	char fdbuf[16];
+	int status = -1, pipefd[2];
+	pid_t pid;
+
+	if (pipe(pipefd) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int fd = memfd_create("handoff", 0), null = open("/dev/null",
+								O_WRONLY);
+
+		dup2(null, 2);
+		if (head) {
+			if (pwrite(fd, head, head_len, 0) != (ssize_t)head_len)
+				_exit(99);
+			if (text && pwrite(fd, text, strlen(text),
+					   MS__HANDOFF_TEXT) < 0)
+				_exit(99);
+			if (ftruncate(fd, MS__HANDOFF_TEXT +
+						  (text ? strlen(text) : 0)) < 0)
+				_exit(99);
+		}
+		snprintf(fdbuf, sizeof(fdbuf), "%d", fd);
+		if (!fdarg)
+			argv[2] = fdbuf;
+		ms_kernel_exec_resume(argc, argv);
+		_exit(98);
+	}
+	close(pipefd[0]);
+	close(pipefd[1]);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+static void check_refused(int status, int want, const char *what)
+{
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == want,
+	      "%s: expected exit %d, got status %#x%s", what, want, status,
+	      WIFSIGNALED(status) ? " (killed by a signal)" : "");
+}
+
+static void test_resume_garbage(void)
+{
+	static struct ms__handoff h;
+	static const char program[] =
+		"purpose x\nrules G1\n\nexec\nexec\n";
+	char junk[64];
+	int pipefd[2];
+
+	check_refused(resume_with(2, NULL, NULL, 0, NULL), MS__EXIT_USAGE,
+		      "no descriptor");
+	check_refused(resume_with(3, "abc", NULL, 0, NULL), MS__EXIT_USAGE,
+		      "a descriptor that is not a number");
+	check_refused(resume_with(3, "-1", NULL, 0, NULL), MS__EXIT_USAGE,
+		      "a negative descriptor");
+	check_refused(resume_with(3, "99999999999", NULL, 0, NULL),
+		      MS__EXIT_USAGE, "a huge descriptor");
+	check_refused(resume_with(3, "0", NULL, 0, NULL), MS__EXIT_USAGE,
+		      "stdin, not a handoff");
+	memset(junk, 0x5a, sizeof(junk));
+	check_refused(resume_with(3, NULL, junk, sizeof(junk), NULL),
+		      MS__EXIT_USAGE, "random bytes");
+
+	/* A sound header, then one field at a time made wrong. */
+	if (pipe(pipefd) < 0)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.magic = MS__HANDOFF_MAGIC;
+	h.exec_step = 0;
+	h.out_fd = pipefd[1];
+	h.nsteps = 2;
+	h.parent = getpid();
+	h.arena = ARENA;
+	h.text_len = strlen(program);
+	strcpy(h.file, "crafted.scn");
+#define BAD(field, value, what)                                              \
+	do {                                                                 \
+		struct ms__handoff b_ = h;                                   \
+		b_.field = value;                                            \
+		check_refused(resume_with(3, NULL, &b_, sizeof(b_), program), \
+			      MS__EXIT_USAGE, what);                         \
+	} while (0)
+	BAD(exec_step, -1, "a negative step index");
+	BAD(exec_step, 2, "a step index past the end");
+	BAD(exec_step, INT32_MIN, "the most negative step index");
+	BAD(nsteps, -5, "a negative step count");
+	BAD(nnames, 1000, "too many names");
+	BAD(nnames, -1, "a negative name count");
+	BAD(depth, -1, "a negative fork depth");
+	BAD(out_fd, 99999, "a record descriptor out of range");
+	BAD(out_fd, 0, "a record descriptor that is no pipe");
+	BAD(text_len, 1ULL << 62, "a huge text length");
+	BAD(text_len, 0, "no text");
+	BAD(arena, 0x1000, "an arena elsewhere");
+	BAD(snapshots, 7, "a flag that is neither 0 nor 1");
+	BAD(bound[3], 200, "a bound flag that is neither 0 nor 1");
+	BAD(parent, 0, "no parent");
+	BAD(magic, 0, "no magic");
+	{
+		struct ms__handoff b = h;
+
+		memset(b.file, 'x', sizeof(b.file));
+		check_refused(resume_with(3, NULL, &b, sizeof(b), program),
+			      MS__EXIT_USAGE, "an unterminated file name");
+	}
+#undef BAD
+	/* Sound, but the text is not the program: BROK, no crash. */
+	{
+		static const char *const texts[] = {
+			"purpose x\n",
+			"purpose x\nrules G1\n\nfork\nend\n",
+		};
+
+		for (int i = 0; i < 2; i++) {
+			struct ms__handoff b = h;
+
+			b.text_len = strlen(texts[i]);
+			check_refused(resume_with(3, NULL, &b, sizeof(b),
+						  texts[i]),
+				      MS__EXIT_BROK, texts[i]);
+		}
+	}
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
@@ -919,6 +1057,7 @@ int main(int argc, char **argv)
 	test_remote_madvise_skip();
 	test_map_slots();
 	test_files_and_ipc();
+	test_resume_garbage();
 	/* Last: it seals memory in this process, which every later scenario
 	 * process would inherit. */
 	test_observe();

@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The runner's side of the kernel target: hands a program to the spawner
+ * (spawn.c), reads the records its processes send (exec.c), holds their
+ * SysV segments, and turns what happened into a trace.
+ *
+ * Nothing a scenario does may outlive the run, however the run ends:
+ *
+ *   processes  the spawner reaps every process of a scenario before it
+ *              answers; all of them die with their parent (fork_bound),
+ *              so a runner killed even with SIGKILL takes them along.
+ *   segments   the runner attaches each segment a scenario makes and
+ *              marks it for removal at once (IPC_RMID): Linux keeps a
+ *              marked segment, and lets shmat() find it, until the last
+ *              process detaches, so the scenario sees no difference, and
+ *              the kernel frees it when the runner and the scenario's
+ *              processes are gone, whatever killed them.  exec.c covers
+ *              the moment before the mark.
+ *   interrupt  ms_kernel_interrupt() (SIGINT, SIGTERM, SIGHUP in the CLI)
+ *              asks the spawner to end the scenario, the segments go as
+ *              above, and ms_kernel_run() returns -EINTR.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/shm.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "kernel/kernel.h"
+
+#define DEFAULT_TIMEOUT_MS 10000
+#define DEFAULT_MAX_MAP (1ULL << 30)
+#define DEFAULT_MAX_LOCK (64ULL << 20)
+
+/* The record pipe holds this much, so a runner that waits for a CPU
+ * rarely stalls a scenario (the size unprivileged users may ask for). */
+#define RECORD_PIPE_SIZE (1 << 20)
+
+/* What the scenario process wrote on stdout and stderr, kept to relay. */
+#define OUTPUT_KEEP 8192
+
+/*
+ * Outcomes one trace may hold (some 2 KiB each): a scenario that sends
+ * more is BROK, rather than the runner's memory the limit.
+ */
+#define TRACE_MAX 65536
+
+/* After the spawner's reply, how long the pipes may take to close. */
+#define DRAIN_MAX_MS 5000
+
+static volatile sig_atomic_t interrupted;
+static int wake[2] = { -1, -1 };
+
+int ms_kernel_start(void)
+{
+	int err;
+
+	if (wake[0] < 0) {
+		err = ms__sys_pipe(wake);
+		if (err < 0)
+			return err;
+		ms__sys_set_nonblock(wake[0]);
+		ms__sys_set_nonblock(wake[1]);
+	}
+	err = ms__spawner_start();
+	return err < 0 ? err : 0;
+}
+
+void ms_kernel_stop(void)
+{
+	ms__spawner_end();
+}
+
+void ms_kernel_interrupt(void)
+{
+	interrupted = 1;
+	if (wake[1] >= 0)
+		ms__sys_wake(wake[1]);
+}
+
+/* ---- SysV segments ---------------------------------------------------- */
+
+struct segments {
+	int nheld, capheld;
+	uint64_t *held;		/* our attaches, to detach at the end */
+	int npend, cappend;
+	pid_t *pending;		/* announced a shmget, no id yet */
+	long failed;		/* -errno of an attach that failed */
+	int64_t since;		/* the run's start, in epoch seconds */
+};
+
+static int grow(void **v, int *cap, int n, size_t size)
+{
+	void *bigger;
+	int c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 16;
+	bigger = realloc(*v, (size_t)c * size);
+	if (!bigger)
+		return -ENOMEM;
+	*v = bigger;
+	*cap = c;
+	return 0;
+}
+
+static int seg_intent(struct segments *sg, pid_t pid)
+{
+	if (grow((void **)&sg->pending, &sg->cappend, sg->npend,
+		 sizeof(pid_t)) < 0)
+		return -ENOMEM;
+	sg->pending[sg->npend++] = pid;
+	return 0;
+}
+
+/* The scenario made segment id: hold it and mark it for removal. */
+static int seg_made(struct segments *sg, long id, pid_t pid)
+{
+	long addr = ms__sys_shmat(id, 0, SHM_RDONLY);
+
+	for (int i = 0; i < sg->npend; i++) {
+		if (sg->pending[i] == pid) {
+			sg->pending[i] = sg->pending[--sg->npend];
+			break;
+		}
+	}
+	if (addr >= 0 && grow((void **)&sg->held, &sg->capheld, sg->nheld,
+			      sizeof(uint64_t)) < 0) {
+		ms__sys_shmdt((uint64_t)addr);
+		addr = -ENOMEM;
+	}
+	if (addr >= 0)
+		sg->held[sg->nheld++] = (uint64_t)addr;
+	else if (!sg->failed)
+		sg->failed = addr;
+	ms__sys_shm_rmid(id);
+	return 0;
+}
+
+/* After the scenario: detach ours, sweep what an intent left behind. */
+static void seg_release(struct segments *sg)
+{
+	for (int i = 0; i < sg->nheld; i++)
+		ms__sys_shmdt(sg->held[i]);
+	for (int i = 0; i < sg->npend; i++)
+		ms__sys_shm_remove_created_by(sg->pending[i], sg->since);
+	free(sg->held);
+	free(sg->pending);
+	memset(sg, 0, sizeof(*sg));
+}
+
+/* ---- one scenario --------------------------------------------------- */
+
+static bool has_exec(const struct ms_program *p)
+{
+	for (int i = 0; i < p->nsteps; i++)
+		if (p->steps[i].kind == MS_STEP_EXEC)
+			return true;
+	return false;
+}
+
+static int pwrite_all(int fd, const void *buf, uint64_t n, uint64_t off)
+{
+	while (n > 0) {
+		long r = ms__sys_pwrite(fd, buf, n, off);
+
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? (int)r : -EIO;
+		buf = (const char *)buf + r;
+		n -= (uint64_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* The program for the scenario process: [struct ms_program][steps]. */
+static int make_program_fd(const struct ms_program *p, uint64_t *len)
+{
+	uint64_t steps = (uint64_t)p->nsteps * sizeof(struct ms_step);
+	int fd = ms__sys_memfd_create("sealspec-program", MFD_CLOEXEC), err;
+
+	if (fd < 0)
+		return fd;
+	err = pwrite_all(fd, p, sizeof(*p), 0);
+	if (!err)
+		err = pwrite_all(fd, p->steps, steps, sizeof(*p));
+	if (err) {
+		ms__sys_close(fd);
+		return err;
+	}
+	*len = sizeof(*p) + steps;
+	return fd;
+}
+
+/*
+ * The memfd an exec step hands over: the printed program at
+ * MS__HANDOFF_TEXT; each exec step writes its handoff header in front.
+ */
+static int make_text_fd(const struct ms_program *p, uint64_t *text_len)
+{
+	char *text = ms_print(p);
+	uint64_t len;
+	int fd, err;
+
+	if (!text)
+		return -ENOMEM;
+	len = strlen(text);
+	*text_len = len;
+	fd = ms__sys_memfd_create("sealspec-exec", MFD_CLOEXEC);
+	if (fd >= 0) {
+		err = pwrite_all(fd, text, len, MS__HANDOFF_TEXT);
+		if (err) {
+			ms__sys_close(fd);
+			fd = err;
+		}
+	}
+	free(text);
+	return fd;
+}
+
+struct collect {
+	bool brok;
+	bool append_last;
+	char reason[200];
+	bool have_reply;
+	struct ms__spawn_reply rep;
+	bool stop_sent;
+	struct segments seg;
+	char out[OUTPUT_KEEP];
+	size_t out_len, out_lost;
+};
+
+static int take_record(struct ms__msg *msg, struct ms_trace *t,
+		       struct collect *c)
+{
+	switch (msg->kind) {
+	case MS__MSG_OUTCOME:
+		if (t->nout < TRACE_MAX)
+			return ms_trace_add(t, &msg->out);
+		if (!c->brok) {
+			c->brok = true;
+			snprintf(c->reason, sizeof(c->reason),
+				 "the scenario sent more than %d outcomes",
+				 TRACE_MAX);
+		}
+		break;
+	case MS__MSG_SHM_INTENT:
+		return seg_intent(&c->seg, msg->pid);
+	case MS__MSG_SHMID:
+		return seg_made(&c->seg, msg->shmid, msg->pid);
+	case MS__MSG_BROK:
+		if (c->brok)
+			break;
+		c->brok = true;
+		c->append_last = msg->append_last;
+		msg->reason[sizeof(msg->reason) - 1] = '\0';
+		memcpy(c->reason, msg->reason, sizeof(c->reason));
+		break;
+	}
+	return 0;
+}
+
+static void take_output(struct collect *c, const char *buf, size_t n)
+{
+	size_t room = sizeof(c->out) - c->out_len;
+
+	if (n > room) {
+		c->out_lost += n - room;
+		n = room;
+	}
+	memcpy(c->out + c->out_len, buf, n);
+	c->out_len += n;
+}
+
+/*
+ * Reads records and output until both pipes are closed by every writer
+ * (the scenario process, its fork children, an exec'd image) and the
+ * spawner has answered.  An interruption sends STOP once.  Returns 0,
+ * -ENOMEM, or -EPIPE when the spawner is gone.
+ */
+static int collect(int rec, int out, struct ms_trace *t, struct collect *c)
+{
+	static struct ms__msg msg;
+	static char buf[4096];
+	bool rec_open = true, out_open = true;
+	int64_t drain_until = 0;
+	size_t have = 0;
+	int err = 0;
+
+	while (rec_open || out_open || !c->have_reply) {
+		struct pollfd pf[4] = {
+			{ rec_open ? rec : -1, POLLIN, 0 },
+			{ out_open ? out : -1, POLLIN, 0 },
+			{ c->have_reply ? -1 : ms__spawn_fd(), POLLIN, 0 },
+			{ c->stop_sent ? -1 : wake[0], POLLIN, 0 },
+		};
+		int timeout = -1;
+		long r;
+
+		if (interrupted && !c->stop_sent && !c->have_reply) {
+			c->stop_sent = true;
+			if (ms__spawn_stop() < 0)
+				return -EPIPE;
+		}
+		if (c->have_reply) {
+			int64_t left = drain_until - ms__now_ms();
+
+			if (left <= 0)
+				break;
+			timeout = (int)left;
+		}
+		r = ms__sys_poll(pf, 4, timeout);
+		if (r < 0 && r != -EINTR)
+			return (int)r;
+		if (pf[3].revents) {
+			while (ms__sys_read(wake[0], buf, sizeof(buf)) > 0)
+				;
+		}
+		if (pf[2].revents) {
+			err = ms__spawn_reply(&c->rep);
+			if (err < 0)
+				return err;
+			c->have_reply = true;
+			drain_until = ms__now_ms() + DRAIN_MAX_MS;
+		}
+		if (pf[1].revents) {
+			r = ms__sys_read(out, buf, sizeof(buf));
+			if (r > 0)
+				take_output(c, buf, (size_t)r);
+			else if (r == 0 || r != -EAGAIN)
+				out_open = false;
+		}
+		if (pf[0].revents) {
+			r = ms__sys_read(rec, (char *)&msg + have,
+					 sizeof(msg) - have);
+			if (r == -EAGAIN)
+				continue;
+			if (r <= 0) {
+				rec_open = false;
+				continue;
+			}
+			have += (size_t)r;
+			if (have < sizeof(msg))
+				continue;
+			have = 0;
+			if (!err && take_record(&msg, t, c) < 0)
+				err = -ENOMEM;
+		}
+	}
+	return err;
+}
+
+static void describe_last(const struct ms_program *p, const struct ms_trace *t,
+			  char *buf, size_t n)
+{
+	int step = t->nout ? t->out[t->nout - 1].step : -1;
+
+	if (step < 0 || step >= p->nsteps)
+		snprintf(buf, n, "none");
+	else
+		snprintf(buf, n, "%d (line %d)", ms_step_number(p, step),
+			 p->steps[step].loc.line);
+}
+
+static void format_seconds(char *buf, size_t n, int64_t ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, n, "%lld s", (long long)(ms / 1000));
+	else if (ms < 1000)
+		snprintf(buf, n, "%lld ms", (long long)ms);
+	else
+		snprintf(buf, n, "%.1f s", (double)ms / 1000.0);
+}
+
+static void finish_trace(const struct ms_program *p, int timeout_ms,
+			 const struct collect *c, struct ms_trace *t)
+{
+	int status = c->rep.status;
+	char last[64], secs[32], waited[32];
+
+	describe_last(p, t, last, sizeof(last));
+	t->end = MS_END_BROK;
+	if (c->rep.timed_out) {
+		format_seconds(secs, sizeof(secs), timeout_ms);
+		format_seconds(waited, sizeof(waited), c->rep.waited_ms);
+		snprintf(t->reason, sizeof(t->reason),
+			 "timed out after %s%s%s%s; last step completed: %s",
+			 secs, c->rep.waited_ms >= 100 ? " (not counting " : "",
+			 c->rep.waited_ms >= 100 ? waited : "",
+			 c->rep.waited_ms >= 100 ? " waiting for a CPU)" : "",
+			 last);
+	} else if (c->brok) {
+		snprintf(t->reason, sizeof(t->reason), "%.180s%s%.60s", c->reason,
+			 c->append_last ? " after step " : "",
+			 c->append_last ? last : "");
+	} else if (c->seg.failed) {
+		snprintf(t->reason, sizeof(t->reason),
+			 "the runner could not hold a SysV segment the "
+			 "scenario made: %s",
+			 ms_errno_name((int)-c->seg.failed) ?
+				 ms_errno_name((int)-c->seg.failed) : "?");
+	} else if (WIFSIGNALED(status)) {
+		snprintf(t->reason, sizeof(t->reason),
+			 "child killed by %s after step %s",
+			 ms__signal_name(WTERMSIG(status)), last);
+	} else if (WIFEXITED(status) &&
+		   (WEXITSTATUS(status) == MS__EXIT_DONE ||
+		    WEXITSTATUS(status) == MS__EXIT_SETUP)) {
+		/* A failed setup step is in the trace; the judge says BROK. */
+		t->end = MS_END_DONE;
+	} else {
+		snprintf(t->reason, sizeof(t->reason),
+			 "child exited with status %d after step %s",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1, last);
+	}
+}
+
+/* What the scenario process wrote goes to our stderr, marked as its. */
+static void relay_output(const struct ms_program *p, const struct collect *c)
+{
+	char head[300];
+	int n;
+
+	if (!c->out_len)
+		return;
+	n = snprintf(head, sizeof(head), "sealspec: %s: the scenario process "
+		     "wrote:\n", p->name);
+	ms__sys_write_all(2, head, (size_t)n);
+	ms__sys_write_all(2, c->out, c->out_len);
+	if (c->out[c->out_len - 1] != '\n')
+		ms__sys_write_all(2, "\n", 1);
+	if (c->out_lost) {
+		n = snprintf(head, sizeof(head), "sealspec: %s: %zu more bytes "
+			     "not shown\n", p->name, c->out_lost);
+		ms__sys_write_all(2, head, (size_t)n);
+	}
+}
+
+static void fill_request(const struct ms_kernel_opts *o,
+			 struct ms__spawn_req *req)
+{
+	int timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms :
+						  DEFAULT_TIMEOUT_MS;
+
+	memset(req, 0, sizeof(*req));
+	req->timeout_ms = timeout_ms;
+	req->snapshots = o && o->snapshots;
+	req->lim.max_map = o && o->max_map ? o->max_map : DEFAULT_MAX_MAP;
+	req->lim.max_lock = o && o->max_lock ? o->max_lock : DEFAULT_MAX_LOCK;
+	/* A backstop: the timeout ends a scenario long before. */
+	req->lim.cpu_s = (uint32_t)(2 * (timeout_ms / 1000) + 2);
+}
+
+/*
+ * Starts the scenario process with the program, the pipes and the exec
+ * text; on success *rec and *out are the read ends.
+ */
+static int start_scenario(const struct ms_program *p,
+			  const struct ms__spawn_req *tmpl, int *rec, int *out)
+{
+	struct ms__spawn_req req = *tmpl;
+	int fds[4] = { -1, -1, -1, -1 }, rp[2] = { -1, -1 },
+	    op[2] = { -1, -1 }, err;
+
+	fds[0] = make_program_fd(p, &req.program_len);
+	if (fds[0] < 0)
+		return fds[0];
+	if (has_exec(p)) {
+		fds[3] = make_text_fd(p, &req.text_len);
+		if (fds[3] < 0) {
+			err = fds[3];
+			goto out;
+		}
+	}
+	err = ms__sys_pipe(rp);
+	if (!err)
+		err = ms__sys_pipe(op);
+	if (err)
+		goto out;
+	ms__sys_pipe_size(rp[1], RECORD_PIPE_SIZE);
+	ms__sys_set_nonblock(rp[0]);
+	ms__sys_set_nonblock(op[0]);
+	fds[1] = rp[1];
+	fds[2] = op[1];
+	err = ms__spawn_run(&req, fds, fds[3] >= 0 ? 4 : 3);
+out:
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			ms__sys_close(fds[i]);
+	if (err) {
+		for (int i = 0; i < 2; i++) {
+			if (rp[i] >= 0)
+				ms__sys_close(rp[i]);
+			if (op[i] >= 0)
+				ms__sys_close(op[i]);
+		}
+		return err;
+	}
+	*rec = rp[0];
+	*out = op[0];
+	return 0;
+}
+
+int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
+		  const struct ms_kernel_opts *o, struct ms_trace *t)
+{
+	static struct ms_kernel_info probed;
+	static bool have_probed;
+	static struct collect c;
+	struct ms__spawn_req req;
+	uint32_t missing;
+	int rec = -1, out = -1, err;
+
+	if (!ki) {
+		if (!have_probed) {
+			err = ms_kernel_probe(&probed);
+			if (err < 0)
+				return err;
+			have_probed = true;
+		}
+		ki = &probed;
+	}
+	t->nout = 0;
+	t->end = MS_END_DONE;
+	t->reason[0] = '\0';
+	t->arena = MS__ARENA_BASE;
+	t->page_size = ki->page_size > 0 ? ki->page_size : sysconf(_SC_PAGESIZE);
+
+	missing = (p->features | ms_program_features(p)) & ~ki->features;
+	if (missing) {
+		int f = __builtin_ctz(missing);
+
+		t->end = MS_END_SKIP;
+		snprintf(t->reason, sizeof(t->reason), "needs %s: %s",
+			 ms_feature_name(f),
+			 ki->why_missing[f][0] ? ki->why_missing[f] :
+						 "not available");
+		return 0;
+	}
+	if (interrupted)
+		return -EINTR;
+	err = ms_kernel_start();
+	if (err < 0)
+		return err;
+
+	fill_request(o, &req);
+	memset(&c, 0, sizeof(c));
+	c.seg.since = (int64_t)time(NULL) - 1;
+	err = start_scenario(p, &req, &rec, &out);
+	if (err < 0)
+		return err;
+	err = collect(rec, out, t, &c);
+	ms__sys_close(rec);
+	ms__sys_close(out);
+	if (!err && c.rep.err < 0)
+		err = c.rep.err;
+	if (!err && c.rep.stopped)
+		err = -EINTR;
+	if (!err)
+		finish_trace(p, req.timeout_ms, &c, t);
+	seg_release(&c.seg);
+	relay_output(p, &c);
+	return err;
+}

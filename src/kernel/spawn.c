@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The spawner: the process that forks every scenario process, sets up
+ * what it may reach, times it, and waits until it and everything it
+ * started are gone.
+ *
+ *   runner (run.c)              spawner (here)             scenario process
+ *   --------------              --------------             ----------------
+ *   RUN + descriptors ------->  fork_bound --------------> descriptors,
+ *                               pidfd, deadline             limits, exec.c
+ *   records (pipe) <------------------------------------- one per step
+ *   STOP (interrupted) ------>  SIGKILL to its group
+ *   reply (status)  <-------    every process of the group reaped
+ *
+ * A process of its own, because a forked scenario process inherits its
+ * parent's address space: a runner that parsed the whole catalog holds
+ * tens of MiB, which mlockall(MCL_CURRENT) counts against RLIMIT_MEMLOCK
+ * (an unprivileged run failed there) and which every /proc/self/smaps
+ * read walks.  ms_kernel_start() forks the spawner before the runner
+ * grows, so a scenario process holds the spawner's few pages and its own
+ * program, whatever the runner holds.
+ *
+ * The program comes in a memfd that the scenario process maps shared and
+ * read-only: fork does not copy a shared file mapping's page tables, and
+ * exec.c drops its pages before each observation, so neither a fork step
+ * nor a smaps read costs more as the program grows (a private copy made
+ * both linear in its length, and a long scenario quadratic).
+ *
+ * The timeout counts the scenario process's own time: wall time less
+ * what it spent waiting on a run queue (/proc/PID/schedstat).  On a
+ * loaded machine a scenario runs slower but does not time out; one that
+ * is blocked for good still does.  Without schedstat it is wall time.
+ *
+ * Every process here is made by ms__sys_fork_bound(): the spawner dies
+ * with the runner, and the scenario process with the spawner, even when
+ * the runner is killed with SIGKILL.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "kernel/kernel.h"
+
+#define SPAWN_MAGIC 0x7370776eU /* "spwn" */
+
+/* Descriptors of the spawner itself. */
+#define SPAWNER_SOCK 3
+#define SPAWNER_NULL 4
+
+/* How long the spawner waits for the rest of a killed group. */
+#define REAP_MAX_MS 5000
+
+/* Runner side. */
+static int spawner_sock = -1;
+static pid_t spawner_pid;
+/* Spawner side: the runner. */
+static pid_t spawner_parent;
+
+/* ---- the scenario process's first moments --------------------------- */
+
+/* A BROK record before exec.c takes over (it has no runner state yet). */
+static void __attribute__((noreturn)) early_brok(int out_fd, const char *why)
+{
+	static struct ms__msg msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.kind = MS__MSG_BROK;
+	strncpy(msg.reason, why, sizeof(msg.reason) - 1);
+	ms__sys_write_all(out_fd, &msg, sizeof(msg));
+	ms__exit(MS__EXIT_BROK);
+}
+
+/* Lowers limit res to at most v (soft and hard); never raises it. */
+static int lower_limit(int res, uint64_t v, bool *lowered)
+{
+	uint64_t soft, hard;
+	int err = ms__sys_getrlimit(res, &soft, &hard);
+
+	if (err < 0)
+		return err;
+	if (lowered)
+		*lowered = soft > v;
+	return ms__sys_setrlimit(res, soft < v ? soft : v, hard < v ? hard : v);
+}
+
+/*
+ * The scenario process sees only what the scenario makes: stdin is
+ * /dev/null, stdout and stderr are the output pipe (the runner copies
+ * what arrives to its stderr: sanitizer reports, mostly), 3 is the record
+ * pipe, 4 the exec text memfd, and every other descriptor, the runner's
+ * files included, is closed.  Returns the program mapping's address.
+ */
+static long take_descriptors(const struct ms__spawn_req *req, const int *fds,
+			     int nfds, int *text_fd)
+{
+	int prog = ms__sys_dup_above(fds[0], 10);
+	int rec = ms__sys_dup_above(fds[1], 10);
+	int out = ms__sys_dup_above(fds[2], 10);
+	int null = ms__sys_dup_above(SPAWNER_NULL, 10);
+	int text = nfds > 3 ? ms__sys_dup_above(fds[3], 10) : -1;
+	long map;
+
+	if (rec < 0)
+		ms__exit(MS__EXIT_BROK);
+	if (prog < 0 || out < 0 || null < 0 || (nfds > 3 && text < 0))
+		early_brok(rec, "the spawner cannot pass on its descriptors");
+	map = ms__sys_mmap(0, req->program_len, PROT_READ, MAP_SHARED, prog, 0);
+	if (ms__sys_dup_to(null, 0, false) < 0 ||
+	    ms__sys_dup_to(out, 1, false) < 0 ||
+	    ms__sys_dup_to(out, 2, false) < 0 ||
+	    ms__sys_dup_to(rec, 3, true) < 0 ||
+	    (text >= 0 && ms__sys_dup_to(text, 4, true) < 0))
+		early_brok(rec, "the spawner cannot pass on its descriptors");
+	ms__sys_close_from(text >= 0 ? 5 : 4);
+	*text_fd = text >= 0 ? 4 : -1;
+	if (map < 0)
+		early_brok(3, "cannot map the program");
+	return map;
+}
+
+static void __attribute__((noreturn))
+scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
+	       pid_t spawner)
+{
+	static struct ms_program prog;
+	struct ms__scenario s;
+	uint64_t steps_len;
+	bool lowered = false;
+	int text_fd;
+	long map;
+
+	ms__sys_setpgid(0, 0);
+	ms__sys_signals_reset();
+	map = take_descriptors(req, fds, nfds, &text_fd);
+
+	/* [struct ms_program][its steps], as run.c wrote it. */
+	if (req->program_len < sizeof(prog))
+		early_brok(3, "the program is truncated");
+	memcpy(&prog, (void *)(uintptr_t)map, sizeof(prog));
+	steps_len = req->program_len - sizeof(prog);
+	if (prog.nsteps < 0 ||
+	    steps_len != (uint64_t)prog.nsteps * sizeof(struct ms_step))
+		early_brok(3, "the program is truncated");
+	prog.steps = (struct ms_step *)(uintptr_t)(map + (long)sizeof(prog));
+	prog.cap_steps = prog.nsteps;
+
+	/*
+	 * No core files: a crashing scenario is a result, not debris.  The
+	 * CPU limit backs up the timeout, per process; the address-space
+	 * limit comes once the arena is checked (ms__limit_map).
+	 */
+	ms__sys_setrlimit(RLIMIT_CORE, 0, 0);
+	if (req->lim.cpu_s)
+		lower_limit(RLIMIT_CPU, req->lim.cpu_s, NULL);
+	lower_limit(RLIMIT_MEMLOCK, req->lim.max_lock, &lowered);
+	lower_limit(RLIMIT_NOFILE, MS__FDS_MAX, NULL);
+
+	memset(&s, 0, sizeof(s));
+	s.p = &prog;
+	s.out_fd = 3;
+	s.text_fd = text_fd;
+	s.text_len = req->text_len;
+	s.snapshots = req->snapshots;
+	s.max_map = req->lim.max_map;
+	s.lock_lowered = lowered;
+	s.parent = spawner;
+	s.prog_map = (uint64_t)map;
+	s.prog_len = req->program_len;
+	ms__scenario_main(&s);
+}
+
+int ms__limit_map(uint64_t max_map)
+{
+	long pages = ms__sys_vm_pages();
+	uint64_t now, limit;
+
+	if (pages < 0)
+		return (int)pages;
+	now = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+	limit = now + max_map < now ? UINT64_MAX : now + max_map;
+	return lower_limit(RLIMIT_AS, limit, NULL);
+}
+
+/* ---- the spawner ------------------------------------------------------ */
+
+/*
+ * How long the scenario could not run for want of a CPU: what the scenario
+ * process and the runner waited on a run queue.  The runner counts
+ * because a runner that waits fills the record pipe and so blocks the
+ * scenario.  When both wait at once this counts the time twice: a loaded
+ * machine then detects a hang later, never a scenario as hung sooner.
+ */
+struct cpu_wait {
+	pid_t pid[2];
+	uint64_t base[2];
+	bool have[2];
+};
+
+static void cpu_wait_start(struct cpu_wait *w, pid_t scenario, pid_t runner)
+{
+	uint64_t run;
+
+	w->pid[0] = scenario;
+	w->pid[1] = runner;
+	for (int i = 0; i < 2; i++)
+		w->have[i] = ms__sys_schedstat(w->pid[i], &run,
+					       &w->base[i]) == 0;
+}
+
+static int64_t cpu_wait_ms(const struct cpu_wait *w)
+{
+	uint64_t run, wait, sum = 0;
+
+	for (int i = 0; i < 2; i++)
+		if (w->have[i] &&
+		    ms__sys_schedstat(w->pid[i], &run, &wait) == 0 &&
+		    wait > w->base[i])
+			sum += wait - w->base[i];
+	return (int64_t)(sum / 1000000);
+}
+
+/*
+ * Waits until the scenario process exits, its time is up or the runner
+ * says STOP (or goes away).  Returns false when the runner is gone.
+ */
+static bool wait_scenario(int sock, pid_t pid, int timeout_ms,
+			  struct ms__spawn_reply *rep)
+{
+	int pidfd = ms__sys_pidfd_open(pid);
+	int64_t start = ms__now_ms(), deadline = start + timeout_ms;
+	struct cpu_wait cw;
+	bool ok = true;
+
+	cpu_wait_start(&cw, pid, spawner_parent);
+	for (;;) {
+		struct pollfd pf[2] = { { sock, POLLIN, 0 },
+					{ pidfd, POLLIN, 0 } };
+		int64_t now = ms__now_ms(), left = deadline - now;
+		int n;
+
+		if (left <= 0) {
+			int64_t own = now - start - cpu_wait_ms(&cw);
+
+			if (own >= timeout_ms) {
+				rep->timed_out = 1;
+				break;
+			}
+			deadline = now + (timeout_ms - own);
+			continue;
+		}
+		/* Without pidfds (before 5.3) look every 10 ms. */
+		if (pidfd < 0 && left > 10)
+			left = 10;
+		n = ms__sys_poll(pf, pidfd >= 0 ? 2 : 1, (int)left);
+		if (n < 0 && n != -EINTR)
+			break;
+		if (pf[1].revents || (pidfd < 0 && ms__sys_has_exited(pid)))
+			break;
+		if (pf[0].revents) {
+			struct ms__spawn_req req;
+			int fds[MS__SEND_FDS_MAX], nfds;
+			long r = ms__sys_recv_fds(sock, &req, sizeof(req), fds,
+						  MS__SEND_FDS_MAX, &nfds);
+
+			for (int i = 0; i < nfds; i++)
+				ms__sys_close(fds[i]);
+			if (r <= 0) {
+				ok = false;
+				break;
+			}
+			if (r == sizeof(req) && req.magic == SPAWN_MAGIC &&
+			    req.kind == MS__SPAWN_STOP) {
+				rep->stopped = 1;
+				break;
+			}
+		}
+	}
+	rep->wall_ms = ms__now_ms() - start;
+	rep->waited_ms = cpu_wait_ms(&cw);
+	if (pidfd >= 0)
+		ms__sys_close(pidfd);
+	return ok;
+}
+
+/*
+ * Whatever is left of the scenario's process group goes (fork children,
+ * helpers), and the spawner waits for all of it: as the subreaper it
+ * inherits every orphan, so no child left means nothing left.
+ */
+static void end_group(pid_t pid, int *status)
+{
+	int64_t until = ms__now_ms() + REAP_MAX_MS;
+
+	ms__sys_kill(-pid, SIGKILL);
+	ms__sys_wait(pid, status, 0);
+	while (ms__now_ms() < until) {
+		int r = ms__sys_wait(-1, NULL, WNOHANG);
+
+		if (r == -ECHILD)
+			break;
+		if (r == 0)
+			ms__sys_poll(NULL, 0, 1);
+	}
+}
+
+static void reply(int sock, const struct ms__spawn_reply *rep)
+{
+	ms__sys_send_fds(sock, rep, sizeof(*rep), NULL, 0);
+}
+
+static bool valid_run(const struct ms__spawn_req *req, long len, int nfds)
+{
+	return len == (long)sizeof(*req) && req->magic == SPAWN_MAGIC &&
+	       req->kind == MS__SPAWN_RUN && req->timeout_ms > 0 &&
+	       nfds == (req->text_len ? 4 : 3);
+}
+
+static void __attribute__((noreturn)) spawner_main(int sock)
+{
+	pid_t self = ms__sys_getpid();
+	int null;
+
+	/*
+	 * Ctrl-C and `timeout` signal the whole process group; the runner
+	 * decides what happens and tells us.  Nothing of the runner's is
+	 * kept open but the socket.
+	 */
+	ms__sys_sigignore(SIGINT);
+	ms__sys_sigignore(SIGTERM);
+	ms__sys_sigignore(SIGHUP);
+	ms__sys_sigignore(SIGPIPE);
+	/* An inherited SIG_IGN would reap children unseen: no status. */
+	ms__sys_sigdefault(SIGCHLD);
+	ms__sys_subreaper();
+	if (sock != SPAWNER_SOCK &&
+	    ms__sys_dup_to(sock, SPAWNER_SOCK, true) < 0)
+		ms__exit(1);
+	ms__sys_close_from(SPAWNER_SOCK + 1);
+	null = ms__sys_open("/dev/null", O_RDWR);
+	if (null != SPAWNER_NULL &&
+	    (null < 0 || ms__sys_dup_to(null, SPAWNER_NULL, true) < 0))
+		ms__exit(1);
+	if (null != SPAWNER_NULL)
+		ms__sys_close(null);
+	/* Nor the runner's stdin and stdout (a pipe would wait for us). */
+	ms__sys_dup_to(SPAWNER_NULL, 0, false);
+	ms__sys_dup_to(SPAWNER_NULL, 1, false);
+	sock = SPAWNER_SOCK;
+
+	for (;;) {
+		struct ms__spawn_req req;
+		struct ms__spawn_reply rep;
+		int fds[MS__SEND_FDS_MAX], nfds, status = 0;
+		long r = ms__sys_recv_fds(sock, &req, sizeof(req), fds,
+					  MS__SEND_FDS_MAX, &nfds);
+		pid_t pid;
+		bool ok;
+
+		if (r <= 0)
+			ms__exit(0);	/* the runner is gone */
+		memset(&rep, 0, sizeof(rep));
+		if (!valid_run(&req, r, nfds)) {
+			for (int i = 0; i < nfds; i++)
+				ms__sys_close(fds[i]);
+			/* A late STOP, for a scenario already over. */
+			if (r == (long)sizeof(req) &&
+			    req.kind == MS__SPAWN_STOP)
+				continue;
+			rep.err = -EPROTO;
+			reply(sock, &rep);
+			continue;
+		}
+		pid = ms__sys_fork_bound();
+		if (pid == 0)
+			scenario_child(&req, fds, nfds, self);
+		for (int i = 0; i < nfds; i++)
+			ms__sys_close(fds[i]);
+		if (pid < 0) {
+			rep.err = pid;
+			reply(sock, &rep);
+			continue;
+		}
+		/* Both sides set the group, so a kill never misses it. */
+		ms__sys_setpgid(pid, pid);
+		ok = wait_scenario(sock, pid, req.timeout_ms, &rep);
+		end_group(pid, &status);
+		rep.status = status;
+		if (!ok)
+			ms__exit(0);
+		reply(sock, &rep);
+	}
+}
+
+int ms__spawner_start(void)
+{
+	int sv[2], err;
+	pid_t pid;
+
+	if (spawner_sock >= 0)
+		return spawner_sock;
+	err = ms__sys_seqpacket_pair(sv);
+	if (err < 0)
+		return err;
+	spawner_parent = ms__sys_getpid();
+	pid = ms__sys_fork_bound();
+	if (pid == 0)
+		spawner_main(sv[1]);
+	ms__sys_close(sv[1]);
+	if (pid < 0) {
+		ms__sys_close(sv[0]);
+		return pid;
+	}
+	spawner_sock = sv[0];
+	spawner_pid = pid;
+	return spawner_sock;
+}
+
+void ms__spawner_end(void)
+{
+	if (spawner_sock < 0)
+		return;
+	ms__sys_close(spawner_sock);
+	ms__sys_wait(spawner_pid, NULL, 0);
+	spawner_sock = -1;
+	spawner_pid = 0;
+}
+
+/* ---- the runner's side of the socket ------------------------------ */
+
+int ms__spawn_run(const struct ms__spawn_req *req, const int *fds, int nfds)
+{
+	struct ms__spawn_req r = *req;
+	int sock = ms__spawner_start();
+	long n;
+
+	if (sock < 0)
+		return sock;
+	r.magic = SPAWN_MAGIC;
+	r.kind = MS__SPAWN_RUN;
+	n = ms__sys_send_fds(sock, &r, sizeof(r), fds, nfds);
+	return n < 0 ? (int)n : 0;
+}
+
+int ms__spawn_stop(void)
+{
+	struct ms__spawn_req r;
+	long n;
+
+	if (spawner_sock < 0)
+		return -EPIPE;
+	memset(&r, 0, sizeof(r));
+	r.magic = SPAWN_MAGIC;
+	r.kind = MS__SPAWN_STOP;
+	n = ms__sys_send_fds(spawner_sock, &r, sizeof(r), NULL, 0);
+	return n < 0 ? (int)n : 0;
+}
+
+/* The reply to the last RUN: 0, or -EPIPE when the spawner is gone. */
+int ms__spawn_reply(struct ms__spawn_reply *rep)
+{
+	int fds[MS__SEND_FDS_MAX], nfds;
+	long n = ms__sys_recv_fds(spawner_sock, rep, sizeof(*rep), fds,
+				  MS__SEND_FDS_MAX, &nfds);
+
+	for (int i = 0; i < nfds; i++)
+		ms__sys_close(fds[i]);
+	if (n != (long)sizeof(*rep))
+		return n < 0 ? (int)n : -EPIPE;
+	return 0;
+}
+
+int ms__spawn_fd(void)
+{
+	return spawner_sock;
+}
