@@ -346,9 +346,12 @@ struct ms_cell {
 	struct ms_loc loc;
 };
 
+/* Room for a case name; a longer one is cut (never inside a %XX). */
+#define MS_CASE_NAME_MAX 256
+
 struct ms_program {
 	char file[256];		/* path as given, or "catalog/x.scn" */
-	char name[128];		/* basename without .scn, plus "[row]" */
+	char name[MS_CASE_NAME_MAX]; /* the case name: see ms_variant_name */
 	char purpose[MS_STR_MAX];
 	char refs[4][MS_STR_MAX];
 	int nrefs;
@@ -408,6 +411,26 @@ int ms_grid_pages(enum ms_attr attr, const char *grid);
 int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 		   struct ms_diag *diag);
 int ms_variant_count(const struct ms_program *t);
+
+/*
+ * Case names (src/scn/casename.c).  A name is the file's base name without
+ * ".scn", plus "[CELL]" for vary row `row` (CELL: the row's first cell, the
+ * contents of a quoted cell), or "[CELL,N]" when two rows start with the
+ * same cell (N counts rows from 1).  Every part is written in the name
+ * alphabet: printable ASCII except space and  " # % , [ \ ] ; any other
+ * byte is %XX.  So a name never holds '#', a control character, a newline
+ * or invalid UTF-8, and "[x,2]" (a twin) never reads like "[x%2C2]" (the
+ * cell "x,2").  ms_variant_name writes the name of row `row` of template t
+ * (t->name alone for a template without a table).
+ */
+void ms_variant_name(const struct ms_program *t, int row, char *buf, size_t n);
+/* True for a byte that stands for itself in a name. */
+bool ms_name_byte_is_plain(unsigned char c);
+/*
+ * Appends s[0..len) to the NUL-terminated buf (of n bytes), escaped; stops
+ * before an escape that does not fit.  Returns the new length of buf.
+ */
+size_t ms_name_escape(char *buf, size_t n, const char *s, size_t len);
 
 void ms_program_free(struct ms_program *p);
 

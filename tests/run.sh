@@ -209,6 +209,50 @@ verdicts() {
 	expect_exit 2 "a rule filter matching nothing exits 2" $s run --rule G3a tests/verdict/passes.scn
 }
 
+# Hostile inputs (tests/hostile/, and copies of them under hostile file
+# names): each run goes through tests/tools/contain, which fails the check
+# (exit 125) when a process of the run or a SysV segment is left behind.
+hostile() {
+	b=$1
+	s=$b/sealspec
+	h=tests/hostile
+	c="sh tests/tools/contain"
+	d=$tmp/hostile
+	rm -rf "$d"
+	mkdir -p "$d/d1" "$d/d2" "$d/long"
+
+	# contain itself sees what is left behind.
+	expect_exit 125 "contain sees a process left behind" $c sh -c 'sleep 30 & exit 0'
+	if command -v ipcmk > /dev/null; then
+		expect_exit 125 "contain sees a SysV segment left behind" $c ipcmk -M 4096
+	fi
+
+	# Rows that start alike and a row whose cell reads like their names.
+	expect_exit 0 "rows with colliding names run" $c $s run --format json $h/row-names.scn
+	for name in 'row-names[x,1]' 'row-names[x,2]' 'row-names[x%2C2]' 'row-names[x,4]'; do
+		expect_grep "$tmp/out" "\"name\": \"$name\"" "a distinct row name"
+	done
+
+	# The same base name in two directories: each is qualified.
+	cp $h/failing.scn "$d/d1/same.scn"
+	cp $h/failing.scn "$d/d2/same.scn"
+	expect_exit 1 "two files named same run" $c $s run --format json "$d/d1/same.scn" "$d/d2/same.scn"
+	expect_grep "$tmp/out" '"name": "d1/same"' "the first same is d1/same"
+	expect_grep "$tmp/out" '"name": "d2/same"' "the second same is d2/same"
+
+	# Names cut at their maximum length may still collide: exit 2 with
+	# both places, nothing run.
+	long=$(printf '%090d' 0 | tr 0 '#')
+	cp $h/failing.scn "$d/long/${long}a.scn"
+	cp $h/failing.scn "$d/long/${long}b.scn"
+	expect_exit 2 "a duplicate case name exits 2" $c $s run "$d/long"
+	expect_grep "$tmp/err" "b.scn:1:1: the case name" "a duplicate name is reported at file:line:col"
+	expect_grep "$tmp/err" "a.scn:1; case names must be unique" "a duplicate name names the other place"
+	if grep -q "Guideline table" "$tmp/out"; then
+		not_ok "a run with duplicate case names printed a report"
+	else ok; fi
+}
+
 catalog() {
 	b=$1
 	s=$b/sealspec
@@ -263,6 +307,7 @@ for b in "$@"; do
 		unit "$t"
 	done
 	verdicts "$b"
+	hostile "$b"
 	catalog "$b"
 done
 

@@ -18,8 +18,11 @@
 struct scenario {
 	struct ms_program *t;
 	char *text;	/* owned copy of the source */
+	char *path;	/* owned copy of the path it was parsed with */
 	dev_t dev;	/* the file, to run it once however it is named; */
 	ino_t ino;	/* 0 for the built-in catalog */
+	char *real;	/* its canonical path (NULL in the catalog): what
+			 * tells two files with the same base name apart */
 };
 
 struct scenario_set {
@@ -29,9 +32,11 @@ struct scenario_set {
 
 /*
  * Loads every scenario in paths (files, or directories of *.scn), or the
- * built-in catalog when npaths is 0.  Reports each parse error as
- * file:line:col on stderr; returns the number of errors (0 = all loaded)
- * or -errno.
+ * built-in catalog when npaths is 0, and names the cases: files from
+ * different directories with the same base name take the directories that
+ * tell them apart ("d1/same", "d2/same"), and a name that still occurs
+ * twice is an error.  Reports each error as file:line:col on stderr;
+ * returns the number of errors (0 = all loaded) or -errno.
  */
 int load_scenarios(char **paths, int npaths, struct scenario_set *set);
 void free_scenarios(struct scenario_set *set);
@@ -52,7 +57,7 @@ int run_as_init(void);
 
 /* The results of one variant on one target, judged under each profile. */
 struct case_result {
-	char name[160];
+	char name[MS_CASE_NAME_MAX];
 	char file[256];
 	uint32_t rules;
 	struct ms_verdict primary;		/* under the chosen profile */

@@ -265,8 +265,8 @@ int cmd_run(int argc, char **argv)
 	err = load_scenarios(argv + first, argc - first, &set);
 	if (err) {
 		if (err > 0)
-			fprintf(stderr, "sealspec: %d scenario file%s did not "
-					"load; nothing was run\n",
+			fprintf(stderr, "sealspec: %d error%s in the "
+					"scenarios; nothing was run\n",
 				err, err == 1 ? "" : "s");
 		else
 			fprintf(stderr, "sealspec: %s\n", strerror(-err));
