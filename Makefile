@@ -62,7 +62,7 @@ $(BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
-unit-tests: $(TESTS) $(BUILD)/tools/no-mseal
+unit-tests: $(TESTS) $(BUILD)/tools/no-mseal $(BUILD)/tools/ktap-check
 
 run: all
 	$(BUILD)/sealspec run --target kernel

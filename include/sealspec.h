@@ -494,6 +494,7 @@ struct ms_trace {
 	int nout, cap;
 	struct ms_outcome *out;	/* owned */
 	enum ms_trace_end end;
+	bool timed_out;		/* MS_END_BROK because the target hung */
 	char reason[256];
 	uint64_t arena;		/* base of the arena the target used */
 	long page_size;
@@ -564,6 +565,7 @@ const char *ms_result_code_name(enum ms_result_code r); /* "pass" ... */
 struct ms_verdict {
 	enum ms_result_code code;
 	int step;		/* first failing step, or -1 */
+	bool timed_out;		/* BROK: the target hung (KTAP TIMEOUT) */
 	char reason[2048];	/* multi-line: expected, observed, grid */
 };
 

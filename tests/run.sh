@@ -73,6 +73,61 @@ json_result() {
 		sed -n 's/.*"result": "\([a-z]*\)".*/\1/p' | head -n 1
 }
 
+# "pass=P fail=F skip=S xfail=X brok=B" from a JSON report's cases.
+json_counts() {
+	python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+n = {k: 0 for k in ("pass", "fail", "skip", "xfail", "brok")}
+for c in r["cases"]:
+    n[c["result"]] += 1
+print(" ".join("%s=%d" % (k, n[k]) for k in n))' "$1"
+}
+
+# ktap_conforms KTAP JSON WHAT: the KTAP report passes our strict reader
+# (tests/tools/ktap-check) and its counts are the JSON report's of the same
+# run; Perl's TAP::Parser (prove) reads it as failing exactly when the run
+# has a FAIL or a BROK.
+ktap_conforms() {
+	if ! got=$("$b/tools/ktap-check" "$1" 2> "$tmp/kc.err"); then
+		not_ok "$3: ktap-check rejects the KTAP report:"
+		head -n 10 "$tmp/kc.err"
+		return
+	fi
+	ok
+	want=$(json_counts "$2")
+	if [ "$got" = "$want" ]; then ok; else
+		not_ok "$3: KTAP counts '$got', JSON counts '$want'"
+	fi
+	if command -v prove > /dev/null; then
+		prove -e cat "$1" > "$tmp/prove.out" 2>&1
+		prc=$?
+		case $want in
+		*" fail=0 "*" brok=0") pwant=0 ;;
+		*) pwant=1 ;;
+		esac
+		if [ "$pwant" -eq 0 ] && [ "$prc" -eq 0 ]; then ok
+		elif [ "$pwant" -eq 1 ] && [ "$prc" -ne 0 ] &&
+			! grep -q "All tests successful" "$tmp/prove.out"; then ok
+		else
+			not_ok "$3: prove exited $prc on a run with $want"
+			tail -n 8 "$tmp/prove.out"
+		fi
+	fi
+}
+
+# no_raw_text FILE WHAT: text output with no control character but the
+# line ends, and valid UTF-8.
+no_raw_text() {
+	if LC_ALL=C tr -d '\n' < "$1" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+		not_ok "$2: a raw control character in the output"
+		LC_ALL=C grep -n '[[:cntrl:]]' "$1" | head -n 5 | od -c | head -n 10
+	else ok; fi
+	if iconv -f UTF-8 -t UTF-8 "$1" > /dev/null 2>&1; then ok; else
+		not_ok "$2: the output is not valid UTF-8"
+	fi
+}
+
 verdicts() {
 	b=$1
 	s=$b/sealspec
@@ -157,6 +212,32 @@ verdicts() {
 	expect_grep "$tmp/out" "ok 1 passes" "ktap ok line"
 	expect_grep "$tmp/out" "not ok 2 wrong-errno" "ktap not ok line"
 	expect_grep "$tmp/out" "# Totals: pass:1 fail:1" "ktap totals"
+
+	# Every result as KTAP v1 writes it: BROK is ERROR (TIMEOUT for a
+	# hang), XFAIL as kselftest writes it, read right by ktap-check and
+	# prove.
+	expect_exit 1 "mixed ktap run exits 1" $s run --target kernel --timeout 2 \
+		--format ktap $v
+	cp "$tmp/out" "$tmp/all.ktap"
+	expect_grep "$tmp/all.ktap" "not ok 1 crash # ERROR child killed by SIGSEGV" "a crash is ERROR"
+	if grep -q '"userfaultfd": ' "$tmp/all.json"; then ok; else
+		expect_grep "$tmp/all.ktap" "not ok 2 hang # TIMEOUT timed out after 2 s" "a hang is TIMEOUT"
+	fi
+	expect_grep "$tmp/all.ktap" "ok 8 xfail # XFAIL expected failure" "an xfail is ok # XFAIL"
+	if grep -q "BROK" "$tmp/all.ktap"; then
+		not_ok "the KTAP report still writes a BROK directive"
+	else ok; fi
+	ktap_conforms "$tmp/all.ktap" "$tmp/all.json" "the mixed run"
+	for k in tests/ktap/good-*.ktap; do
+		if "$b/tools/ktap-check" "$k" > /dev/null 2> "$tmp/kc.err"; then ok; else
+			not_ok "ktap-check rejects $k: $(head -n 3 "$tmp/kc.err")"
+		fi
+	done
+	for k in tests/ktap/bad-*.ktap; do
+		if "$b/tools/ktap-check" "$k" > /dev/null 2>&1; then
+			not_ok "ktap-check accepts $k"
+		else ok; fi
+	done
 	if command -v python3 > /dev/null; then
 		if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \
 			"$tmp/all.json"; then ok; else
@@ -251,6 +332,32 @@ hostile() {
 	if grep -q "Guideline table" "$tmp/out"; then
 		not_ok "a run with duplicate case names printed a report"
 	else ok; fi
+
+	# Names that try to forge KTAP: cells with "# TODO", "# SKIP", and
+	# file names with a newline and a forged "ok" line, a '#', an escape
+	# sequence and invalid UTF-8.  Every case fails, and every reader
+	# must say so.
+	cp $h/failing.scn "$d/$(printf 'nl\nok 2 forged')".scn
+	cp $h/failing.scn "$d/hash # SKIP.scn"
+	cp $h/failing.scn "$d/$(printf 'esc\033[2J\033]0;title\007')".scn
+	cp $h/failing.scn "$d/$(printf 'bad\377\300utf8')".scn
+	cp $h/hash-in-cell.scn "$d/"
+	for fmt in json ktap text; do
+		expect_exit 1 "hostile names, $fmt, exit 1" $c $s run --format $fmt "$d"
+		cp "$tmp/out" "$tmp/hostile.$fmt"
+	done
+	ktap_conforms "$tmp/hostile.ktap" "$tmp/hostile.json" "hostile names"
+	if grep -E '^(not )?ok [0-9]+ .*#' "$tmp/hostile.ktap" > "$tmp/hashes"; then
+		not_ok "a '#' in a KTAP result line:"
+		cat "$tmp/hashes"
+	else ok; fi
+	expect_grep "$tmp/hostile.ktap" "not ok 4 hash-in-cell[x%20%23%20TODO]" "a cell's '#' is escaped in KTAP"
+	expect_grep "$tmp/hostile.ktap" "nl%0Aok%202%20forged" "a file name's newline is escaped in KTAP"
+	expect_grep "$tmp/hostile.text" "FAIL  nl%0Aok%202%20forged  (" "a file name's newline is escaped in text"
+	expect_grep "$tmp/hostile.text" "\x0Aok 2 forged.scn" "a file path's newline is \\xNN in text"
+	for fmt in ktap text; do
+		no_raw_text "$tmp/hostile.$fmt" "hostile names, $fmt"
+	done
 }
 
 catalog() {
@@ -293,6 +400,8 @@ catalog() {
 		not_ok "cases failing under guidelines differ from tests/guidelines-deviations.txt:"
 		diff "$tmp/gl.want" "$tmp/gl.fails" | head -n 40
 	fi
+	$s run --target kernel --profile guidelines --format ktap > "$tmp/gl.ktap"
+	ktap_conforms "$tmp/gl.ktap" "$tmp/gl.json" "the catalog under guidelines"
 	$s run --target kernel --profile guidelines > "$tmp/gl.txt"
 	for rule in G2a G7; do
 		if grep -E "^$rule +[0-9]+ +[0-9]+ +FAIL" "$tmp/gl.txt" > /dev/null; then ok; else

@@ -82,6 +82,20 @@ enum report_format { FORMAT_TEXT, FORMAT_KTAP, FORMAT_JSON };
 
 void report_print(FILE *f, const struct run_report *r,
 		  enum report_format fmt);
+
+/*
+ * Untrusted text into reports (escape.c): out_text writes control
+ * characters, C1 controls and invalid UTF-8 as \xNN; out_lines writes each
+ * line of s (split at '\n') after prefix, escaped likewise; out_ktap_name
+ * writes '#', space, control and non-ASCII bytes as %XX; out_json_string
+ * writes a JSON string, invalid UTF-8 as U+FFFD.
+ */
+void out_text(FILE *f, const char *s);
+void out_lines(FILE *f, const char *prefix, const char *s);
+void out_ktap_name(FILE *f, const char *name);
+void out_json_string(FILE *f, const char *s);
+/* The length of the valid UTF-8 sequence at s (of n bytes), or 0. */
+int utf8_sequence(const unsigned char *s, size_t n);
 /* Counts of each result under the primary profile. */
 void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1]);
 

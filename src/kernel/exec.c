@@ -957,6 +957,7 @@ static void finish_trace(const struct ms_program *p, int timeout_ms,
 	describe_last(p, t, last, sizeof(last));
 	t->end = MS_END_BROK;
 	if (c->timed_out) {
+		t->timed_out = true;
 		format_seconds(secs, sizeof(secs), timeout_ms);
 		snprintf(t->reason, sizeof(t->reason),
 			 "timed out after %s; last step completed: %s", secs,

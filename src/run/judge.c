@@ -228,14 +228,34 @@ static void append_snapshots(const struct judge *j, int step, char *buf,
 	}
 }
 
+/*
+ * The file name as a reason shows it: a reason is lines of text, so a
+ * newline (or any control character) in a file name is written \xNN
+ * rather than starting a line of its own.
+ */
+static void display_path(const char *path, char *buf, size_t len)
+{
+	size_t k = 0;
+
+	for (; *path && k + 5 < len; path++) {
+		unsigned char c = (unsigned char)*path;
+
+		if (c < 0x20 || c == 0x7f)
+			k += (size_t)snprintf(buf + k, len - k, "\\x%02X", c);
+		else
+			buf[k++] = (char)c;
+	}
+	buf[k] = '\0';
+}
+
 static void step_header(const struct judge *j, int i, char *buf, size_t len)
 {
-	char text[512];
+	char text[512], file[256];
 
 	ms_print_step(j->p, i, text, sizeof(text));
+	display_path(j->p->file, file, sizeof(file));
 	snprintf(buf, len, "step %d (%s:%d): %s\n", ms_step_number(j->p, i),
-		 j->p->file,
-		 j->p->steps[i].loc.line, text);
+		 file, j->p->steps[i].loc.line, text);
 }
 
 static void bind(struct judge *j, const struct ms_step *s,
@@ -471,6 +491,7 @@ static void judge_trace(struct judge *j, struct ms_verdict *v)
 	}
 	if (t->end == MS_END_BROK) {
 		v->code = MS_BROK;
+		v->timed_out = t->timed_out;
 		snprintf(v->reason, sizeof(v->reason), "%s", t->reason);
 		return;
 	}
@@ -502,6 +523,7 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 	memset(j.nwatch, 0, sizeof(j.nwatch));
 	v->code = MS_PASS;
 	v->step = -1;
+	v->timed_out = false;
 	v->reason[0] = '\0';
 
 	judge_trace(&j, v);

@@ -131,6 +131,12 @@ static void test_pass_and_fail(void)
 	strcpy(t.reason, "child killed by SIGSEGV after step 2");
 	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_BROK);
 	CHECK_STR(v.reason, "child killed by SIGSEGV after step 2");
+	CHECK(!v.timed_out, "a crash is not a timeout");
+	t.timed_out = true;
+	strcpy(t.reason, "timed out after 2 s");
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_BROK);
+	CHECK(v.timed_out, "a hang is a timeout (KTAP TIMEOUT)");
+	t.timed_out = false;
 	t.end = MS_END_SKIP;
 	strcpy(t.reason, "needs pkey");
 	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_SKIP);
