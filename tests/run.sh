@@ -277,6 +277,20 @@ verdicts() {
 		not_ok "without mseal the guideline table shows G2 as pass"
 	else ok; fi
 
+	# A report that cannot be written is not a success: exit 3, and say so.
+	for args in "run $v/passes.scn" "run --format json $v/passes.scn" \
+		"run --format ktap $v/wrong-errno.scn" "list" "profiles" \
+		"run --help" "--help"; do
+		# shellcheck disable=SC2086
+		$s $args > /dev/full 2> "$tmp/err"
+		rc=$?
+		if [ "$rc" -eq 3 ] && grep -q "writing to standard output failed: No space left on device" "$tmp/err"; then
+			ok
+		else
+			not_ok "sealspec $args > /dev/full: expected exit 3 and a message, got $rc: $(cat "$tmp/err")"
+		fi
+	done
+
 	expect_exit 2 "a syntax error exits 2" $s run --target kernel tests/syntax/bad-call.scn
 	expect_grep "$tmp/err" "tests/syntax/bad-call.scn:5:" "a syntax error names file:line"
 	expect_exit 2 "an unknown profile exits 2" $s run --profile linux-5.4 tests/verdict/passes.scn

@@ -8,11 +8,22 @@
 
 #include "sealspec.h"
 
-/* Exit status (DESIGN §7). */
+/*
+ * Exit status (DESIGN §7).  EXIT_BROKEN: the environment is broken; the
+ * cases that ran are all PASS, SKIP, XFAIL or BROK with at least one BROK,
+ * or the kernel probe failed, or the report could not be written.
+ */
 #define EXIT_PASS 0
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 #define EXIT_BROKEN 3
+
+/*
+ * Flushes stdout and checks that every write to it succeeded (stdio's
+ * error flag is sticky, so one check covers them all); says so on stderr,
+ * once, when one failed.  Returns 0 or -1.
+ */
+int stdout_written(void);
 
 /* A scenario file, parsed: a template plus where it came from. */
 struct scenario {

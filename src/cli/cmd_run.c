@@ -26,8 +26,10 @@ static void run_usage(FILE *f)
 		"a PATH is a .scn file or a directory of them) and ends with the\n"
 		"guideline table.  --verbose lists passing and skipped cases too;\n"
 		"--trace also prints what every step returned.\n"
-		"Exit status: 0 nothing failed, 1 a case\n"
-		"failed, 2 usage or scenario syntax error, 3 only BROK cases.\n");
+		"Exit status: 0 nothing failed; 1 a case failed; 2 usage or\n"
+		"scenario syntax error (nothing was run); 3 the environment is\n"
+		"broken: BROK cases and no failure, or the kernel probe failed,\n"
+		"or the report could not be written to standard output.\n");
 }
 
 static int parse_rule_mask(const char *arg, unsigned int *mask)
@@ -306,6 +308,9 @@ int cmd_run(int argc, char **argv)
 		if (counts[MS_FAIL])
 			status = EXIT_FAILED;
 		else if (counts[MS_BROK])
+			status = EXIT_BROKEN;
+		/* A report that did not get out vouches for nothing. */
+		if (stdout_written() < 0)
 			status = EXIT_BROKEN;
 	}
 	for (int i = 0; i < rep.ncases; i++)

@@ -131,11 +131,44 @@ int cmd_profiles(int argc, char **argv)
 	return EXIT_PASS;
 }
 
-int main(int argc, char **argv)
+int stdout_written(void)
 {
-	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
-		ms_kernel_exec_resume(argc, argv);	/* never returns */
+	static bool said;
+	int err;
 
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	err = errno;
+	if (!said)
+		fprintf(stderr, "sealspec: writing to standard output failed"
+				"%s%s; the output is incomplete\n",
+			err ? ": " : "", err ? strerror(err) : "");
+	said = true;
+	return -1;
+}
+
+/*
+ * What main returns: the command's status, unless its output did not all
+ * reach standard output (a full disk, /dev/full, a reader that went away
+ * with SIGPIPE ignored): then EXIT_BROKEN, since an exit status of 0 or 1
+ * would vouch for a report nobody got.
+ */
+static int finish(int status)
+{
+	if (stdout_written() < 0)
+		return EXIT_BROKEN;
+	/* Flushed: what is left to fail is close(2) itself (NFS, EIO). */
+	if (fclose(stdout) != 0) {
+		fprintf(stderr, "sealspec: closing standard output failed: %s\n",
+			strerror(errno));
+		return EXIT_BROKEN;
+	}
+	return status;
+}
+
+static int run_command(int argc, char **argv)
+{
 	/* The kernel starts /init with no arguments. */
 	if (getpid() == 1 && argc == 1)
 		return run_as_init();
@@ -166,4 +199,11 @@ int main(int argc, char **argv)
 	fprintf(stderr, "sealspec: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
+		ms_kernel_exec_resume(argc, argv);	/* never returns */
+	return finish(run_command(argc, argv));
 }
