@@ -42,13 +42,31 @@ unit() {
 	fi
 }
 
+# Every JSON report the suite produces is kept here and checked against
+# docs/report.schema.json at the end (check_json_reports).
+njson=0
+keep_json() {
+	njson=$((njson + 1))
+	mkdir -p "$tmp/json"
+	cp "$1" "$tmp/json/$njson.json"
+	echo "$njson: $2" >> "$tmp/json/index"
+}
+
 # expect_exit WANT DESCRIPTION COMMAND...: runs COMMAND, checks its status.
+# Output of "--format json" is kept for the schema check.
 expect_exit() {
 	want=$1
 	what=$2
 	shift 2
 	"$@" > "$tmp/out" 2> "$tmp/err"
 	rc=$?
+	prev=
+	for a in "$@"; do
+		if [ "$prev" = --format ] && [ "$a" = json ]; then
+			keep_json "$tmp/out" "$what"
+		fi
+		prev=$a
+	done
 	if [ "$rc" -eq "$want" ]; then
 		ok
 	else
@@ -73,15 +91,38 @@ json_result() {
 		sed -n 's/.*"result": "\([a-z]*\)".*/\1/p' | head -n 1
 }
 
-# "pass=P fail=F skip=S xfail=X brok=B" from a JSON report's cases.
+# "pass=P fail=F skip=S xfail=X brok=B": what the KTAP report of the run
+# whose JSON report is $1 must count.
 json_counts() {
-	python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
-n = {k: 0 for k in ("pass", "fail", "skip", "xfail", "brok")}
-for c in r["cases"]:
-    n[c["result"]] += 1
-print(" ".join("%s=%d" % (k, n[k]) for k in n))' "$1"
+	python3 tests/tools/check-json.py --counts "$1"
+}
+
+# Every kept JSON report against docs/report.schema.json and the rules a
+# schema cannot state; and the checker itself must reject a missing, an
+# extra and a mistyped field.
+check_json_reports() {
+	if ! command -v python3 > /dev/null; then
+		not_ok "python3 is missing: the JSON reports were not checked"
+		return
+	fi
+	python3 tests/tools/check-json.py "$tmp"/json/*.json > "$tmp/cj.out" 2>&1
+	nbad=$(grep -c '^check-json: ' "$tmp/cj.out")
+	passed=$((passed + njson - nbad))
+	if [ "$nbad" -gt 0 ]; then
+		failed=$((failed + nbad))
+		echo "not ok: $nbad JSON report(s) do not match docs/report.schema.json:"
+		sed 's/^/    /' "$tmp/cj.out" | head -n 20
+		echo "    (which run made each: $tmp/json/index)"
+	fi
+	echo "JSON reports checked against the schema: $njson"
+	if python3 tests/tools/check-json.py --self-test "$tmp/json/1.json" > "$tmp/cj.out" 2>&1; then
+		ok
+	else
+		not_ok "check-json.py accepts a broken report:"
+		cat "$tmp/cj.out"
+	fi
+	rm -rf "$tmp/json"
+	njson=0
 }
 
 # ktap_conforms KTAP JSON WHAT: the KTAP report passes our strict reader
@@ -238,12 +279,6 @@ verdicts() {
 			not_ok "ktap-check accepts $k"
 		else ok; fi
 	done
-	if command -v python3 > /dev/null; then
-		if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \
-			"$tmp/all.json"; then ok; else
-			not_ok "the JSON report does not parse"
-		fi
-	fi
 	expect_exit 0 "list by rule" $s list --rule G7
 	expect_grep "$tmp/out" "procmem-write-sealed-anon" "list --rule G7 lists the /proc/self/mem case"
 
@@ -398,9 +433,15 @@ catalog() {
 
 	# Under the guidelines the kernel fails exactly the known deviations.
 	$s run --target kernel --profile guidelines --format json > "$tmp/gl.json"
+	keep_json "$tmp/gl.json" "the catalog under guidelines"
+	# Per rule: the chosen profile, the guidelines and the detected one,
+	# even when the chosen profile is the guidelines.
+	expect_grep "$tmp/gl.json" '"chosen": {"profile": "guidelines", "verdict": "fail"' "summary.rules gives the chosen profile"
+	expect_grep "$tmp/gl.json" '"detected": {"profile": "linux", "verdict": "pass"' "summary.rules gives the detected profile under --profile guidelines"
 	# A broken case is broken under every profile: none may be BROK.
 	for prof in guidelines linux-6.12 linux-6.10; do
 		$s run --target kernel --profile $prof --format json > "$tmp/p.json"
+		keep_json "$tmp/p.json" "the catalog under $prof"
 		nb=$(grep -c '"result": "brok"' "$tmp/p.json")
 		if [ "$nb" -eq 0 ]; then ok; else
 			not_ok "$nb cases are BROK under --profile $prof"
@@ -432,6 +473,7 @@ for b in "$@"; do
 	verdicts "$b"
 	hostile "$b"
 	catalog "$b"
+	check_json_reports
 done
 
 echo "$passed passed, $failed failed, $skipped skipped"

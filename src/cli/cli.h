@@ -79,8 +79,14 @@ struct case_result {
 
 struct run_report {
 	const struct ms_kernel_info *ki;
+	bool probed;			/* ki holds what the probe found */
+	bool has_profile;		/* profile is known (else the probe
+					 * failed and no --profile was given) */
 	enum ms_profile profile;
-	const char *profile_source;	/* "detected" or "--profile" */
+	const char *profile_source;	/* "detected", "--profile", ... */
+	const char *profile_key;	/* the same for JSON: "detected",
+					 * "option", "no-mseal", "none" */
+	char error[512];		/* why the run stopped short, or "" */
 	const char *target;
 	int ncases, cap;
 	struct case_result *cases;

@@ -289,11 +289,15 @@ int cmd_run(int argc, char **argv)
 	rep.trace = o.trace;
 	rep.colour = o.fmt == FORMAT_TEXT && isatty(STDOUT_FILENO) &&
 		     !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
+	rep.probed = true;
+	rep.has_profile = true;
 	rep.profile = o.profile >= 0 ? (enum ms_profile)o.profile : ki.detected;
 	rep.profile_source = o.profile >= 0 ? "--profile" :
 			     ki.has_mseal ? "detected" :
 					    "no mseal: the cases that do not "
 					    "seal are judged by linux";
+	rep.profile_key = o.profile >= 0 ? "option" :
+			  ki.has_mseal ? "detected" : "no-mseal";
 
 	status = run_all(&set, &o, &ki, &rep);
 	if (!status && rep.ncases == 0) {

@@ -289,24 +289,77 @@ static void json_rules(FILE *f, uint32_t rules)
 	fputc(']', f);
 }
 
+/*
+ * The verdict of one rule under profile p, as JSON: the word and the
+ * counts.  Words: pass, fail, brok, skip, xfail (as rule_verdict decides,
+ * without its counts), no-mseal, no-cases.
+ */
+static void json_rule_verdict(FILE *f, const struct run_report *r,
+			      const struct rule_tally *t, int p,
+			      const char *pname)
+{
+	static const char *const word[] = {
+		[MS_PASS] = "pass", [MS_FAIL] = "fail", [MS_SKIP] = "skip",
+		[MS_BROK] = "brok", [MS_XFAIL] = "xfail",
+	};
+	const int *n = t->n[p];
+	const char *w;
+
+	if (t->cases == 0)
+		w = "no-cases";
+	else if (n[MS_FAIL])
+		w = word[MS_FAIL];
+	else if (n[MS_BROK])
+		w = word[MS_BROK];
+	else if (!r->ki->has_mseal)
+		w = "no-mseal";
+	else if (n[MS_PASS] + n[MS_XFAIL] == 0)
+		w = word[MS_SKIP];
+	else if (n[MS_XFAIL])
+		w = word[MS_XFAIL];
+	else
+		w = word[MS_PASS];
+	fputs("{\"profile\": ", f);
+	out_json_string(f, pname);
+	fprintf(f, ", \"verdict\": \"%s\", \"pass\": %d, \"fail\": %d, "
+		   "\"skip\": %d, \"brok\": %d, \"xfail\": %d}",
+		w, n[MS_PASS], n[MS_FAIL], n[MS_SKIP], n[MS_BROK], n[MS_XFAIL]);
+}
+
+/*
+ * JSON, schema "sealspec-report" version 1: docs/json.md describes every
+ * field, docs/report.schema.json is the schema make test checks every
+ * report against.  Raise the version when a field changes meaning or goes
+ * away; adding a field does not.
+ */
 static void print_json(FILE *f, const struct run_report *r)
 {
 	const struct ms_kernel_info *ki = r->ki;
 	struct rule_tally t[MS_NRULES];
 	int counts[MS_XFAIL + 1];
+	const char *detected = r->probed ? ms_kernel_detected_name(ki) :
+					   "unknown";
 
-	fputs("{\n  \"kernel\": {\"release\": ", f);
+	fputs("{\n  \"schema\": \"sealspec-report\",\n  \"version\": 1,\n"
+	      "  \"error\": ", f);
+	if (r->error[0])
+		out_json_string(f, r->error);
+	else
+		fputs("null", f);
+	fputs(",\n  \"kernel\": {\"release\": ", f);
 	out_json_string(f, ki->release);
 	fputs(", \"machine\": ", f);
 	out_json_string(f, ki->machine);
-	fprintf(f, ", \"page_size\": %ld, \"detected_profile\": ",
-		ki->page_size);
-	out_json_string(f, ms_kernel_detected_name(ki));
-	fprintf(f, ", \"mseal\": %s", ki->has_mseal ? "true" : "false");
+	fprintf(f, ", \"page_size\": %ld, \"probed\": %s", ki->page_size,
+		r->probed ? "true" : "false");
+	fputs(", \"detected_profile\": ", f);
+	out_json_string(f, detected);
+	fprintf(f, ", \"mseal\": %s",
+		!r->probed ? "null" : ki->has_mseal ? "true" : "false");
 	fputs(", \"detected_why\": ", f);
 	out_json_string(f, ki->detected_why);
 	fputs(", \"missing_features\": {", f);
-	for (int i = 0, n = 0; i < MS_NFEATURES; i++) {
+	for (int i = 0, n = 0; r->probed && i < MS_NFEATURES; i++) {
 		if (ki->features & (1u << i))
 			continue;
 		fputs(n++ ? ", " : "", f);
@@ -315,7 +368,12 @@ static void print_json(FILE *f, const struct run_report *r)
 		out_json_string(f, ki->why_missing[i]);
 	}
 	fputs("}},\n  \"profile\": ", f);
-	out_json_string(f, ms_profile_name(r->profile));
+	if (r->has_profile)
+		out_json_string(f, ms_profile_name(r->profile));
+	else
+		fputs("null", f);
+	fputs(", \"profile_source\": ", f);
+	out_json_string(f, r->profile_key);
 	fputs(",\n  \"target\": ", f);
 	out_json_string(f, r->target);
 	fputs(",\n  \"cases\": [\n", f);
@@ -340,48 +398,58 @@ static void print_json(FILE *f, const struct run_report *r)
 			out_json_string(f, ms_result_code_name(c->by_profile[p]));
 		}
 		fputc('}', f);
-		if (c->trace) {
-			fputs(", \"trace\": ", f);
-			out_json_string(f, c->trace);
-		}
 		if (c->primary.code != MS_PASS) {
 			if (c->fail_step >= 0)
 				fprintf(f, ", \"step\": %d", c->fail_step);
 			fputs(", \"reason\": ", f);
 			out_json_string(f, c->primary.reason);
 		}
+		if (c->primary.code == MS_BROK)
+			fprintf(f, ", \"timed_out\": %s",
+				c->primary.timed_out ? "true" : "false");
+		if (c->trace) {
+			fputs(", \"trace\": ", f);
+			out_json_string(f, c->trace);
+		}
 		fprintf(f, "}%s\n", i + 1 < r->ncases ? "," : "");
 	}
 	report_counts(r, counts);
 	tally(r, t);
-	fprintf(f, "  ],\n  \"summary\": {\"pass\": %d, \"fail\": %d, "
-		   "\"skip\": %d, \"brok\": %d, \"xfail\": %d,\n",
-		counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
+	fprintf(f, "  ],\n  \"summary\": {\"cases\": %d, \"pass\": %d, "
+		   "\"fail\": %d, \"skip\": %d, \"brok\": %d, \"xfail\": %d,\n",
+		r->ncases, counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
 		counts[MS_BROK], counts[MS_XFAIL]);
-	fputs("    \"rules\": {\n", f);
-	for (int rule = 0; rule < MS_NRULES; rule++) {
-		fputs("      ", f);
+	fputs("    \"profiles\": {\"chosen\": ", f);
+	if (r->has_profile)
+		out_json_string(f, ms_profile_name(r->profile));
+	else
+		fputs("null", f);
+	fputs(", \"guidelines\": \"guidelines\", \"detected\": ", f);
+	out_json_string(f, detected);
+	fputs("},\n    \"rules\": {", f);
+	/* Per rule, one verdict per role: the chosen profile, the guidelines
+	 * and the detected profile (the same profile may fill two roles). */
+	for (int rule = 0; r->has_profile && rule < MS_NRULES; rule++) {
+		fputs(rule ? ",\n      " : "\n      ", f);
 		out_json_string(f, ms_rule_name((enum ms_rule)rule));
-		fprintf(f, ": {\"cases\": %d", t[rule].cases);
-		for (int p = 0; p < MS_NPROFILES; p++) {
-			char v[32];
-
-			if (p != (int)r->profile && p != MS_PROFILE_GUIDELINES)
-				continue;
-			rule_verdict(r, &t[rule], p, v, sizeof(v));
-			fputs(", ", f);
-			out_json_string(f, ms_profile_name((enum ms_profile)p));
-			fputs(": {\"verdict\": ", f);
-			out_json_string(f, v);
-			fprintf(f, ", \"pass\": %d, \"fail\": %d, \"skip\": "
-				   "%d, \"brok\": %d, \"xfail\": %d}",
-				t[rule].n[p][MS_PASS], t[rule].n[p][MS_FAIL],
-				t[rule].n[p][MS_SKIP], t[rule].n[p][MS_BROK],
-				t[rule].n[p][MS_XFAIL]);
-		}
-		fprintf(f, "}%s\n", rule + 1 < MS_NRULES ? "," : "");
+		fputs(": {\"summary\": ", f);
+		out_json_string(f, ms_rule_summary((enum ms_rule)rule));
+		fprintf(f, ", \"cases\": %d,\n        \"chosen\": ",
+			t[rule].cases);
+		json_rule_verdict(f, r, &t[rule], r->profile,
+				  ms_profile_name(r->profile));
+		fputs(",\n        \"guidelines\": ", f);
+		json_rule_verdict(f, r, &t[rule], MS_PROFILE_GUIDELINES,
+				  "guidelines");
+		fputs(",\n        \"detected\": ", f);
+		if (r->probed)
+			json_rule_verdict(f, r, &t[rule], ki->detected,
+					  detected);
+		else
+			fputs("null", f);
+		fputc('}', f);
 	}
-	fputs("    }\n  }\n}\n", f);
+	fputs("\n    }\n  }\n}\n", f);
 }
 
 void report_print(FILE *f, const struct run_report *r, enum report_format fmt)
