@@ -170,7 +170,8 @@ enum ms_call {
 enum ms_ret_kind {
 	MS_RET_INT,	/* a plain number (0, count) */
 	MS_RET_ADDR,	/* an address: printed relative to names */
-	MS_RET_FD,	/* a file descriptor or IPC id */
+	MS_RET_FD,	/* a file descriptor or protection key: per process */
+	MS_RET_ID,	/* a SysV IPC id: system-wide, differs between runs */
 };
 
 /* Features a call or a scenario may need; probed at run time. */
@@ -497,6 +498,7 @@ struct ms_trace {
 	bool timed_out;		/* MS_END_BROK because the target hung */
 	char reason[256];
 	uint64_t arena;		/* base of the arena the target used */
+	uint64_t arena_size;	/* and its size (0: no arena) */
 	long page_size;
 };
 

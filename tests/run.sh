@@ -407,6 +407,25 @@ hostile() {
 	for fmt in ktap text; do
 		no_raw_text "$tmp/hostile.$fmt" "hostile names, $fmt"
 	done
+
+	# --trace prints the same bytes on every run: ids by their binding
+	# (or "<IPC id>"), addresses by name, arena or "<outside the arena>".
+	tc="$h/trace-ids.scn cases/shm-detach-sealed.scn cases/shm-remap-over-sealed.scn
+		cases/mremap-duplicate.scn cases/exec-drops-seals.scn
+		cases/fork-child-inherits-seals.scn cases/brk-grow-after-sealed-top.scn
+		cases/msync-sealed-shared-memfd.scn cases/mmap-fixed-over-sealed.scn"
+	# shellcheck disable=SC2086
+	expect_exit 0 "a trace run" $c $s run --trace $tc
+	cp "$tmp/out" "$tmp/trace1"
+	# shellcheck disable=SC2086
+	expect_exit 0 "the same trace run again" $c $s run --trace $tc
+	if cmp -s "$tmp/trace1" "$tmp/out"; then ok; else
+		not_ok "two runs of --trace differ:"
+		diff "$tmp/trace1" "$tmp/out" | head -n 20
+	fi
+	expect_grep "$tmp/out" "2 id = shmget(2p)                              = id" "an IPC id prints as its binding"
+	expect_grep "$tmp/out" "1 shmget(1p)                                   = <IPC id>" "an unbound IPC id prints as <IPC id>"
+	expect_grep "$tmp/out" "mremap(a, 0, 2p, MREMAP_MAYMOVE)             = <outside the arena>" "a kernel-placed address prints symbolically"
 }
 
 catalog() {
@@ -415,6 +434,7 @@ catalog() {
 
 	expect_exit 0 "every catalog file is in canonical form" $s fmt --check cases/*.scn
 	expect_exit 0 "every verdict test is in canonical form" $s fmt --check tests/verdict/*.scn
+	expect_exit 0 "every hostile input is in canonical form" $s fmt --check tests/hostile/*.scn
 
 	# On this kernel the catalog passes under the detected profile, linux.
 	expect_exit 0 "catalog on the kernel under linux" \

@@ -1008,6 +1008,7 @@ int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
 	t->end = MS_END_DONE;
 	t->reason[0] = '\0';
 	t->arena = ARENA_BASE;
+	t->arena_size = ARENA_SIZE;
 	t->page_size = ki->page_size > 0 ? ki->page_size : sysconf(_SC_PAGESIZE);
 
 	missing = (p->features | ms_program_features(p)) & ~ki->features;
