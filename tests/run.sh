@@ -228,14 +228,29 @@ verdicts() {
 
 	# Colour only on a terminal, and never with NO_COLOR.
 	if command -v script > /dev/null; then
-		script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
+		# TERM is set here: CI may run the suite with none.
+		TERM=xterm script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
 		if grep -q "$(printf '\033')\[1;31mFAIL" "$tmp/tty"; then ok; else
-			not_ok "no colour on a terminal"
+			not_ok "no colour on a terminal (TERM=xterm)"
 		fi
-		NO_COLOR=1 script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
+		TERM=xterm NO_COLOR=1 script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
 		if grep -q "$(printf '\033')" "$tmp/tty"; then
 			not_ok "colour despite NO_COLOR"
 		else ok; fi
+		# A terminal that cannot show colour, or says nothing of itself.
+		for term in dumb "" unset; do
+			if [ "$term" = unset ]; then
+				env -u TERM script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
+			else
+				TERM=$term script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
+			fi
+			if grep -q "$(printf '\033')" "$tmp/tty"; then
+				not_ok "colour with TERM=$term"
+			elif grep -q "FAIL  wrong-errno" "$tmp/tty"; then ok
+			else
+				not_ok "TERM=$term: no report on the terminal"
+			fi
+		done
 	fi
 	if grep -q "$(printf '\033')" "$tmp/out"; then
 		not_ok "colour in output that is not a terminal"

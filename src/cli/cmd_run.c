@@ -32,6 +32,20 @@ static void run_usage(FILE *f)
 		"or the report could not be written to standard output.\n");
 }
 
+/*
+ * Colour only where it can be shown and is wanted: standard output is a
+ * terminal that is not "dumb" (TERM unset or empty says nothing about the
+ * terminal, so no colour either), and NO_COLOR is unset or empty
+ * (no-color.org).
+ */
+static bool want_colour(void)
+{
+	const char *term = getenv("TERM"), *no = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && term && term[0] &&
+	       strcmp(term, "dumb") != 0 && !(no && no[0]);
+}
+
 static int parse_rule_mask(const char *arg, unsigned int *mask)
 {
 	int r = ms_rule_lookup(arg);
@@ -287,8 +301,7 @@ int cmd_run(int argc, char **argv)
 	rep.target = o.target;
 	rep.verbose = o.verbose || o.trace;
 	rep.trace = o.trace;
-	rep.colour = o.fmt == FORMAT_TEXT && isatty(STDOUT_FILENO) &&
-		     !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
+	rep.colour = o.fmt == FORMAT_TEXT && want_colour();
 	rep.probed = true;
 	rep.has_profile = true;
 	rep.profile = o.profile >= 0 ? (enum ms_profile)o.profile : ki.detected;
