@@ -341,6 +341,29 @@ verdicts() {
 		fi
 	done
 
+	# Every command takes --help and -h: usage on stdout, exit 0.  A usage
+	# error: usage on stderr, nothing on stdout, exit 2.
+	for cmd in run list fmt profiles; do
+		for opt in --help -h; do
+			expect_exit 0 "$cmd $opt exits 0" $s $cmd $opt
+			expect_grep "$tmp/out" "usage: sealspec $cmd" "$cmd $opt prints its usage on stdout"
+		done
+		expect_exit 2 "$cmd with an unknown option exits 2" $s $cmd --no-such-option
+		expect_grep "$tmp/err" "usage: sealspec $cmd" "$cmd: a usage error prints the usage on stderr"
+		if [ -s "$tmp/out" ]; then
+			not_ok "$cmd: a usage error wrote to stdout"
+		else ok; fi
+	done
+	for args in --help -h help; do
+		expect_exit 0 "sealspec $args exits 0" $s $args
+		expect_grep "$tmp/out" "usage: sealspec COMMAND" "sealspec $args prints the usage on stdout"
+	done
+	expect_exit 2 "fmt without a file exits 2" $s fmt --check
+	expect_exit 2 "profiles takes no argument" $s profiles extra
+	expect_exit 2 "no command exits 2" $s
+	expect_grep "$tmp/err" "usage: sealspec COMMAND" "no command prints the usage on stderr"
+	expect_exit 2 "an unknown command exits 2" $s no-such-command
+
 	expect_exit 2 "a syntax error exits 2" $s run --target kernel tests/syntax/bad-call.scn
 	expect_grep "$tmp/err" "tests/syntax/bad-call.scn:5:" "a syntax error names file:line"
 	expect_exit 2 "an unknown profile exits 2" $s run --profile linux-5.4 tests/verdict/passes.scn

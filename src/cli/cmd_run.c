@@ -337,6 +337,14 @@ int cmd_run(int argc, char **argv)
 	return status;
 }
 
+static void list_usage(FILE *f)
+{
+	fprintf(f, "usage: sealspec list [--rule ID]... [PATH...]\n"
+		   "\n"
+		   "The scenarios (the built-in catalog when no PATH is given),\n"
+		   "with their rules, number of variants and purpose.\n");
+}
+
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -356,11 +364,10 @@ int cmd_list(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			printf("usage: sealspec list [--rule ID]... [PATH...]\n");
+			list_usage(stdout);
 			return EXIT_PASS;
 		default:
-			fprintf(stderr,
-				"usage: sealspec list [--rule ID]... [PATH...]\n");
+			list_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}

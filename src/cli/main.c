@@ -24,7 +24,24 @@ static void usage(FILE *f)
 		"                           (not in this version: they need the model)\n"
 		"\n"
 		"Without PATH, run and list use the built-in catalog (cases/).\n"
-		"The scenario language is described in docs/scenarios.md.\n");
+		"'sealspec COMMAND --help' describes each command.  The scenario\n"
+		"language is described in docs/scenarios.md, the JSON report in\n"
+		"docs/json.md.\n"
+		"\n"
+		"Exit status: 0 success, nothing failed; 1 a case failed (fmt\n"
+		"--check: a file is not canonical); 2 usage or scenario syntax\n"
+		"error; 3 the environment is broken (BROK cases, the kernel probe\n"
+		"failed, or the output could not be written).\n");
+}
+
+static void fmt_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sealspec fmt [--check] FILE...\n"
+		"\n"
+		"Rewrites each scenario FILE in canonical form.  With --check,\n"
+		"changes nothing and lists the files that are not in canonical\n"
+		"form (exit 1).  Exit status 2: a file does not parse.\n");
 }
 
 /*
@@ -33,16 +50,32 @@ static void usage(FILE *f)
  */
 int cmd_fmt(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
 	bool check = false;
 	int status = EXIT_PASS;
-	int i = 1;
+	int c, i;
 
-	if (i < argc && strcmp(argv[i], "--check") == 0) {
-		check = true;
-		i++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			check = true;
+			break;
+		case 'h':
+			fmt_usage(stdout);
+			return EXIT_PASS;
+		default:
+			fmt_usage(stderr);
+			return EXIT_USAGE;
+		}
 	}
+	i = optind;
 	if (i == argc) {
-		fprintf(stderr, "usage: sealspec fmt [--check] FILE...\n");
+		fmt_usage(stderr);
 		return EXIT_USAGE;
 	}
 	for (; i < argc; i++) {
@@ -95,11 +128,22 @@ int cmd_fmt(int argc, char **argv)
 	return status;
 }
 
+static void profiles_usage(FILE *f)
+{
+	fprintf(f, "usage: sealspec profiles\n"
+		   "\n"
+		   "The profiles (--profile NAME) and how they differ.\n");
+}
+
 int cmd_profiles(int argc, char **argv)
 {
-	(void)argv;
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+			  strcmp(argv[1], "-h") == 0)) {
+		profiles_usage(stdout);
+		return EXIT_PASS;
+	}
 	if (argc > 1) {
-		fprintf(stderr, "usage: sealspec profiles\n");
+		profiles_usage(stderr);
 		return EXIT_USAGE;
 	}
 	printf(
