@@ -364,6 +364,19 @@ verdicts() {
 	expect_grep "$tmp/err" "usage: sealspec COMMAND" "no command prints the usage on stderr"
 	expect_exit 2 "an unknown command exits 2" $s no-such-command
 
+	# When the kernel probe fails (here no process can be made), there is
+	# still a report in the format asked for, saying so; exit 3.
+	nf="env ASAN_OPTIONS=detect_leaks=0 $b/tools/no-fork"
+	for fmt in text ktap json; do
+		expect_exit 3 "a failed probe exits 3 ($fmt)" $nf $s run --format $fmt $v/passes.scn
+		expect_grep "$tmp/out" "probing the kernel failed: Resource temporarily unavailable" "a failed probe is in the $fmt report"
+		cp "$tmp/out" "$tmp/noprobe.$fmt"
+	done
+	expect_grep "$tmp/noprobe.json" '"probed": false' "the JSON report says the kernel was not probed"
+	expect_grep "$tmp/noprobe.ktap" "not ok 1 [environment] # ERROR probing the kernel failed" "a failed probe is a KTAP ERROR"
+	ktap_conforms "$tmp/noprobe.ktap" "$tmp/noprobe.json" "a failed probe"
+	expect_exit 3 "a failed probe under --profile exits 3" $nf $s run --format json --profile linux $v/passes.scn
+
 	expect_exit 2 "a syntax error exits 2" $s run --target kernel tests/syntax/bad-call.scn
 	expect_grep "$tmp/err" "tests/syntax/bad-call.scn:5:" "a syntax error names file:line"
 	expect_exit 2 "an unknown profile exits 2" $s run --profile linux-5.4 tests/verdict/passes.scn

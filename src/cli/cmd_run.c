@@ -220,7 +220,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 /*
  * Every variant of every selected scenario, once each on the kernel, judged
  * under every profile.  Returns 0, or an exit status when the run cannot go
- * on (a variant that does not instantiate, a runner that cannot fork).
+ * on: EXIT_USAGE for a variant that does not instantiate (said on stderr),
+ * EXIT_BROKEN when the runner cannot run a case (a fork that fails): then
+ * rep->error says why, and the cases so far are reported.
  */
 static int run_all(const struct scenario_set *set, const struct run_opts *o,
 		   const struct ms_kernel_info *ki, struct run_report *rep)
@@ -247,17 +249,54 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 			ms_trace_init(&trace);
 			err = ms_kernel_run(&p, ki, &o->ko, &trace);
 			if (err)
-				fprintf(stderr, "sealspec: cannot run %s: %s\n",
-					p.name, strerror(-err));
+				snprintf(rep->error, sizeof(rep->error),
+					 "cannot run %.200s: %s; the run "
+					 "stopped after %d case%s",
+					 p.name, strerror(-err), rep->ncases,
+					 rep->ncases == 1 ? "" : "s");
 			else if (add_case(rep, &p, &trace, rep->profile))
 				err = -ENOMEM;
 			ms_trace_free(&trace);
 			ms_program_free(&p);
+			if (err == -ENOMEM && !rep->error[0])
+				snprintf(rep->error, sizeof(rep->error),
+					 "out of memory; the run stopped "
+					 "after %d cases", rep->ncases);
 			if (err)
 				return EXIT_BROKEN;
 		}
 	}
 	return 0;
+}
+
+/*
+ * The profile every case's result is judged under: --profile, else the one
+ * the probes detected.  When the probe failed and no --profile was given
+ * there is none, and the report says so.
+ */
+static void set_profile(struct run_report *rep, const struct run_opts *o,
+			bool probed)
+{
+	const struct ms_kernel_info *ki = rep->ki;
+
+	rep->probed = probed;
+	rep->has_profile = o->profile >= 0 || probed;
+	rep->profile = o->profile >= 0 ? (enum ms_profile)o->profile :
+					 ki->detected;
+	if (o->profile >= 0) {
+		rep->profile_source = "--profile";
+		rep->profile_key = "option";
+	} else if (!probed) {
+		rep->profile_source = "the kernel was not probed";
+		rep->profile_key = "none";
+	} else if (ki->has_mseal) {
+		rep->profile_source = "detected";
+		rep->profile_key = "detected";
+	} else {
+		rep->profile_source = "no mseal: the cases that do not seal "
+				      "are judged by linux";
+		rep->profile_key = "no-mseal";
+	}
 }
 
 int cmd_run(int argc, char **argv)
@@ -290,41 +329,38 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	err = ms_kernel_probe(&ki);
-	if (err) {
-		fprintf(stderr, "sealspec: probing the kernel failed: %s\n",
-			strerror(-err));
-		free_scenarios(&set);
-		return EXIT_BROKEN;
-	}
 	rep.ki = &ki;
 	rep.target = o.target;
 	rep.verbose = o.verbose || o.trace;
 	rep.trace = o.trace;
 	rep.colour = o.fmt == FORMAT_TEXT && want_colour();
-	rep.probed = true;
-	rep.has_profile = true;
-	rep.profile = o.profile >= 0 ? (enum ms_profile)o.profile : ki.detected;
-	rep.profile_source = o.profile >= 0 ? "--profile" :
-			     ki.has_mseal ? "detected" :
-					    "no mseal: the cases that do not "
-					    "seal are judged by linux";
-	rep.profile_key = o.profile >= 0 ? "option" :
-			  ki.has_mseal ? "detected" : "no-mseal";
-
-	status = run_all(&set, &o, &ki, &rep);
+	err = ms_kernel_probe(&ki);
+	set_profile(&rep, &o, err == 0);
+	if (err) {
+		/* Still a report, in the format asked for, that says so. */
+		fprintf(stderr, "sealspec: probing the kernel failed: %s\n",
+			strerror(-err));
+		snprintf(rep.error, sizeof(rep.error),
+			 "probing the kernel failed: %s; no case was run",
+			 strerror(-err));
+		status = EXIT_BROKEN;
+	} else {
+		status = run_all(&set, &o, &ki, &rep);
+		if (status == EXIT_BROKEN)
+			fprintf(stderr, "sealspec: %s\n", rep.error);
+	}
 	if (!status && rep.ncases == 0) {
 		fprintf(stderr, "sealspec: %s\n",
 			o.rules ? "no scenario matches the --rule filter" :
 				  "no scenario to run");
 		status = EXIT_USAGE;
 	}
-	if (!status) {
+	if (status != EXIT_USAGE) {
 		report_print(stdout, &rep, o.fmt);
 		report_counts(&rep, counts);
 		if (counts[MS_FAIL])
 			status = EXIT_FAILED;
-		else if (counts[MS_BROK])
+		else if (counts[MS_BROK] || rep.error[0])
 			status = EXIT_BROKEN;
 		/* A report that did not get out vouches for nothing. */
 		if (stdout_written() < 0)

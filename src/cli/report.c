@@ -107,7 +107,13 @@ static void print_header(FILE *f, const struct run_report *r,
 	out_text(f, ki->machine);
 	fprintf(f, ", page size %ld\n", ki->page_size);
 	fprintf(f, "%sprofile: %s (%s)\n", prefix,
-		ms_profile_name(r->profile), r->profile_source);
+		r->has_profile ? ms_profile_name(r->profile) : "unknown",
+		r->profile_source);
+	if (!r->probed) {
+		fprintf(f, "%sdetected: unknown, the kernel probe failed\n",
+			prefix);
+		return;
+	}
 	if (ki->has_mseal)
 		fprintf(f, "%sdetected: %s: ", prefix,
 			ms_profile_name(ki->detected));
@@ -205,14 +211,21 @@ static void print_text(FILE *f, const struct run_report *r)
 	}
 	if (!r->verbose)
 		print_skips(f, r);
-	fprintf(f, "\n");
-	print_table(f, r, "");
+	if (r->error[0]) {
+		fputs("ERROR ", f);
+		out_text(f, r->error);
+		fputc('\n', f);
+	}
+	if (r->probed) {
+		fprintf(f, "\n");
+		print_table(f, r, "");
+	}
 	report_counts(r, counts);
 	fprintf(f, "\n%d passed, %d failed, %d skipped, %d broken, %d xfail "
 		   "(%d cases, profile %s)\n",
 		counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
 		counts[MS_BROK], counts[MS_XFAIL], r->ncases,
-		ms_profile_name(r->profile));
+		r->has_profile ? ms_profile_name(r->profile) : "unknown");
 }
 
 /*
@@ -228,15 +241,19 @@ static void print_text(FILE *f, const struct run_report *r)
  *          not ok N name # TIMEOUT reason (the case hung)
  *
  * Names are written with out_ktap_name: never a '#' or a line break in a
- * description.  The guideline table and a kselftest-style totals line end
- * the output as diagnostics.
+ * description.  A run that stopped short (the kernel probe failed, a case
+ * could not be run) ends with one more test, "not ok N [environment] #
+ * ERROR why": a name no case can have (case names never start with '['),
+ * so every KTAP reader sees the run fail.  The guideline table and a
+ * kselftest-style totals line end the output as diagnostics.
  */
 static void print_ktap(FILE *f, const struct run_report *r)
 {
 	int counts[MS_XFAIL + 1];
+	int n = r->ncases + (r->error[0] ? 1 : 0);
 
 	fprintf(f, "KTAP version 1\n");
-	fprintf(f, "1..%d\n", r->ncases);
+	fprintf(f, "1..%d\n", n);
 	print_header(f, r, "# ");
 	for (int i = 0; i < r->ncases; i++) {
 		const struct case_result *c = &r->cases[i];
@@ -265,12 +282,18 @@ static void print_ktap(FILE *f, const struct run_report *r)
 		}
 		fputc('\n', f);
 	}
-	print_table(f, r, "# ");
+	if (r->error[0]) {
+		fprintf(f, "not ok %d [environment] # ERROR ", n);
+		out_text(f, r->error);
+		fputc('\n', f);
+	}
+	if (r->probed)
+		print_table(f, r, "# ");
 	report_counts(r, counts);
 	fprintf(f, "# Totals: pass:%d fail:%d xfail:%d xpass:0 skip:%d "
 		   "error:%d\n",
 		counts[MS_PASS], counts[MS_FAIL], counts[MS_XFAIL],
-		counts[MS_SKIP], counts[MS_BROK]);
+		counts[MS_SKIP], counts[MS_BROK] + (r->error[0] ? 1 : 0));
 }
 
 static void json_rules(FILE *f, uint32_t rules)
@@ -429,7 +452,7 @@ static void print_json(FILE *f, const struct run_report *r)
 	fputs("},\n    \"rules\": {", f);
 	/* Per rule, one verdict per role: the chosen profile, the guidelines
 	 * and the detected profile (the same profile may fill two roles). */
-	for (int rule = 0; r->has_profile && rule < MS_NRULES; rule++) {
+	for (int rule = 0; r->probed && rule < MS_NRULES; rule++) {
 		fputs(rule ? ",\n      " : "\n      ", f);
 		out_json_string(f, ms_rule_name((enum ms_rule)rule));
 		fputs(": {\"summary\": ", f);
@@ -442,11 +465,7 @@ static void print_json(FILE *f, const struct run_report *r)
 		json_rule_verdict(f, r, &t[rule], MS_PROFILE_GUIDELINES,
 				  "guidelines");
 		fputs(",\n        \"detected\": ", f);
-		if (r->probed)
-			json_rule_verdict(f, r, &t[rule], ki->detected,
-					  detected);
-		else
-			fputs("null", f);
+		json_rule_verdict(f, r, &t[rule], ki->detected, detected);
 		fputc('}', f);
 	}
 	fputs("\n    }\n  }\n}\n", f);
