@@ -64,6 +64,8 @@ expect_exit() {
 	for a in "$@"; do
 		if [ "$prev" = --format ] && [ "$a" = json ]; then
 			keep_json "$tmp/out" "$what"
+		elif [ "$prev" = --json-out ] && [ -f "$a" ]; then
+			keep_json "$a" "$what (--json-out)"
 		fi
 		prev=$a
 	done
@@ -126,9 +128,9 @@ check_json_reports() {
 }
 
 # ktap_conforms KTAP JSON WHAT: the KTAP report passes our strict reader
-# (tests/tools/ktap-check) and its counts are the JSON report's of the same
-# run; Perl's TAP::Parser (prove) reads it as failing exactly when the run
-# has a FAIL or a BROK.
+# (tests/tools/ktap-check) and its counts are those of the JSON report of
+# the same run (run --format ktap --json-out JSON); Perl's TAP::Parser
+# (prove) reads it as failing exactly when the run has a FAIL or a BROK.
 ktap_conforms() {
 	if ! got=$("$b/tools/ktap-check" "$1" 2> "$tmp/kc.err"); then
 		not_ok "$3: ktap-check rejects the KTAP report:"
@@ -273,7 +275,7 @@ verdicts() {
 	# hang), XFAIL as kselftest writes it, read right by ktap-check and
 	# prove.
 	expect_exit 1 "mixed ktap run exits 1" $s run --target kernel --timeout 2 \
-		--format ktap $v
+		--format ktap --json-out "$tmp/all-k.json" $v
 	cp "$tmp/out" "$tmp/all.ktap"
 	expect_grep "$tmp/all.ktap" "not ok 1 crash # ERROR child killed by SIGSEGV" "a crash is ERROR"
 	if grep -q '"userfaultfd": ' "$tmp/all.json"; then ok; else
@@ -283,7 +285,7 @@ verdicts() {
 	if grep -q "BROK" "$tmp/all.ktap"; then
 		not_ok "the KTAP report still writes a BROK directive"
 	else ok; fi
-	ktap_conforms "$tmp/all.ktap" "$tmp/all.json" "the mixed run"
+	ktap_conforms "$tmp/all.ktap" "$tmp/all-k.json" "the mixed run"
 	for k in tests/ktap/good-*.ktap; do
 		if "$b/tools/ktap-check" "$k" > /dev/null 2> "$tmp/kc.err"; then ok; else
 			not_ok "ktap-check rejects $k: $(head -n 3 "$tmp/kc.err")"
@@ -327,6 +329,12 @@ verdicts() {
 		not_ok "without mseal the guideline table shows G2 as pass"
 	else ok; fi
 
+	# --json-out writes the JSON of the same run beside the report.
+	expect_exit 1 "--json-out beside text" $s run --json-out "$tmp/jo.json" $v/wrong-errno.scn
+	expect_grep "$tmp/jo.json" '"name": "wrong-errno"' "--json-out writes the JSON report"
+	expect_exit 3 "--json-out to a full disk exits 3" $s run --json-out /dev/full $v/passes.scn
+	expect_grep "$tmp/err" "--json-out /dev/full: No space left on device" "--json-out says it could not write"
+
 	# A report that cannot be written is not a success: exit 3, and say so.
 	for args in "run $v/passes.scn" "run --format json $v/passes.scn" \
 		"run --format ktap $v/wrong-errno.scn" "list" "profiles" \
@@ -368,13 +376,14 @@ verdicts() {
 	# still a report in the format asked for, saying so; exit 3.
 	nf="env ASAN_OPTIONS=detect_leaks=0 $b/tools/no-fork"
 	for fmt in text ktap json; do
-		expect_exit 3 "a failed probe exits 3 ($fmt)" $nf $s run --format $fmt $v/passes.scn
+		expect_exit 3 "a failed probe exits 3 ($fmt)" $nf $s run --format $fmt \
+			--json-out "$tmp/noprobe-$fmt.json" $v/passes.scn
 		expect_grep "$tmp/out" "probing the kernel failed: Resource temporarily unavailable" "a failed probe is in the $fmt report"
 		cp "$tmp/out" "$tmp/noprobe.$fmt"
 	done
 	expect_grep "$tmp/noprobe.json" '"probed": false' "the JSON report says the kernel was not probed"
 	expect_grep "$tmp/noprobe.ktap" "not ok 1 [environment] # ERROR probing the kernel failed" "a failed probe is a KTAP ERROR"
-	ktap_conforms "$tmp/noprobe.ktap" "$tmp/noprobe.json" "a failed probe"
+	ktap_conforms "$tmp/noprobe.ktap" "$tmp/noprobe-ktap.json" "a failed probe"
 	expect_exit 3 "a failed probe under --profile exits 3" $nf $s run --format json --profile linux $v/passes.scn
 
 	expect_exit 2 "a syntax error exits 2" $s run --target kernel tests/syntax/bad-call.scn
@@ -443,10 +452,11 @@ hostile() {
 	cp $h/failing.scn "$d/$(printf 'bad\377\300utf8')".scn
 	cp $h/hash-in-cell.scn "$d/"
 	for fmt in json ktap text; do
-		expect_exit 1 "hostile names, $fmt, exit 1" $c $s run --format $fmt "$d"
+		expect_exit 1 "hostile names, $fmt, exit 1" $c $s run --format $fmt \
+			--json-out "$tmp/hostile-$fmt.json" "$d"
 		cp "$tmp/out" "$tmp/hostile.$fmt"
 	done
-	ktap_conforms "$tmp/hostile.ktap" "$tmp/hostile.json" "hostile names"
+	ktap_conforms "$tmp/hostile.ktap" "$tmp/hostile-ktap.json" "hostile names"
 	if grep -E '^(not )?ok [0-9]+ .*#' "$tmp/hostile.ktap" > "$tmp/hashes"; then
 		not_ok "a '#' in a KTAP result line:"
 		cat "$tmp/hashes"
@@ -526,8 +536,10 @@ catalog() {
 		not_ok "cases failing under guidelines differ from tests/guidelines-deviations.txt:"
 		diff "$tmp/gl.want" "$tmp/gl.fails" | head -n 40
 	fi
-	$s run --target kernel --profile guidelines --format ktap > "$tmp/gl.ktap"
-	ktap_conforms "$tmp/gl.ktap" "$tmp/gl.json" "the catalog under guidelines"
+	$s run --target kernel --profile guidelines --format ktap \
+		--json-out "$tmp/gl-k.json" > "$tmp/gl.ktap"
+	keep_json "$tmp/gl-k.json" "the catalog under guidelines (--json-out)"
+	ktap_conforms "$tmp/gl.ktap" "$tmp/gl-k.json" "the catalog under guidelines"
 	$s run --target kernel --profile guidelines > "$tmp/gl.txt"
 	for rule in G2a G7; do
 		if grep -E "^$rule +[0-9]+ +[0-9]+ +FAIL" "$tmp/gl.txt" > /dev/null; then ok; else

@@ -20,16 +20,17 @@ static void run_usage(FILE *f)
 		"usage: sealspec run [--target kernel|model|both] [--profile NAME]\n"
 		"                    [--format text|ktap|json] [--rule ID]...\n"
 		"                    [--timeout SECONDS] [--verbose] [--trace]\n"
-		"                    [PATH...]\n"
+		"                    [--json-out FILE] [PATH...]\n"
 		"\n"
 		"Runs scenarios (the built-in catalog when no PATH is given;\n"
 		"a PATH is a .scn file or a directory of them) and ends with the\n"
 		"guideline table.  --verbose lists passing and skipped cases too;\n"
-		"--trace also prints what every step returned.\n"
+		"--trace also prints what every step returned.  --json-out also\n"
+		"writes the JSON report of the same run to FILE (docs/json.md).\n"
 		"Exit status: 0 nothing failed; 1 a case failed; 2 usage or\n"
 		"scenario syntax error (nothing was run); 3 the environment is\n"
 		"broken: BROK cases and no failure, or the kernel probe failed,\n"
-		"or the report could not be written to standard output.\n");
+		"or a report could not be written.\n");
 }
 
 /*
@@ -106,6 +107,7 @@ struct run_opts {
 	struct ms_kernel_opts ko;
 	int verbose;
 	int trace;
+	const char *json_out;		/* --json-out FILE, or NULL */
 };
 
 static int parse_format(const char *arg, enum report_format *fmt)
@@ -166,6 +168,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{ "rule", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "json-out", required_argument, NULL, 'J' },
 		{ "trace", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -197,6 +200,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'T':
 			err = parse_timeout(optarg, &o->ko.timeout_ms);
+			break;
+		case 'J':
+			o->json_out = optarg;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -265,6 +271,35 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 			if (err)
 				return EXIT_BROKEN;
 		}
+	}
+	return 0;
+}
+
+/*
+ * --json-out: the JSON report of the same run, beside the one on stdout,
+ * so that a CI reading KTAP keeps the JSON of exactly those results.
+ * Returns 0, or -1 (said on stderr) when the file could not be written.
+ */
+static int write_json_file(const char *path, const struct run_report *rep)
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f) {
+		fprintf(stderr, "sealspec: --json-out %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	report_print(f, rep, FORMAT_JSON);
+	errno = 0;
+	err = fflush(f) != 0 || ferror(f) ? (errno ? errno : EIO) : 0;
+	if (fclose(f) != 0 && !err)
+		err = errno;
+	if (err) {
+		fprintf(stderr, "sealspec: --json-out %s: %s; the JSON report "
+				"is incomplete\n",
+			path, strerror(err));
+		return -1;
 	}
 	return 0;
 }
@@ -364,6 +399,8 @@ int cmd_run(int argc, char **argv)
 			status = EXIT_BROKEN;
 		/* A report that did not get out vouches for nothing. */
 		if (stdout_written() < 0)
+			status = EXIT_BROKEN;
+		if (o.json_out && write_json_file(o.json_out, &rep) < 0)
 			status = EXIT_BROKEN;
 	}
 	for (int i = 0; i < rep.ncases; i++)
