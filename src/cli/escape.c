@@ -35,7 +35,7 @@ int utf8_sequence(const unsigned char *s, size_t n)
 	else if (c >= 0xf0 && c <= 0xf4)
 		len = 4;
 	else
-		return 0;	/* a continuation byte, an overlong lead, > 4 */
+		return 0; /* a continuation byte, an overlong lead, > 4 */
 	/* The second byte's range rules out overlongs, surrogates and code
 	 * points above U+10FFFF. */
 	if (c == 0xe0)

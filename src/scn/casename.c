@@ -54,8 +54,7 @@ size_t ms_name_escape(char *buf, size_t n, const char *s, size_t len)
 }
 
 /* The name part of row's first cell, escaped. */
-static void cell_part(const struct ms_program *t, int row, char *buf,
-		      size_t n)
+static void cell_part(const struct ms_program *t, int row, char *buf, size_t n)
 {
 	char text[MS_CELL_MAX];
 

@@ -39,8 +39,8 @@
 #define DEPTH_MAX 16
 
 struct level {
-	long plan;	/* -1 until the plan line */
-	long results;	/* result lines seen at this level */
+	long plan; /* -1 until the plan line */
+	long results; /* result lines seen at this level */
 	bool expect_plan;
 };
 
@@ -72,8 +72,8 @@ static bool parse_long(const char **s, long *v)
 /* The directive keyword at s (after "# "), or NULL for plain data. */
 static const char *directive(const char *s, bool *bad)
 {
-	static const char *const known[] = { "SKIP", "TODO", "XFAIL",
-					     "TIMEOUT", "ERROR" };
+	static const char *const known[] = {"SKIP", "TODO", "XFAIL", "TIMEOUT",
+					    "ERROR"};
 	size_t n = strcspn(s, " \t");
 
 	*bad = false;
@@ -128,7 +128,8 @@ static void result_line(const char *s, struct level *lv, bool is_leaf)
 			problem("'#' without a directive after it: %s", s);
 		if (bad)
 			problem("ambiguous directive (a directive keyword "
-				"with more to it): %s", s);
+				"with more to it): %s",
+				s);
 	}
 	if (dir && strcmp(dir, "TODO") == 0)
 		problem("TODO is not a KTAP directive: %s", s);
@@ -156,8 +157,9 @@ static void totals_line(const char *s)
 {
 	long pass, fail, xfail, xpass, skip, err;
 
-	if (sscanf(s, "# Totals: pass:%ld fail:%ld xfail:%ld xpass:%ld "
-		      "skip:%ld error:%ld",
+	if (sscanf(s,
+		   "# Totals: pass:%ld fail:%ld xfail:%ld xpass:%ld "
+		   "skip:%ld error:%ld",
 		   &pass, &fail, &xfail, &xpass, &skip, &err) != 6) {
 		problem("malformed totals line: %s", s);
 		return;
@@ -206,18 +208,21 @@ int main(int argc, char **argv)
 		}
 		if (lineno == 1 && strcmp(line, "KTAP version 1") != 0) {
 			problem("the first line must be \"KTAP version 1\", "
-				"got: %s", line);
+				"got: %s",
+				line);
 		}
 		if (indent % 2) {
 			problem("indentation is not a multiple of two "
-				"spaces: %s", line);
+				"spaces: %s",
+				line);
 			continue;
 		}
 		d = indent / 2;
 		if (strcmp(s, "KTAP version 1") == 0) {
 			if (d != depth + 1 || d >= DEPTH_MAX) {
 				problem("a version line must open a level one "
-					"deeper: %s", line);
+					"deeper: %s",
+					line);
 				continue;
 			}
 			depth = d;
@@ -237,13 +242,15 @@ int main(int argc, char **argv)
 			if (d != depth || !lv[d].expect_plan ||
 			    !parse_long(&p, &n) || *p)
 				problem("a plan must directly follow its "
-					"version line: %s", line);
+					"version line: %s",
+					line);
 			else
 				lv[d].plan = n;
 			lv[d].expect_plan = false;
 			continue;
 		}
-		if (strncmp(s, "ok ", 3) == 0 || strncmp(s, "not ok ", 7) == 0) {
+		if (strncmp(s, "ok ", 3) == 0 ||
+		    strncmp(s, "not ok ", 7) == 0) {
 			bool leaf = true;
 
 			if (lv[depth].expect_plan) {
@@ -261,14 +268,16 @@ int main(int argc, char **argv)
 				leaf = false;
 			} else if (d != depth) {
 				problem("result line at the wrong indentation: "
-					"%s", line);
+					"%s",
+					line);
 				continue;
 			}
 			result_line(s, &lv[depth], leaf);
 			continue;
 		}
 		problem("not a KTAP line (version, plan, result or "
-			"diagnostic): %s", line);
+			"diagnostic): %s",
+			line);
 	}
 	free(line);
 	fclose(f);
@@ -277,7 +286,8 @@ int main(int argc, char **argv)
 	} else {
 		if (depth > 0)
 			problem("a subtest is not closed by its parent's "
-				"result%s", "");
+				"result%s",
+				"");
 		if (lv[0].plan < 0)
 			problem("no plan%s", "");
 		else if (lv[0].results != lv[0].plan) {
