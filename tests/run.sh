@@ -417,6 +417,17 @@ hostile() {
 		expect_exit 125 "contain sees a SysV segment left behind" $c ipcmk -M 4096
 	fi
 
+	# A crash and a hung fork child, both holding SysV segments: BROK, and
+	# nothing of them outlives the run.
+	expect_exit 3 "a crash and a hang holding segments exit 3" $c $s run --timeout 1 \
+		--format json $h/shm-crash.scn $h/fork-hang.scn
+	got=$(json_result "$tmp/out" shm-crash)
+	if [ "$got" = brok ]; then ok; else not_ok "shm-crash: expected brok, got '$got'"; fi
+	got=$(json_result "$tmp/out" fork-hang)
+	if [ "$got" = brok ] || { [ "$got" = skip ] && grep -q '"userfaultfd": ' "$tmp/out"; }; then ok; else
+		not_ok "fork-hang: expected brok, got '$got'"
+	fi
+
 	# Rows that start alike and a row whose cell reads like their names.
 	expect_exit 0 "rows with colliding names run" $c $s run --format json $h/row-names.scn
 	for name in 'row-names[x,1]' 'row-names[x,2]' 'row-names[x%2C2]' 'row-names[x,4]'; do
