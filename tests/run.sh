@@ -264,7 +264,9 @@ verdicts() {
 
 	# KTAP and JSON carry the same verdicts.
 	expect_exit 1 "ktap run exits 1" $s run --target kernel --format ktap \
-		$v/passes.scn $v/wrong-errno.scn
+		--json-out "$tmp/two.json" $v/passes.scn $v/wrong-errno.scn
+	cp "$tmp/out" "$tmp/two.ktap"
+	ktap_conforms "$tmp/two.ktap" "$tmp/two.json" "a pass and a fail"
 	expect_grep "$tmp/out" "KTAP version 1" "ktap header"
 	expect_grep "$tmp/out" "1..2" "ktap plan"
 	expect_grep "$tmp/out" "ok 1 passes" "ktap ok line"
