@@ -5,7 +5,12 @@
 #   make test       everything CI runs (also under ASan and UBSan)
 #   make fuzz-parser  libFuzzer on the scenario parser (FUZZ_SECONDS=600)
 #   make static     build/static/sealspec, for an initramfs
-#   make bench      what the kernel target costs (figures, not tests)
+#   make bench      what the kernel target and the model cost (figures)
+#   make matrix     the catalog on Debian's kernels (6.1 ... 7.3) under QEMU,
+#                   as shipped and with protection keys: build/matrix/matrix.md
+#                   and .html (tools/matrix.sh; knobs MATRIX_SERIES,
+#                   MATRIX_EXTRA, MATRIX_VARIANTS, MATRIX_JOBS, MATRIX_TIMEOUT,
+#                   MATRIX_APPEND; needs the network and root for apt-get)
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -19,7 +24,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Isrc
 LDFLAGS  ?=
 
-LIB_SRCS := $(sort $(wildcard src/scn/*.c src/kernel/*.c src/run/*.c))
+LIB_SRCS := $(sort $(wildcard src/scn/*.c src/kernel/*.c src/run/*.c src/model/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 CASES    := $(sort $(wildcard cases/*.scn))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
@@ -28,11 +33,11 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/catalog.o
 TESTS    := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit-tests static bench fuzz-parser install clean format
+.PHONY: all run test unit-tests static bench matrix fuzz-parser install clean format
 
 all: $(BUILD)/sealspec $(BUILD)/libsealspec.a
 
-$(BUILD)/%.o: %.c include/sealspec.h $(wildcard src/*.h src/*/*.h)
+$(BUILD)/%.o: %.c include/sealspec.h include/sealspec-model.h $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -53,7 +58,7 @@ $(BUILD)/catalog.o: $(BUILD)/catalog.c include/sealspec.h
 $(BUILD)/sealspec: $(CLI_OBJS) $(BUILD)/libsealspec.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libsealspec.a
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsealspec.a tests/unit/check.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsealspec.a tests/unit/check.h tests/unit/model_util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsealspec.a
 
@@ -83,8 +88,9 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsealspec.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsealspec.a
 
-bench: all $(BUILD)/bench/kernel_target
+bench: all $(BUILD)/bench/kernel_target $(BUILD)/bench/model
 	$(BUILD)/bench/kernel_target
+	$(BUILD)/bench/model
 	@s=$$(date +%s%N); $(BUILD)/sealspec run > /dev/null; \
 	e=$$(date +%s%N); n=$$($(BUILD)/sealspec list | tail -n 1); \
 	echo "whole catalog ($$n): $$(( (e - s) / 1000000 )) ms"
@@ -93,6 +99,11 @@ bench: all $(BUILD)/bench/kernel_target
 # initramfs under QEMU to try other kernels.
 static:
 	$(MAKE) --no-print-directory BUILD=build/static LDFLAGS=-static all
+
+# Every Debian kernel series booted under QEMU with the static build as
+# /init; a table on the terminal, the report in build/matrix/.
+matrix:
+	bash tools/matrix.sh
 
 fuzz-parser:
 	@mkdir -p $(BUILD)/fuzz $(BUILD)/fuzz/corpus

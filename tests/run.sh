@@ -171,6 +171,75 @@ no_raw_text() {
 	fi
 }
 
+# why REPORT VERDICTS [NAMES]: for every case of the JSON report whose
+# verdict matches the regular expression VERDICTS ("fail|brok"), and that
+# is listed in the file NAMES when one is given, prints the verdict, the
+# name and the report's reason (cases[].reason, unescaped and indented), so
+# that a log shows why without the report.  The report writes one case per
+# line.
+why() {
+	awk -v verdicts="^($2)\$" '
+	# The string value of "key" in line, with its JSON escapes undone.
+	function field(line, key,    i, s, c, out) {
+		i = index(line, "\"" key "\": \"")
+		if (i == 0)
+			return ""
+		s = substr(line, i + length(key) + 5)
+		out = ""
+		while (s != "" && (c = substr(s, 1, 1)) != "\"") {
+			if (c == "\\") {
+				c = substr(s, 2, 1)
+				s = substr(s, 3)
+				if (c == "n")
+					c = "\n"
+				else if (c == "t")
+					c = "\t"
+				else if (c == "u") {
+					c = "?"
+					s = substr(s, 5)
+				}
+			} else {
+				s = substr(s, 2)
+			}
+			out = out c
+		}
+		return out
+	}
+	FILENAME != report { wanted[$0] = 1; next }
+	/^ *\{"name": / {
+		verdict = field($0, "result")
+		name = field($0, "name")
+		if (verdict !~ verdicts || (names && !(name in wanted)))
+			next
+		reason = field($0, "reason")
+		sub(/\n+$/, "", reason)
+		gsub(/\n/, "\n        ", reason)
+		if (reason == "")
+			reason = "(no reason given)"
+		printf "    %s %s: %s\n", toupper(verdict), name, reason
+	}' report="$1" names="${3:+1}" ${3:+"$3"} "$1"
+}
+
+# expect_catalog DESCRIPTION COMMAND...: a run in JSON that must exit 0;
+# otherwise names every case that failed or broke, and why.
+expect_catalog() {
+	what=$1
+	shift
+	"$@" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok
+		return
+	fi
+	not_ok "$what: expected exit 0, got $rc ($(echo "$*" | cut -c1-160))"
+	why "$tmp/out" "fail|brok" > "$tmp/why"
+	if [ -s "$tmp/why" ]; then
+		cat "$tmp/why"
+	else
+		tail -n 30 "$tmp/err"
+	fi
+}
+
 verdicts() {
 	b=$1
 	s=$b/sealspec
@@ -502,6 +571,33 @@ hostile() {
 	expect_grep "$tmp/out" "mremap(a, 0, 2p, MREMAP_MAYMOVE)             = <outside the arena>" "a kernel-placed address prints symbolically"
 }
 
+# The profiles command prints the model's switch table, and the example
+# program builds with one line against the library and runs.
+model_cli() {
+	b=$1
+	s=$b/sealspec
+
+	expect_exit 0 "profiles" $s profiles
+	expect_grep "$tmp/out" "linux-6.10  6.10.7 to 6.11." "profiles keeps the profile descriptions"
+	if grep -Eq '^special-is-anon +- +on +on +-$' "$tmp/out"; then ok; else
+		not_ok "profiles: no row 'special-is-anon - on on -' (linux linux-6.12 linux-6.10 guidelines)"
+		grep -E '^(switch|special)' "$tmp/out"
+	fi
+	expect_grep "$tmp/out" "source  4a2dd02b0916 (mprotect_fixup)" "profiles names the commit behind a switch"
+
+	# The sanitizer build's library needs its runtime: the plain one only.
+	[ "$b" = build ] || return 0
+	if ${CC:-cc} -Iinclude -o "$tmp/demo" examples/model-demo.c "$b/libsealspec.a"; then ok; else
+		not_ok "examples/model-demo.c does not build with one cc line"
+		return
+	fi
+	expect_exit 0 "model-demo runs" "$tmp/demo"
+	expect_grep "$tmp/out" "profile guidelines" "model-demo runs every profile"
+	expect_grep "$tmp/out" "munmap(a, 4p)                        = EPERM" "model-demo: munmap of sealed pages"
+	expect_grep "$tmp/out" 'prot "r- rw r- r-" seal "-SSS" vmas "abcc" data "A0CD"' "model-demo: linux applied mprotect to page 0"
+	expect_grep "$tmp/out" 'prot "rw rw r- r-" seal "-SSS" vmas "abcc" data "A0CD"' "model-demo: linux-6.10 applied nothing"
+}
+
 catalog() {
 	b=$1
 	s=$b/sealspec
@@ -511,9 +607,10 @@ catalog() {
 	expect_exit 0 "every hostile input is in canonical form" $s fmt --check tests/hostile/*.scn
 
 	# On this kernel the catalog passes under the detected profile, linux.
-	expect_exit 0 "catalog on the kernel under linux" \
+	expect_catalog "catalog on the kernel under linux" \
 		$s run --target kernel --profile linux --format json
 	cp "$tmp/out" "$tmp/linux.json"
+	keep_json "$tmp/linux.json" "the catalog under linux"
 	n=$(grep -c '"result": "pass"' "$tmp/linux.json")
 	sk=$(grep -c '"result": "skip"' "$tmp/linux.json")
 	skipped=$((skipped + sk))
@@ -539,7 +636,7 @@ catalog() {
 		nb=$(grep -c '"result": "brok"' "$tmp/p.json")
 		if [ "$nb" -eq 0 ]; then ok; else
 			not_ok "$nb cases are BROK under --profile $prof"
-			grep '"result": "brok"' "$tmp/p.json" | head -n 5
+			why "$tmp/p.json" brok
 		fi
 	done
 	grep '"result": "fail"' "$tmp/gl.json" |
@@ -548,6 +645,11 @@ catalog() {
 	if cmp -s "$tmp/gl.fails" "$tmp/gl.want"; then ok; else
 		not_ok "cases failing under guidelines differ from tests/guidelines-deviations.txt:"
 		diff "$tmp/gl.want" "$tmp/gl.fails" | head -n 40
+		comm -13 "$tmp/gl.want" "$tmp/gl.fails" > "$tmp/gl.new"
+		if [ -s "$tmp/gl.new" ]; then
+			echo "  why the cases not in the list failed:"
+			why "$tmp/gl.json" fail "$tmp/gl.new"
+		fi
 	fi
 	$s run --target kernel --profile guidelines --format ktap \
 		--json-out "$tmp/gl-k.json" > "$tmp/gl.ktap"
@@ -561,6 +663,57 @@ catalog() {
 	done
 }
 
+# make matrix's report from hand-trimmed runs (tests/matrix/runs: no QEMU,
+# no network): the tables, a known kernel bug, a report found in a console
+# log among kernel messages, an old report, a boot that failed.
+matrix_report() {
+	if ! command -v python3 > /dev/null; then
+		echo "matrix report: no python3, not checked"
+		skipped=$((skipped + 1))
+		return
+	fi
+	m=$tmp/matrix
+	expect_exit 0 "matrix-report.py on tests/matrix/runs" python3 tools/matrix-report.py \
+		--out "$m" --known-bugs tests/matrix/known-kernel-bugs.tsv tests/matrix/runs
+	cp "$tmp/out" "$m/terminal.txt"
+	expect_grep "$m/terminal.txt" "BOOT FAILED 7.2.13+deb14-cloud-amd64 pku: timed out after 600 s" "a failed boot on the terminal"
+	expect_grep "$m/terminal.txt" "mseal-partly-sealed-range  [kernel bug, fixed by mm/mseal: update VMA end correctly on merge" "a known bug on the terminal"
+	expect_grep "$m/matrix.md" "| 6.17.13+deb13-cloud-amd64 | plain | 6.17.13-1~bpo13+1 | linux | 2 | 1 | 1 | 1 | 0 | 2/1/1/0 |" "matrix.md: a kernel row with a known bug"
+	expect_grep "$m/matrix.md" "| 6.12.118+deb13-cloud-amd64 | pku | 6.12.118-1 | linux-6.12 | 2 | 1 | 0 | 0 | 0 | 1/2/0/0 |" "matrix.md: a row from a console log"
+	expect_grep "$m/matrix.md" "| 6.1.0-57-cloud-amd64 | plain | 6.1.192-3 | no mseal (judged as linux) | 0 | 1 | 0 | 1 | 0 | ? |" "matrix.md: no mseal, an old report"
+	expect_grep "$m/matrix.md" "| 7.2.13+deb14-cloud-amd64 | pku | 7.2.13-1 | boot failed |" "matrix.md: a failed boot's row"
+	expect_grep "$m/matrix.md" "| G5 |  |  | FAIL 1 |" "matrix.md: rule x kernel verdicts"
+	expect_grep "$m/matrix.md" "- G7 (1): \`procmem-write-sealed-anon[ro-sealed]\`" "matrix.md: deviations from the guidelines"
+	expect_grep "$m/matrix.md" "**FAIL** \`mseal-partly-sealed-range\`: **kernel bug, fixed by mm/mseal: update VMA end correctly on merge" "matrix.md: the known bug"
+	expect_grep "$m/matrix.md" "### 7.2.13+deb14-cloud-amd64 pku: timed out after 600 s" "matrix.md: the failed boot"
+	expect_grep "$m/matrix.md" "[  600.000000] sysrq: Show State" "matrix.md: the failed boot's console"
+	# The second line of the list is for 6.12 up to 6.12.50 only.
+	if grep -qxF "**FAIL** \`process-madvise-anon-ro-sealed[MADV_NORMAL]\`" "$m/matrix.md"; then ok; else
+		not_ok "matrix.md: a known bug out of its release range is not plain FAIL"
+	fi
+	expect_grep "$m/matrix.html" "<td>6.17.13+deb13-cloud-amd64</td><td>plain</td>" "matrix.html: a kernel row"
+	expect_grep "$m/matrix.html" "kernel bug, fixed by mm/mseal: update VMA end correctly on merge" "matrix.html: the known bug"
+	expect_grep "$m/matrix.html" "timed out after 600 s" "matrix.html: the failed boot"
+	if grep -qiE '<script|<link|src=' "$m/matrix.html"; then
+		not_ok "matrix.html is not self-contained"
+	else ok; fi
+
+	# --extract: the console among kernel messages, or the second port.
+	cp -r tests/matrix/runs/6.12.118+deb13-cloud-amd64-pku "$m/run"
+	expect_exit 0 "matrix-report.py --extract from a console" \
+		python3 tools/matrix-report.py --extract "$m/run"
+	expect_grep "$tmp/out" "linux-6.12: pass 2 fail 1 skip 0 brok 0, guidelines fail 2 (from the console)" "--extract counts"
+	mv "$m/run/report.json" "$m/run/ttyS1.log"
+	printf 'sealspec: exit status 1\r\n' > "$m/run/console.log"
+	expect_exit 0 "matrix-report.py --extract from ttyS1" \
+		python3 tools/matrix-report.py --extract "$m/run"
+	if grep -q "from the console" "$tmp/out"; then
+		not_ok "--extract did not take the report from ttyS1.log"
+	else ok; fi
+	expect_exit 1 "matrix-report.py --extract without a report" \
+		python3 tools/matrix-report.py --extract tests/matrix/runs/7.2.13+deb14-cloud-amd64-pku
+}
+
 for b in "$@"; do
 	echo "== $b"
 	for t in "$b"/tests/*; do
@@ -568,9 +721,11 @@ for b in "$@"; do
 	done
 	verdicts "$b"
 	hostile "$b"
+	model_cli "$b"
 	catalog "$b"
 	check_json_reports
 done
+matrix_report
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

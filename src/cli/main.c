@@ -8,6 +8,8 @@
 
 #include "cli.h"
 
+void print_profile_switches(void);	/* cmd_profiles.c */
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -172,6 +174,7 @@ int cmd_profiles(int argc, char **argv)
 	"\n"
 	"Per-case expectations for each profile are written in the scenarios;\n"
 	"docs/spec.md explains every difference rule by rule.\n");
+	print_profile_switches();
 	return EXIT_PASS;
 }
 

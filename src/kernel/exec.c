@@ -394,8 +394,19 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 		return ms__sys_shmdt(u0);
 	case MS_CALL_IO_SETUP:
 		return ms__sys_io_setup(a[0]);
-	case MS_CALL_IO_DESTROY:
-		return ms__sys_io_destroy(u0);
+	case MS_CALL_IO_DESTROY: {
+		long ret = ms__sys_io_destroy(u0);
+
+		/*
+		 * A sealed ring stays mapped, and the kernel frees its pages
+		 * a little later: the next step sees the final state, not a
+		 * race (deferred.c).  A wait that ends at its bound changes
+		 * nothing; the next steps judge what is there.
+		 */
+		if (ret == 0)
+			(void)ms__wait_aio_free_ring(u0, r->ps);
+		return ret;
+	}
 	case MS_CALL_MEMFD:
 		return ms__sys_memfd(u0, str[1], r->ps);
 	case MS_CALL_REOPEN:

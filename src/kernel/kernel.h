@@ -7,6 +7,7 @@
  *   exec.c     the scenario process: arena, steps, fork, exec, records
  *   probe.c    features and the profile this kernel behaves like
  *   mapcount.c use_map_slots: exhausting the process's VMA budget
+ *   deferred.c waiting for kernel work that runs after a call returned
  *   trace.c    struct ms_trace
  */
 #ifndef SEALSPEC_KERNEL_H
@@ -54,6 +55,7 @@ long ms__sys_mbind(uint64_t addr, uint64_t len, long mode, long flags);
 long ms__sys_set_mempolicy_home_node(uint64_t addr, uint64_t len, long node,
 				     long flags);
 long ms__sys_mincore(uint64_t addr, uint64_t len);
+long ms__sys_resident_pages(uint64_t addr, uint64_t len, long page_size);
 long ms__sys_mseal(uint64_t addr, uint64_t len, long flags);
 long ms__sys_brk(uint64_t addr);
 long ms__sys_remap_file_pages(uint64_t addr, uint64_t size, long prot,
@@ -91,6 +93,19 @@ long ms__max_map_count(void);
  */
 #define MS__MAP_COUNT_MAX 65536
 
+/* ---- deferred.c ------------------------------------------------- */
+
+/*
+ * After io_destroy(ctx) returned 0: waits, up to MS__DEFERRED_MAX_MS, until
+ * the kernel has freed the pages behind a ring that is still mapped (a
+ * sealed one).  0 when they are gone or no ring is mapped at ctx,
+ * -ETIMEDOUT, or -errno.
+ */
+int ms__wait_aio_free_ring(uint64_t ctx, long page_size);
+
+/* The bound of every wait for deferred kernel work. */
+#define MS__DEFERRED_MAX_MS 2000
+
 /* ---- sys.c: plumbing ---------------------------------------------- */
 
 /* /proc/self files the target keeps open, reopened after fork and exec. */
@@ -124,6 +139,7 @@ int ms__sys_ftruncate(int fd, uint64_t size);
 long ms__sys_userfaultfd_probe(void);
 long ms__sys_ptrace_probe(void);
 int64_t ms__now_ms(void);
+void ms__sys_sleep_ms(long ms);
 void ms__exit(int code) __attribute__((noreturn));
 
 /* ---- observe.c ---------------------------------------------------- */

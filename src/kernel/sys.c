@@ -265,16 +265,40 @@ long ms__sys_set_mempolicy_home_node(uint64_t addr, uint64_t len, long node,
 	return SYS(__NR_set_mempolicy_home_node, addr, len, node, flags);
 }
 
+/* mincore(2)'s vector: one byte per page. */
+static unsigned char mincore_vec[1 << 16];
+
 /*
  * mincore(2) into a scratch vector: 0 or -errno.  Lengths whose vector
  * does not fit are clipped to what fits, which the catalog never reaches.
  */
 long ms__sys_mincore(uint64_t addr, uint64_t len)
 {
-	static unsigned char vec[1 << 16];
-	uint64_t max = (uint64_t)sizeof(vec) * 4096;
+	uint64_t max = (uint64_t)sizeof(mincore_vec) * 4096;
 
-	return SYS(SYS_mincore, addr, len > max ? max : len, vec);
+	return SYS(SYS_mincore, addr, len > max ? max : len, mincore_vec);
+}
+
+/*
+ * How many pages of [addr, addr + len) mincore(2) reports resident (in
+ * this process's page tables or in the page cache of the file behind
+ * them), or -errno: ENOMEM when part of the range is not mapped.  It only
+ * looks; nothing is faulted in.  Clipped like ms__sys_mincore().
+ */
+long ms__sys_resident_pages(uint64_t addr, uint64_t len, long page_size)
+{
+	uint64_t ps = (uint64_t)page_size;
+	uint64_t n = (len + ps - 1) / ps;
+	long r, resident = 0;
+
+	if (n > sizeof(mincore_vec))
+		n = sizeof(mincore_vec);
+	r = SYS(SYS_mincore, addr, n * ps, mincore_vec);
+	if (r < 0)
+		return r;
+	for (uint64_t i = 0; i < n; i++)
+		resident += mincore_vec[i] & 1;
+	return resident;
 }
 
 /* mseal(2), syscall 462: 0, or EINVAL (flags, alignment), ENOMEM (hole). */
@@ -891,6 +915,14 @@ long ms__sys_ptrace_probe(void)
 	if (r == 0 && *(volatile unsigned char *)page != 'P')
 		r = -EIO;
 	return r;
+}
+
+/* Sleeps for ms milliseconds (less if a signal arrives). */
+void ms__sys_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, NULL);
 }
 
 int64_t ms__now_ms(void)

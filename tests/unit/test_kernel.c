@@ -851,6 +851,55 @@ static void test_files_and_ipc(void)
 	done(&p, &t);
 }
 
+/*
+ * The wait after io_destroy() (deferred.c).  It seals an aio ring in this
+ * process, so it runs after test_observe(), last.
+ */
+static void test_aio_free_ring_wait(void)
+{
+	struct ms__vma v;
+	uint64_t a;
+	long ctx;
+	int64_t t0;
+
+	/*  012
+	 *  T-T   T = touched, - = never touched; mincore looks, never faults */
+	a = map(3, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	*(volatile char *)(uintptr_t)a = 1;
+	*(volatile char *)(uintptr_t)(a + 2 * ps) = 1;
+	CHECK_INT(ms__sys_resident_pages(a, 3 * ps, ps), 2);
+	/* Asking again gives the same: looking faulted nothing in. */
+	CHECK_INT(ms__sys_resident_pages(a, 3 * ps, ps), 2);
+	CHECK_INT(ms__sys_munmap(a + ps, ps), 0);
+	CHECK_INT(ms__sys_resident_pages(a, 3 * ps, ps), -ENOMEM);
+	/* Not a ring at that address: nothing to wait for. */
+	CHECK_INT(ms__wait_aio_free_ring(a, ps), 0);
+
+	/* Unsealed: io_destroy() unmapped the ring, so no wait at all. */
+	ctx = ms__sys_io_setup(1);
+	CHECK(ctx > 0, "io_setup: %ld", ctx);
+	CHECK_INT(ms__sys_io_destroy((uint64_t)ctx), 0);
+	CHECK_INT(ms__find_vma((uint64_t)ctx, &v), -ENOENT);
+	CHECK_INT(ms__wait_aio_free_ring((uint64_t)ctx, ps), 0);
+
+	/* Sealed: the ring stays, and the wait ends when its pages are gone. */
+	ctx = ms__sys_io_setup(1);
+	CHECK(ctx > 0, "io_setup: %ld", ctx);
+	CHECK_INT(ms__sys_mseal((uint64_t)ctx, ps, 0), 0);
+	CHECK_INT(ms__sys_resident_pages((uint64_t)ctx, ps, ps), 1);
+	CHECK_INT(ms__sys_io_destroy((uint64_t)ctx), 0);
+	t0 = ms__now_ms();
+	CHECK_INT(ms__wait_aio_free_ring((uint64_t)ctx, ps), 0);
+	CHECK(ms__now_ms() - t0 < MS__DEFERRED_MAX_MS,
+	      "the wait took %lld ms", (long long)(ms__now_ms() - t0));
+	CHECK_INT(ms__sys_resident_pages((uint64_t)ctx, ps, ps), 0);
+	CHECK_INT(ms__find_vma((uint64_t)ctx, &v), 0);
+	CHECK(v.special_aio && v.sealed, "ring at ctx: aio %d, sealed %d",
+	      v.special_aio, v.sealed);
+	/* Once the pages are gone, a second wait returns at once. */
+	CHECK_INT(ms__wait_aio_free_ring((uint64_t)ctx, ps), 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
@@ -873,5 +922,6 @@ int main(int argc, char **argv)
 	/* Last: it seals memory in this process, which every later scenario
 	 * process would inherit. */
 	test_observe();
+	test_aio_free_ring_wait();
 	return check_report();
 }

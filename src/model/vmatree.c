@@ -1,0 +1,785 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VMA index: a B+tree keyed by vm_start, with the records themselves
+ * in an arena.  It replaces a binary tree because at a million VMAs the
+ * binary tree's descent was some 20 dependent cache misses per lookup
+ * (78% of the time of a mixed call stream, perf); here a lookup touches
+ * about four internal nodes, which stay in cache, and one leaf.
+ *
+ *   - A leaf holds up to LEAF_MAX VMAs in order: their starts and ends
+ *     (copies of the records', so that searching and gap tracking never
+ *     touch a record) and pointers to the records.  Leaves are linked, so
+ *     next/prev are O(1) from a record, which points back at its leaf.
+ *   - An internal node holds, for each child, its first start, its last
+ *     end and the largest gap between two VMAs inside it: the kernel's
+ *     maple tree keeps the same per-subtree gap, which makes the top-down
+ *     search for free space O(log n) instead of O(gaps crossed).
+ *   - Records and nodes come from an arena of growing blocks (huge pages
+ *     from 2 MiB on) and are reused through free lists.  Node splits
+ *     never fail: ms__vt_reserve() fills the free lists beforehand (a
+ *     split needs at most one node per level and a new root).
+ *
+ * Only ms__vma_set_start/ms__vma_set_end (vma.c) change a VMA's extent,
+ * and they tell the tree (ms__vt_moved).  A change may briefly make two
+ * neighbours overlap (a merge moves one boundary, then the other): gaps
+ * are then 0, never negative.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "model/model.h"
+
+#define LEAF_MAX 32
+#define NODE_MAX 16
+
+struct ms__bnode {
+	struct ms__inode *parent;
+	int n;
+};
+
+struct ms__leaf {
+	struct ms__bnode h;
+	struct ms__leaf *prev, *next;
+	uint64_t start[LEAF_MAX];
+	uint64_t end[LEAF_MAX];
+	struct ms__vma *vma[LEAF_MAX];
+};
+
+struct ms__inode {
+	struct ms__bnode h;
+	uint64_t min[NODE_MAX];		/* the child's first vm_start */
+	uint64_t max_end[NODE_MAX];	/* the child's last vm_end */
+	uint64_t gap[NODE_MAX];		/* the largest gap inside the child */
+	struct ms__bnode *child[NODE_MAX];
+};
+
+struct summary {
+	uint64_t min, max_end, gap;
+};
+
+static uint64_t gap_between(uint64_t end, uint64_t start)
+{
+	return start > end ? start - end : 0;
+}
+
+static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t m = a > b ? a : b;
+
+	return m > c ? m : c;
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory: an arena of blocks for nodes and records                    */
+
+/*
+ * Nodes and records are carved from blocks that double in size from
+ * BLOCK_MIN to BLOCK_MAX; blocks of 2 MiB and more are 2 MiB aligned and
+ * asked to be backed by huge pages, which saves a TLB miss on most
+ * accesses at a million VMAs.  No per-object allocator header: what is
+ * freed goes to a free list of its kind and is reused.
+ */
+#define BLOCK_MIN (16u << 10)
+#define BLOCK_MAX (8u << 20)
+#define HUGE_PAGE (2u << 20)
+
+struct block {
+	struct block *next;
+	size_t size, used;
+};
+
+static void *arena_get(struct ms__vmatree *t, size_t size)
+{
+	struct block *b = t->blocks;
+
+	size = (size + 63) & ~(size_t)63;
+	if (!b || b->used + size > b->size) {
+		size_t bs = b ? b->size * 2 : BLOCK_MIN;
+
+		if (bs > BLOCK_MAX)
+			bs = BLOCK_MAX;
+		if (bs >= HUGE_PAGE) {
+			b = aligned_alloc(HUGE_PAGE, bs);
+			if (b)
+				madvise(b, bs, MADV_HUGEPAGE);
+		} else {
+			b = malloc(bs);
+		}
+		if (!b)
+			return NULL;
+		b->next = t->blocks;
+		b->size = bs;
+		b->used = 64;	/* the header, keeping objects 64-aligned */
+		t->blocks = b;
+		t->bytes += bs;
+	}
+	b->used += size;
+	return (char *)b + b->used - size;
+}
+
+static void *node_get(struct ms__vmatree *t, bool leaf)
+{
+	void **list = leaf ? &t->free_leaves : &t->free_inodes;
+	size_t size = leaf ? sizeof(struct ms__leaf) : sizeof(struct ms__inode);
+	void *x = *list;
+
+	if (x) {
+		*list = *(void **)x;
+		if (leaf)
+			t->nfree_leaves--;
+		else
+			t->nfree_inodes--;
+	} else {
+		x = arena_get(t, size);
+		if (!x)
+			return NULL;
+	}
+	memset(x, 0, size);
+	return x;
+}
+
+static void node_put(struct ms__vmatree *t, void *x, bool leaf)
+{
+	void **list = leaf ? &t->free_leaves : &t->free_inodes;
+
+	*(void **)x = *list;
+	*list = x;
+	if (leaf)
+		t->nfree_leaves++;
+	else
+		t->nfree_inodes++;
+}
+
+static int reserve_one(struct ms__vmatree *t, bool leaf, int want)
+{
+	while ((leaf ? t->nfree_leaves : t->nfree_inodes) < want) {
+		void *x = arena_get(t, leaf ? sizeof(struct ms__leaf) :
+					      sizeof(struct ms__inode));
+
+		if (!x)
+			return -ENOMEM;
+		node_put(t, x, leaf);
+	}
+	return 0;
+}
+
+/*
+ * Makes the next insert unable to fail: one leaf, and an internal node
+ * per level plus a new root.  Returns 0 or -ENOMEM.
+ */
+int ms__vt_reserve(struct ms__vmatree *t)
+{
+	int r = reserve_one(t, true, 1);
+
+	return r ? r : reserve_one(t, false, t->height + 2);
+}
+
+struct ms__vma *ms__vt_alloc(struct ms__vmatree *t)
+{
+	struct ms__vma *v = t->free_vmas;
+
+	if (v)
+		t->free_vmas = (struct ms__vma *)(void *)v->leaf;
+	else
+		v = arena_get(t, sizeof(*v));
+	if (v)
+		memset(v, 0, sizeof(*v));
+	return v;
+}
+
+void ms__vt_free(struct ms__vmatree *t, struct ms__vma *v)
+{
+	v->leaf = (struct ms__leaf *)(void *)t->free_vmas;
+	t->free_vmas = v;
+}
+
+/* Frees everything; the records' file references are the caller's. */
+void ms__vt_destroy(struct ms__vmatree *t)
+{
+	struct block *b = t->blocks;
+
+	while (b) {
+		struct block *n = b->next;
+
+		free(b);
+		b = n;
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+/* ------------------------------------------------------------------ */
+/* Summaries                                                           */
+
+static struct summary leaf_summary(const struct ms__leaf *l)
+{
+	uint64_t g = 0;
+
+	for (int i = 1; i < l->h.n; i++) {
+		uint64_t x = gap_between(l->end[i - 1], l->start[i]);
+
+		if (x > g)
+			g = x;
+	}
+	return (struct summary){ l->start[0], l->end[l->h.n - 1], g };
+}
+
+static struct summary inode_summary(const struct ms__inode *p)
+{
+	uint64_t g = p->gap[0];
+
+	for (int i = 1; i < p->h.n; i++)
+		g = max3(g, p->gap[i],
+			 gap_between(p->max_end[i - 1], p->min[i]));
+	return (struct summary){ p->min[0], p->max_end[p->h.n - 1], g };
+}
+
+static struct summary summary_of(const struct ms__bnode *x, bool leaf)
+{
+	return leaf ? leaf_summary((const struct ms__leaf *)x) :
+		      inode_summary((const struct ms__inode *)x);
+}
+
+static int child_index(const struct ms__inode *p, const struct ms__bnode *x)
+{
+	int i = 0;
+
+	while (p->child[i] != x)
+		i++;
+	return i;
+}
+
+static void set_entry(struct ms__inode *p, int i, struct summary s)
+{
+	p->min[i] = s.min;
+	p->max_end[i] = s.max_end;
+	p->gap[i] = s.gap;
+}
+
+/* Carries x's new summary up, stopping where nothing changes. */
+static void fix_up(struct ms__bnode *x, bool leaf)
+{
+	while (x->parent) {
+		struct ms__inode *p = x->parent;
+		int i = child_index(p, x);
+		struct summary s = summary_of(x, leaf);
+
+		if (p->min[i] == s.min && p->max_end[i] == s.max_end &&
+		    p->gap[i] == s.gap)
+			return;
+		set_entry(p, i, s);
+		x = &p->h;
+		leaf = false;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookup                                                              */
+
+/*
+ * The last index of a[0..n) (n >= 1, ascending) whose value is <= key,
+ * or -1.  Branch-free: the searches are the model's inner loop, and a
+ * mispredicted branch per halving cost more than the compares.
+ */
+static int last_le(const uint64_t *a, int n, uint64_t key)
+{
+	const uint64_t *base = a;
+
+	while (n > 1) {
+		int half = n / 2;
+
+		base = base[half] <= key ? base + half : base;
+		n -= half;
+	}
+	return (int)(base - a) + (*base <= key) - 1;
+}
+
+/* The leaf whose range holds key (the first leaf when key is smaller). */
+static struct ms__leaf *descend(const struct ms__vmatree *t, uint64_t key)
+{
+	struct ms__bnode *x = t->root;
+
+	for (int h = t->height; h > 0; h--) {
+		const struct ms__inode *p = (const struct ms__inode *)x;
+		int i = last_le(p->min, p->h.n, key);
+
+		x = p->child[i < 0 ? 0 : i];
+	}
+	return (struct ms__leaf *)x;
+}
+
+/* The last slot of l whose start is <= key, or -1. */
+static int slot_le(const struct ms__leaf *l, uint64_t key)
+{
+	return last_le(l->start, l->h.n, key);
+}
+
+/* v's slot in its leaf: the remembered one when still right. */
+static int slot_of(const struct ms__leaf *l, const struct ms__vma *v)
+{
+	int i = v->slot;
+
+	if (i < l->h.n && l->vma[i] == v)
+		return i;
+	i = slot_le(l, v->start);
+	if (i < 0 || l->vma[i] != v)
+		for (i = 0; l->vma[i] != v; i++)
+			;
+	((struct ms__vma *)v)->slot = (uint8_t)i;
+	return i;
+}
+
+struct ms__vma *ms__vt_first(const struct ms__vmatree *t)
+{
+	return t->first ? t->first->vma[0] : NULL;
+}
+
+/* The last VMA starting at or below key. */
+struct ms__vma *ms__vt_le(const struct ms__vmatree *t, uint64_t key)
+{
+	struct ms__leaf *l;
+	int i;
+
+	if (!t->root)
+		return NULL;
+	l = descend(t, key);
+	i = slot_le(l, key);
+	return i >= 0 ? l->vma[i] : NULL;
+}
+
+/* find_vma(): the first VMA that ends above addr. */
+struct ms__vma *ms__vt_find_from(const struct ms__vmatree *t, uint64_t addr)
+{
+	struct ms__leaf *l;
+	int i;
+
+	if (!t->root)
+		return NULL;
+	l = descend(t, addr);
+	i = slot_le(l, addr);
+	if (i >= 0 && l->end[i] > addr)
+		return l->vma[i];
+	if (++i < l->h.n)
+		return l->vma[i];
+	return l->next ? l->next->vma[0] : NULL;
+}
+
+struct ms__vma *ms__vt_next(const struct ms__vma *v)
+{
+	const struct ms__leaf *l = v->leaf;
+	int i = slot_of(l, v) + 1;
+
+	if (i < l->h.n)
+		return l->vma[i];
+	return l->next ? l->next->vma[0] : NULL;
+}
+
+struct ms__vma *ms__vt_prev(const struct ms__vma *v)
+{
+	const struct ms__leaf *l = v->leaf;
+	int i = slot_of(l, v);
+
+	if (i > 0)
+		return l->vma[i - 1];
+	return l->prev ? l->prev->vma[l->prev->h.n - 1] : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Insertion                                                           */
+
+static void leaf_put(struct ms__leaf *l, int i, struct ms__vma *v)
+{
+	l->start[i] = v->start;
+	l->end[i] = v->end;
+	l->vma[i] = v;
+	v->leaf = l;
+	v->slot = (uint8_t)i;
+}
+
+/* Hangs r right after l (same level) below their parent, splitting up. */
+static void insert_child(struct ms__vmatree *t, struct ms__bnode *l,
+			 struct ms__bnode *r, bool leaves)
+{
+	struct ms__inode *p = l->parent, *q;
+	int i;
+
+	if (!p) {
+		p = node_get(t, false);
+		p->h.n = 2;
+		p->child[0] = l;
+		p->child[1] = r;
+		set_entry(p, 0, summary_of(l, leaves));
+		set_entry(p, 1, summary_of(r, leaves));
+		l->parent = r->parent = p;
+		t->root = &p->h;
+		t->height++;
+		return;
+	}
+	i = child_index(p, l);
+	if (p->h.n == NODE_MAX) {
+		int half = NODE_MAX / 2;
+
+		q = node_get(t, false);
+		q->h.n = NODE_MAX - half;
+		memcpy(q->min, p->min + half, sizeof(uint64_t) * (size_t)q->h.n);
+		memcpy(q->max_end, p->max_end + half,
+		       sizeof(uint64_t) * (size_t)q->h.n);
+		memcpy(q->gap, p->gap + half, sizeof(uint64_t) * (size_t)q->h.n);
+		memcpy(q->child, p->child + half,
+		       sizeof(q->child[0]) * (size_t)q->h.n);
+		for (int k = 0; k < q->h.n; k++)
+			q->child[k]->parent = q;
+		p->h.n = half;
+		insert_child(t, &p->h, &q->h, false);
+		if (i >= half) {
+			i -= half;
+			p = q;
+		}
+	}
+	memmove(p->min + i + 2, p->min + i + 1,
+		sizeof(uint64_t) * (size_t)(p->h.n - i - 1));
+	memmove(p->max_end + i + 2, p->max_end + i + 1,
+		sizeof(uint64_t) * (size_t)(p->h.n - i - 1));
+	memmove(p->gap + i + 2, p->gap + i + 1,
+		sizeof(uint64_t) * (size_t)(p->h.n - i - 1));
+	memmove(p->child + i + 2, p->child + i + 1,
+		sizeof(p->child[0]) * (size_t)(p->h.n - i - 1));
+	p->h.n++;
+	p->child[i + 1] = r;
+	r->parent = p;
+	set_entry(p, i, summary_of(l, leaves));
+	set_entry(p, i + 1, summary_of(r, leaves));
+	fix_up(&p->h, false);
+}
+
+static void leaf_insert_at(struct ms__leaf *l, int i, struct ms__vma *v)
+{
+	memmove(l->start + i + 1, l->start + i,
+		sizeof(uint64_t) * (size_t)(l->h.n - i));
+	memmove(l->end + i + 1, l->end + i,
+		sizeof(uint64_t) * (size_t)(l->h.n - i));
+	memmove(l->vma + i + 1, l->vma + i,
+		sizeof(l->vma[0]) * (size_t)(l->h.n - i));
+	l->h.n++;
+	leaf_put(l, i, v);
+}
+
+/*
+ * Inserts v (v->start, v->end set).  ms__vt_reserve() must have run.  A
+ * full leaf splits in halves, except when v goes at its very end: then v
+ * starts a new leaf and the full one stays full, so that mapping upwards
+ * (how address spaces and benchmarks grow) packs the leaves.
+ */
+void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
+{
+	struct ms__leaf *l, *r;
+	int i;
+
+	t->count++;
+	if (!t->root) {
+		l = node_get(t, true);
+		l->h.n = 1;
+		leaf_put(l, 0, v);
+		t->root = &l->h;
+		t->height = 0;
+		t->first = l;
+		return;
+	}
+	l = descend(t, v->start);
+	i = slot_le(l, v->start) + 1;
+	if (l->h.n < LEAF_MAX) {
+		leaf_insert_at(l, i, v);
+		fix_up(&l->h, true);
+		return;
+	}
+	{
+		int keep = i == LEAF_MAX ? LEAF_MAX : LEAF_MAX / 2;
+
+		r = node_get(t, true);
+		r->h.n = LEAF_MAX - keep;
+		for (int k = 0; k < r->h.n; k++) {
+			r->start[k] = l->start[keep + k];
+			r->end[k] = l->end[keep + k];
+			r->vma[k] = l->vma[keep + k];
+			r->vma[k]->leaf = r;
+		}
+		l->h.n = keep;
+		r->next = l->next;
+		r->prev = l;
+		if (l->next)
+			l->next->prev = r;
+		l->next = r;
+		if (i > keep || (i == keep && keep == LEAF_MAX))
+			leaf_insert_at(r, i - keep, v);
+		else
+			leaf_insert_at(l, i, v);
+		insert_child(t, &l->h, &r->h, true);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Removal                                                             */
+
+/* Takes x (empty) out of its parent, collapsing nodes left empty. */
+static void remove_child(struct ms__vmatree *t, struct ms__bnode *x)
+{
+	struct ms__inode *p = x->parent;
+	int i;
+
+	if (!p) {
+		t->root = NULL;
+		t->height = 0;
+		return;
+	}
+	i = child_index(p, x);
+	memmove(p->min + i, p->min + i + 1,
+		sizeof(uint64_t) * (size_t)(p->h.n - i - 1));
+	memmove(p->max_end + i, p->max_end + i + 1,
+		sizeof(uint64_t) * (size_t)(p->h.n - i - 1));
+	memmove(p->gap + i, p->gap + i + 1,
+		sizeof(uint64_t) * (size_t)(p->h.n - i - 1));
+	memmove(p->child + i, p->child + i + 1,
+		sizeof(p->child[0]) * (size_t)(p->h.n - i - 1));
+	p->h.n--;
+	if (!p->h.n) {
+		remove_child(t, &p->h);
+		node_put(t, p, false);
+		return;
+	}
+	fix_up(&p->h, false);
+	/* A root with one child gives way to it. */
+	while (t->height > 0 && ((struct ms__inode *)t->root)->h.n == 1) {
+		struct ms__inode *root = (struct ms__inode *)t->root;
+
+		t->root = root->child[0];
+		t->root->parent = NULL;
+		t->height--;
+		node_put(t, root, false);
+	}
+}
+
+static void leaf_unlink(struct ms__vmatree *t, struct ms__leaf *l)
+{
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		t->first = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	remove_child(t, &l->h);
+	node_put(t, l, true);
+}
+
+void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v)
+{
+	struct ms__leaf *l = v->leaf, *s;
+	int i = slot_of(l, v);
+
+	t->count--;
+	memmove(l->start + i, l->start + i + 1,
+		sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
+	memmove(l->end + i, l->end + i + 1,
+		sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
+	memmove(l->vma + i, l->vma + i + 1,
+		sizeof(l->vma[0]) * (size_t)(l->h.n - i - 1));
+	l->h.n--;
+	if (!l->h.n) {
+		leaf_unlink(t, l);
+		return;
+	}
+	fix_up(&l->h, true);
+	/* A quarter-full leaf moves into its right sibling when both fit
+	 * in half a leaf, so erasing never leaves the tree mostly empty. */
+	s = l->next;
+	if (l->h.n <= LEAF_MAX / 4 && s && s->h.parent == l->h.parent &&
+	    l->h.n + s->h.n <= LEAF_MAX / 2) {
+		memmove(s->start + l->h.n, s->start,
+			sizeof(uint64_t) * (size_t)s->h.n);
+		memmove(s->end + l->h.n, s->end,
+			sizeof(uint64_t) * (size_t)s->h.n);
+		memmove(s->vma + l->h.n, s->vma,
+			sizeof(s->vma[0]) * (size_t)s->h.n);
+		for (int k = 0; k < l->h.n; k++)
+			leaf_put(s, k, l->vma[k]);
+		s->h.n += l->h.n;
+		l->h.n = 0;
+		fix_up(&s->h, true);
+		leaf_unlink(t, l);
+	}
+}
+
+/* v's start or end changed (its order among the VMAs did not). */
+void ms__vt_moved(struct ms__vmatree *t, struct ms__vma *v, uint64_t old_start)
+{
+	struct ms__leaf *l = v->leaf;
+	int i = v->slot;
+
+	(void)t;
+	if (i >= l->h.n || l->vma[i] != v) {
+		i = slot_le(l, old_start);
+		if (i < 0 || l->vma[i] != v)
+			for (i = 0; l->vma[i] != v; i++)
+				;
+		v->slot = (uint8_t)i;
+	}
+	l->start[i] = v->start;
+	l->end[i] = v->end;
+	fix_up(&l->h, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* The top-down search for free space                                  */
+
+struct search {
+	uint64_t low, high, len;
+	bool stop;	/* a gap ended below low + len: nothing lower fits */
+};
+
+/*
+ * Does [gs, ge) hold len bytes below s->high?  Returns the highest such
+ * address, or 0; sets s->stop when the gap is already below the floor.
+ */
+static uint64_t try_gap(struct search *s, uint64_t gs, uint64_t ge)
+{
+	uint64_t top = ge < s->high ? ge : s->high;
+
+	if (gs < s->low)
+		gs = s->low;
+	if (top < s->low + s->len) {
+		s->stop = true;
+		return 0;
+	}
+	return top >= gs && top - gs >= s->len ? top - s->len : 0;
+}
+
+/*
+ * The highest fit among the gaps inside x (not the ones before its first
+ * VMA or after its last), from the top down, skipping every subtree whose
+ * largest gap is too small or which lies above high.
+ */
+static uint64_t search_in(struct search *s, const struct ms__bnode *x,
+			  int height)
+{
+	if (height == 0) {
+		const struct ms__leaf *l = (const struct ms__leaf *)x;
+
+		for (int i = l->h.n - 1; i > 0 && !s->stop; i--) {
+			uint64_t a;
+
+			if (l->end[i - 1] >= s->high)
+				continue;
+			a = try_gap(s, l->end[i - 1], l->start[i]);
+			if (a)
+				return a;
+		}
+		return 0;
+	}
+	const struct ms__inode *p = (const struct ms__inode *)x;
+
+	for (int i = p->h.n - 1; i >= 0 && !s->stop; i--) {
+		uint64_t a;
+
+		if (p->min[i] < s->high && p->gap[i] >= s->len) {
+			a = search_in(s, p->child[i], height - 1);
+			if (a || s->stop)
+				return a;
+		}
+		if (i > 0 && p->max_end[i - 1] < s->high) {
+			a = try_gap(s, p->max_end[i - 1], p->min[i]);
+			if (a)
+				return a;
+		}
+	}
+	return 0;
+}
+
+/*
+ * unmapped_area_topdown(): the highest address a with [a, a+len) free,
+ * low <= a and a + len <= high, or 0.  O(log n): the per-subtree gaps
+ * lead the descent.
+ */
+uint64_t ms__vt_gap_topdown(const struct ms__vmatree *t, uint64_t low,
+			    uint64_t high, uint64_t len)
+{
+	struct search s = { low, high, len, false };
+	struct summary all;
+	uint64_t a;
+
+	if (high < low || high - low < len)
+		return 0;
+	if (!t->root)
+		return high - len;
+	all = summary_of(t->root, t->height == 0);
+	/* Above the last VMA. */
+	a = try_gap(&s, all.max_end, UINT64_MAX);
+	if (a || s.stop)
+		return a;
+	a = search_in(&s, t->root, t->height);
+	if (a || s.stop)
+		return a;
+	/* Below the first. */
+	return try_gap(&s, 0, all.min);
+}
+
+/* ------------------------------------------------------------------ */
+/* The checker                                                         */
+
+static long check_node(const struct ms__vmatree *t, const struct ms__bnode *x,
+		       int height, const struct ms__inode *parent,
+		       const struct ms__leaf **prev_leaf)
+{
+	long count = 0;
+
+	if (x->parent != parent || x->n < 1)
+		return -1;
+	if (height == 0) {
+		const struct ms__leaf *l = (const struct ms__leaf *)x;
+
+		if (l->h.n > LEAF_MAX || l->prev != *prev_leaf ||
+		    (*prev_leaf && (*prev_leaf)->next != l) ||
+		    (!*prev_leaf && t->first != l))
+			return -1;
+		for (int i = 0; i < l->h.n; i++) {
+			const struct ms__vma *v = l->vma[i];
+
+			if (v->leaf != l || v->start != l->start[i] ||
+			    v->end != l->end[i] ||
+			    (i && l->start[i] < l->end[i - 1]))
+				return -1;
+		}
+		if (*prev_leaf && l->start[0] <
+				  (*prev_leaf)->end[(*prev_leaf)->h.n - 1])
+			return -1;
+		*prev_leaf = l;
+		return l->h.n;
+	}
+	const struct ms__inode *p = (const struct ms__inode *)x;
+
+	if (p->h.n > NODE_MAX)
+		return -1;
+	for (int i = 0; i < p->h.n; i++) {
+		struct summary s = summary_of(p->child[i], height == 1);
+		long c = check_node(t, p->child[i], height - 1, p, prev_leaf);
+
+		if (c < 0 || s.min != p->min[i] || s.max_end != p->max_end[i] ||
+		    s.gap != p->gap[i])
+			return -1;
+		count += c;
+	}
+	return count;
+}
+
+/* Order, links, copies and summaries; the number of VMAs, or -1. */
+long ms__vt_check(const struct ms__vmatree *t)
+{
+	const struct ms__leaf *last = NULL;
+	long c;
+
+	if (!t->root)
+		return t->count || t->first ? -1 : 0;
+	c = check_node(t, t->root, t->height, NULL, &last);
+	if (c < 0 || (size_t)c != t->count || last->next)
+		return -1;
+	return c;
+}
