@@ -67,7 +67,8 @@ $(BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
-unit-tests: $(TESTS) $(BUILD)/tools/no-mseal
+unit-tests: $(TESTS) $(BUILD)/tools/no-mseal $(BUILD)/tools/ktap-check \
+	$(BUILD)/tools/no-fork
 
 run: all
 	$(BUILD)/sealspec run --target kernel

@@ -172,7 +172,8 @@ enum ms_call {
 enum ms_ret_kind {
 	MS_RET_INT,	/* a plain number (0, count) */
 	MS_RET_ADDR,	/* an address: printed relative to names */
-	MS_RET_FD,	/* a file descriptor or IPC id */
+	MS_RET_FD,	/* a file descriptor or protection key: per process */
+	MS_RET_ID,	/* a SysV IPC id: system-wide, differs between runs */
 };
 
 /* Features a call or a scenario may need; probed at run time. */
@@ -354,9 +355,12 @@ struct ms_cell {
 	struct ms_loc loc;
 };
 
+/* Room for a case name; a longer one is cut (never inside a %XX). */
+#define MS_CASE_NAME_MAX 256
+
 struct ms_program {
 	char file[256];		/* path as given, or "catalog/x.scn" */
-	char name[128];		/* basename without .scn, plus "[row]" */
+	char name[MS_CASE_NAME_MAX]; /* the case name: see ms_variant_name */
 	char purpose[MS_STR_MAX];
 	char refs[4][MS_STR_MAX];
 	int nrefs;
@@ -416,6 +420,26 @@ int ms_grid_pages(enum ms_attr attr, const char *grid);
 int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 		   struct ms_diag *diag);
 int ms_variant_count(const struct ms_program *t);
+
+/*
+ * Case names (src/scn/casename.c).  A name is the file's base name without
+ * ".scn", plus "[CELL]" for vary row `row` (CELL: the row's first cell, the
+ * contents of a quoted cell), or "[CELL,N]" when two rows start with the
+ * same cell (N counts rows from 1).  Every part is written in the name
+ * alphabet: printable ASCII except space and  " # % , [ \ ] ; any other
+ * byte is %XX.  So a name never holds '#', a control character, a newline
+ * or invalid UTF-8, and "[x,2]" (a twin) never reads like "[x%2C2]" (the
+ * cell "x,2").  ms_variant_name writes the name of row `row` of template t
+ * (t->name alone for a template without a table).
+ */
+void ms_variant_name(const struct ms_program *t, int row, char *buf, size_t n);
+/* True for a byte that stands for itself in a name. */
+bool ms_name_byte_is_plain(unsigned char c);
+/*
+ * Appends s[0..len) to the NUL-terminated buf (of n bytes), escaped; stops
+ * before an escape that does not fit.  Returns the new length of buf.
+ */
+size_t ms_name_escape(char *buf, size_t n, const char *s, size_t len);
 
 void ms_program_free(struct ms_program *p);
 
@@ -479,8 +503,10 @@ struct ms_trace {
 	int nout, cap;
 	struct ms_outcome *out;	/* owned */
 	enum ms_trace_end end;
+	bool timed_out;		/* MS_END_BROK because the target hung */
 	char reason[256];
 	uint64_t arena;		/* base of the arena the target used */
+	uint64_t arena_size;	/* and its size (0: no arena) */
 	long page_size;
 };
 
@@ -570,6 +596,7 @@ const char *ms_result_code_name(enum ms_result_code r); /* "pass" ... */
 struct ms_verdict {
 	enum ms_result_code code;
 	int step;		/* first failing step, or -1 */
+	bool timed_out;		/* BROK: the target hung (KTAP TIMEOUT) */
 	char reason[2048];	/* multi-line: expected, observed, grid */
 };
 

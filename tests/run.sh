@@ -42,13 +42,33 @@ unit() {
 	fi
 }
 
+# Every JSON report the suite produces is kept here and checked against
+# docs/report.schema.json at the end (check_json_reports).
+njson=0
+keep_json() {
+	njson=$((njson + 1))
+	mkdir -p "$tmp/json"
+	cp "$1" "$tmp/json/$njson.json"
+	echo "$njson: $2" >> "$tmp/json/index"
+}
+
 # expect_exit WANT DESCRIPTION COMMAND...: runs COMMAND, checks its status.
+# Output of "--format json" is kept for the schema check.
 expect_exit() {
 	want=$1
 	what=$2
 	shift 2
 	"$@" > "$tmp/out" 2> "$tmp/err"
 	rc=$?
+	prev=
+	for a in "$@"; do
+		if [ "$prev" = --format ] && [ "$a" = json ]; then
+			keep_json "$tmp/out" "$what"
+		elif [ "$prev" = --json-out ] && [ -f "$a" ]; then
+			keep_json "$a" "$what (--json-out)"
+		fi
+		prev=$a
+	done
 	if [ "$rc" -eq "$want" ]; then
 		ok
 	else
@@ -71,6 +91,84 @@ expect_grep() {
 json_result() {
 	grep -F "\"name\": \"$2\"" "$1" |
 		sed -n 's/.*"result": "\([a-z]*\)".*/\1/p' | head -n 1
+}
+
+# "pass=P fail=F skip=S xfail=X brok=B": what the KTAP report of the run
+# whose JSON report is $1 must count.
+json_counts() {
+	python3 tests/tools/check-json.py --counts "$1"
+}
+
+# Every kept JSON report against docs/report.schema.json and the rules a
+# schema cannot state; and the checker itself must reject a missing, an
+# extra and a mistyped field.
+check_json_reports() {
+	if ! command -v python3 > /dev/null; then
+		not_ok "python3 is missing: the JSON reports were not checked"
+		return
+	fi
+	python3 tests/tools/check-json.py "$tmp"/json/*.json > "$tmp/cj.out" 2>&1
+	nbad=$(grep -c '^check-json: ' "$tmp/cj.out")
+	passed=$((passed + njson - nbad))
+	if [ "$nbad" -gt 0 ]; then
+		failed=$((failed + nbad))
+		echo "not ok: $nbad JSON report(s) do not match docs/report.schema.json:"
+		sed 's/^/    /' "$tmp/cj.out" | head -n 20
+		echo "    (which run made each: $tmp/json/index)"
+	fi
+	echo "JSON reports checked against the schema: $njson"
+	if python3 tests/tools/check-json.py --self-test "$tmp/json/1.json" > "$tmp/cj.out" 2>&1; then
+		ok
+	else
+		not_ok "check-json.py accepts a broken report:"
+		cat "$tmp/cj.out"
+	fi
+	rm -rf "$tmp/json"
+	njson=0
+}
+
+# ktap_conforms KTAP JSON WHAT: the KTAP report passes our strict reader
+# (tests/tools/ktap-check) and its counts are those of the JSON report of
+# the same run (run --format ktap --json-out JSON); Perl's TAP::Parser
+# (prove) reads it as failing exactly when the run has a FAIL or a BROK.
+ktap_conforms() {
+	if ! got=$("$b/tools/ktap-check" "$1" 2> "$tmp/kc.err"); then
+		not_ok "$3: ktap-check rejects the KTAP report:"
+		head -n 10 "$tmp/kc.err"
+		return
+	fi
+	ok
+	want=$(json_counts "$2")
+	if [ "$got" = "$want" ]; then ok; else
+		not_ok "$3: KTAP counts '$got', JSON counts '$want'"
+	fi
+	if command -v prove > /dev/null; then
+		prove -e cat "$1" > "$tmp/prove.out" 2>&1
+		prc=$?
+		case $want in
+		*" fail=0 "*" brok=0") pwant=0 ;;
+		*) pwant=1 ;;
+		esac
+		if [ "$pwant" -eq 0 ] && [ "$prc" -eq 0 ]; then ok
+		elif [ "$pwant" -eq 1 ] && [ "$prc" -ne 0 ] &&
+			! grep -q "All tests successful" "$tmp/prove.out"; then ok
+		else
+			not_ok "$3: prove exited $prc on a run with $want"
+			tail -n 8 "$tmp/prove.out"
+		fi
+	fi
+}
+
+# no_raw_text FILE WHAT: text output with no control character but the
+# line ends, and valid UTF-8.
+no_raw_text() {
+	if LC_ALL=C tr -d '\n' < "$1" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+		not_ok "$2: a raw control character in the output"
+		LC_ALL=C grep -n '[[:cntrl:]]' "$1" | head -n 5 | od -c | head -n 10
+	else ok; fi
+	if iconv -f UTF-8 -t UTF-8 "$1" > /dev/null 2>&1; then ok; else
+		not_ok "$2: the output is not valid UTF-8"
+	fi
 }
 
 # why REPORT VERDICTS [NAMES]: for every case of the JSON report whose
@@ -201,14 +299,29 @@ verdicts() {
 
 	# Colour only on a terminal, and never with NO_COLOR.
 	if command -v script > /dev/null; then
-		script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
+		# TERM is set here: CI may run the suite with none.
+		TERM=xterm script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
 		if grep -q "$(printf '\033')\[1;31mFAIL" "$tmp/tty"; then ok; else
-			not_ok "no colour on a terminal"
+			not_ok "no colour on a terminal (TERM=xterm)"
 		fi
-		NO_COLOR=1 script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
+		TERM=xterm NO_COLOR=1 script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
 		if grep -q "$(printf '\033')" "$tmp/tty"; then
 			not_ok "colour despite NO_COLOR"
 		else ok; fi
+		# A terminal that cannot show colour, or says nothing of itself.
+		for term in dumb "" unset; do
+			if [ "$term" = unset ]; then
+				env -u TERM script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
+			else
+				TERM=$term script -qc "$s run $v/wrong-errno.scn" /dev/null > "$tmp/tty" 2>&1
+			fi
+			if grep -q "$(printf '\033')" "$tmp/tty"; then
+				not_ok "colour with TERM=$term"
+			elif grep -q "FAIL  wrong-errno" "$tmp/tty"; then ok
+			else
+				not_ok "TERM=$term: no report on the terminal"
+			fi
+		done
 	fi
 	if grep -q "$(printf '\033')" "$tmp/out"; then
 		not_ok "colour in output that is not a terminal"
@@ -220,18 +333,40 @@ verdicts() {
 
 	# KTAP and JSON carry the same verdicts.
 	expect_exit 1 "ktap run exits 1" $s run --target kernel --format ktap \
-		$v/passes.scn $v/wrong-errno.scn
+		--json-out "$tmp/two.json" $v/passes.scn $v/wrong-errno.scn
+	cp "$tmp/out" "$tmp/two.ktap"
+	ktap_conforms "$tmp/two.ktap" "$tmp/two.json" "a pass and a fail"
 	expect_grep "$tmp/out" "KTAP version 1" "ktap header"
 	expect_grep "$tmp/out" "1..2" "ktap plan"
 	expect_grep "$tmp/out" "ok 1 passes" "ktap ok line"
 	expect_grep "$tmp/out" "not ok 2 wrong-errno" "ktap not ok line"
 	expect_grep "$tmp/out" "# Totals: pass:1 fail:1" "ktap totals"
-	if command -v python3 > /dev/null; then
-		if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \
-			"$tmp/all.json"; then ok; else
-			not_ok "the JSON report does not parse"
-		fi
+
+	# Every result as KTAP v1 writes it: BROK is ERROR (TIMEOUT for a
+	# hang), XFAIL as kselftest writes it, read right by ktap-check and
+	# prove.
+	expect_exit 1 "mixed ktap run exits 1" $s run --target kernel --timeout 2 \
+		--format ktap --json-out "$tmp/all-k.json" $v
+	cp "$tmp/out" "$tmp/all.ktap"
+	expect_grep "$tmp/all.ktap" "not ok 1 crash # ERROR child killed by SIGSEGV" "a crash is ERROR"
+	if grep -q '"userfaultfd": ' "$tmp/all.json"; then ok; else
+		expect_grep "$tmp/all.ktap" "not ok 2 hang # TIMEOUT timed out after 2 s" "a hang is TIMEOUT"
 	fi
+	expect_grep "$tmp/all.ktap" "ok 8 xfail # XFAIL expected failure" "an xfail is ok # XFAIL"
+	if grep -q "BROK" "$tmp/all.ktap"; then
+		not_ok "the KTAP report still writes a BROK directive"
+	else ok; fi
+	ktap_conforms "$tmp/all.ktap" "$tmp/all-k.json" "the mixed run"
+	for k in tests/ktap/good-*.ktap; do
+		if "$b/tools/ktap-check" "$k" > /dev/null 2> "$tmp/kc.err"; then ok; else
+			not_ok "ktap-check rejects $k: $(head -n 3 "$tmp/kc.err")"
+		fi
+	done
+	for k in tests/ktap/bad-*.ktap; do
+		if "$b/tools/ktap-check" "$k" > /dev/null 2>&1; then
+			not_ok "ktap-check accepts $k"
+		else ok; fi
+	done
 	expect_exit 0 "list by rule" $s list --rule G7
 	expect_grep "$tmp/out" "procmem-write-sealed-anon" "list --rule G7 lists the /proc/self/mem case"
 
@@ -265,6 +400,63 @@ verdicts() {
 		not_ok "without mseal the guideline table shows G2 as pass"
 	else ok; fi
 
+	# --json-out writes the JSON of the same run beside the report.
+	expect_exit 1 "--json-out beside text" $s run --json-out "$tmp/jo.json" $v/wrong-errno.scn
+	expect_grep "$tmp/jo.json" '"name": "wrong-errno"' "--json-out writes the JSON report"
+	expect_exit 3 "--json-out to a full disk exits 3" $s run --json-out /dev/full $v/passes.scn
+	expect_grep "$tmp/err" "--json-out /dev/full: No space left on device" "--json-out says it could not write"
+
+	# A report that cannot be written is not a success: exit 3, and say so.
+	for args in "run $v/passes.scn" "run --format json $v/passes.scn" \
+		"run --format ktap $v/wrong-errno.scn" "list" "profiles" \
+		"run --help" "--help"; do
+		# shellcheck disable=SC2086
+		$s $args > /dev/full 2> "$tmp/err"
+		rc=$?
+		if [ "$rc" -eq 3 ] && grep -q "writing to standard output failed: No space left on device" "$tmp/err"; then
+			ok
+		else
+			not_ok "sealspec $args > /dev/full: expected exit 3 and a message, got $rc: $(cat "$tmp/err")"
+		fi
+	done
+
+	# Every command takes --help and -h: usage on stdout, exit 0.  A usage
+	# error: usage on stderr, nothing on stdout, exit 2.
+	for cmd in run list fmt profiles; do
+		for opt in --help -h; do
+			expect_exit 0 "$cmd $opt exits 0" $s $cmd $opt
+			expect_grep "$tmp/out" "usage: sealspec $cmd" "$cmd $opt prints its usage on stdout"
+		done
+		expect_exit 2 "$cmd with an unknown option exits 2" $s $cmd --no-such-option
+		expect_grep "$tmp/err" "usage: sealspec $cmd" "$cmd: a usage error prints the usage on stderr"
+		if [ -s "$tmp/out" ]; then
+			not_ok "$cmd: a usage error wrote to stdout"
+		else ok; fi
+	done
+	for args in --help -h help; do
+		expect_exit 0 "sealspec $args exits 0" $s $args
+		expect_grep "$tmp/out" "usage: sealspec COMMAND" "sealspec $args prints the usage on stdout"
+	done
+	expect_exit 2 "fmt without a file exits 2" $s fmt --check
+	expect_exit 2 "profiles takes no argument" $s profiles extra
+	expect_exit 2 "no command exits 2" $s
+	expect_grep "$tmp/err" "usage: sealspec COMMAND" "no command prints the usage on stderr"
+	expect_exit 2 "an unknown command exits 2" $s no-such-command
+
+	# When the kernel probe fails (here no process can be made), there is
+	# still a report in the format asked for, saying so; exit 3.
+	nf="env ASAN_OPTIONS=detect_leaks=0 $b/tools/no-fork"
+	for fmt in text ktap json; do
+		expect_exit 3 "a failed probe exits 3 ($fmt)" $nf $s run --format $fmt \
+			--json-out "$tmp/noprobe-$fmt.json" $v/passes.scn
+		expect_grep "$tmp/out" "probing the kernel failed: Resource temporarily unavailable" "a failed probe is in the $fmt report"
+		cp "$tmp/out" "$tmp/noprobe.$fmt"
+	done
+	expect_grep "$tmp/noprobe.json" '"probed": false' "the JSON report says the kernel was not probed"
+	expect_grep "$tmp/noprobe.ktap" "not ok 1 [environment] # ERROR probing the kernel failed" "a failed probe is a KTAP ERROR"
+	ktap_conforms "$tmp/noprobe.ktap" "$tmp/noprobe-ktap.json" "a failed probe"
+	expect_exit 3 "a failed probe under --profile exits 3" $nf $s run --format json --profile linux $v/passes.scn
+
 	expect_exit 2 "a syntax error exits 2" $s run --target kernel tests/syntax/bad-call.scn
 	expect_grep "$tmp/err" "tests/syntax/bad-call.scn:5:" "a syntax error names file:line"
 	expect_exit 2 "an unknown profile exits 2" $s run --profile linux-5.4 tests/verdict/passes.scn
@@ -276,6 +468,107 @@ verdicts() {
 	expect_exit 2 "a directory without scenarios exits 2" $s run "$tmp/empty"
 	expect_grep "$tmp/err" "no scenario to run" "an empty run says so"
 	expect_exit 2 "a rule filter matching nothing exits 2" $s run --rule G3a tests/verdict/passes.scn
+}
+
+# Hostile inputs (tests/hostile/, and copies of them under hostile file
+# names): each run goes through tests/tools/contain, which fails the check
+# (exit 125) when a process of the run or a SysV segment is left behind.
+hostile() {
+	b=$1
+	s=$b/sealspec
+	h=tests/hostile
+	c="sh tests/tools/contain"
+	d=$tmp/hostile
+	rm -rf "$d"
+	mkdir -p "$d/d1" "$d/d2" "$d/long"
+
+	# contain itself sees what is left behind.
+	expect_exit 125 "contain sees a process left behind" $c sh -c 'sleep 30 & exit 0'
+	if command -v ipcmk > /dev/null; then
+		expect_exit 125 "contain sees a SysV segment left behind" $c ipcmk -M 4096
+	fi
+
+	# A crash and a hung fork child, both holding SysV segments: BROK, and
+	# nothing of them outlives the run.
+	expect_exit 3 "a crash and a hang holding segments exit 3" $c $s run --timeout 1 \
+		--format json $h/shm-crash.scn $h/fork-hang.scn
+	got=$(json_result "$tmp/out" shm-crash)
+	if [ "$got" = brok ]; then ok; else not_ok "shm-crash: expected brok, got '$got'"; fi
+	got=$(json_result "$tmp/out" fork-hang)
+	if [ "$got" = brok ] || { [ "$got" = skip ] && grep -q '"userfaultfd": ' "$tmp/out"; }; then ok; else
+		not_ok "fork-hang: expected brok, got '$got'"
+	fi
+
+	# Rows that start alike and a row whose cell reads like their names.
+	expect_exit 0 "rows with colliding names run" $c $s run --format json $h/row-names.scn
+	for name in 'row-names[x,1]' 'row-names[x,2]' 'row-names[x%2C2]' 'row-names[x,4]'; do
+		expect_grep "$tmp/out" "\"name\": \"$name\"" "a distinct row name"
+	done
+
+	# The same base name in two directories: each is qualified.
+	cp $h/failing.scn "$d/d1/same.scn"
+	cp $h/failing.scn "$d/d2/same.scn"
+	expect_exit 1 "two files named same run" $c $s run --format json "$d/d1/same.scn" "$d/d2/same.scn"
+	expect_grep "$tmp/out" '"name": "d1/same"' "the first same is d1/same"
+	expect_grep "$tmp/out" '"name": "d2/same"' "the second same is d2/same"
+
+	# Names cut at their maximum length may still collide: exit 2 with
+	# both places, nothing run.
+	long=$(printf '%090d' 0 | tr 0 '#')
+	cp $h/failing.scn "$d/long/${long}a.scn"
+	cp $h/failing.scn "$d/long/${long}b.scn"
+	expect_exit 2 "a duplicate case name exits 2" $c $s run "$d/long"
+	expect_grep "$tmp/err" "b.scn:1:1: the case name" "a duplicate name is reported at file:line:col"
+	expect_grep "$tmp/err" "a.scn:1; case names must be unique" "a duplicate name names the other place"
+	if grep -q "Guideline table" "$tmp/out"; then
+		not_ok "a run with duplicate case names printed a report"
+	else ok; fi
+
+	# Names that try to forge KTAP: cells with "# TODO", "# SKIP", and
+	# file names with a newline and a forged "ok" line, a '#', an escape
+	# sequence and invalid UTF-8.  Every case fails, and every reader
+	# must say so.
+	cp $h/failing.scn "$d/$(printf 'nl\nok 2 forged')".scn
+	cp $h/failing.scn "$d/hash # SKIP.scn"
+	cp $h/failing.scn "$d/$(printf 'esc\033[2J\033]0;title\007')".scn
+	cp $h/failing.scn "$d/$(printf 'bad\377\300utf8')".scn
+	cp $h/hash-in-cell.scn "$d/"
+	for fmt in json ktap text; do
+		expect_exit 1 "hostile names, $fmt, exit 1" $c $s run --format $fmt \
+			--json-out "$tmp/hostile-$fmt.json" "$d"
+		cp "$tmp/out" "$tmp/hostile.$fmt"
+	done
+	ktap_conforms "$tmp/hostile.ktap" "$tmp/hostile-ktap.json" "hostile names"
+	if grep -E '^(not )?ok [0-9]+ .*#' "$tmp/hostile.ktap" > "$tmp/hashes"; then
+		not_ok "a '#' in a KTAP result line:"
+		cat "$tmp/hashes"
+	else ok; fi
+	expect_grep "$tmp/hostile.ktap" "not ok 4 hash-in-cell[x%20%23%20TODO]" "a cell's '#' is escaped in KTAP"
+	expect_grep "$tmp/hostile.ktap" "nl%0Aok%202%20forged" "a file name's newline is escaped in KTAP"
+	expect_grep "$tmp/hostile.text" "FAIL  nl%0Aok%202%20forged  (" "a file name's newline is escaped in text"
+	expect_grep "$tmp/hostile.text" "\x0Aok 2 forged.scn" "a file path's newline is \\xNN in text"
+	for fmt in ktap text; do
+		no_raw_text "$tmp/hostile.$fmt" "hostile names, $fmt"
+	done
+
+	# --trace prints the same bytes on every run: ids by their binding
+	# (or "<IPC id>"), addresses by name, arena or "<outside the arena>".
+	tc="$h/trace-ids.scn cases/shm-detach-sealed.scn cases/shm-remap-over-sealed.scn
+		cases/mremap-duplicate.scn cases/exec-drops-seals.scn
+		cases/fork-child-inherits-seals.scn cases/brk-grow-after-sealed-top.scn
+		cases/msync-sealed-shared-memfd.scn cases/mmap-fixed-over-sealed.scn"
+	# shellcheck disable=SC2086
+	expect_exit 0 "a trace run" $c $s run --trace $tc
+	cp "$tmp/out" "$tmp/trace1"
+	# shellcheck disable=SC2086
+	expect_exit 0 "the same trace run again" $c $s run --trace $tc
+	if cmp -s "$tmp/trace1" "$tmp/out"; then ok; else
+		not_ok "two runs of --trace differ:"
+		diff "$tmp/trace1" "$tmp/out" | head -n 20
+	fi
+	expect_grep "$tmp/out" "2 id = shmget(2p)                              = id" "an IPC id prints as its binding"
+	expect_grep "$tmp/out" "1 shmget(1p)                                   = <IPC id>" "an unbound IPC id prints as <IPC id>"
+	expect_grep "$tmp/out" "mremap(a, 0, 2p, MREMAP_MAYMOVE)             = <outside the arena>" "a kernel-placed address prints symbolically"
 }
 
 # The profiles command prints the model's switch table, and the example
@@ -311,11 +604,13 @@ catalog() {
 
 	expect_exit 0 "every catalog file is in canonical form" $s fmt --check cases/*.scn
 	expect_exit 0 "every verdict test is in canonical form" $s fmt --check tests/verdict/*.scn
+	expect_exit 0 "every hostile input is in canonical form" $s fmt --check tests/hostile/*.scn
 
 	# On this kernel the catalog passes under the detected profile, linux.
 	expect_catalog "catalog on the kernel under linux" \
 		$s run --target kernel --profile linux --format json
 	cp "$tmp/out" "$tmp/linux.json"
+	keep_json "$tmp/linux.json" "the catalog under linux"
 	n=$(grep -c '"result": "pass"' "$tmp/linux.json")
 	sk=$(grep -c '"result": "skip"' "$tmp/linux.json")
 	skipped=$((skipped + sk))
@@ -329,9 +624,15 @@ catalog() {
 
 	# Under the guidelines the kernel fails exactly the known deviations.
 	$s run --target kernel --profile guidelines --format json > "$tmp/gl.json"
+	keep_json "$tmp/gl.json" "the catalog under guidelines"
+	# Per rule: the chosen profile, the guidelines and the detected one,
+	# even when the chosen profile is the guidelines.
+	expect_grep "$tmp/gl.json" '"chosen": {"profile": "guidelines", "verdict": "fail"' "summary.rules gives the chosen profile"
+	expect_grep "$tmp/gl.json" '"detected": {"profile": "linux", "verdict": "pass"' "summary.rules gives the detected profile under --profile guidelines"
 	# A broken case is broken under every profile: none may be BROK.
 	for prof in guidelines linux-6.12 linux-6.10; do
 		$s run --target kernel --profile $prof --format json > "$tmp/p.json"
+		keep_json "$tmp/p.json" "the catalog under $prof"
 		nb=$(grep -c '"result": "brok"' "$tmp/p.json")
 		if [ "$nb" -eq 0 ]; then ok; else
 			not_ok "$nb cases are BROK under --profile $prof"
@@ -350,6 +651,10 @@ catalog() {
 			why "$tmp/gl.json" fail "$tmp/gl.new"
 		fi
 	fi
+	$s run --target kernel --profile guidelines --format ktap \
+		--json-out "$tmp/gl-k.json" > "$tmp/gl.ktap"
+	keep_json "$tmp/gl-k.json" "the catalog under guidelines (--json-out)"
+	ktap_conforms "$tmp/gl.ktap" "$tmp/gl-k.json" "the catalog under guidelines"
 	$s run --target kernel --profile guidelines > "$tmp/gl.txt"
 	for rule in G2a G7; do
 		if grep -E "^$rule +[0-9]+ +[0-9]+ +FAIL" "$tmp/gl.txt" > /dev/null; then ok; else
@@ -417,9 +722,11 @@ for b in "$@"; do
 		unit "$t"
 	done
 	verdicts "$b"
+	hostile "$b"
 	model_cli "$b"
 	catalog "$b"
 	runner_hostile "$b"
+	check_json_reports
 done
 matrix_report
 

@@ -3,9 +3,12 @@
 # Used by .ci/run; run it by hand (as root) on a fresh machine.
 #   build-essential  gcc, make, libc headers
 #   libasan8 libubsan1  the sanitizer runtimes `make test` links against
+#   perl             prove (TAP::Parser): `make test` reads the KTAP reports
+#   python3          `make test` checks every JSON report against its schema
+#   procps           ps: `make test` checks no scenario process is left
 #   clang libclang-rt-14-dev  only for `make fuzz-parser` (libFuzzer)
 set -eu
-want="build-essential libasan8 libubsan1 clang libclang-rt-14-dev"
+want="build-essential libasan8 libubsan1 perl python3 procps clang libclang-rt-14-dev"
 missing=""
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

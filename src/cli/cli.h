@@ -8,11 +8,22 @@
 
 #include "sealspec.h"
 
-/* Exit status (DESIGN §7). */
+/*
+ * Exit status (DESIGN §7).  EXIT_BROKEN: the environment is broken; the
+ * cases that ran are all PASS, SKIP, XFAIL or BROK with at least one BROK,
+ * or the kernel probe failed, or the report could not be written.
+ */
 #define EXIT_PASS 0
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 #define EXIT_BROKEN 3
+
+/*
+ * Flushes stdout and checks that every write to it succeeded (stdio's
+ * error flag is sticky, so one check covers them all); says so on stderr,
+ * once, when one failed.  Returns 0 or -1.
+ */
+int stdout_written(void);
 
 /* A scenario file, parsed: a template plus where it came from. */
 struct scenario {
@@ -21,6 +32,8 @@ struct scenario {
 	char *path;	/* owned: the locations in t point at it */
 	dev_t dev;	/* the file, to run it once however it is named; */
 	ino_t ino;	/* 0 for the built-in catalog */
+	char *real;	/* its canonical path (NULL in the catalog): what
+			 * tells two files with the same base name apart */
 };
 
 struct scenario_set {
@@ -30,9 +43,11 @@ struct scenario_set {
 
 /*
  * Loads every scenario in paths (files, or directories of *.scn), or the
- * built-in catalog when npaths is 0.  Reports each parse error as
- * file:line:col on stderr; returns the number of errors (0 = all loaded)
- * or -errno.
+ * built-in catalog when npaths is 0, and names the cases: files from
+ * different directories with the same base name take the directories that
+ * tell them apart ("d1/same", "d2/same"), and a name that still occurs
+ * twice is an error.  Reports each error as file:line:col on stderr;
+ * returns the number of errors (0 = all loaded) or -errno.
  */
 int load_scenarios(char **paths, int npaths, struct scenario_set *set);
 void free_scenarios(struct scenario_set *set);
@@ -63,7 +78,7 @@ int run_as_init(void);
 
 /* The results of one variant on one target, judged under each profile. */
 struct case_result {
-	char name[160];
+	char name[MS_CASE_NAME_MAX];
 	char file[256];
 	uint32_t rules;
 	struct ms_verdict primary;		/* under the chosen profile */
@@ -74,8 +89,14 @@ struct case_result {
 
 struct run_report {
 	const struct ms_kernel_info *ki;
+	bool probed;			/* ki holds what the probe found */
+	bool has_profile;		/* profile is known (else the probe
+					 * failed and no --profile was given) */
 	enum ms_profile profile;
-	const char *profile_source;	/* "detected" or "--profile" */
+	const char *profile_source;	/* "detected", "--profile", ... */
+	const char *profile_key;	/* the same for JSON: "detected",
+					 * "option", "no-mseal", "none" */
+	char error[512];		/* why the run stopped short, or "" */
 	const char *target;
 	int ncases, cap;
 	struct case_result *cases;
@@ -90,6 +111,20 @@ enum report_format { FORMAT_TEXT, FORMAT_KTAP, FORMAT_JSON };
 
 void report_print(FILE *f, const struct run_report *r,
 		  enum report_format fmt);
+
+/*
+ * Untrusted text into reports (escape.c): out_text writes control
+ * characters, C1 controls and invalid UTF-8 as \xNN; out_lines writes each
+ * line of s (split at '\n') after prefix, escaped likewise; out_ktap_name
+ * writes '#', space, control and non-ASCII bytes as %XX; out_json_string
+ * writes a JSON string, invalid UTF-8 as U+FFFD.
+ */
+void out_text(FILE *f, const char *s);
+void out_lines(FILE *f, const char *prefix, const char *s);
+void out_ktap_name(FILE *f, const char *name);
+void out_json_string(FILE *f, const char *s);
+/* The length of the valid UTF-8 sequence at s (of n bytes), or 0. */
+int utf8_sequence(const unsigned char *s, size_t n);
 /* Counts of each result under the primary profile. */
 void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1]);
 

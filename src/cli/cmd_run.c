@@ -22,20 +22,37 @@ static void run_usage(FILE *f)
 		"                    [--format text|ktap|json] [--rule ID]...\n"
 		"                    [--timeout SECONDS] [--verbose] [--trace]\n"
 		"                    [--max-map SIZE] [--max-lock SIZE]\n"
-		"                    [--max-file SIZE] [PATH...]\n"
+		"                    [--max-file SIZE] [--json-out FILE] [PATH...]\n"
 		"\n"
 		"Runs scenarios (the built-in catalog when no PATH is given;\n"
 		"a PATH is a .scn file or a directory of them) and ends with the\n"
 		"guideline table.  --verbose lists passing and skipped cases too;\n"
-		"--trace also prints what every step returned.\n"
+		"--trace also prints what every step returned.  --json-out also\n"
+		"writes the JSON report of the same run to FILE (docs/json.md).\n"
 		"Limits of each scenario (docs/threat-model.md): --timeout of its\n"
 		"own time (10 s), --max-map of memory mapped beyond its start\n"
 		"(1G), --max-lock locked (64M); --max-file of a scenario file (1M).\n"
 		"SEALSPEC_MAX_MAP, SEALSPEC_MAX_LOCK and SEALSPEC_MAX_FILE set\n"
 		"the same in the environment.\n"
-		"Exit status: 0 nothing failed, 1 a case\n"
-		"failed, 2 usage or scenario syntax error, 3 only BROK cases,\n"
-		"128+N interrupted by signal N (the report covers what ran).\n");
+		"Exit status: 0 nothing failed; 1 a case failed; 2 usage or\n"
+		"scenario syntax error (nothing was run); 3 the environment is\n"
+		"broken: BROK cases and no failure, or the kernel probe failed,\n"
+		"or a report could not be written; 128+N interrupted by signal N\n"
+		"(the report covers what ran).\n");
+}
+
+/*
+ * Colour only where it can be shown and is wanted: standard output is a
+ * terminal that is not "dumb" (TERM unset or empty says nothing about the
+ * terminal, so no colour either), and NO_COLOR is unset or empty
+ * (no-color.org).
+ */
+static bool want_colour(void)
+{
+	const char *term = getenv("TERM"), *no = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && term && term[0] &&
+	       strcmp(term, "dumb") != 0 && !(no && no[0]);
 }
 
 static int parse_rule_mask(const char *arg, unsigned int *mask)
@@ -98,6 +115,7 @@ struct run_opts {
 	struct ms_kernel_opts ko;
 	int verbose;
 	int trace;
+	const char *json_out;		/* --json-out FILE, or NULL */
 };
 
 static int parse_format(const char *arg, enum report_format *fmt)
@@ -203,6 +221,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{ "max-lock", required_argument, NULL, 'L' },
 		{ "max-file", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "json-out", required_argument, NULL, 'J' },
 		{ "trace", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -246,6 +265,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			err = parse_size("--max-file", optarg, &max_file);
 			if (!err)
 				max_scenario_file = max_file;
+			break;
+		case 'J':
+			o->json_out = optarg;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -321,8 +343,10 @@ static int count_cases(const struct scenario_set *set, unsigned int rules)
 /*
  * Every variant of every selected scenario, once each on the kernel, judged
  * under every profile.  Returns 0, or an exit status when the run cannot go
- * on (a variant that does not instantiate, a runner that cannot fork).  An
- * interrupted run returns 0 with the cases that ran.
+ * on: EXIT_USAGE for a variant that does not instantiate (said on stderr),
+ * EXIT_BROKEN when the runner cannot run a case (a fork that fails): then
+ * rep->error says why, and the cases so far are reported.  An interrupted
+ * run returns 0 with the cases that ran.
  */
 static int run_all(const struct scenario_set *set, const struct run_opts *o,
 		   const struct ms_kernel_info *ki, struct run_report *rep)
@@ -351,8 +375,11 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 			if (!stop_signal)
 				err = ms_kernel_run(&p, ki, &o->ko, &trace);
 			if (err && err != -EINTR)
-				fprintf(stderr, "sealspec: cannot run %s: %s\n",
-					p.name, strerror(-err));
+				snprintf(rep->error, sizeof(rep->error),
+					 "cannot run %.200s: %s; the run "
+					 "stopped after %d case%s",
+					 p.name, strerror(-err), rep->ncases,
+					 rep->ncases == 1 ? "" : "s");
 			else if (!err &&
 				 add_case(rep, &p, &trace, rep->profile))
 				err = -ENOMEM;
@@ -360,11 +387,74 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 			ms_program_free(&p);
 			if (err == -EINTR)
 				return 0;
+			if (err == -ENOMEM && !rep->error[0])
+				snprintf(rep->error, sizeof(rep->error),
+					 "out of memory; the run stopped "
+					 "after %d cases", rep->ncases);
 			if (err)
 				return EXIT_BROKEN;
 		}
 	}
 	return 0;
+}
+
+/*
+ * --json-out: the JSON report of the same run, beside the one on stdout,
+ * so that a CI reading KTAP keeps the JSON of exactly those results.
+ * Returns 0, or -1 (said on stderr) when the file could not be written.
+ */
+static int write_json_file(const char *path, const struct run_report *rep)
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f) {
+		fprintf(stderr, "sealspec: --json-out %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	report_print(f, rep, FORMAT_JSON);
+	errno = 0;
+	err = fflush(f) != 0 || ferror(f) ? (errno ? errno : EIO) : 0;
+	if (fclose(f) != 0 && !err)
+		err = errno;
+	if (err) {
+		fprintf(stderr, "sealspec: --json-out %s: %s; the JSON report "
+				"is incomplete\n",
+			path, strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The profile every case's result is judged under: --profile, else the one
+ * the probes detected.  When the probe failed and no --profile was given
+ * there is none, and the report says so.
+ */
+static void set_profile(struct run_report *rep, const struct run_opts *o,
+			bool probed)
+{
+	const struct ms_kernel_info *ki = rep->ki;
+
+	rep->probed = probed;
+	rep->has_profile = o->profile >= 0 || probed;
+	rep->profile = o->profile >= 0 ? (enum ms_profile)o->profile :
+					 ki->detected;
+	if (o->profile >= 0) {
+		rep->profile_source = "--profile";
+		rep->profile_key = "option";
+	} else if (!probed) {
+		rep->profile_source = "the kernel was not probed";
+		rep->profile_key = "none";
+	} else if (ki->has_mseal) {
+		rep->profile_source = "detected";
+		rep->profile_key = "detected";
+	} else {
+		rep->profile_source = "no mseal: the cases that do not seal "
+				      "are judged by linux";
+		rep->profile_key = "no-mseal";
+	}
 }
 
 /*
@@ -383,8 +473,8 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	err = load_scenarios(paths, npaths, &set);
 	if (err) {
 		if (err > 0)
-			fprintf(stderr, "sealspec: %d scenario file%s did not "
-					"load; nothing was run\n",
+			fprintf(stderr, "sealspec: %d error%s in the "
+					"scenarios; nothing was run\n",
 				err, err == 1 ? "" : "s");
 		else
 			fprintf(stderr, "sealspec: %s\n", strerror(-err));
@@ -392,28 +482,27 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 		return EXIT_USAGE;
 	}
 
-	err = ms_kernel_probe(&ki);
-	if (err) {
-		fprintf(stderr, "sealspec: probing the kernel failed: %s\n",
-			strerror(-err));
-		free_scenarios(&set);
-		return EXIT_BROKEN;
-	}
 	rep.ki = &ki;
 	rep.target = o->target;
 	rep.verbose = o->verbose || o->trace;
 	rep.trace = o->trace;
-	rep.colour = o->fmt == FORMAT_TEXT && isatty(STDOUT_FILENO) &&
-		     !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
-	rep.profile = o->profile >= 0 ? (enum ms_profile)o->profile :
-					ki.detected;
-	rep.profile_source = o->profile >= 0 ? "--profile" :
-			     ki.has_mseal ? "detected" :
-					    "no mseal: the cases that do not "
-					    "seal are judged by linux";
-
+	rep.colour = o->fmt == FORMAT_TEXT && want_colour();
 	total = count_cases(&set, o->rules);
-	status = run_all(&set, o, &ki, &rep);
+	err = ms_kernel_probe(&ki);
+	set_profile(&rep, o, err == 0);
+	if (err) {
+		/* Still a report, in the format asked for, that says so. */
+		fprintf(stderr, "sealspec: probing the kernel failed: %s\n",
+			strerror(-err));
+		snprintf(rep.error, sizeof(rep.error),
+			 "probing the kernel failed: %s; no case was run",
+			 strerror(-err));
+		status = EXIT_BROKEN;
+	} else {
+		status = run_all(&set, o, &ki, &rep);
+		if (status == EXIT_BROKEN)
+			fprintf(stderr, "sealspec: %s\n", rep.error);
+	}
 	if (stop_signal) {
 		snprintf(note, sizeof(note),
 			 "interrupted by %s after %d of %d cases",
@@ -426,12 +515,17 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 				   "no scenario to run");
 		status = EXIT_USAGE;
 	}
-	if (!status) {
+	if (status != EXIT_USAGE) {
 		report_print(stdout, &rep, o->fmt);
 		report_counts(&rep, counts);
 		if (counts[MS_FAIL])
 			status = EXIT_FAILED;
-		else if (counts[MS_BROK])
+		else if (counts[MS_BROK] || rep.error[0])
+			status = EXIT_BROKEN;
+		/* A report that did not get out vouches for nothing. */
+		if (stdout_written() < 0)
+			status = EXIT_BROKEN;
+		if (o->json_out && write_json_file(o->json_out, &rep) < 0)
 			status = EXIT_BROKEN;
 	}
 	fflush(stdout);
@@ -473,6 +567,14 @@ int cmd_run(int argc, char **argv)
 	return stop_signal ? 128 + stop_signal : status;
 }
 
+static void list_usage(FILE *f)
+{
+	fprintf(f, "usage: sealspec list [--rule ID]... [PATH...]\n"
+		   "\n"
+		   "The scenarios (the built-in catalog when no PATH is given),\n"
+		   "with their rules, number of variants and purpose.\n");
+}
+
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -492,11 +594,10 @@ int cmd_list(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			printf("usage: sealspec list [--rule ID]... [PATH...]\n");
+			list_usage(stdout);
 			return EXIT_PASS;
 		default:
-			fprintf(stderr,
-				"usage: sealspec list [--rule ID]... [PATH...]\n");
+			list_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}

@@ -106,7 +106,7 @@ static int add(struct scenario_set *set, const char *path, char *text,
 {
 	struct ms_program *t;
 	struct ms_diag diag;
-	char *name;
+	char *own;
 
 	if (set->n == set->cap) {
 		int cap = set->cap ? set->cap * 2 : 64;
@@ -117,28 +117,30 @@ static int add(struct scenario_set *set, const char *path, char *text,
 		set->v = v;
 		set->cap = cap;
 	}
-	/* Locations point at the name: it lives as long as the program. */
+	/* Locations in the program point at the path it was parsed with:
+	 * it lives as long as the program. */
 	t = calloc(1, sizeof(*t));
-	name = strdup(path);
-	if (!t || !name) {
+	own = strdup(path);
+	if (!t || !own) {
 		free(t);
-		free(name);
+		free(own);
 		return -ENOMEM;
 	}
-	if (ms_parse(name, text, len, t, &diag) < 0) {
+	if (ms_parse(own, text, len, t, &diag) < 0) {
 		fprintf(stderr, "%s:%d:%d: %s\n",
 			diag.loc.file ? diag.loc.file : path, diag.loc.line,
 			diag.loc.col, diag.msg);
 		free(t);
+		free(own);
 		free(text);
-		free(name);
 		return 1;
 	}
 	set->v[set->n].t = t;
+	set->v[set->n].path = own;
 	set->v[set->n].text = text;
-	set->v[set->n].path = name;
 	set->v[set->n].dev = 0;
 	set->v[set->n].ino = 0;
+	set->v[set->n].real = NULL;
 	set->n++;
 	return 0;
 }
@@ -176,8 +178,15 @@ static int add_file(struct scenario_set *set, const char *path)
 	}
 	err = add(set, path, text, len);
 	if (err == 0) {
-		set->v[set->n - 1].dev = st.st_dev;
-		set->v[set->n - 1].ino = st.st_ino;
+		struct scenario *sc = &set->v[set->n - 1];
+
+		sc->dev = st.st_dev;
+		sc->ino = st.st_ino;
+		sc->real = realpath(path, NULL);
+		if (!sc->real)
+			sc->real = strdup(path);
+		if (!sc->real)
+			return -ENOMEM;
 	}
 	return err;
 }
@@ -226,6 +235,185 @@ static int add_dir(struct scenario_set *set, const char *dir)
 	return errors;
 }
 
+/*
+ * The last k directories of path and its base name: for "/tmp/d1/same.scn"
+ * and k = 1, "d1/same.scn"; the whole path when it has no more.
+ */
+static const char *dir_suffix(const char *path, int k)
+{
+	const char *p = path + strlen(path);
+
+	for (int seen = 0; p > path; p--) {
+		if (p[-1] == '/' && seen++ == k)
+			return p;
+	}
+	return path;
+}
+
+/* The fewest directories that tell set->v[i] from its namesakes. */
+static const char *distinguishing_suffix(const struct scenario_set *set,
+					 int i, const char *base)
+{
+	const char *mine = set->v[i].real;
+	const char *s = mine;
+
+	for (int k = 1;; k++) {
+		bool unique = true;
+
+		s = dir_suffix(mine, k);
+		for (int j = 0; j < set->n && unique; j++) {
+			const char *theirs = set->v[j].real;
+
+			if (j == i || !theirs || strcmp(set->v[j].t->name, base))
+				continue;
+			unique = strcmp(s, dir_suffix(theirs, k)) != 0;
+		}
+		if (unique || s == mine)
+			return s;
+	}
+}
+
+/* Appends the escaped base name, or as much of it as fits whole. */
+static void qualified_append(char *buf, size_t n, const char *base)
+{
+	size_t used = strlen(buf), len = strlen(base);
+
+	/* Cut before a '%' escape rather than inside it. */
+	while (used + len >= n && len > 0) {
+		len--;
+		if (len >= 2 && base[len - 2] == '%')
+			len -= 2;
+	}
+	memcpy(buf + used, base, len);
+	buf[used + len] = '\0';
+}
+
+/*
+ * Two files with one base name ("d1/same.scn" and "d2/same.scn") would both
+ * be "same": each takes the directories that tell it apart, escaped like
+ * the rest of a name ("d1/same", "d2/same").  The built-in catalog is one
+ * directory, so its names never change.
+ */
+static int qualify_names(struct scenario_set *set)
+{
+	char (*qual)[MS_CASE_NAME_MAX] = calloc(set->n ? set->n : 1,
+						sizeof(*qual));
+
+	if (!qual)
+		return -ENOMEM;
+	for (int i = 0; i < set->n; i++) {
+		const char *base = set->v[i].t->name, *s, *slash;
+		bool namesake = false;
+
+		for (int j = 0; j < set->n && !namesake; j++)
+			namesake = j != i && set->v[i].real && set->v[j].real &&
+				   strcmp(set->v[j].t->name, base) == 0;
+		if (!namesake)
+			continue;
+		s = distinguishing_suffix(set, i, base);
+		slash = strrchr(s, '/');
+		if (!slash)
+			continue;
+		/* Directories keep their '/'; everything else is escaped. */
+		for (const char *c = s; c <= slash; c++) {
+			size_t used = strlen(qual[i]);
+
+			if (*c != '/')
+				ms_name_escape(qual[i], sizeof(qual[i]), c, 1);
+			else if (used + 1 < sizeof(qual[i]))
+				memcpy(qual[i] + used, "/", 2);
+		}
+		qualified_append(qual[i], sizeof(qual[i]), base);
+	}
+	/* Renamed only now: every comparison above saw the base names. */
+	for (int i = 0; i < set->n; i++)
+		if (qual[i][0])
+			memcpy(set->v[i].t->name, qual[i], sizeof(qual[i]));
+	free(qual);
+	return 0;
+}
+
+struct named_case {
+	char name[MS_CASE_NAME_MAX];
+	const struct ms_program *t;
+	int row;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+	const struct named_case *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* Where a case comes from: its vary row, or the file's first line. */
+static struct ms_loc case_loc(const struct named_case *c)
+{
+	struct ms_loc loc = { c->t->file, 1, 1 };
+
+	if (c->t->nvary_cols && c->row < c->t->nvary_rows) {
+		loc.line = c->t->vary[c->row][0].loc.line;
+		loc.col = c->t->vary[c->row][0].loc.col;
+	}
+	return loc;
+}
+
+/*
+ * Every case name must be unique: reports, --rule filters and the lists
+ * the test suite keeps (tests/guidelines-deviations.txt) identify cases by
+ * name.  Names are made unique by construction; what remains (a name cut
+ * at MS_CASE_NAME_MAX) is an error here, with both places.
+ */
+static int check_unique_names(const struct scenario_set *set)
+{
+	struct named_case *v;
+	int n = 0, cap = 0, errors = 0;
+
+	for (int i = 0; i < set->n; i++)
+		cap += ms_variant_count(set->v[i].t);
+	v = calloc(cap ? cap : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (int i = 0; i < set->n; i++) {
+		for (int row = 0; row < ms_variant_count(set->v[i].t); row++) {
+			v[n].t = set->v[i].t;
+			v[n].row = row;
+			ms_variant_name(v[n].t, row, v[n].name,
+					sizeof(v[n].name));
+			n++;
+		}
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_named);
+	for (int i = 1; i < n; i++) {
+		struct ms_loc a, b;
+
+		if (strcmp(v[i].name, v[i - 1].name) != 0)
+			continue;
+		a = case_loc(&v[i]);
+		b = case_loc(&v[i - 1]);
+		fprintf(stderr,
+			"%s:%d:%d: the case name '%s' is also the name of the "
+			"case at %s:%d; case names must be unique: rename the "
+			"file or the row\n",
+			a.file, a.line, a.col, v[i].name, b.file, b.line);
+		errors++;
+	}
+	free(v);
+	return errors;
+}
+
+/* The names of the loaded set: qualified, then checked. */
+static int name_cases(struct scenario_set *set)
+{
+	int err = qualify_names(set);
+
+	return err ? err : check_unique_names(set);
+}
+
 int load_scenarios(char **paths, int npaths, struct scenario_set *set)
 {
 	int errors = 0;
@@ -245,7 +433,7 @@ int load_scenarios(char **paths, int npaths, struct scenario_set *set)
 				return r;
 			errors += r;
 		}
-		return errors;
+		return errors ? errors : name_cases(set);
 	}
 	for (int i = 0; i < npaths; i++) {
 		struct stat st;
@@ -263,7 +451,7 @@ int load_scenarios(char **paths, int npaths, struct scenario_set *set)
 			return r;
 		errors += r;
 	}
-	return errors;
+	return errors ? errors : name_cases(set);
 }
 
 void free_scenarios(struct scenario_set *set)
@@ -272,6 +460,7 @@ void free_scenarios(struct scenario_set *set)
 		ms_program_free(set->v[i].t);
 		free(set->v[i].t);
 		free(set->v[i].text);
+		free(set->v[i].real);
 		free(set->v[i].path);
 	}
 	free(set->v);

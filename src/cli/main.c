@@ -26,7 +26,24 @@ static void usage(FILE *f)
 		"                           (not in this version: they need the model)\n"
 		"\n"
 		"Without PATH, run and list use the built-in catalog (cases/).\n"
-		"The scenario language is described in docs/scenarios.md.\n");
+		"'sealspec COMMAND --help' describes each command.  The scenario\n"
+		"language is described in docs/scenarios.md, the JSON report in\n"
+		"docs/json.md.\n"
+		"\n"
+		"Exit status: 0 success, nothing failed; 1 a case failed (fmt\n"
+		"--check: a file is not canonical); 2 usage or scenario syntax\n"
+		"error; 3 the environment is broken (BROK cases, the kernel probe\n"
+		"failed, or the output could not be written).\n");
+}
+
+static void fmt_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sealspec fmt [--check] FILE...\n"
+		"\n"
+		"Rewrites each scenario FILE in canonical form.  With --check,\n"
+		"changes nothing and lists the files that are not in canonical\n"
+		"form (exit 1).  Exit status 2: a file does not parse.\n");
 }
 
 /*
@@ -35,16 +52,32 @@ static void usage(FILE *f)
  */
 int cmd_fmt(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
 	bool check = false;
 	int status = EXIT_PASS;
-	int i = 1;
+	int c, i;
 
-	if (i < argc && strcmp(argv[i], "--check") == 0) {
-		check = true;
-		i++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			check = true;
+			break;
+		case 'h':
+			fmt_usage(stdout);
+			return EXIT_PASS;
+		default:
+			fmt_usage(stderr);
+			return EXIT_USAGE;
+		}
 	}
+	i = optind;
 	if (i == argc) {
-		fprintf(stderr, "usage: sealspec fmt [--check] FILE...\n");
+		fmt_usage(stderr);
 		return EXIT_USAGE;
 	}
 	for (; i < argc; i++) {
@@ -99,11 +132,22 @@ int cmd_fmt(int argc, char **argv)
 	return status;
 }
 
+static void profiles_usage(FILE *f)
+{
+	fprintf(f, "usage: sealspec profiles\n"
+		   "\n"
+		   "The profiles (--profile NAME) and how they differ.\n");
+}
+
 int cmd_profiles(int argc, char **argv)
 {
-	(void)argv;
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+			  strcmp(argv[1], "-h") == 0)) {
+		profiles_usage(stdout);
+		return EXIT_PASS;
+	}
 	if (argc > 1) {
-		fprintf(stderr, "usage: sealspec profiles\n");
+		profiles_usage(stderr);
 		return EXIT_USAGE;
 	}
 	printf(
@@ -139,16 +183,44 @@ int cmd_profiles(int argc, char **argv)
 	return EXIT_PASS;
 }
 
-int main(int argc, char **argv)
+int stdout_written(void)
 {
-	const char *max_file = getenv("SEALSPEC_MAX_FILE");
+	static bool said;
+	int err;
 
-	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
-		ms_kernel_exec_resume(argc, argv);	/* never returns */
-	if (max_file && *max_file &&
-	    parse_size("SEALSPEC_MAX_FILE", max_file, &max_scenario_file))
-		return EXIT_USAGE;
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	err = errno;
+	if (!said)
+		fprintf(stderr, "sealspec: writing to standard output failed"
+				"%s%s; the output is incomplete\n",
+			err ? ": " : "", err ? strerror(err) : "");
+	said = true;
+	return -1;
+}
 
+/*
+ * What main returns: the command's status, unless its output did not all
+ * reach standard output (a full disk, /dev/full, a reader that went away
+ * with SIGPIPE ignored): then EXIT_BROKEN, since an exit status of 0 or 1
+ * would vouch for a report nobody got.
+ */
+static int finish(int status)
+{
+	if (stdout_written() < 0)
+		return EXIT_BROKEN;
+	/* Flushed: what is left to fail is close(2) itself (NFS, EIO). */
+	if (fclose(stdout) != 0) {
+		fprintf(stderr, "sealspec: closing standard output failed: %s\n",
+			strerror(errno));
+		return EXIT_BROKEN;
+	}
+	return status;
+}
+
+static int run_command(int argc, char **argv)
+{
 	/* The kernel starts /init with no arguments. */
 	if (getpid() == 1 && argc == 1)
 		return run_as_init();
@@ -179,4 +251,16 @@ int main(int argc, char **argv)
 	fprintf(stderr, "sealspec: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	const char *max_file = getenv("SEALSPEC_MAX_FILE");
+
+	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
+		ms_kernel_exec_resume(argc, argv);	/* never returns */
+	if (max_file && *max_file &&
+	    parse_size("SEALSPEC_MAX_FILE", max_file, &max_scenario_file))
+		return finish(EXIT_USAGE);
+	return finish(run_command(argc, argv));
 }

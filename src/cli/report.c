@@ -101,36 +101,35 @@ static void print_header(FILE *f, const struct run_report *r,
 {
 	const struct ms_kernel_info *ki = r->ki;
 
-	fprintf(f, "%ssealspec: target %s, kernel %s %s, page size %ld\n",
-		prefix, r->target, ki->release, ki->machine, ki->page_size);
+	fprintf(f, "%ssealspec: target %s, kernel ", prefix, r->target);
+	out_text(f, ki->release);
+	fputc(' ', f);
+	out_text(f, ki->machine);
+	fprintf(f, ", page size %ld\n", ki->page_size);
 	fprintf(f, "%sprofile: %s (%s)\n", prefix,
-		ms_profile_name(r->profile), r->profile_source);
+		r->has_profile ? ms_profile_name(r->profile) : "unknown",
+		r->profile_source);
+	if (!r->probed) {
+		fprintf(f, "%sdetected: unknown, the kernel probe failed\n",
+			prefix);
+		return;
+	}
 	if (ki->has_mseal)
-		fprintf(f, "%sdetected: %s: %s\n", prefix,
-			ms_profile_name(ki->detected), ki->detected_why);
+		fprintf(f, "%sdetected: %s: ", prefix,
+			ms_profile_name(ki->detected));
 	else
-		fprintf(f, "%sdetected: none, this kernel has no mseal (%s); "
-			   "every case that seals is SKIP\n",
-			prefix, ki->detected_why);
+		fprintf(f, "%sdetected: none, this kernel has no mseal (",
+			prefix);
+	out_text(f, ki->detected_why);
+	fputs(ki->has_mseal ? "\n" : "); every case that seals is SKIP\n", f);
 	for (int i = 0; i < MS_NFEATURES; i++) {
 		if (ki->features & (1u << i))
 			continue;
-		fprintf(f, "%smissing feature %s: %s\n", prefix,
-			ms_feature_name((enum ms_feature)i),
-			ki->why_missing[i][0] ? ki->why_missing[i] : "absent");
-	}
-}
-
-/* Writes s with every line prefixed, for reasons spanning lines. */
-static void print_indented(FILE *f, const char *prefix, const char *s)
-{
-	while (*s) {
-		size_t n = strcspn(s, "\n");
-
-		fprintf(f, "%s%.*s\n", prefix, (int)n, s);
-		s += n;
-		if (*s == '\n')
-			s++;
+		fprintf(f, "%smissing feature %s: ", prefix,
+			ms_feature_name((enum ms_feature)i));
+		out_text(f, ki->why_missing[i][0] ? ki->why_missing[i] :
+						    "absent");
+		fputc('\n', f);
 	}
 }
 
@@ -174,9 +173,12 @@ static void print_skips(FILE *f, const struct run_report *r)
 			n += r->cases[j].primary.code == MS_SKIP &&
 			     strcmp(r->cases[j].primary.reason,
 				    c->primary.reason) == 0;
-		fprintf(f, "SKIP  %d case%s (%s%s): %s\n", n, n == 1 ? "" : "s",
-			c->name, n > 1 ? " and others; --verbose lists them" : "",
-			c->primary.reason);
+		fprintf(f, "SKIP  %d case%s (", n, n == 1 ? "" : "s");
+		out_text(f, c->name);
+		fprintf(f, "%s): ",
+			n > 1 ? " and others; --verbose lists them" : "");
+		out_text(f, c->primary.reason);
+		fputc('\n', f);
 	}
 }
 
@@ -196,17 +198,28 @@ static void print_text(FILE *f, const struct run_report *r)
 		if ((c->primary.code == MS_PASS ||
 		     c->primary.code == MS_SKIP) && !r->verbose)
 			continue;
-		fprintf(f, "%s%-5s%s %s  (%s)\n", colour_on(r, c->primary.code),
-			tag[c->primary.code], colour_off(r), c->name, c->file);
+		fprintf(f, "%s%-5s%s ", colour_on(r, c->primary.code),
+			tag[c->primary.code], colour_off(r));
+		out_text(f, c->name);
+		fputs("  (", f);
+		out_text(f, c->file);
+		fputs(")\n", f);
 		if (c->primary.reason[0] && c->primary.code != MS_PASS)
-			print_indented(f, "      ", c->primary.reason);
+			out_lines(f, "      ", c->primary.reason);
 		if (c->trace)
-			print_indented(f, "    ", c->trace);
+			out_lines(f, "    ", c->trace);
 	}
 	if (!r->verbose)
 		print_skips(f, r);
-	fprintf(f, "\n");
-	print_table(f, r, "");
+	if (r->error[0]) {
+		fputs("ERROR ", f);
+		out_text(f, r->error);
+		fputc('\n', f);
+	}
+	if (r->probed) {
+		fprintf(f, "\n");
+		print_table(f, r, "");
+	}
 	report_counts(r, counts);
 	if (r->note)
 		fprintf(f, "\n%s", r->note);
@@ -214,75 +227,77 @@ static void print_text(FILE *f, const struct run_report *r)
 		   "(%d cases, profile %s)\n",
 		counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
 		counts[MS_BROK], counts[MS_XFAIL], r->ncases,
-		ms_profile_name(r->profile));
+		r->has_profile ? ms_profile_name(r->profile) : "unknown");
 }
 
+/*
+ * KTAP version 1 (Documentation/dev-tools/ktap.rst): the version line, the
+ * plan, then per case its diagnostic lines (why it did not pass, its trace)
+ * directly before its result line:
+ *
+ *   PASS   ok N name
+ *   FAIL   not ok N name
+ *   SKIP   ok N name # SKIP reason
+ *   XFAIL  ok N name # XFAIL reason       (as kselftest writes it)
+ *   BROK   not ok N name # ERROR reason   (setup failed, crash)
+ *          not ok N name # TIMEOUT reason (the case hung)
+ *
+ * Names are written with out_ktap_name: never a '#' or a line break in a
+ * description.  A run that stopped short (the kernel probe failed, a case
+ * could not be run) ends with one more test, "not ok N [environment] #
+ * ERROR why": a name no case can have (case names never start with '['),
+ * so every KTAP reader sees the run fail.  The guideline table and a
+ * kselftest-style totals line end the output as diagnostics.
+ */
 static void print_ktap(FILE *f, const struct run_report *r)
 {
 	int counts[MS_XFAIL + 1];
+	int n = r->ncases + (r->error[0] ? 1 : 0);
 
 	fprintf(f, "KTAP version 1\n");
+	fprintf(f, "1..%d\n", n);
 	print_header(f, r, "# ");
-	fprintf(f, "1..%d\n", r->ncases);
 	for (int i = 0; i < r->ncases; i++) {
 		const struct case_result *c = &r->cases[i];
 		const struct ms_verdict *v = &c->primary;
+		bool failed = v->code == MS_FAIL || v->code == MS_BROK;
+		const char *directive = NULL;
 		char first[256];
 
 		snprintf(first, sizeof(first), "%.*s",
 			 (int)strcspn(v->reason, "\n"), v->reason);
-		switch (v->code) {
-		case MS_PASS:
-			fprintf(f, "ok %d %s\n", i + 1, c->name);
-			break;
-		case MS_SKIP:
-			fprintf(f, "ok %d %s # SKIP %s\n", i + 1, c->name,
-				first);
-			break;
-		case MS_XFAIL:
-			fprintf(f, "ok %d %s # XFAIL %s\n", i + 1, c->name,
-				first);
-			break;
-		case MS_BROK:
-			fprintf(f, "not ok %d %s # BROK %s\n", i + 1, c->name,
-				first);
-			print_indented(f, "# ", v->reason);
-			break;
-		default:
-			fprintf(f, "not ok %d %s\n", i + 1, c->name);
-			print_indented(f, "# ", v->reason);
-		}
+		if (failed)
+			out_lines(f, "# ", v->reason);
 		if (c->trace)
-			print_indented(f, "# ", c->trace);
+			out_lines(f, "# ", c->trace);
+		if (v->code == MS_SKIP)
+			directive = "SKIP";
+		else if (v->code == MS_XFAIL)
+			directive = "XFAIL";
+		else if (v->code == MS_BROK)
+			directive = v->timed_out ? "TIMEOUT" : "ERROR";
+		fprintf(f, "%s %d ", failed ? "not ok" : "ok", i + 1);
+		out_ktap_name(f, c->name);
+		if (directive) {
+			fprintf(f, " # %s ", directive);
+			out_text(f, first);
+		}
+		fputc('\n', f);
 	}
-	print_table(f, r, "# ");
+	if (r->error[0]) {
+		fprintf(f, "not ok %d [environment] # ERROR ", n);
+		out_text(f, r->error);
+		fputc('\n', f);
+	}
+	if (r->probed)
+		print_table(f, r, "# ");
 	report_counts(r, counts);
 	if (r->note)
 		fprintf(f, "# %s\n", r->note);
 	fprintf(f, "# Totals: pass:%d fail:%d xfail:%d xpass:0 skip:%d "
 		   "error:%d\n",
 		counts[MS_PASS], counts[MS_FAIL], counts[MS_XFAIL],
-		counts[MS_SKIP], counts[MS_BROK]);
-}
-
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", f);
-		else if (ch == '\t')
-			fputs("\\t", f);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
+		counts[MS_SKIP], counts[MS_BROK] + (r->error[0] ? 1 : 0));
 }
 
 static void json_rules(FILE *f, uint32_t rules)
@@ -295,109 +310,173 @@ static void json_rules(FILE *f, uint32_t rules)
 			continue;
 		if (!first)
 			fputs(", ", f);
-		json_string(f, ms_rule_name((enum ms_rule)rule));
+		out_json_string(f, ms_rule_name((enum ms_rule)rule));
 		first = false;
 	}
 	fputc(']', f);
 }
 
+/*
+ * The verdict of one rule under profile p, as JSON: the word and the
+ * counts.  Words: pass, fail, brok, skip, xfail (as rule_verdict decides,
+ * without its counts), no-mseal, no-cases.
+ */
+static void json_rule_verdict(FILE *f, const struct run_report *r,
+			      const struct rule_tally *t, int p,
+			      const char *pname)
+{
+	static const char *const word[] = {
+		[MS_PASS] = "pass", [MS_FAIL] = "fail", [MS_SKIP] = "skip",
+		[MS_BROK] = "brok", [MS_XFAIL] = "xfail",
+	};
+	const int *n = t->n[p];
+	const char *w;
+
+	if (t->cases == 0)
+		w = "no-cases";
+	else if (n[MS_FAIL])
+		w = word[MS_FAIL];
+	else if (n[MS_BROK])
+		w = word[MS_BROK];
+	else if (!r->ki->has_mseal)
+		w = "no-mseal";
+	else if (n[MS_PASS] + n[MS_XFAIL] == 0)
+		w = word[MS_SKIP];
+	else if (n[MS_XFAIL])
+		w = word[MS_XFAIL];
+	else
+		w = word[MS_PASS];
+	fputs("{\"profile\": ", f);
+	out_json_string(f, pname);
+	fprintf(f, ", \"verdict\": \"%s\", \"pass\": %d, \"fail\": %d, "
+		   "\"skip\": %d, \"brok\": %d, \"xfail\": %d}",
+		w, n[MS_PASS], n[MS_FAIL], n[MS_SKIP], n[MS_BROK], n[MS_XFAIL]);
+}
+
+/*
+ * JSON, schema "sealspec-report" version 1: docs/json.md describes every
+ * field, docs/report.schema.json is the schema make test checks every
+ * report against.  Raise the version when a field changes meaning or goes
+ * away; adding a field does not.
+ */
 static void print_json(FILE *f, const struct run_report *r)
 {
 	const struct ms_kernel_info *ki = r->ki;
 	struct rule_tally t[MS_NRULES];
 	int counts[MS_XFAIL + 1];
+	const char *detected = r->probed ? ms_kernel_detected_name(ki) :
+					   "unknown";
 
-	fputs("{\n  \"kernel\": {\"release\": ", f);
-	json_string(f, ki->release);
+	fputs("{\n  \"schema\": \"sealspec-report\",\n  \"version\": 1,\n"
+	      "  \"error\": ", f);
+	if (r->error[0])
+		out_json_string(f, r->error);
+	else
+		fputs("null", f);
+	fputs(",\n  \"kernel\": {\"release\": ", f);
+	out_json_string(f, ki->release);
 	fputs(", \"machine\": ", f);
-	json_string(f, ki->machine);
-	fprintf(f, ", \"page_size\": %ld, \"detected_profile\": ",
-		ki->page_size);
-	json_string(f, ms_kernel_detected_name(ki));
-	fprintf(f, ", \"mseal\": %s", ki->has_mseal ? "true" : "false");
+	out_json_string(f, ki->machine);
+	fprintf(f, ", \"page_size\": %ld, \"probed\": %s", ki->page_size,
+		r->probed ? "true" : "false");
+	fputs(", \"detected_profile\": ", f);
+	out_json_string(f, detected);
+	fprintf(f, ", \"mseal\": %s",
+		!r->probed ? "null" : ki->has_mseal ? "true" : "false");
 	fputs(", \"detected_why\": ", f);
-	json_string(f, ki->detected_why);
+	out_json_string(f, ki->detected_why);
 	fputs(", \"missing_features\": {", f);
-	for (int i = 0, n = 0; i < MS_NFEATURES; i++) {
+	for (int i = 0, n = 0; r->probed && i < MS_NFEATURES; i++) {
 		if (ki->features & (1u << i))
 			continue;
 		fputs(n++ ? ", " : "", f);
-		json_string(f, ms_feature_name((enum ms_feature)i));
+		out_json_string(f, ms_feature_name((enum ms_feature)i));
 		fputs(": ", f);
-		json_string(f, ki->why_missing[i]);
+		out_json_string(f, ki->why_missing[i]);
 	}
 	fputs("}},\n  \"profile\": ", f);
-	json_string(f, ms_profile_name(r->profile));
+	if (r->has_profile)
+		out_json_string(f, ms_profile_name(r->profile));
+	else
+		fputs("null", f);
+	fputs(", \"profile_source\": ", f);
+	out_json_string(f, r->profile_key);
 	fputs(",\n  \"target\": ", f);
-	json_string(f, r->target);
+	out_json_string(f, r->target);
 	if (r->note) {
 		fputs(",\n  \"note\": ", f);
-		json_string(f, r->note);
+		out_json_string(f, r->note);
 	}
 	fputs(",\n  \"cases\": [\n", f);
 	for (int i = 0; i < r->ncases; i++) {
 		const struct case_result *c = &r->cases[i];
 
 		fputs("    {\"name\": ", f);
-		json_string(f, c->name);
+		out_json_string(f, c->name);
 		fputs(", \"file\": ", f);
-		json_string(f, c->file);
+		out_json_string(f, c->file);
 		fputs(", \"rules\": ", f);
 		json_rules(f, c->rules);
 		fputs(", \"target\": ", f);
-		json_string(f, r->target);
+		out_json_string(f, r->target);
 		fputs(", \"result\": ", f);
-		json_string(f, ms_result_code_name(c->primary.code));
+		out_json_string(f, ms_result_code_name(c->primary.code));
 		fputs(", \"by_profile\": {", f);
 		for (int p = 0; p < MS_NPROFILES; p++) {
 			fputs(p ? ", " : "", f);
-			json_string(f, ms_profile_name((enum ms_profile)p));
+			out_json_string(f, ms_profile_name((enum ms_profile)p));
 			fputs(": ", f);
-			json_string(f, ms_result_code_name(c->by_profile[p]));
+			out_json_string(f, ms_result_code_name(c->by_profile[p]));
 		}
 		fputc('}', f);
-		if (c->trace) {
-			fputs(", \"trace\": ", f);
-			json_string(f, c->trace);
-		}
 		if (c->primary.code != MS_PASS) {
 			if (c->fail_step >= 0)
 				fprintf(f, ", \"step\": %d", c->fail_step);
 			fputs(", \"reason\": ", f);
-			json_string(f, c->primary.reason);
+			out_json_string(f, c->primary.reason);
+		}
+		if (c->primary.code == MS_BROK)
+			fprintf(f, ", \"timed_out\": %s",
+				c->primary.timed_out ? "true" : "false");
+		if (c->trace) {
+			fputs(", \"trace\": ", f);
+			out_json_string(f, c->trace);
 		}
 		fprintf(f, "}%s\n", i + 1 < r->ncases ? "," : "");
 	}
 	report_counts(r, counts);
 	tally(r, t);
-	fprintf(f, "  ],\n  \"summary\": {\"pass\": %d, \"fail\": %d, "
-		   "\"skip\": %d, \"brok\": %d, \"xfail\": %d,\n",
-		counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
+	fprintf(f, "  ],\n  \"summary\": {\"cases\": %d, \"pass\": %d, "
+		   "\"fail\": %d, \"skip\": %d, \"brok\": %d, \"xfail\": %d,\n",
+		r->ncases, counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
 		counts[MS_BROK], counts[MS_XFAIL]);
-	fputs("    \"rules\": {\n", f);
-	for (int rule = 0; rule < MS_NRULES; rule++) {
-		fputs("      ", f);
-		json_string(f, ms_rule_name((enum ms_rule)rule));
-		fprintf(f, ": {\"cases\": %d", t[rule].cases);
-		for (int p = 0; p < MS_NPROFILES; p++) {
-			char v[32];
-
-			if (p != (int)r->profile && p != MS_PROFILE_GUIDELINES)
-				continue;
-			rule_verdict(r, &t[rule], p, v, sizeof(v));
-			fputs(", ", f);
-			json_string(f, ms_profile_name((enum ms_profile)p));
-			fputs(": {\"verdict\": ", f);
-			json_string(f, v);
-			fprintf(f, ", \"pass\": %d, \"fail\": %d, \"skip\": "
-				   "%d, \"brok\": %d, \"xfail\": %d}",
-				t[rule].n[p][MS_PASS], t[rule].n[p][MS_FAIL],
-				t[rule].n[p][MS_SKIP], t[rule].n[p][MS_BROK],
-				t[rule].n[p][MS_XFAIL]);
-		}
-		fprintf(f, "}%s\n", rule + 1 < MS_NRULES ? "," : "");
+	fputs("    \"profiles\": {\"chosen\": ", f);
+	if (r->has_profile)
+		out_json_string(f, ms_profile_name(r->profile));
+	else
+		fputs("null", f);
+	fputs(", \"guidelines\": \"guidelines\", \"detected\": ", f);
+	out_json_string(f, detected);
+	fputs("},\n    \"rules\": {", f);
+	/* Per rule, one verdict per role: the chosen profile, the guidelines
+	 * and the detected profile (the same profile may fill two roles). */
+	for (int rule = 0; r->probed && rule < MS_NRULES; rule++) {
+		fputs(rule ? ",\n      " : "\n      ", f);
+		out_json_string(f, ms_rule_name((enum ms_rule)rule));
+		fputs(": {\"summary\": ", f);
+		out_json_string(f, ms_rule_summary((enum ms_rule)rule));
+		fprintf(f, ", \"cases\": %d,\n        \"chosen\": ",
+			t[rule].cases);
+		json_rule_verdict(f, r, &t[rule], r->profile,
+				  ms_profile_name(r->profile));
+		fputs(",\n        \"guidelines\": ", f);
+		json_rule_verdict(f, r, &t[rule], MS_PROFILE_GUIDELINES,
+				  "guidelines");
+		fputs(",\n        \"detected\": ", f);
+		json_rule_verdict(f, r, &t[rule], ki->detected, detected);
+		fputc('}', f);
 	}
-	fputs("    }\n  }\n}\n", f);
+	fputs("\n    }\n  }\n}\n", f);
 }
 
 void report_print(FILE *f, const struct run_report *r, enum report_format fmt)

@@ -36,8 +36,6 @@
 #include "compat.h"
 #include "kernel/kernel.h"
 
-/* The arena, from MS__ARENA_BASE up: 64 GiB. */
-#define ARENA_SIZE (64ULL << 30)
 #define SLOT_GAP_PAGES 16
 
 _Static_assert(sizeof(struct ms__handoff) <= MS__HANDOFF_TEXT,
@@ -897,17 +895,17 @@ void ms__scenario_main(const struct ms__scenario *s)
 	scenario_prepare(r);
 
 	/* The arena must be free, or slot hints would land elsewhere. */
-	got = ms__sys_mmap(r->arena, ARENA_SIZE, PROT_NONE,
+	got = ms__sys_mmap(r->arena, MS__ARENA_SIZE, PROT_NONE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
 				   MAP_FIXED_NOREPLACE,
 			   -1, 0);
 	if (got != (long)r->arena) {
 		if (got >= 0)
-			ms__sys_munmap((uint64_t)got, ARENA_SIZE);
+			ms__sys_munmap((uint64_t)got, MS__ARENA_SIZE);
 		brok(r, -1, "the arena at 0x200000000000 is not free",
 		     got < 0 ? got : 0);
 	}
-	ms__sys_munmap(r->arena, ARENA_SIZE);
+	ms__sys_munmap(r->arena, MS__ARENA_SIZE);
 	err = ms__limit_map(s->max_map);
 	if (err < 0)
 		brok(r, -1, "cannot limit the address space", err);

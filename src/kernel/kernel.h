@@ -248,6 +248,7 @@ struct ms__msg {
  * x86_64 (shadow below 0x10007fff8000, allocator at 0x600000000000).
  */
 #define MS__ARENA_BASE 0x200000000000ULL
+#define MS__ARENA_SIZE (64ULL << 30)	/* the arena, from MS__ARENA_BASE up */
 
 /* The descriptors a scenario may make and name (memfd, reopen). */
 #define MS__FDS_MAX 1024

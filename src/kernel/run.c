@@ -390,6 +390,7 @@ static void finish_trace(const struct ms_program *p, int timeout_ms,
 	describe_last(p, t, last, sizeof(last));
 	t->end = MS_END_BROK;
 	if (c->rep.timed_out) {
+		t->timed_out = true;
 		format_seconds(secs, sizeof(secs), timeout_ms);
 		format_seconds(waited, sizeof(waited), c->rep.waited_ms);
 		snprintf(t->reason, sizeof(t->reason),
@@ -533,6 +534,7 @@ int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
 	t->end = MS_END_DONE;
 	t->reason[0] = '\0';
 	t->arena = MS__ARENA_BASE;
+	t->arena_size = MS__ARENA_SIZE;
 	t->page_size = ki->page_size > 0 ? ki->page_size : sysconf(_SC_PAGESIZE);
 
 	missing = (p->features | ms_program_features(p)) & ~ki->features;

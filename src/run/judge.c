@@ -41,6 +41,8 @@ struct judge {
 	/* Name values per fork depth: a child's bindings stay its own. */
 	int64_t values[DEPTH_MAX][MS_NAMES_MAX];
 	bool bound[DEPTH_MAX][MS_NAMES_MAX];
+	bool is_addr[DEPTH_MAX][MS_NAMES_MAX];	/* bound to an address, not
+						 * a descriptor or an id */
 	int depth;
 	/* Sealed pages per fork depth, for the invariant check. */
 	struct watched *watch[DEPTH_MAX];
@@ -77,37 +79,84 @@ static const struct ms_result *result_for(const struct ms_step *s,
 	return dflt;
 }
 
+/* Addresses below this are constants in a scenario, never placed by the
+ * kernel (mmap_min_addr): they print as they are. */
+#define LOW_ADDR 0x10000
+
+/* Appends "+Np" and "+0xN" for an offset from a base. */
+static void format_offset(uint64_t off, long ps, char *buf, size_t len)
+{
+	size_t used = strlen(buf);
+
+	if (off / (uint64_t)ps)
+		used += (size_t)snprintf(buf + used, len - used, "+%" PRIu64 "p",
+					 off / (uint64_t)ps);
+	if (used < len && off % (uint64_t)ps)
+		snprintf(buf + used, len - used, "+0x%" PRIx64,
+			 off % (uint64_t)ps);
+}
+
 /*
- * An address as the scenario would write it: relative to the name whose
- * region holds it ("a+2p"), else raw.
+ * An address as the scenario would write it, the same on every run and
+ * every target: relative to the name whose region holds it ("a", "a+2p",
+ * "a+1p+0x10"), else to the arena ("arena+40p").  Anything else the
+ * kernel placed itself (mremap MAYMOVE, shmat at 0: top-down, under ASLR)
+ * and it differs from run to run, so it reads "<outside the arena>";
+ * small constants ("0x1000", "0") print as they are.
  */
 static void format_addr(const struct judge *j, int64_t v, char *buf,
 			size_t len)
 {
 	long ps = j->t->page_size ? j->t->page_size : 4096;
+	uint64_t u = (uint64_t)v, arena = j->t->arena;
 	int best = -1;
-	int64_t best_off = 0;
+	uint64_t best_off = 0;
 
 	for (int i = 0; i < j->p->nnames; i++) {
-		int64_t off;
+		uint64_t base = (uint64_t)j->values[j->depth][i];
 
-		if (!j->bound[j->depth][i])
+		if (!j->bound[j->depth][i] || !j->is_addr[j->depth][i] ||
+		    u < base ||
+		    (u - base) / (uint64_t)ps > 4096)
 			continue;
-		off = v - j->values[j->depth][i];
-		if (off < 0 || off % ps || off / ps > 4096)
-			continue;
-		if (best < 0 || off < best_off) {
+		if (best < 0 || u - base < best_off) {
 			best = i;
-			best_off = off;
+			best_off = u - base;
 		}
 	}
-	if (best < 0)
-		snprintf(buf, len, "0x%" PRIx64, (uint64_t)v);
-	else if (best_off == 0)
+	if (best >= 0) {
 		snprintf(buf, len, "%s", j->p->names[best].name);
+		format_offset(best_off, ps, buf, len);
+	} else if (arena && u >= arena && u - arena < j->t->arena_size) {
+		snprintf(buf, len, "arena");
+		format_offset(u - arena, ps, buf, len);
+	} else if (u < LOW_ADDR) {
+		snprintf(buf, len, u ? "0x%" PRIx64 : "%" PRIu64, u);
+	} else {
+		snprintf(buf, len, "<outside the arena>");
+	}
+}
+
+/*
+ * A successful result, symbolically where its number would differ between
+ * runs: an address as format_addr writes it; a descriptor, key or id by
+ * the name it is bound to ("id = shmget(2p)  = id"); an unbound SysV IPC
+ * id, which the kernel hands out system-wide, as "<IPC id>".
+ */
+static void format_value(const struct judge *j, const struct ms_step *s,
+			 int64_t v, char *buf, size_t len)
+{
+	enum ms_ret_kind kind = s->kind == MS_STEP_CALL ?
+					ms_call_desc[s->call].ret : MS_RET_INT;
+
+	if (kind == MS_RET_ADDR)
+		format_addr(j, v, buf, len);
+	else if ((kind == MS_RET_FD || kind == MS_RET_ID) && s->bind >= 0)
+		snprintf(buf, len, "%s", j->p->names[s->bind].name);
+	else if (kind == MS_RET_ID)
+		snprintf(buf, len, "<IPC id>");
 	else
-		snprintf(buf, len, "%s+%" PRId64 "p", j->p->names[best].name,
-			 best_off / ps);
+		snprintf(buf, len, "%" PRId64, v);
 }
 
 static void format_outcome(const struct judge *j, const struct ms_step *s,
@@ -126,11 +175,8 @@ static void format_outcome(const struct judge *j, const struct ms_step *s,
 			snprintf(buf, len, "%s", name);
 		else
 			snprintf(buf, len, "-%" PRId64, -o->ret);
-	} else if (s->kind == MS_STEP_CALL &&
-		   ms_call_desc[s->call].ret == MS_RET_ADDR) {
-		format_addr(j, o->ret, buf, len);
 	} else {
-		snprintf(buf, len, "%" PRId64, o->ret);
+		format_value(j, s, o->ret, buf, len);
 	}
 }
 
@@ -161,7 +207,7 @@ static void format_expected(const struct judge *j, const struct ms_step *s,
 			 ms_call_desc[s->call].ret == MS_RET_ADDR)
 			format_addr(j, v, buf, len);
 		else
-			snprintf(buf, len, "%" PRId64, v);
+			snprintf(buf, len, "%" PRId64, v);	/* as written */
 		break;
 	default:
 		snprintf(buf, len, "?");
@@ -228,14 +274,34 @@ static void append_snapshots(const struct judge *j, int step, char *buf,
 	}
 }
 
+/*
+ * The file name as a reason shows it: a reason is lines of text, so a
+ * newline (or any control character) in a file name is written \xNN
+ * rather than starting a line of its own.
+ */
+static void display_path(const char *path, char *buf, size_t len)
+{
+	size_t k = 0;
+
+	for (; *path && k + 5 < len; path++) {
+		unsigned char c = (unsigned char)*path;
+
+		if (c < 0x20 || c == 0x7f)
+			k += (size_t)snprintf(buf + k, len - k, "\\x%02X", c);
+		else
+			buf[k++] = (char)c;
+	}
+	buf[k] = '\0';
+}
+
 static void step_header(const struct judge *j, int i, char *buf, size_t len)
 {
-	char text[512];
+	char text[512], file[256];
 
 	ms_print_step(j->p, i, text, sizeof(text));
+	display_path(j->p->file, file, sizeof(file));
 	snprintf(buf, len, "step %d (%s:%d): %s\n", ms_step_number(j->p, i),
-		 j->p->file,
-		 j->p->steps[i].loc.line, text);
+		 file, j->p->steps[i].loc.line, text);
 }
 
 static void bind(struct judge *j, const struct ms_step *s,
@@ -247,6 +313,8 @@ static void bind(struct judge *j, const struct ms_step *s,
 		return;
 	j->values[j->depth][s->bind] = o->ret;
 	j->bound[j->depth][s->bind] = true;
+	j->is_addr[j->depth][s->bind] = ms_call_desc[s->call].ret ==
+					MS_RET_ADDR;
 }
 
 static void enter_depth(struct judge *j, int depth)
@@ -263,6 +331,7 @@ static void enter_depth(struct judge *j, int depth)
 
 		memcpy(j->values[d + 1], j->values[d], sizeof(j->values[0]));
 		memcpy(j->bound[d + 1], j->bound[d], sizeof(j->bound[0]));
+		memcpy(j->is_addr[d + 1], j->is_addr[d], sizeof(j->is_addr[0]));
 		j->nwatch[d + 1] = 0;
 		j->depth++;
 	}
@@ -471,6 +540,7 @@ static void judge_trace(struct judge *j, struct ms_verdict *v)
 	}
 	if (t->end == MS_END_BROK) {
 		v->code = MS_BROK;
+		v->timed_out = t->timed_out;
 		snprintf(v->reason, sizeof(v->reason), "%s", t->reason);
 		return;
 	}
@@ -502,6 +572,7 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 	memset(j.nwatch, 0, sizeof(j.nwatch));
 	v->code = MS_PASS;
 	v->step = -1;
+	v->timed_out = false;
 	v->reason[0] = '\0';
 
 	judge_trace(&j, v);

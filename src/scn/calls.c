@@ -52,7 +52,7 @@ const struct ms_call_desc ms_call_desc[MS_NCALLS] = {
 	CALL(MS_CALL_BRK, "brk", 1, 1, "e", MS_RET_ADDR, -1, -1, false),
 	CALL(MS_CALL_REMAP_FILE_PAGES, "remap_file_pages", 5, 5, "eeeee",
 	     MS_RET_INT, -1, -1, false),
-	CALL(MS_CALL_SHMGET, "shmget", 1, 1, "e", MS_RET_FD, MS_FEAT_SHM, -1,
+	CALL(MS_CALL_SHMGET, "shmget", 1, 1, "e", MS_RET_ID, MS_FEAT_SHM, -1,
 	     false),
 	CALL(MS_CALL_SHMAT, "shmat", 3, 3, "eee", MS_RET_ADDR, MS_FEAT_SHM, -1,
 	     false),

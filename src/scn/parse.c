@@ -1507,10 +1507,8 @@ static void set_names(struct ms_program *p, const char *file)
 	n = strlen(base);
 	if (n > 4 && strcmp(base + n - 4, ".scn") == 0)
 		n -= 4;
-	if (n >= sizeof(p->name))
-		n = sizeof(p->name) - 1;
-	memcpy(p->name, base, n);
-	p->name[n] = '\0';
+	p->name[0] = '\0';
+	ms_name_escape(p->name, sizeof(p->name), base, n);
 }
 
 int ms_parse(const char *file, const char *src, size_t len,

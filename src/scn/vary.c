@@ -173,26 +173,6 @@ static int subst_step(const struct ms_program *t, int row, int i,
 	return ret;
 }
 
-/* "base[CELL]", or "base[CELL,N]" (N counts rows from 1) when two rows
- * start with the same cell. */
-static void variant_name(const struct ms_program *t, int row, char *buf,
-			 size_t n)
-{
-	const char *first = t->vary[row][0].text;
-	bool twin = false;
-	int len;
-
-	for (int r = 0; r < t->nvary_rows; r++)
-		if (r != row && strcmp(t->vary[r][0].text, first) == 0)
-			twin = true;
-	if (twin)
-		len = snprintf(buf, n, "%s[%s,%d]", t->name, first, row + 1);
-	else
-		len = snprintf(buf, n, "%s[%s]", t->name, first);
-	if (len < 0 && n)
-		buf[0] = '\0';
-}
-
 int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 		   struct ms_diag *diag)
 {
@@ -242,7 +222,7 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 		out->row = -1;
 		return ret;
 	}
-	variant_name(t, row, name, sizeof(name));
+	ms_variant_name(t, row, name, sizeof(name));
 	memcpy(out->name, name, sizeof(out->name));
 	/* A row may bring its own needs (MADV_GUARD_INSTALL in a cell). */
 	out->features = t->features | ms_program_features(out);

@@ -131,6 +131,12 @@ static void test_pass_and_fail(void)
 	strcpy(t.reason, "child killed by SIGSEGV after step 2");
 	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_BROK);
 	CHECK_STR(v.reason, "child killed by SIGSEGV after step 2");
+	CHECK(!v.timed_out, "a crash is not a timeout");
+	t.timed_out = true;
+	strcpy(t.reason, "timed out after 2 s");
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_BROK);
+	CHECK(v.timed_out, "a hang is a timeout (KTAP TIMEOUT)");
+	t.timed_out = false;
 	t.end = MS_END_SKIP;
 	strcpy(t.reason, "needs pkey");
 	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_SKIP);
@@ -370,6 +376,63 @@ static void test_implied_features(void)
 	free(g);
 }
 
+/*
+ * The trace says the same on every run: addresses by name or arena, ids by
+ * binding, nothing the kernel hands out differently each time.
+ */
+static void test_trace_symbolic(void)
+{
+	static const char src[] =
+		"purpose  t\n"
+		"rules    G1\n"
+		"\n"
+		"a = mmap(0, 2p, PROT_READ, MAP_SHARED|MAP_ANONYMOUS)\n"
+		"id = shmget(2p)\n"
+		"shmget(1p)                             => ok\n"
+		"mremap(a, 0, 2p, MREMAP_MAYMOVE)       => ok\n"
+		"mremap(a, 0, 2p, MREMAP_MAYMOVE)       => ok\n"
+		"mremap(a, 0, 2p, MREMAP_MAYMOVE)       => ok\n"
+		"fill(a, \"A\")                         => ok\n"
+		"f = memfd(1p, \"A\")\n";
+	struct ms_program *p = parse(src);
+	struct ms_trace t;
+	char *text;
+
+	ms_trace_init(&t);
+	t.page_size = PS;
+	t.arena = BASE;
+	t.arena_size = 64LL << 30;
+	ret_out(&t, 0, BASE + 16 * PS);
+	ret_out(&t, 1, 327741);
+	ret_out(&t, 2, 327742);
+	ret_out(&t, 3, 0x7f1234566000LL);
+	ret_out(&t, 4, BASE + 17 * PS + 0x10);
+	ret_out(&t, 5, BASE + 20000LL * PS);
+	/* Near the id's value, but an id is no address. */
+	ret_out(&t, 6, 0)->kind = MS_OUT_FAULT;
+	t.out[t.nout - 1].signo = SIGSEGV;
+	t.out[t.nout - 1].fault_addr = 0x10;
+	ret_out(&t, 7, 3);
+	text = ms_trace_format(p, &t);
+	CHECK(text != NULL, "out of memory");
+	if (!text)
+		text = strdup("");
+	CHECK(strstr(text, "ANONYMOUS) = a\n"), "%s", text);
+	CHECK(strstr(text, "  = id\n"), "%s", text);
+	CHECK(strstr(text, "  = <IPC id>\n"), "%s", text);
+	CHECK(strstr(text, "  = <outside the arena>\n"), "%s", text);
+	CHECK(strstr(text, "  = a+1p+0x10\n"), "%s", text);
+	CHECK(strstr(text, "  = arena+20000p\n"), "%s", text);
+	CHECK(strstr(text, "  = fault (SIGSEGV at 0x10)\n"), "%s",
+	      text);
+	CHECK(strstr(text, "  = f\n"), "%s", text);
+	CHECK(!strstr(text, "3277"), "%s", text);
+	free(text);
+	ms_trace_free(&t);
+	ms_program_free(p);
+	free(p);
+}
+
 int main(void)
 {
 	test_implied_features();
@@ -378,5 +441,6 @@ int main(void)
 	test_xfail();
 	test_grids();
 	test_invariant();
+	test_trace_symbolic();
 	return check_report();
 }

@@ -1030,6 +1030,66 @@ static void test_catalog(void)
 	}
 }
 
+/*
+ * Case names: one alphabet for every part, so that no cell or file name
+ * can forge a KTAP directive or a report line, and no two rows read alike.
+ */
+static void test_case_names(void)
+{
+	static const char src[] =
+		HDR
+		"vary     what        ret\n"
+		"         x           EPERM\n"
+		"         x           EPERM\n"
+		"         x,2         EPERM\n"
+		"         \"x\"         EPERM\n"
+		"         \"y # SKIP\"  EPERM\n"
+		"         MADV_FREE   EPERM\n"
+		"\n"
+		"a = mmap(0, 2p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		"mseal(a, 2p, 0)                        => 0\n"
+		"munmap(a, 2p)                          => $ret\n";
+	static const char *const want[] = {
+		"t[x,1]", "t[x,2]", "t[x%2C2]", "t[x,4]", "t[y%20%23%20SKIP]",
+		"t[MADV_FREE]",
+	};
+	struct ms_program p, inst;
+	struct ms_diag diag;
+	char buf[MS_CASE_NAME_MAX];
+	char small[8];
+
+	CHECK_INT(ms_parse("dir/t.scn", src, sizeof(src) - 1, &p, &diag), 0);
+	for (int row = 0; row < 6; row++) {
+		ms_variant_name(&p, row, buf, sizeof(buf));
+		CHECK_STR(buf, want[row]);
+		CHECK_INT(ms_instantiate(&p, row, &inst, &diag), 0);
+		CHECK_STR(inst.name, want[row]);
+		ms_program_free(&inst);
+	}
+	ms_program_free(&p);
+
+	/* The base name is escaped too; the catalog's names are plain. */
+	CHECK_INT(ms_parse("d/a b#\n\033\377.scn", HDR "\nmunmap(0, 1p)\n",
+			   sizeof(HDR "\nmunmap(0, 1p)\n") - 1, &p, &diag), 0);
+	CHECK_STR(p.name, "a%20b%23%0A%1B%FF");
+	ms_program_free(&p);
+	buf[0] = '\0';
+	snprintf(small, sizeof(small), "[a|b]");
+	ms_name_escape(buf, sizeof(buf), small, strlen(small));
+	CHECK_STR(buf, "%5Ba|b%5D");
+
+	/* A name that does not fit is cut before an escape, never inside. */
+	small[0] = '\0';
+	CHECK_INT(ms_name_escape(small, sizeof(small), "ab##", 4), 5);
+	CHECK_STR(small, "ab%23");
+	for (int c = 0; c < 256; c++) {
+		bool plain = ms_name_byte_is_plain((unsigned char)c);
+
+		if (c <= ' ' || c >= 0x7f || strchr("\"#%,[\\]", c))
+			CHECK(!plain, "byte 0x%02x is plain", c);
+	}
+}
+
 int main(void)
 {
 	test_doc_example();
@@ -1047,5 +1107,6 @@ int main(void)
 	test_grid_pages();
 	test_bad_dir();
 	test_catalog();
+	test_case_names();
 	return check_report();
 }
