@@ -403,10 +403,11 @@ static void print_json(FILE *f, const struct run_report *r)
 	out_json_string(f, r->profile_key);
 	fputs(",\n  \"target\": ", f);
 	out_json_string(f, r->target);
-	if (r->note) {
-		fputs(",\n  \"note\": ", f);
+	fputs(",\n  \"note\": ", f);
+	if (r->note)
 		out_json_string(f, r->note);
-	}
+	else
+		fputs("null", f);
 	fputs(",\n  \"cases\": [\n", f);
 	for (int i = 0; i < r->ncases; i++) {
 		const struct case_result *c = &r->cases[i];
