@@ -265,6 +265,14 @@ enum ms_backing { MS_BACK_NONE, MS_BACK_ANON, MS_BACK_FILE, MS_BACK_SPECIAL };
 #define MS_INHERIT_DONTFORK 1
 #define MS_INHERIT_WIPEONFORK 2
 
+/*
+ * The contents token of a page the target could not read at all: the
+ * kernel refused FOLL_FORCE both to the process itself and to a tracer of
+ * it.  It says nothing about the page, so it matches every expected token;
+ * reports count such cells (docs/scenarios.md, "Page grids").
+ */
+#define MS_DATA_UNOBSERVABLE '~'
+
 /* What is observable about one page. */
 struct ms_page {
 	bool mapped;
@@ -283,7 +291,8 @@ struct ms_page {
 	 * Contents token: 'A'..'Z', 'a'..'z' when every byte of the page is
 	 * that character; '0' when every byte is zero; '*' for anything
 	 * else; '!' when the page cannot be read (guard, beyond EOF);
-	 * '.' when not mapped; '?' when not observed.
+	 * '.' when not mapped; '?' when not observed; MS_DATA_UNOBSERVABLE
+	 * when the target had no way to read it.
 	 */
 	char data;
 };
@@ -531,6 +540,14 @@ struct ms_verdict {
 	enum ms_result_code code;
 	int step;		/* first failing step, or -1 */
 	char reason[2048];	/* multi-line: expected, observed, grid */
+	/*
+	 * Expected data cells (not '?') that matched only because the target
+	 * could not observe them (MS_DATA_UNOBSERVABLE), in the steps judged
+	 * before the verdict was reached, and the first such step as
+	 * 'step 7 (f.scn:12): expected data "AB", observed "~~"'.
+	 */
+	int unobservable;
+	char unobservable_at[320];
 };
 
 /* Judges trace t of program p against the expectations for profile. */
