@@ -488,6 +488,21 @@ void ms_trace_free(struct ms_trace *t);
 /* ------------------------------------------------------------------ */
 /* Targets                                                             */
 
+/*
+ * How the kernel target reads the contents of a page the process itself
+ * may not read (PROT_NONE, write-only): /proc/PID/mem reads with
+ * FOLL_FORCE, but CONFIG_PROC_MEM_FORCE_PTRACE (Debian from 7.x) grants
+ * FOLL_FORCE only to a tracer of the process, and proc_mem.force_override=
+ * never to nobody.  Readable pages are always read directly.
+ */
+enum ms_data_route {
+	MS_DATA_DIRECT,	/* /proc/self/mem reads them */
+	MS_DATA_PTRACE,	/* a helper that ptraces the process reads them */
+	MS_DATA_BLIND,	/* nobody can: they are MS_DATA_UNOBSERVABLE */
+};
+
+const char *ms_data_route_name(enum ms_data_route r);	/* "ptrace" */
+
 struct ms_kernel_info {
 	char release[128];	/* uname -r */
 	char machine[64];	/* uname -m */
@@ -497,6 +512,15 @@ struct ms_kernel_info {
 	enum ms_profile detected;
 	char detected_why[512];	/* the probe results behind the guess */
 	bool has_mseal;
+	enum ms_data_route data_route;
+	/*
+	 * The environment variable SEALSPEC_OBSERVE=ptrace or =blind chose
+	 * data_route, a testing aid: the scenario process then never asks
+	 * /proc/self/mem for a page it may not read, as if the kernel had
+	 * refused, and takes the route given.
+	 */
+	bool data_route_forced;
+	char data_route_why[256];	/* the probe results behind it */
 };
 
 /* Probes this kernel in a forked child; fills *ki. */
@@ -517,8 +541,10 @@ int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
 		  const struct ms_kernel_opts *o, struct ms_trace *t);
 
 /*
- * Entry point for the image started by an "exec" step; main() calls it
- * when argv[1] is MS_EXEC_ARGV1.  Never returns.
+ * Entry point for the images the kernel target starts by executing itself
+ * again: the new image of an "exec" step, and the helper that reads page
+ * contents for a scenario process as its tracer.  main() calls it when
+ * argv[1] is MS_EXEC_ARGV1.  Never returns.
  */
 #define MS_EXEC_ARGV1 "__sealspec-exec-resume"
 void ms_kernel_exec_resume(int argc, char **argv);

@@ -257,6 +257,7 @@ int cmd_run(int argc, char **argv)
 	struct run_report rep = { 0 };
 	int counts[MS_XFAIL + 1] = { 0 };
 	int first, err, status;
+	const char *obs;
 
 	first = parse_run_args(argc, argv, &o);
 	if (first < 0)
@@ -274,6 +275,12 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	obs = getenv("SEALSPEC_OBSERVE");
+	if (obs && obs[0] && strcmp(obs, "ptrace") != 0 &&
+	    strcmp(obs, "blind") != 0)
+		fprintf(stderr, "sealspec: SEALSPEC_OBSERVE=%s is neither "
+				"ptrace nor blind; ignored\n",
+			obs);
 	err = ms_kernel_probe(&ki);
 	if (err) {
 		fprintf(stderr, "sealspec: probing the kernel failed: %s\n",

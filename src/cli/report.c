@@ -127,6 +127,9 @@ static void print_header(FILE *f, const struct run_report *r,
 			ms_feature_name((enum ms_feature)i),
 			ki->why_missing[i][0] ? ki->why_missing[i] : "absent");
 	}
+	if (ki->data_route != MS_DATA_DIRECT || ki->data_route_forced)
+		fprintf(f, "%scontents of unreadable pages: %s: %s\n", prefix,
+			ms_data_route_name(ki->data_route), ki->data_route_why);
 }
 
 /* "N data cell(s), first at step ..." for a case that has any. */
@@ -355,7 +358,12 @@ static void print_json(FILE *f, const struct run_report *r)
 		fputs(": ", f);
 		json_string(f, ki->why_missing[i]);
 	}
-	fputs("}},\n  \"profile\": ", f);
+	fputs("}, \"data_route\": ", f);
+	json_string(f, ms_data_route_name(ki->data_route));
+	fprintf(f, ", \"data_route_forced\": %s, \"data_route_why\": ",
+		ki->data_route_forced ? "true" : "false");
+	json_string(f, ki->data_route_why);
+	fputs("},\n  \"profile\": ", f);
 	json_string(f, ms_profile_name(r->profile));
 	fputs(",\n  \"target\": ", f);
 	json_string(f, r->target);

@@ -18,6 +18,9 @@
  * the block and exits at its "end", the parent skips to "end" and waits.
  * exec steps re-execute /proc/self/exe with a memfd that holds a handoff
  * header and the printed program; ms_kernel_exec_resume() picks it up.
+ * An observation may start one more process, the page reader
+ * (memreader.c), from the same binary; it is a child in the scenario's
+ * process group and goes with it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -53,6 +56,8 @@ struct handoff {
 	int32_t snapshots;
 	int32_t nsteps;
 	int32_t nnames;
+	int32_t data_route;
+	int32_t data_route_forced;
 	uint64_t arena;
 	uint64_t slot_off;
 	int64_t values[MS_NAMES_MAX];
@@ -78,6 +83,8 @@ struct runner {
 	int text_fd;		/* the exec handoff memfd, or -1 */
 	uint64_t text_len;	/* of the program text in it */
 	bool snapshots;
+	enum ms_data_route data_route;	/* from the probe */
+	bool data_route_forced;
 	int64_t values[MS_NAMES_MAX];
 	bool bound[MS_NAMES_MAX];
 	uint64_t sizes[MS_NAMES_MAX];	/* snapshot extent, 0: none */
@@ -678,6 +685,8 @@ static void run_exec(struct runner *r, int i)
 	h.out_fd = r->out_fd;
 	h.depth = r->depth;
 	h.snapshots = r->snapshots;
+	h.data_route = (int32_t)r->data_route;
+	h.data_route_forced = r->data_route_forced;
 	h.nsteps = r->p->nsteps;
 	h.nnames = r->p->nnames;
 	h.arena = r->arena;
@@ -694,6 +703,9 @@ static void run_exec(struct runner *r, int i)
 	ms__sys_cloexec(r->out_fd, false);
 	ms__sys_cloexec(r->text_fd, false);
 	put_handoff_fd(fdbuf, r->text_fd);
+	/* Its tracee is about to get another mm: the new image starts its
+	 * own reader if it needs one. */
+	ms__memreader_stop();
 	err = ms__sys_execve("/proc/self/exe", argv);
 	send_ret(r, i, err);
 	brok(r, i, "exec failed", err);
@@ -736,6 +748,7 @@ static void scenario_prepare(struct runner *r)
 	int err;
 
 	ms__sys_forget();
+	ms__observe_route(r->data_route, r->data_route_forced);
 	err = ms__observe_init();
 	if (err < 0)
 		brok(r, -1, "cannot map the smaps buffer", err);
@@ -782,6 +795,8 @@ void ms_kernel_exec_resume(int argc, char **argv)
 	char *text;
 	int fd = -1, err;
 
+	if (argc >= 3 && strcmp(argv[2], MS__MEMREADER_ARGV2) == 0)
+		ms__memreader_main(argc, argv);
 	r->out_fd = -1;
 	if (argc >= 3)
 		fd = atoi(argv[2]);
@@ -821,6 +836,8 @@ void ms_kernel_exec_resume(int argc, char **argv)
 	r->slot_off = h.slot_off;
 	r->depth = h.depth;
 	r->snapshots = h.snapshots;
+	r->data_route = (enum ms_data_route)h.data_route;
+	r->data_route_forced = h.data_route_forced;
 	for (int n = 0; n < MS_NAMES_MAX; n++) {
 		r->values[n] = h.values[n];
 		r->sizes[n] = h.sizes[n];
@@ -1028,6 +1045,8 @@ int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
 	r->ps = t->page_size;
 	r->arena = ARENA_BASE;
 	r->snapshots = o && o->snapshots;
+	r->data_route = ki->data_route;
+	r->data_route_forced = ki->data_route_forced;
 	r->text_fd = -1;
 	if (has_exec(p)) {
 		r->text_fd = make_text_fd(p, &r->text_len);

@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -496,11 +497,33 @@ static long poke_as_tracer(pid_t tracee, uint64_t addr, const char *pattern,
 }
 
 /*
+ * Yama (ptrace_scope 1) lets a child trace its parent only when the parent
+ * names it with PR_SET_PTRACER, and a process names one tracer at a time.
+ * The page reader (memreader.c) stays named for the life of the process;
+ * ptrace_poke names its own helper for a moment and then names the reader
+ * again.  An inherited name belongs to the parent: Yama forgets it at fork.
+ */
+static struct {
+	pid_t owner, tracer;
+} ptracer;
+
+static pid_t declared_ptracer(void)
+{
+	return ptracer.owner == ms__sys_getpid() ? ptracer.tracer : 0;
+}
+
+/* PR_SET_PTRACER: 0, or -EINVAL without Yama, which is harmless. */
+int ms__sys_set_ptracer(pid_t tracer)
+{
+	ptracer.owner = ms__sys_getpid();
+	ptracer.tracer = tracer;
+	return (int)SYS(SYS_prctl, PR_SET_PTRACER, tracer, 0, 0, 0);
+}
+
+/*
  * ptrace_poke(addr, pattern): PTRACE_POKEDATA from a helper child that
- * attaches to this process.  Under Yama's ptrace_scope 1 a child may not
- * trace its parent unless the parent names it with PR_SET_PTRACER, so we
- * do (EINVAL without Yama is harmless).  0, or the first -errno of the
- * attach or a poke.
+ * attaches to this process, named with PR_SET_PTRACER for Yama.  0, or the
+ * first -errno of the attach or a poke.
  */
 long ms__sys_ptrace_poke(uint64_t addr, const char *pattern, long page_size)
 {
@@ -530,7 +553,8 @@ long ms__sys_ptrace_poke(uint64_t addr, const char *pattern, long page_size)
 	ms__sys_write_all(go[1], &c, 1);
 	r = ms__sys_read(done[0], &result, sizeof(result));
 	ms__sys_wait(helper, NULL, 0);
-	SYS(SYS_prctl, PR_SET_PTRACER, 0, 0, 0, 0);
+	/* Back to the process named before, the page reader if any. */
+	SYS(SYS_prctl, PR_SET_PTRACER, declared_ptracer(), 0, 0, 0);
 	r = r == sizeof(result) ? result : -EIO;
 close_done:
 	syscall(SYS_close, done[0]);
@@ -779,6 +803,24 @@ int ms__sys_pipe(int fds[2])
 	return (int)SYS(SYS_pipe2, fds, O_CLOEXEC);
 }
 
+/* A connected pair of SOCK_SEQPACKET sockets: messages keep their size. */
+int ms__sys_socketpair(int sv[2])
+{
+	return (int)SYS(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
+			0, sv);
+}
+
+/* One message; EPIPE rather than SIGPIPE when the peer is gone. */
+long ms__sys_send(int fd, const void *buf, size_t n)
+{
+	long r;
+
+	do
+		r = SYS(SYS_sendto, fd, buf, n, MSG_NOSIGNAL, NULL, 0);
+	while (r == -EINTR);
+	return r;
+}
+
 int ms__sys_cloexec(int fd, bool on)
 {
 	return (int)SYS(SYS_fcntl, fd, F_SETFD, on ? FD_CLOEXEC : 0);
@@ -854,6 +896,56 @@ int ms__sys_sigdefault(int sig)
 int ms__sys_execve(const char *path, char *const argv[])
 {
 	return (int)SYS(SYS_execve, path, argv, environ);
+}
+
+/*
+ * Starts /proc/self/exe with argv in a child, as vfork(2) does: the child
+ * borrows this process's memory until it execs, so nothing is copied and
+ * no page of ours becomes shared with it (a fork would mark every private
+ * page copy-on-write, which UFFDIO_MOVE and MADV_PAGEOUT can tell), and no
+ * stack is mapped for it.  The descriptors in keep[] lose close-on-exec
+ * in the child only.  The child's pid, or -errno of vfork or of execve.
+ */
+static volatile long spawn_err;
+
+pid_t ms__sys_spawn_self(char *const argv[], const int *keep, int nkeep)
+{
+	pid_t pid;
+
+	spawn_err = 0;
+	pid = vfork();
+	if (pid == 0) {
+		/* Only raw calls here: the memory is still the parent's. */
+		for (int i = 0; i < nkeep; i++)
+			syscall(SYS_fcntl, keep[i], F_SETFD, 0);
+		syscall(SYS_execve, "/proc/self/exe", argv, environ);
+		spawn_err = -(long)errno;
+		syscall(SYS_exit, 127);
+	}
+	if (pid < 0)
+		return -errno;
+	if (spawn_err) {
+		ms__sys_wait(pid, NULL, 0);
+		return (pid_t)spawn_err;
+	}
+	return pid;
+}
+
+/* ptrace(2) with raw arguments: the value or -errno. */
+long ms__sys_ptrace(long request, pid_t pid, uint64_t addr, uint64_t data)
+{
+	return SYS(SYS_ptrace, request, pid, addr, data);
+}
+
+pid_t ms__sys_getppid(void)
+{
+	return (pid_t)syscall(SYS_getppid);
+}
+
+/* PR_SET_PDEATHSIG: sig arrives when the thread that forked us exits. */
+int ms__sys_set_pdeathsig(int sig)
+{
+	return (int)SYS(SYS_prctl, PR_SET_PDEATHSIG, sig, 0, 0, 0);
 }
 
 int ms__sys_memfd_create(const char *name, unsigned int flags)
