@@ -379,6 +379,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	int counts[MS_XFAIL + 1] = { 0 };
 	int err, status, total;
 	char note[128];
+	const char *obs;
 
 	err = load_scenarios(paths, npaths, &set);
 	if (err) {
@@ -392,6 +393,12 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 		return EXIT_USAGE;
 	}
 
+	obs = getenv("SEALSPEC_OBSERVE");
+	if (obs && obs[0] && strcmp(obs, "ptrace") != 0 &&
+	    strcmp(obs, "blind") != 0)
+		fprintf(stderr, "sealspec: SEALSPEC_OBSERVE=%s is neither "
+				"ptrace nor blind; ignored\n",
+			obs);
 	err = ms_kernel_probe(&ki);
 	if (err) {
 		fprintf(stderr, "sealspec: probing the kernel failed: %s\n",

@@ -2,7 +2,10 @@
 /*
  * Reports: text for people, KTAP for kernel CI, JSON for tools.  All three
  * end with the guideline table: per rule, how many cases pin it down and
- * whether this kernel conforms to the guidelines and to the profile.
+ * whether this kernel conforms to the guidelines and to the profile.  All
+ * three say how many expected data cells the target could not observe and
+ * accepted unseen ('~' in observed grids): a PASS that rests on them says
+ * less.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +60,19 @@ static void rule_verdict(const struct run_report *r,
 		snprintf(buf, len, "xfail %d", n[MS_XFAIL]);
 	else
 		snprintf(buf, len, "pass");
+}
+
+/* Expected data cells accepted unseen, and the cases they are in. */
+static int count_unobservable(const struct run_report *r, int *ncases)
+{
+	int cells = 0;
+
+	*ncases = 0;
+	for (int i = 0; i < r->ncases; i++) {
+		cells += r->cases[i].primary.unobservable;
+		*ncases += r->cases[i].primary.unobservable > 0;
+	}
+	return cells;
 }
 
 void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1])
@@ -119,6 +135,21 @@ static void print_header(FILE *f, const struct run_report *r,
 			ms_feature_name((enum ms_feature)i),
 			ki->why_missing[i][0] ? ki->why_missing[i] : "absent");
 	}
+	if (ki->data_route != MS_DATA_DIRECT || ki->data_route_forced)
+		fprintf(f, "%scontents of unreadable pages: %s: %s\n", prefix,
+			ms_data_route_name(ki->data_route), ki->data_route_why);
+}
+
+/* "N data cell(s), first at step ..." for a case that has any. */
+static void print_unobservable(FILE *f, const char *prefix,
+			       const struct ms_verdict *v)
+{
+	if (v->unobservable == 0)
+		return;
+	fprintf(f, "%sunobservable: %d data cell%s accepted unseen, first "
+		   "at %s\n",
+		prefix, v->unobservable, v->unobservable == 1 ? "" : "s",
+		v->unobservable_at);
 }
 
 /* Writes s with every line prefixed, for reasons spanning lines. */
@@ -182,7 +213,7 @@ static void print_skips(FILE *f, const struct run_report *r)
 
 static void print_text(FILE *f, const struct run_report *r)
 {
-	int counts[MS_XFAIL + 1];
+	int counts[MS_XFAIL + 1], blind, nblind;
 	static const char *const tag[] = {
 		[MS_PASS] = "PASS", [MS_FAIL] = "FAIL", [MS_SKIP] = "SKIP",
 		[MS_BROK] = "BROK", [MS_XFAIL] = "XFAIL",
@@ -200,11 +231,20 @@ static void print_text(FILE *f, const struct run_report *r)
 			tag[c->primary.code], colour_off(r), c->name, c->file);
 		if (c->primary.reason[0] && c->primary.code != MS_PASS)
 			print_indented(f, "      ", c->primary.reason);
+		print_unobservable(f, "      ", &c->primary);
 		if (c->trace)
 			print_indented(f, "    ", c->trace);
 	}
 	if (!r->verbose)
 		print_skips(f, r);
+	blind = count_unobservable(r, &nblind);
+	if (blind)
+		fprintf(f, "UNOBSERVABLE  %d data cell%s in %d case%s: the "
+			   "target could not read the page, so the cell "
+			   "matched what was expected (~ in grids%s)\n",
+			blind, blind == 1 ? "" : "s", nblind,
+			nblind == 1 ? "" : "s",
+			r->verbose ? "" : "; --verbose lists them");
 	fprintf(f, "\n");
 	print_table(f, r, "");
 	report_counts(r, counts);
@@ -219,7 +259,7 @@ static void print_text(FILE *f, const struct run_report *r)
 
 static void print_ktap(FILE *f, const struct run_report *r)
 {
-	int counts[MS_XFAIL + 1];
+	int counts[MS_XFAIL + 1], blind, nblind;
 
 	fprintf(f, "KTAP version 1\n");
 	print_header(f, r, "# ");
@@ -252,10 +292,15 @@ static void print_ktap(FILE *f, const struct run_report *r)
 			fprintf(f, "not ok %d %s\n", i + 1, c->name);
 			print_indented(f, "# ", v->reason);
 		}
+		print_unobservable(f, "# ", v);
 		if (c->trace)
 			print_indented(f, "# ", c->trace);
 	}
 	print_table(f, r, "# ");
+	blind = count_unobservable(r, &nblind);
+	if (blind)
+		fprintf(f, "# unobservable: %d data cells in %d cases\n", blind,
+			nblind);
 	report_counts(r, counts);
 	if (r->note)
 		fprintf(f, "# %s\n", r->note);
@@ -305,7 +350,7 @@ static void print_json(FILE *f, const struct run_report *r)
 {
 	const struct ms_kernel_info *ki = r->ki;
 	struct rule_tally t[MS_NRULES];
-	int counts[MS_XFAIL + 1];
+	int counts[MS_XFAIL + 1], blind, nblind;
 
 	fputs("{\n  \"kernel\": {\"release\": ", f);
 	json_string(f, ki->release);
@@ -326,7 +371,12 @@ static void print_json(FILE *f, const struct run_report *r)
 		fputs(": ", f);
 		json_string(f, ki->why_missing[i]);
 	}
-	fputs("}},\n  \"profile\": ", f);
+	fputs("}, \"data_route\": ", f);
+	json_string(f, ms_data_route_name(ki->data_route));
+	fprintf(f, ", \"data_route_forced\": %s, \"data_route_why\": ",
+		ki->data_route_forced ? "true" : "false");
+	json_string(f, ki->data_route_why);
+	fputs("},\n  \"profile\": ", f);
 	json_string(f, ms_profile_name(r->profile));
 	fputs(",\n  \"target\": ", f);
 	json_string(f, r->target);
@@ -356,6 +406,12 @@ static void print_json(FILE *f, const struct run_report *r)
 			json_string(f, ms_result_code_name(c->by_profile[p]));
 		}
 		fputc('}', f);
+		if (c->primary.unobservable) {
+			fprintf(f, ", \"unobservable\": %d, "
+				   "\"unobservable_at\": ",
+				c->primary.unobservable);
+			json_string(f, c->primary.unobservable_at);
+		}
 		if (c->trace) {
 			fputs(", \"trace\": ", f);
 			json_string(f, c->trace);
@@ -370,10 +426,13 @@ static void print_json(FILE *f, const struct run_report *r)
 	}
 	report_counts(r, counts);
 	tally(r, t);
+	blind = count_unobservable(r, &nblind);
 	fprintf(f, "  ],\n  \"summary\": {\"pass\": %d, \"fail\": %d, "
-		   "\"skip\": %d, \"brok\": %d, \"xfail\": %d,\n",
+		   "\"skip\": %d, \"brok\": %d, \"xfail\": %d,\n"
+		   "    \"unobservable_cells\": %d, \"unobservable_cases\": "
+		   "%d,\n",
 		counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
-		counts[MS_BROK], counts[MS_XFAIL]);
+		counts[MS_BROK], counts[MS_XFAIL], blind, nblind);
 	fputs("    \"rules\": {\n", f);
 	for (int rule = 0; rule < MS_NRULES; rule++) {
 		fputs("      ", f);
