@@ -273,6 +273,14 @@ enum ms_backing { MS_BACK_NONE, MS_BACK_ANON, MS_BACK_FILE, MS_BACK_SPECIAL };
 #define MS_INHERIT_DONTFORK 1
 #define MS_INHERIT_WIPEONFORK 2
 
+/*
+ * The contents token of a page the target could not read at all: the
+ * kernel refused FOLL_FORCE both to the process itself and to a tracer of
+ * it.  It says nothing about the page, so it matches every expected token;
+ * reports count such cells (docs/scenarios.md, "Page grids").
+ */
+#define MS_DATA_UNOBSERVABLE '~'
+
 /* What is observable about one page. */
 struct ms_page {
 	bool mapped;
@@ -291,7 +299,8 @@ struct ms_page {
 	 * Contents token: 'A'..'Z', 'a'..'z' when every byte of the page is
 	 * that character; '0' when every byte is zero; '*' for anything
 	 * else; '!' when the page cannot be read (guard, beyond EOF);
-	 * '.' when not mapped; '?' when not observed.
+	 * '.' when not mapped; '?' when not observed; MS_DATA_UNOBSERVABLE
+	 * when the target had no way to read it.
 	 */
 	char data;
 };
@@ -517,6 +526,21 @@ void ms_trace_free(struct ms_trace *t);
 /* ------------------------------------------------------------------ */
 /* Targets                                                             */
 
+/*
+ * How the kernel target reads the contents of a page the process itself
+ * may not read (PROT_NONE, write-only): /proc/PID/mem reads with
+ * FOLL_FORCE, but CONFIG_PROC_MEM_FORCE_PTRACE (Debian from 7.x) grants
+ * FOLL_FORCE only to a tracer of the process, and proc_mem.force_override=
+ * never to nobody.  Readable pages are always read directly.
+ */
+enum ms_data_route {
+	MS_DATA_DIRECT,	/* /proc/self/mem reads them */
+	MS_DATA_PTRACE,	/* a helper that ptraces the process reads them */
+	MS_DATA_BLIND,	/* nobody can: they are MS_DATA_UNOBSERVABLE */
+};
+
+const char *ms_data_route_name(enum ms_data_route r);	/* "ptrace" */
+
 struct ms_kernel_info {
 	char release[128];	/* uname -r */
 	char machine[64];	/* uname -m */
@@ -526,6 +550,15 @@ struct ms_kernel_info {
 	enum ms_profile detected;
 	char detected_why[512];	/* the probe results behind the guess */
 	bool has_mseal;
+	enum ms_data_route data_route;
+	/*
+	 * The environment variable SEALSPEC_OBSERVE=ptrace or =blind chose
+	 * data_route, a testing aid: the scenario process then never asks
+	 * /proc/self/mem for a page it may not read, as if the kernel had
+	 * refused, and takes the route given.
+	 */
+	bool data_route_forced;
+	char data_route_why[256];	/* the probe results behind it */
 };
 
 /* Probes this kernel in a forked child; fills *ki. */
@@ -574,8 +607,10 @@ int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
 		  const struct ms_kernel_opts *o, struct ms_trace *t);
 
 /*
- * Entry point for the image started by an "exec" step; main() calls it
- * when argv[1] is MS_EXEC_ARGV1.  Never returns.
+ * Entry point for the images the kernel target starts by executing itself
+ * again: the new image of an "exec" step, and the helper that reads page
+ * contents for a scenario process as its tracer.  main() calls it when
+ * argv[1] is MS_EXEC_ARGV1.  Never returns.
  */
 #define MS_EXEC_ARGV1 "__sealspec-exec-resume"
 void ms_kernel_exec_resume(int argc, char **argv);
@@ -598,6 +633,14 @@ struct ms_verdict {
 	int step;		/* first failing step, or -1 */
 	bool timed_out;		/* BROK: the target hung (KTAP TIMEOUT) */
 	char reason[2048];	/* multi-line: expected, observed, grid */
+	/*
+	 * Expected data cells (not '?') that matched only because the target
+	 * could not observe them (MS_DATA_UNOBSERVABLE), in the steps judged
+	 * before the verdict was reached, and the first such step as
+	 * 'step 7 (f.scn:12): expected data "AB", observed "~~"'.
+	 */
+	int unobservable;
+	char unobservable_at[320];
 };
 
 /* Judges trace t of program p against the expectations for profile. */

@@ -90,6 +90,7 @@ runner_hostile() {
 	s=$b/sealspec
 	h=tests/hostile
 	hang_size=$((37 * 4096))	# runner-shm-hang.scn
+	reader_size=$((43 * 4096))	# runner-reader-hang.scn
 	many_size=$((41 * 4096))	# runner-shm-70.scn
 	plain=false
 	[ "$b" = build ] && plain=true
@@ -131,6 +132,23 @@ runner_hostile() {
 	kill -KILL $pid
 	wait $pid 2> /dev/null
 	nothing_left "SIGKILL" $s $hang_size
+
+	# 1. The page readers (SEALSPEC_OBSERVE=ptrace: one for the scenario
+	# process, one for its fork child) are bound to the processes they
+	# trace and in their group: neither a SIGKILLed runner nor a timeout
+	# leaves one behind.
+	SEALSPEC_OBSERVE=ptrace $s run --timeout 60 $h/runner-reader-hang.scn \
+		> /dev/null 2>&1 &
+	pid=$!
+	wait_segment $pid $reader_size
+	kill -KILL $pid
+	wait $pid 2> /dev/null
+	nothing_left "SIGKILL with page readers" $s $reader_size
+	SEALSPEC_OBSERVE=ptrace $s run --timeout 2 --verbose \
+		$h/runner-reader-hang.scn > "$tmp/reader.out" 2>&1
+	expect_grep "$tmp/reader.out" "timed out after 2 s; last step completed: 10 (line 18)" \
+		"page readers: both PROT_NONE pages were read before the hang"
+	nothing_left "a timeout with page readers" $s $reader_size
 
 	# 4. More than 64 segments, each usable; and none may leak when a
 	# timeout strikes at any point (ids still in the pipe once leaked).
@@ -249,6 +267,18 @@ runner_hostile() {
 			--clear-groups $s run $h/runner-low-address.scn) > "$tmp/low.out" 2>&1
 		expect_grep "$tmp/low.out" "needs low-address: mmap(MAP_FIXED) at address 0 failed with EPERM" "as nobody page 0 is SKIP with the reason"
 		expect_exit 0 "as root page 0 can be mapped" $s run $h/runner-low-address.scn
+		# The page reader works unprivileged too (PR_SET_PTRACER for
+		# Yama): the same verdicts, nothing unobservable.
+		(ulimit -l 8192 && SEALSPEC_OBSERVE=ptrace exec setpriv --reuid=nobody \
+			--regid="$(id -g nobody)" --clear-groups $s run --format json) \
+			> "$tmp/nobody-ptrace.json" 2> "$tmp/nobody-ptrace.err"
+		rc=$?
+		if [ $rc -eq 0 ]; then ok; else
+			not_ok "the catalog as nobody with SEALSPEC_OBSERVE=ptrace: expected exit 0, got $rc"
+			grep -E '"result": "(fail|brok)"' "$tmp/nobody-ptrace.json" | head -n 5
+		fi
+		expect_grep "$tmp/nobody-ptrace.json" '"unobservable_cells": 0,' \
+			"as nobody the page reader reads every PROT_NONE page"
 		nothing_left "as nobody" $s $hang_size
 	fi
 }

@@ -469,6 +469,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	int counts[MS_XFAIL + 1] = { 0 };
 	int err, status, total;
 	char note[128];
+	const char *obs;
 
 	err = load_scenarios(paths, npaths, &set);
 	if (err) {
@@ -482,6 +483,12 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 		return EXIT_USAGE;
 	}
 
+	obs = getenv("SEALSPEC_OBSERVE");
+	if (obs && obs[0] && strcmp(obs, "ptrace") != 0 &&
+	    strcmp(obs, "blind") != 0)
+		fprintf(stderr, "sealspec: SEALSPEC_OBSERVE=%s is neither "
+				"ptrace nor blind; ignored\n",
+			obs);
 	rep.ki = &ki;
 	rep.target = o->target;
 	rep.verbose = o->verbose || o->trace;

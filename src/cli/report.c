@@ -2,7 +2,10 @@
 /*
  * Reports: text for people, KTAP for kernel CI, JSON for tools.  All three
  * end with the guideline table: per rule, how many cases pin it down and
- * whether this kernel conforms to the guidelines and to the profile.
+ * whether this kernel conforms to the guidelines and to the profile.  All
+ * three say how many expected data cells the target could not observe and
+ * accepted unseen ('~' in observed grids): a PASS that rests on them says
+ * less.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +60,19 @@ static void rule_verdict(const struct run_report *r,
 		snprintf(buf, len, "xfail %d", n[MS_XFAIL]);
 	else
 		snprintf(buf, len, "pass");
+}
+
+/* Expected data cells accepted unseen, and the cases they are in. */
+static int count_unobservable(const struct run_report *r, int *ncases)
+{
+	int cells = 0;
+
+	*ncases = 0;
+	for (int i = 0; i < r->ncases; i++) {
+		cells += r->cases[i].primary.unobservable;
+		*ncases += r->cases[i].primary.unobservable > 0;
+	}
+	return cells;
 }
 
 void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1])
@@ -131,6 +147,24 @@ static void print_header(FILE *f, const struct run_report *r,
 						    "absent");
 		fputc('\n', f);
 	}
+	if (ki->data_route != MS_DATA_DIRECT || ki->data_route_forced) {
+		fprintf(f, "%scontents of unreadable pages: %s: ", prefix,
+			ms_data_route_name(ki->data_route));
+		out_text(f, ki->data_route_why);
+		fputc('\n', f);
+	}
+}
+
+/* "N data cell(s), first at step ..." for a case that has any. */
+static void print_unobservable(FILE *f, const char *prefix,
+			       const struct ms_verdict *v)
+{
+	if (v->unobservable == 0)
+		return;
+	fprintf(f, "%sunobservable: %d data cell%s accepted unseen, first at ",
+		prefix, v->unobservable, v->unobservable == 1 ? "" : "s");
+	out_text(f, v->unobservable_at);
+	fputc('\n', f);
 }
 
 /* Colour for a result tag, only when the report goes to a terminal. */
@@ -184,7 +218,7 @@ static void print_skips(FILE *f, const struct run_report *r)
 
 static void print_text(FILE *f, const struct run_report *r)
 {
-	int counts[MS_XFAIL + 1];
+	int counts[MS_XFAIL + 1], blind, nblind;
 	static const char *const tag[] = {
 		[MS_PASS] = "PASS", [MS_FAIL] = "FAIL", [MS_SKIP] = "SKIP",
 		[MS_BROK] = "BROK", [MS_XFAIL] = "XFAIL",
@@ -206,6 +240,7 @@ static void print_text(FILE *f, const struct run_report *r)
 		fputs(")\n", f);
 		if (c->primary.reason[0] && c->primary.code != MS_PASS)
 			out_lines(f, "      ", c->primary.reason);
+		print_unobservable(f, "      ", &c->primary);
 		if (c->trace)
 			out_lines(f, "    ", c->trace);
 	}
@@ -216,6 +251,14 @@ static void print_text(FILE *f, const struct run_report *r)
 		out_text(f, r->error);
 		fputc('\n', f);
 	}
+	blind = count_unobservable(r, &nblind);
+	if (blind)
+		fprintf(f, "UNOBSERVABLE  %d data cell%s in %d case%s: the "
+			   "target could not read the page, so the cell "
+			   "matched what was expected (~ in grids%s)\n",
+			blind, blind == 1 ? "" : "s", nblind,
+			nblind == 1 ? "" : "s",
+			r->verbose ? "" : "; --verbose lists them");
 	if (r->probed) {
 		fprintf(f, "\n");
 		print_table(f, r, "");
@@ -251,7 +294,7 @@ static void print_text(FILE *f, const struct run_report *r)
  */
 static void print_ktap(FILE *f, const struct run_report *r)
 {
-	int counts[MS_XFAIL + 1];
+	int counts[MS_XFAIL + 1], blind, nblind;
 	int n = r->ncases + (r->error[0] ? 1 : 0);
 
 	fprintf(f, "KTAP version 1\n");
@@ -268,6 +311,7 @@ static void print_ktap(FILE *f, const struct run_report *r)
 			 (int)strcspn(v->reason, "\n"), v->reason);
 		if (failed)
 			out_lines(f, "# ", v->reason);
+		print_unobservable(f, "# ", v);
 		if (c->trace)
 			out_lines(f, "# ", c->trace);
 		if (v->code == MS_SKIP)
@@ -291,6 +335,10 @@ static void print_ktap(FILE *f, const struct run_report *r)
 	}
 	if (r->probed)
 		print_table(f, r, "# ");
+	blind = count_unobservable(r, &nblind);
+	if (blind)
+		fprintf(f, "# unobservable: %d data cells in %d cases\n", blind,
+			nblind);
 	report_counts(r, counts);
 	if (r->note)
 		fprintf(f, "# %s\n", r->note);
@@ -363,7 +411,7 @@ static void print_json(FILE *f, const struct run_report *r)
 {
 	const struct ms_kernel_info *ki = r->ki;
 	struct rule_tally t[MS_NRULES];
-	int counts[MS_XFAIL + 1];
+	int counts[MS_XFAIL + 1], blind, nblind;
 	const char *detected = r->probed ? ms_kernel_detected_name(ki) :
 					   "unknown";
 
@@ -394,7 +442,12 @@ static void print_json(FILE *f, const struct run_report *r)
 		fputs(": ", f);
 		out_json_string(f, ki->why_missing[i]);
 	}
-	fputs("}},\n  \"profile\": ", f);
+	fputs("}, \"data_route\": ", f);
+	out_json_string(f, ms_data_route_name(ki->data_route));
+	fprintf(f, ", \"data_route_forced\": %s, \"data_route_why\": ",
+		ki->data_route_forced ? "true" : "false");
+	out_json_string(f, ki->data_route_why);
+	fputs("},\n  \"profile\": ", f);
 	if (r->has_profile)
 		out_json_string(f, ms_profile_name(r->profile));
 	else
@@ -430,6 +483,12 @@ static void print_json(FILE *f, const struct run_report *r)
 			out_json_string(f, ms_result_code_name(c->by_profile[p]));
 		}
 		fputc('}', f);
+		if (c->primary.unobservable) {
+			fprintf(f, ", \"unobservable\": %d, "
+				   "\"unobservable_at\": ",
+				c->primary.unobservable);
+			out_json_string(f, c->primary.unobservable_at);
+		}
 		if (c->primary.code != MS_PASS) {
 			if (c->fail_step >= 0)
 				fprintf(f, ", \"step\": %d", c->fail_step);
@@ -447,10 +506,13 @@ static void print_json(FILE *f, const struct run_report *r)
 	}
 	report_counts(r, counts);
 	tally(r, t);
+	blind = count_unobservable(r, &nblind);
 	fprintf(f, "  ],\n  \"summary\": {\"cases\": %d, \"pass\": %d, "
-		   "\"fail\": %d, \"skip\": %d, \"brok\": %d, \"xfail\": %d,\n",
+		   "\"fail\": %d, \"skip\": %d, \"brok\": %d, \"xfail\": %d,\n"
+		   "    \"unobservable_cells\": %d, \"unobservable_cases\": "
+		   "%d,\n",
 		r->ncases, counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
-		counts[MS_BROK], counts[MS_XFAIL]);
+		counts[MS_BROK], counts[MS_XFAIL], blind, nblind);
 	fputs("    \"profiles\": {\"chosen\": ", f);
 	if (r->has_profile)
 		out_json_string(f, ms_profile_name(r->profile));

@@ -20,6 +20,9 @@
  * the block and exits at its "end", the parent skips to "end" and waits.
  * exec steps re-execute /proc/self/exe with a memfd that holds a handoff
  * header and the printed program; ms_kernel_exec_resume() picks it up.
+ * An observation may start one more process, the page reader
+ * (memreader.c), from the same binary; it is a child in the scenario's
+ * process group and goes with it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -57,6 +60,8 @@ struct runner {
 	bool lock_lowered;	/* RLIMIT_MEMLOCK is sealspec's */
 	uint64_t prog_map;	/* the shared mapping of the program, or 0 */
 	uint64_t prog_len;
+	enum ms_data_route data_route;	/* from the probe */
+	bool data_route_forced;
 	int64_t values[MS_NAMES_MAX];
 	bool bound[MS_NAMES_MAX];
 	uint64_t sizes[MS_NAMES_MAX];	/* snapshot extent, 0: none */
@@ -805,6 +810,8 @@ static void run_exec(struct runner *r, int i)
 	h.out_fd = r->out_fd;
 	h.depth = r->depth;
 	h.snapshots = r->snapshots;
+	h.data_route = (int32_t)r->data_route;
+	h.data_route_forced = r->data_route_forced;
 	h.nsteps = r->p->nsteps;
 	h.nnames = r->p->nnames;
 	h.parent = r->parent;
@@ -824,6 +831,9 @@ static void run_exec(struct runner *r, int i)
 	ms__sys_cloexec(r->out_fd, false);
 	ms__sys_cloexec(r->text_fd, false);
 	put_handoff_fd(fdbuf, r->text_fd);
+	/* Its tracee is about to get another mm: the new image starts its
+	 * own reader if it needs one. */
+	ms__memreader_stop();
 	err = ms__sys_execve("/proc/self/exe", argv);
 	send_ret(r, i, err);
 	brok(r, i, "exec failed", err);
@@ -860,12 +870,18 @@ static void __attribute__((noreturn)) run_steps(struct runner *r, int from)
 	ms__exit(MS__EXIT_DONE);
 }
 
-/* Setup shared by a fresh scenario process and a resumed image. */
+/*
+ * Setup shared by a fresh scenario process and a resumed image.  The page
+ * reader, if an observation needs one, starts later (memreader.c): a
+ * child bound to this process, in its group, so the spawner's end of the
+ * group takes it too.
+ */
 static void scenario_prepare(struct runner *r)
 {
 	int err;
 
 	ms__sys_forget();
+	ms__observe_route(r->data_route, r->data_route_forced);
 	err = ms__observe_init();
 	if (err < 0)
 		brok(r, -1, "cannot map the smaps buffer", err);
@@ -890,6 +906,8 @@ void ms__scenario_main(const struct ms__scenario *s)
 	r->snapshots = s->snapshots;
 	r->parent = s->parent;
 	r->lock_lowered = s->lock_lowered;
+	r->data_route = s->data_route;
+	r->data_route_forced = s->data_route_forced;
 	r->prog_map = s->prog_map;
 	r->prog_len = s->prog_len;
 	scenario_prepare(r);
@@ -980,10 +998,13 @@ static const char *check_handoff(int fd, const struct ms__handoff *h)
 		return "the handoff's fork depth is out of range";
 	if ((h->snapshots != 0 && h->snapshots != 1) ||
 	    (h->lock_lowered != 0 && h->lock_lowered != 1) ||
+	    (h->data_route_forced != 0 && h->data_route_forced != 1) ||
 	    !all_bool(h->bound, sizeof(h->bound)))
 		return "a flag of the handoff is neither 0 nor 1";
 	if (h->parent <= 0)
 		return "the handoff's parent pid is out of range";
+	if (h->data_route < MS_DATA_DIRECT || h->data_route > MS_DATA_BLIND)
+		return "the handoff's data route is out of range";
 	if (h->arena != MS__ARENA_BASE || h->slot_off > (1ULL << 46))
 		return "the handoff's arena is not sealspec's";
 	if (h->out_fd < 0 || h->out_fd >= MS__FDS_MAX || h->out_fd == fd ||
@@ -1009,6 +1030,9 @@ void ms_kernel_exec_resume(int argc, char **argv)
 	char *text;
 	int fd, err;
 
+	/* The page reader is this entry too, with its own strict checks. */
+	if (argc >= 3 && strcmp(argv[2], MS__MEMREADER_ARGV2) == 0)
+		ms__memreader_main(argc, argv);
 	fd = argc == 3 ? parse_fd(argv[2]) : -1;
 	if (fd < 0)
 		resume_refused("an internal entry point: it takes the handoff "
@@ -1052,6 +1076,8 @@ void ms_kernel_exec_resume(int argc, char **argv)
 	r->snapshots = h.snapshots;
 	r->parent = h.parent;
 	r->lock_lowered = h.lock_lowered;
+	r->data_route = (enum ms_data_route)h.data_route;
+	r->data_route_forced = h.data_route_forced;
 	for (int n = 0; n < MS_NAMES_MAX; n++) {
 		r->values[n] = h.values[n];
 		r->sizes[n] = h.sizes[n];

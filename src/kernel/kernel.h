@@ -4,6 +4,7 @@
  *
  *   sys.c      raw syscall wrappers: value or -errno; the only errno reader
  *   observe.c  page state from /proc/self/smaps, pagemap and mem
+ *   memreader.c  the helper that reads page contents as a tracer
  *   exec.c     the scenario process: arena, steps, fork, exec, records
  *   probe.c    features and the profile this kernel behaves like
  *   mapcount.c use_map_slots: exhausting the process's VMA budget
@@ -127,6 +128,9 @@ int ms__sys_pipe(int fds[2]);
 int ms__sys_cloexec(int fd, bool on);
 pid_t ms__sys_fork(void);
 pid_t ms__sys_getpid(void);
+long ms__sys_ptrace(long request, pid_t pid, uint64_t addr, uint64_t data);
+/* PR_SET_PTRACER for Yama; remembered, so ptrace_poke can restore it. */
+int ms__sys_set_ptracer(pid_t tracer);
 int ms__sys_wait(pid_t pid, int *status, int flags);
 int ms__sys_kill(pid_t pid, int sig);
 int ms__sys_setpgid(pid_t pid, pid_t pgid);
@@ -144,7 +148,15 @@ void ms__exit(int code) __attribute__((noreturn));
 
 /* ---- sys.c: processes, descriptors and limits --------------------- */
 
+/* Death signal SIGKILL with parent, which must still be our parent. */
+bool ms__sys_bind_to(pid_t parent);
 pid_t ms__sys_fork_bound(void);
+/*
+ * Runs /proc/self/exe with argv in a vfork(2) child bound to this process
+ * (nothing of ours is copied or shared), keep[] not close-on-exec there:
+ * the pid or -errno.
+ */
+pid_t ms__sys_spawn_bound(char *const argv[], const int *keep, int nkeep);
 bool ms__sys_parent_is(pid_t parent);
 int ms__sys_death_defer(pid_t parent);
 void ms__sys_death_resume(void);
@@ -212,6 +224,37 @@ int ms__find_vma(uint64_t addr, struct ms__vma *vma);
 int ms__find_vma_named(const char *path, struct ms__vma *vma);
 /* Number of sealed VMAs in the process, or -errno. */
 long ms__sealed_vmas(void);
+/*
+ * How pages the process may not read are read from now on (the scenario
+ * process sets what the probe found; the default is MS_DATA_DIRECT).
+ * forced: never ask /proc/self/mem for them, as if the kernel refused.
+ */
+void ms__observe_route(enum ms_data_route route, bool forced);
+/*
+ * The contents token of a page read into buf: len is what pread(2)
+ * returned, anything but page_size gives '!'.
+ */
+char ms__contents_token(const unsigned char *buf, long len, long page_size);
+
+/* ---- memreader.c -------------------------------------------------- */
+
+/* argv[2] of the page reader's image (argv[1] is MS_EXEC_ARGV1). */
+#define MS__MEMREADER_ARGV2 "mem-reader"
+
+/*
+ * Contents tokens of the pages of [addr, addr + npages pages) whose bit is
+ * set in want, read through /proc/PID/mem by a helper that ptraces this
+ * process; the helper starts on first use and stays.  0, or -errno when
+ * it cannot start, open the file or attach (then nothing is read).
+ */
+int ms__memreader_peek(uint64_t addr, int npages, long page_size,
+		       uint64_t want, char *tok);
+/* Ends this process's page reader, if it has one (before an exec). */
+void ms__memreader_stop(void);
+/* This process's page reader, or 0. */
+pid_t ms__memreader_pid(void);
+/* The reader's image: serves requests until its socket closes. */
+void ms__memreader_main(int argc, char **argv) __attribute__((noreturn));
 
 /* ---- exec.c ------------------------------------------------------- */
 
@@ -265,6 +308,8 @@ struct ms__scenario {
 					 * caller's */
 	pid_t parent;			/* the spawner */
 	uint64_t prog_map, prog_len;	/* the shared mapping p lives in */
+	enum ms_data_route data_route;	/* from the probe (observe.c) */
+	bool data_route_forced;
 };
 
 /* The scenario process, from its first check to its exit. */
@@ -292,6 +337,8 @@ struct ms__handoff {
 	int32_t nnames;
 	int32_t parent;
 	int32_t lock_lowered;
+	int32_t data_route;		/* enum ms_data_route */
+	int32_t data_route_forced;
 	uint64_t arena;
 	uint64_t slot_off;
 	int64_t values[MS_NAMES_MAX];
@@ -323,6 +370,8 @@ struct ms__spawn_req {
 	uint32_t kind;
 	int32_t timeout_ms;
 	int32_t snapshots;
+	int32_t data_route;		/* enum ms_data_route, from the probe */
+	int32_t data_route_forced;
 	uint64_t program_len;
 	uint64_t text_len;
 	struct ms__limits lim;

@@ -6,7 +6,10 @@
  *                       (sl sealed, lo locked, lf lock-on-fault,
  *                       dc dontfork, wf wipeonfork), ProtectionKey
  *   /proc/self/pagemap  guard markers (bit 58, 6.14+), present and swapped
- *   /proc/self/mem      page contents, readable even under PROT_NONE
+ *   /proc/self/mem      page contents, readable even under PROT_NONE where
+ *                       the kernel grants the process FOLL_FORCE; where it
+ *                       grants it to tracers only, memreader.c reads the
+ *                       pages the process may not read itself
  *
  * Nothing here allocates: smaps is read into one buffer mapped up front,
  * because an observation runs in the scenario process after the arena is
@@ -340,21 +343,24 @@ long ms__sealed_vmas(void)
 
 static unsigned char page_buf[MS__PAGE_MAX];
 
-/* The contents token of one page read through /proc/self/mem. */
-static char read_token(uint64_t addr, long page_size)
+static enum ms_data_route data_route = MS_DATA_DIRECT;
+static bool data_route_forced;
+
+void ms__observe_route(enum ms_data_route route, bool forced)
 {
-	int fd = ms__proc_fd(MS__PROC_MEM);
-	long r;
+	data_route = route;
+	data_route_forced = forced;
+}
+
+char ms__contents_token(const unsigned char *buf, long len, long page_size)
+{
 	unsigned char c;
 
-	if (fd < 0)
-		return '?';
-	r = ms__sys_pread(fd, page_buf, (size_t)page_size, addr);
-	if (r != page_size)
+	if (len != page_size)
 		return '!';
-	c = page_buf[0];
+	c = buf[0];
 	for (long i = 1; i < page_size; i++)
-		if (page_buf[i] != c)
+		if (buf[i] != c)
 			return '*';
 	if (c == 0)
 		return '0';
@@ -364,9 +370,36 @@ static char read_token(uint64_t addr, long page_size)
 }
 
 /*
+ * The contents token of one page read through /proc/self/mem, or 0 when
+ * the read failed as it does where the kernel refuses this process
+ * FOLL_FORCE: EIO for a page it may not read (no VM_READ).  Under
+ * PROC_MEM_FORCE_ALWAYS the same failure is real (a guard page), so 0
+ * only when the probe found another route.
+ */
+static char read_token(const struct ms_page *pg, uint64_t addr,
+		       long page_size)
+{
+	bool refusable = !(pg->prot & PROT_READ) &&
+			 data_route != MS_DATA_DIRECT;
+	int fd;
+	long r;
+
+	if (refusable && data_route_forced)
+		return 0;
+	fd = ms__proc_fd(MS__PROC_MEM);
+	if (fd < 0)
+		return '?';
+	r = ms__sys_pread(fd, page_buf, (size_t)page_size, addr);
+	if (r == -EIO && refusable)
+		return 0;
+	return ms__contents_token(page_buf, r, page_size);
+}
+
+/*
  * A never-touched private anonymous page reads as zeros, but reading it
  * through /proc/self/mem would fault it in, which changes what a later
- * uffd_copy sees.  pagemap says whether there is anything to read.
+ * uffd_copy sees.  pagemap says whether there is anything to read.  The
+ * page reader faults in exactly what a direct read would.
  */
 static char data_token(const struct ms_page *pg, uint64_t pm, uint64_t addr,
 		       long page_size)
@@ -376,13 +409,31 @@ static char data_token(const struct ms_page *pg, uint64_t pm, uint64_t addr,
 	if (pg->backing == MS_BACK_ANON && !pg->shared && !pg->guard &&
 	    !(pm & (MS__PM_PRESENT | MS__PM_SWAP)))
 		return '0';
-	return read_token(addr, page_size);
+	return read_token(pg, addr, page_size);
+}
+
+/*
+ * The pages in `refused`, which /proc/self/mem would not read: through the
+ * page reader, or MS_DATA_UNOBSERVABLE when there is no way to look.
+ */
+static void read_refused(uint64_t addr, int npages, long page_size,
+			 uint64_t refused, struct ms_page *pages)
+{
+	char tok[MS_GRID_MAX];
+	int err = -EPERM;
+
+	if (data_route == MS_DATA_PTRACE)
+		err = ms__memreader_peek(addr, npages, page_size, refused, tok);
+	for (int k = 0; k < npages; k++)
+		if (refused & (1ULL << k))
+			pages[k].data = err < 0 ? MS_DATA_UNOBSERVABLE : tok[k];
 }
 
 int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 		struct ms_page *pages)
 {
 	static uint64_t pm[MS_GRID_MAX];
+	uint64_t refused = 0;
 	struct ms__vma v;
 	struct walk w;
 	int r, fd;
@@ -435,6 +486,10 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 			pg->data = data_token(pg, pm[k], a, page_size);
 		else
 			pg->data = '?';
+		if (!pg->data)
+			refused |= 1ULL << k;
 	}
+	if (refused)
+		read_refused(addr, npages, page_size, refused, pages);
 	return 0;
 }

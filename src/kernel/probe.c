@@ -129,6 +129,75 @@ static void probe_proc_mem(struct ms_kernel_info *ki, long ps)
 }
 
 /*
+ * How the contents of a page the process may not read are observed: a
+ * PROT_NONE page holding 'P', read through /proc/self/mem and, if that is
+ * refused (CONFIG_PROC_MEM_FORCE_PTRACE), through the page reader that
+ * ptraces this process, as a scenario process would.  SEALSPEC_OBSERVE
+ * (ptrace or blind) skips the first read, or both: a testing aid that
+ * takes the fallback paths on a kernel that does not need them.
+ */
+static void probe_data_route(struct ms_kernel_info *ki, long ps)
+{
+	static unsigned char buf[MS__PAGE_MAX];
+	const char *env = getenv("SEALSPEC_OBSERVE");
+	char *why = ki->data_route_why, tok[1] = { '?' };
+	size_t n = sizeof(ki->data_route_why);
+	long a = map_anon(1, ps), r = -EIO;
+	int fd;
+
+	ki->data_route = MS_DATA_BLIND;
+	if (env && (strcmp(env, "ptrace") == 0 || strcmp(env, "blind") == 0))
+		ki->data_route_forced = true;
+	if (a < 0) {
+		snprintf(why, n, "mmap failed with %s", err_name(a));
+		return;
+	}
+	memset((void *)(uintptr_t)a, 'P', (size_t)ps);
+	ms__sys_mprotect((uint64_t)a, (uint64_t)ps, PROT_NONE);
+
+	if (ki->data_route_forced && strcmp(env, "blind") == 0) {
+		snprintf(why, n, "SEALSPEC_OBSERVE=blind, a testing aid: "
+				 "pages the process may not read are not read");
+		goto unmap;
+	}
+	if (ki->data_route_forced) {
+		snprintf(why, n, "SEALSPEC_OBSERVE=ptrace, a testing aid: ");
+	} else {
+		fd = ms__proc_fd(MS__PROC_MEM);
+		r = fd < 0 ? fd : ms__sys_pread(fd, buf, (size_t)ps,
+						(uint64_t)a);
+		if (ms__contents_token(buf, r, ps) == 'P') {
+			ki->data_route = MS_DATA_DIRECT;
+			snprintf(why, n, "/proc/self/mem reads a PROT_NONE "
+					 "page");
+			goto unmap;
+		}
+		snprintf(why, n, "/proc/self/mem cannot read a PROT_NONE page "
+				 "(%s: FOLL_FORCE for tracers only?); ",
+			 r < 0 ? err_name(r) : "short read");
+	}
+	r = ms__memreader_peek((uint64_t)a, 1, ps, 1, tok);
+	ms__memreader_stop();
+	if (r == 0 && tok[0] == 'P') {
+		ki->data_route = MS_DATA_PTRACE;
+		snprintf(why + strlen(why), n - strlen(why),
+			 "a helper that ptraces the scenario process reads "
+			 "such pages");
+	} else if (r < 0) {
+		snprintf(why + strlen(why), n - strlen(why),
+			 "a helper that ptraces this process cannot read it "
+			 "either (%s): such pages are unobservable",
+			 err_name(r));
+	} else {
+		snprintf(why + strlen(why), n - strlen(why),
+			 "a helper that ptraces this process reads it as '%c': "
+			 "such pages are unobservable", tok[0]);
+	}
+unmap:
+	ms__sys_munmap((uint64_t)a, (uint64_t)ps);
+}
+
+/*
  * The segment is removed at once; the runner's death cannot come in
  * between and leave it behind (see ms__sys_death_defer()).
  */
@@ -531,6 +600,7 @@ static void probe_all(struct ms_kernel_info *ki, pid_t parent)
 	probe_uffd(ki);
 	probe_ptrace(ki);
 	probe_proc_mem(ki, ps);
+	probe_data_route(ki, ps);
 	probe_shm(ki, ps, parent);
 	probe_aio(ki);
 	probe_numa(ki, ps);
@@ -631,6 +701,8 @@ int ms_kernel_probe(struct ms_kernel_info *ki)
 			snprintf(ki->why_missing[f], sizeof(ki->why_missing[f]),
 				 "the probe process died or hung");
 		snprintf(ki->detected_why, sizeof(ki->detected_why),
+			 "the probe process died or hung");
+		snprintf(ki->data_route_why, sizeof(ki->data_route_why),
 			 "the probe process died or hung");
 		return 0;
 	}

@@ -446,7 +446,8 @@ static void relay_output(const struct ms_program *p, const struct collect *c)
 	}
 }
 
-static void fill_request(const struct ms_kernel_opts *o,
+static void fill_request(const struct ms_kernel_info *ki,
+			 const struct ms_kernel_opts *o,
 			 struct ms__spawn_req *req)
 {
 	int timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms :
@@ -455,6 +456,9 @@ static void fill_request(const struct ms_kernel_opts *o,
 	memset(req, 0, sizeof(*req));
 	req->timeout_ms = timeout_ms;
 	req->snapshots = o && o->snapshots;
+	/* How the scenario process reads pages it may not read itself. */
+	req->data_route = (int32_t)ki->data_route;
+	req->data_route_forced = ki->data_route_forced;
 	req->lim.max_map = o && o->max_map ? o->max_map : DEFAULT_MAX_MAP;
 	req->lim.max_lock = o && o->max_lock ? o->max_lock : DEFAULT_MAX_LOCK;
 	/* A backstop: the timeout ends a scenario long before. */
@@ -554,7 +558,7 @@ int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
 	if (err < 0)
 		return err;
 
-	fill_request(o, &req);
+	fill_request(ki, o, &req);
 	memset(&c, 0, sizeof(c));
 	c.seg.since = (int64_t)time(NULL) - 1;
 	err = start_scenario(p, &req, &rec, &out);

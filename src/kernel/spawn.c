@@ -173,6 +173,8 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 	s.parent = spawner;
 	s.prog_map = (uint64_t)map;
 	s.prog_len = req->program_len;
+	s.data_route = (enum ms_data_route)req->data_route;
+	s.data_route_forced = req->data_route_forced;
 	ms__scenario_main(&s);
 }
 
@@ -319,6 +321,9 @@ static bool valid_run(const struct ms__spawn_req *req, long len, int nfds)
 {
 	return len == (long)sizeof(*req) && req->magic == SPAWN_MAGIC &&
 	       req->kind == MS__SPAWN_RUN && req->timeout_ms > 0 &&
+	       req->data_route >= MS_DATA_DIRECT &&
+	       req->data_route <= MS_DATA_BLIND &&
+	       (req->data_route_forced == 0 || req->data_route_forced == 1) &&
 	       nfds == (req->text_len ? 4 : 3);
 }
 

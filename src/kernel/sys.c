@@ -523,11 +523,33 @@ static long poke_as_tracer(pid_t tracee, uint64_t addr, const char *pattern,
 }
 
 /*
+ * Yama (ptrace_scope 1) lets a child trace its parent only when the parent
+ * names it with PR_SET_PTRACER, and a process names one tracer at a time.
+ * The page reader (memreader.c) stays named for the life of the process;
+ * ptrace_poke names its own helper for a moment and then names the reader
+ * again.  An inherited name belongs to the parent: Yama forgets it at fork.
+ */
+static struct {
+	pid_t owner, tracer;
+} ptracer;
+
+static pid_t declared_ptracer(void)
+{
+	return ptracer.owner == ms__sys_getpid() ? ptracer.tracer : 0;
+}
+
+/* PR_SET_PTRACER: 0, or -EINVAL without Yama, which is harmless. */
+int ms__sys_set_ptracer(pid_t tracer)
+{
+	ptracer.owner = ms__sys_getpid();
+	ptracer.tracer = tracer;
+	return (int)SYS(SYS_prctl, PR_SET_PTRACER, tracer, 0, 0, 0);
+}
+
+/*
  * ptrace_poke(addr, pattern): PTRACE_POKEDATA from a helper child that
- * attaches to this process.  Under Yama's ptrace_scope 1 a child may not
- * trace its parent unless the parent names it with PR_SET_PTRACER, so we
- * do (EINVAL without Yama is harmless).  0, or the first -errno of the
- * attach or a poke.
+ * attaches to this process, named with PR_SET_PTRACER for Yama.  0, or the
+ * first -errno of the attach or a poke.
  */
 long ms__sys_ptrace_poke(uint64_t addr, const char *pattern, long page_size)
 {
@@ -557,7 +579,8 @@ long ms__sys_ptrace_poke(uint64_t addr, const char *pattern, long page_size)
 	ms__sys_write_all(go[1], &c, 1);
 	r = ms__sys_read(done[0], &result, sizeof(result));
 	ms__sys_wait(helper, NULL, 0);
-	SYS(SYS_prctl, PR_SET_PTRACER, 0, 0, 0, 0);
+	/* Back to the process named before, the page reader if any. */
+	SYS(SYS_prctl, PR_SET_PTRACER, declared_ptracer(), 0, 0, 0);
 	r = r == sizeof(result) ? result : -EIO;
 close_done:
 	syscall(SYS_close, done[0]);
@@ -883,6 +906,12 @@ int ms__sys_execve(const char *path, char *const argv[])
 	return (int)SYS(SYS_execve, path, argv, environ);
 }
 
+/* ptrace(2) with raw arguments: the value or -errno. */
+long ms__sys_ptrace(long request, pid_t pid, uint64_t addr, uint64_t data)
+{
+	return SYS(SYS_ptrace, request, pid, addr, data);
+}
+
 int ms__sys_memfd_create(const char *name, unsigned int flags)
 {
 	return (int)SYS(SYS_memfd_create, name, flags);
@@ -945,21 +974,33 @@ void ms__exit(int code)
 /* ---- processes that end with the runner ----------------------------- */
 
 /*
- * fork(2), with the child bound to this process: PR_SET_PDEATHSIG makes
- * the kernel send it SIGKILL when we die, however we die (SIGKILL
- * included).  A parent that died between fork and prctl sends nothing,
- * so the child compares getppid() with the pid we had and exits at once
- * when it differs.  Every process sealspec starts is made here, so that
- * none outlives the runner.  The child's pid, 0 in the child, or -errno.
+ * Binds the calling process to parent: PR_SET_PDEATHSIG makes the kernel
+ * send it SIGKILL when parent dies, however it dies (SIGKILL included).
+ * A parent that died before the prctl sends nothing, so this compares
+ * getppid() with parent: false when it differs or the prctl failed, and
+ * the caller must then exit.  Raw calls only: a vfork child runs it in
+ * its parent's memory.  The signal survives execve of sealspec itself
+ * (it is cleared only for set-user-ID or file-capability images), and an
+ * image that must be sure (the page reader) calls it again.
+ */
+bool ms__sys_bind_to(pid_t parent)
+{
+	return syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0 &&
+	       ms__sys_parent_is(parent);
+}
+
+/*
+ * fork(2), with the child bound to this process (ms__sys_bind_to()).
+ * Every process sealspec starts is made here or by ms__sys_spawn_bound(),
+ * so that none outlives the one that started it, and so none outlives
+ * the runner.  The child's pid, 0 in the child, or -errno.
  */
 pid_t ms__sys_fork_bound(void)
 {
 	pid_t parent = ms__sys_getpid();
 	pid_t pid = ms__sys_fork();
 
-	if (pid == 0 &&
-	    (SYS(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	     !ms__sys_parent_is(parent)))
+	if (pid == 0 && !ms__sys_bind_to(parent))
 		ms__exit(127);
 	return pid;
 }
@@ -967,6 +1008,44 @@ pid_t ms__sys_fork_bound(void)
 bool ms__sys_parent_is(pid_t parent)
 {
 	return (pid_t)syscall(SYS_getppid) == parent;
+}
+
+/*
+ * Starts /proc/self/exe with argv in a child bound to this process, as
+ * vfork(2) does: the child borrows this process's memory until it execs,
+ * so nothing is copied and no page of ours becomes shared with it (a fork
+ * would mark every private page copy-on-write, which UFFDIO_MOVE and
+ * MADV_PAGEOUT can tell), and no stack is mapped for it.  The descriptors
+ * in keep[] lose close-on-exec in the child only.  The child's pid, or
+ * -errno of vfork, of the binding or of execve.
+ */
+static volatile long spawn_err;
+
+pid_t ms__sys_spawn_bound(char *const argv[], const int *keep, int nkeep)
+{
+	pid_t parent = ms__sys_getpid(), pid;
+
+	spawn_err = 0;
+	pid = vfork();
+	if (pid == 0) {
+		/* Only raw calls here: the memory is still the parent's. */
+		if (!ms__sys_bind_to(parent)) {
+			spawn_err = -ESRCH;
+			syscall(SYS_exit, 127);
+		}
+		for (int i = 0; i < nkeep; i++)
+			syscall(SYS_fcntl, keep[i], F_SETFD, 0);
+		syscall(SYS_execve, "/proc/self/exe", argv, environ);
+		spawn_err = -(long)errno;
+		syscall(SYS_exit, 127);
+	}
+	if (pid < 0)
+		return -errno;
+	if (spawn_err) {
+		ms__sys_wait(pid, NULL, 0);
+		return (pid_t)spawn_err;
+	}
+	return pid;
 }
 
 /*

@@ -11,6 +11,9 @@
  *     makes it BROK: the case could not be judged, which is never a FAIL;
  *   - a case whose xfail header names the profile turns FAIL into XFAIL,
  *     and PASS into FAIL (the known deviation went away: say so).
+ * A page whose contents the target could not read at all matches any data
+ * token: the runner's blindness is never the kernel's failure.  The cells
+ * accepted that way are counted in the verdict, for the reports.
  * The engine knows nothing about kernels or models: both targets produce
  * the same trace and are judged here the same way.
  */
@@ -47,6 +50,9 @@ struct judge {
 	/* Sealed pages per fork depth, for the invariant check. */
 	struct watched *watch[DEPTH_MAX];
 	int nwatch[DEPTH_MAX];
+	/* Expected data cells accepted unseen, and the first such step. */
+	int unobservable;
+	char unobservable_at[320];
 };
 
 static void appendf(char *buf, size_t len, const char *fmt, ...)
@@ -414,6 +420,29 @@ static bool check_invariant(struct judge *j, const struct ms_outcome *o,
 	return false;
 }
 
+/*
+ * A data grid matched with `cells` expected tokens the target could not
+ * observe: count them, and remember where it happened first.
+ */
+static void note_unobservable(struct judge *j, const struct ms_step *s,
+			      const struct ms_outcome *o, int cells)
+{
+	char grid[MS_GRID_MAX * 5];
+
+	if (cells == 0)
+		return;
+	if (j->unobservable == 0) {
+		ms_grid_format(s->attr, o->pages, o->npages, grid,
+			       sizeof(grid));
+		snprintf(j->unobservable_at, sizeof(j->unobservable_at),
+			 "step %d (%.100s:%d): expected %s \"%.64s\", observed "
+			 "\"%.64s\"",
+			 ms_step_number(j->p, o->step), j->p->file, s->loc.line,
+			 ms_attr_name(s->attr), s->grid.str, grid);
+	}
+	j->unobservable += cells;
+}
+
 /* Judges one outcome; returns true when it fails, with v filled in. */
 static bool judge_outcome(struct judge *j, const struct ms_outcome *o,
 			  struct ms_verdict *v)
@@ -444,13 +473,16 @@ static bool judge_outcome(struct judge *j, const struct ms_outcome *o,
 	if (s->kind == MS_STEP_EXPECT && o->kind == MS_OUT_PAGES &&
 	    o->name < 0) {
 		char grid[MS_GRID_MAX * 5];
-		int m;
+		int m, blind = 0;
 
 		if (s->profiles && !(s->profiles & (1u << j->profile)))
 			return false;
-		m = ms__grid_match(s->attr, s->grid.str, o->pages, o->npages);
-		if (m == 1)
+		m = ms__grid_match(s->attr, s->grid.str, o->pages, o->npages,
+				   &blind);
+		if (m == 1) {
+			note_unobservable(j, s, o, blind);
 			return false;
+		}
 		step_header(j, o->step, v->reason, sizeof(v->reason));
 		ms_grid_format(s->attr, o->pages, o->npages, grid,
 			       sizeof(grid));
@@ -578,6 +610,9 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 	judge_trace(&j, v);
 	for (int d = 0; d < DEPTH_MAX; d++)
 		free(j.watch[d]);
+	v->unobservable = j.unobservable;
+	memcpy(v->unobservable_at, j.unobservable_at,
+	       sizeof(v->unobservable_at));
 
 	if (!(p->xfail & (1u << profile)))
 		return;

@@ -183,13 +183,15 @@ static bool prot_matches(const char *t, const struct ms_page *pg)
 }
 
 int ms__grid_match(enum ms_attr attr, const char *grid,
-		   const struct ms_page *pages, int n)
+		   const struct ms_page *pages, int n, int *unobservable)
 {
 	char tok[MS_GRID_MAX][MS__TOKEN_MAX];
 	char letters[MS_GRID_MAX];
 	bool with_x = any_exec(pages, n);
-	int ntok = ms__grid_split(attr, grid, tok, MS_GRID_MAX);
+	int ntok = ms__grid_split(attr, grid, tok, MS_GRID_MAX), blind = 0;
 
+	if (unobservable)
+		*unobservable = 0;
 	if (ntok < 0)
 		return ntok;
 	if (ntok != n)
@@ -206,6 +208,11 @@ int ms__grid_match(enum ms_attr attr, const char *grid,
 			return 0;
 		if (!pg->mapped)
 			continue;
+		/* The target could not look: no evidence either way. */
+		if (attr == MS_ATTR_DATA && pg->data == MS_DATA_UNOBSERVABLE) {
+			blind++;
+			continue;
+		}
 		switch (attr) {
 		case MS_ATTR_VMAS:
 			/* Only the partition matters, not the letters. */
@@ -228,5 +235,7 @@ int ms__grid_match(enum ms_attr attr, const char *grid,
 				return 0;
 		}
 	}
+	if (unobservable)
+		*unobservable = blind;
 	return 1;
 }

@@ -11,9 +11,14 @@
 int ms__grid_split(enum ms_attr attr, const char *grid,
 		   char tok[][MS__TOKEN_MAX], int max);
 
-/* 1 when every page matches its token ('?' matches anything), 0 when not,
- * -EINVAL when the grid and the observation differ in length. */
+/*
+ * 1 when every page matches its token ('?' matches anything, and an
+ * unobservable page matches any token but '.'), 0 when not, -EINVAL when
+ * the grid and the observation differ in length.  On a match,
+ * *unobservable (if not NULL) counts the specified tokens that matched only
+ * because their page was unobservable.
+ */
 int ms__grid_match(enum ms_attr attr, const char *grid,
-		   const struct ms_page *pages, int n);
+		   const struct ms_page *pages, int n, int *unobservable);
 
 #endif

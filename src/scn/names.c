@@ -90,6 +90,17 @@ const char *ms_feature_name(enum ms_feature f)
 	return (unsigned)f < MS_NFEATURES ? feature_names[f] : "?";
 }
 
+const char *ms_data_route_name(enum ms_data_route r)
+{
+	static const char *const names[] = {
+		[MS_DATA_DIRECT] = "direct",
+		[MS_DATA_PTRACE] = "ptrace",
+		[MS_DATA_BLIND] = "blind",
+	};
+
+	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
 int ms_feature_lookup(const char *name)
 {
 	for (int i = 0; i < MS_NFEATURES; i++)

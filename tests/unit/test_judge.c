@@ -285,6 +285,69 @@ static void test_grids(void)
 	free(p);
 }
 
+/*
+ * A page whose contents the target could not read ('~') matches any data
+ * token but '.', and the verdict counts the expected cells it accepted.
+ */
+static void test_unobservable(void)
+{
+	static const char src[] =
+		"purpose  t\n"
+		"rules    G6a\n"
+		"\n"
+		"a = mmap(0, 3p, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		"expect a data \"AB!\"\n"
+		"expect a data \"?B0\"\n";
+	struct ms_program *p = parse(src);
+	struct ms_trace t;
+	struct ms_verdict v;
+	struct ms_outcome *o[2];
+
+	ms_trace_init(&t);
+	t.page_size = PS;
+	ret_out(&t, 0, BASE);
+	for (int k = 0; k < 2; k++) {
+		o[k] = pages_out(&t, k + 1, -1, BASE, "---", PROT_NONE);
+		o[k]->pages[0].data = MS_DATA_UNOBSERVABLE;
+		o[k]->pages[1].data = 'B';
+		o[k]->pages[2].data = MS_DATA_UNOBSERVABLE;
+	}
+	/* "~B~": 2 cells of step 2 accepted unseen, 1 of step 3 ('?'
+	 * expected nothing). */
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
+	CHECK_INT(v.unobservable, 3);
+	CHECK_STR(v.unobservable_at, "step 2 (t.scn:5): expected data "
+				     "\"AB!\", observed \"~B~\"");
+
+	/* What was observed still counts. */
+	o[1]->pages[1].data = 'C';
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "observed data \"~C~\"") != NULL, "%s",
+	      v.reason);
+	o[1]->pages[1].data = 'B';
+
+	/* The mapping itself is always observable. */
+	o[0]->pages[2].mapped = false;
+	o[0]->pages[2].data = '.';
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "observed data \"~B.\"") != NULL, "%s",
+	      v.reason);
+
+	/* Nothing unobservable, nothing counted. */
+	o[0]->pages[2].mapped = true;
+	for (int k = 0; k < 2; k++) {
+		o[k]->pages[0].data = k ? 'X' : 'A';
+		o[k]->pages[2].data = k ? '0' : '!';
+	}
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
+	CHECK_INT(v.unobservable, 0);
+	CHECK_STR(v.unobservable_at, "");
+
+	ms_trace_free(&t);
+	ms_program_free(p);
+	free(p);
+}
+
 static void test_invariant(void)
 {
 	static const char src[] =
@@ -440,6 +503,7 @@ int main(void)
 	test_result_kinds();
 	test_xfail();
 	test_grids();
+	test_unobservable();
 	test_invariant();
 	test_trace_symbolic();
 	return check_report();

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,9 +41,10 @@ static int parse(const char *text, struct ms_program *p)
 	return err;
 }
 
-/* Parses and runs text; the program stays in *p for line lookups. */
-static int run(const char *text, int timeout_ms, bool snapshots,
-	       struct ms_program *p, struct ms_trace *t)
+/* Parses and runs text on a kernel described by k. */
+static int run_on(const struct ms_kernel_info *k, const char *text,
+		  int timeout_ms, bool snapshots, struct ms_program *p,
+		  struct ms_trace *t)
 {
 	struct ms_kernel_opts o = { .timeout_ms = timeout_ms,
 				    .snapshots = snapshots };
@@ -51,7 +53,14 @@ static int run(const char *text, int timeout_ms, bool snapshots,
 	ms_trace_init(t);
 	if (err < 0)
 		return err;
-	return ms_kernel_run(p, &ki, &o, t);
+	return ms_kernel_run(p, k, &o, t);
+}
+
+/* Parses and runs text; the program stays in *p for line lookups. */
+static int run(const char *text, int timeout_ms, bool snapshots,
+	       struct ms_program *p, struct ms_trace *t)
+{
+	return run_on(&ki, text, timeout_ms, snapshots, p, t);
 }
 
 /* The first outcome of the step on `line`, from the process at depth. */
@@ -215,6 +224,11 @@ static void test_probe(void)
 			CHECK(ki.features & (1u << f), "feature %s missing: %s",
 			      ms_feature_name(f), ki.why_missing[f]);
 	CHECK_INT(ki.detected, MS_PROFILE_LINUX);
+	/* 6.18 here grants /proc/self/mem FOLL_FORCE; so SEALSPEC_OBSERVE
+	 * must not leak into the unit tests. */
+	CHECK_INT(ki.data_route, MS_DATA_DIRECT);
+	CHECK(!ki.data_route_forced, "data route forced: %s",
+	      ki.data_route_why);
 	CHECK(strstr(ki.detected_why, "changed N") &&
 		      strstr(ki.detected_why, "multi-VMA move"),
 	      "detected_why: %s", ki.detected_why);
@@ -609,6 +623,213 @@ static void test_foll_force(void)
 	done(&p, &t);
 }
 
+/*
+ * Contents of pages the process may not read, by each route, in this
+ * process: only those pages take another route; untouched anonymous pages
+ * are not read (so not faulted in) by any.
+ *
+ *  0123
+ *  ABuG   A, B written; u never touched; G guard.  All PROT_NONE but B.
+ */
+static void test_data_routes(void)
+{
+	struct ms_outcome o = { .kind = MS_OUT_PAGES, .npages = 4 };
+	unsigned char vec[4];
+	uint64_t a;
+	pid_t reader;
+
+	a = map(4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset((void *)(uintptr_t)a, 'A', (size_t)ps);
+	memset((void *)(uintptr_t)(a + ps), 'B', (size_t)ps);
+	CHECK_INT(ms__sys_madvise(a + 3 * ps, ps, MADV_GUARD_INSTALL), 0);
+	CHECK_INT(ms__sys_mprotect(a, 4 * ps, PROT_NONE), 0);
+	CHECK_INT(ms__sys_mprotect(a + ps, ps, PROT_READ), 0);
+
+	CHECK_INT(ms__observe(a, 4, ps, true, o.pages), 0);
+	CHECK_STR(grid(&o, data_of), "AB0!");
+	CHECK_INT(ms__memreader_pid(), 0);
+
+	/* As on a kernel that grants FOLL_FORCE to tracers only. */
+	ms__observe_route(MS_DATA_PTRACE, true);
+	CHECK_INT(ms__observe(a, 4, ps, true, o.pages), 0);
+	CHECK_STR(grid(&o, data_of), "AB0!");
+	reader = ms__memreader_pid();
+	CHECK(reader > 0, "no page reader after a PROT_NONE read: %d",
+	      (int)reader);
+	/* Only the pages the process may not read go to the reader. */
+	CHECK_INT(ms__observe(a + ps, 1, ps, true, o.pages), 0);
+	CHECK_INT(o.pages[0].data, 'B');
+	CHECK_INT(ms__observe(a, 4, ps, true, o.pages), 0);
+	CHECK_STR(grid(&o, data_of), "AB0!");
+	CHECK_INT(ms__memreader_pid(), reader);
+	CHECK_INT(mincore((void *)(uintptr_t)a, 4 * (size_t)ps, vec), 0);
+	CHECK_INT(vec[2] & 1, 0);
+	ms__memreader_stop();
+	CHECK_INT(ms__memreader_pid(), 0);
+	CHECK(reader > 0 && kill(reader, 0) < 0 && errno == ESRCH,
+	      "page reader %d still there after stop", (int)reader);
+
+	/* As where nobody may read them. */
+	ms__observe_route(MS_DATA_BLIND, true);
+	CHECK_INT(ms__observe(a, 4, ps, true, o.pages), 0);
+	CHECK_STR(grid(&o, data_of), "~B0~");
+	CHECK_INT(ms__memreader_pid(), 0);
+	ms__observe_route(MS_DATA_DIRECT, false);
+	ms__sys_munmap(a, 4 * ps);
+}
+
+/* Reads one char from fd, or '-' at EOF. */
+static char read_char(int fd)
+{
+	char c = '-';
+
+	return read(fd, &c, 1) == 1 ? c : '-';
+}
+
+/*
+ * The page reader dies with the process it serves, which need not stop
+ * it; and where that process is already traced (by us, here), the reader
+ * cannot attach, and the page is unobservable rather than unreadable.
+ */
+static void test_data_reader_lifetime(void)
+{
+	int fds[2], go[2], status;
+	pid_t child, reader = 0;
+	struct ms_outcome o = { .kind = MS_OUT_PAGES, .npages = 1 };
+	uint64_t a;
+	char tok;
+
+	a = map(1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset((void *)(uintptr_t)a, 'A', (size_t)ps);
+	CHECK_INT(ms__sys_mprotect(a, ps, PROT_NONE), 0);
+
+	CHECK_INT(pipe(fds), 0);
+	child = fork();
+	if (child == 0) {
+		ms__observe_route(MS_DATA_PTRACE, true);
+		ms__observe(a, 1, ps, true, o.pages);
+		reader = ms__memreader_pid();
+		(void)!write(fds[1], &o.pages[0].data, 1);
+		(void)!write(fds[1], &reader, sizeof(reader));
+		_exit(0);
+	}
+	close(fds[1]);
+	tok = read_char(fds[0]);
+	CHECK_INT(tok, 'A');
+	CHECK_INT(read(fds[0], &reader, sizeof(reader)), sizeof(reader));
+	close(fds[0]);
+	waitpid(child, NULL, 0);
+	CHECK(reader > 0, "the child started no page reader: %d", (int)reader);
+	for (int i = 0; i < 200 && reader > 0 && kill(reader, 0) == 0; i++) {
+		char path[64], stat[256] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)reader);
+		f = fopen(path, "r");
+		if (f && fgets(stat, sizeof(stat), f) && strstr(stat, ") Z "))
+			reader = -reader;	/* dead, not yet reaped */
+		if (f)
+			fclose(f);
+		if (reader > 0)
+			usleep(10000);
+	}
+	CHECK(reader <= 0 || kill(reader, 0) < 0,
+	      "page reader %d outlived its process by 2 s", (int)reader);
+
+	CHECK_INT(pipe(fds), 0);
+	CHECK_INT(pipe(go), 0);
+	child = fork();
+	if (child == 0) {
+		ms__observe_route(MS_DATA_PTRACE, true);
+		read_char(go[0]);
+		ms__observe(a, 1, ps, true, o.pages);
+		(void)!write(fds[1], &o.pages[0].data, 1);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	CHECK_INT(ptrace(PTRACE_SEIZE, child, 0, 0), 0);
+	(void)!write(go[1], "g", 1);
+	tok = read_char(fds[0]);
+	CHECK_INT(tok, MS_DATA_UNOBSERVABLE);
+	kill(child, SIGKILL);
+	waitpid(child, &status, __WALL);
+	close(fds[0]);
+	close(go[0]);
+	close(go[1]);
+	ms__sys_munmap(a, ps);
+}
+
+/*
+ * A scenario on a kernel where only tracers may read PROT_NONE pages: the
+ * reader serves the scenario process, a fork child and the image after
+ * exec; it leaves ptrace_poke working; and starting it shares no page (a
+ * fork would: UFFDIO_MOVE refuses a page shared with a child, EBUSY).
+ */
+static const char routes[] =
+	"purpose data routes\nrules G7\n"
+	"a = mmap(0, 3p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+	"fill(a, \"AB\")\n"
+	"b = mmap(0, 1p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+	"fill(b, \"M\")\n"
+	"mprotect(a, 3p, PROT_NONE)\n"
+	"expect a data \"AB0\"\n"
+	"d = mmap(0, 1p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+	"uffd_register(d, 1p)                   => 0\n"
+	"uffd_move(d, b, 1p)                    => 0\n"
+	"expect d data \"M\"\n"
+	"ptrace_poke(a+1p, \"P\")                 => 0\n"
+	"expect a data \"AP0\"\n"
+	"f = memfd(1p, \"Q\")\n"
+	"fork\n"
+	"\texpect a data \"AP0\"\n"
+	"end\n"
+	"expect a data \"AP0\"\n"
+	"exec\n"
+	"m = mmap(0, 1p, PROT_NONE, MAP_SHARED, f, 0)\n"
+	"expect m data \"Q\"\n";
+
+static void test_data_routes_in_scenarios(void)
+{
+	static struct ms_kernel_info k;
+	struct ms_program p;
+	struct ms_trace t;
+	struct ms_verdict v;
+
+	k = ki;
+	k.data_route = MS_DATA_PTRACE;
+	k.data_route_forced = true;
+	CHECK_INT(run_on(&k, routes, 0, false, &p, &t), 0);
+	CHECK(t.end == MS_END_DONE, "end %d: %s", t.end, t.reason);
+	CHECK_STR(grid(at(&p, &t, 8, 0), data_of), "AB0");
+	CHECK_INT(ret_at(&p, &t, 11, 0), 0);
+	CHECK_STR(grid(at(&p, &t, 12, 0), data_of), "M");
+	CHECK_INT(ret_at(&p, &t, 13, 0), 0);
+	CHECK_STR(grid(at(&p, &t, 14, 0), data_of), "AP0");
+	CHECK_STR(grid(at(&p, &t, 17, 1), data_of), "AP0");
+	CHECK_STR(grid(at(&p, &t, 19, 0), data_of), "AP0");
+	CHECK_STR(grid(at(&p, &t, 22, 0), data_of), "Q");
+	ms_judge(&p, &t, MS_PROFILE_LINUX, &v);
+	CHECK(v.code == MS_PASS && v.unobservable == 0, "%s: %d %s",
+	      ms_result_code_name(v.code), v.unobservable, v.reason);
+	done(&p, &t);
+
+	/* Nobody may read them: unobservable, and still a PASS. */
+	k.data_route = MS_DATA_BLIND;
+	CHECK_INT(run_on(&k, routes, 0, false, &p, &t), 0);
+	CHECK(t.end == MS_END_DONE, "end %d: %s", t.end, t.reason);
+	CHECK_STR(grid(at(&p, &t, 8, 0), data_of), "~~0");
+	CHECK_STR(grid(at(&p, &t, 12, 0), data_of), "M");
+	CHECK_STR(grid(at(&p, &t, 17, 1), data_of), "~~0");
+	CHECK_STR(grid(at(&p, &t, 22, 0), data_of), "~");
+	ms_judge(&p, &t, MS_PROFILE_LINUX, &v);
+	CHECK_INT(v.code, MS_PASS);
+	CHECK_INT(v.unobservable, 9);
+	CHECK_STR(v.unobservable_at, "step 6 (test.scn:8): expected data "
+				     "\"AB0\", observed \"~~0\"");
+	done(&p, &t);
+}
+
 static void test_uffd_move(void)
 {
 	struct ms_program p;
@@ -953,6 +1174,53 @@ static void check_refused(int status, int want, const char *what)
 	      WIFSIGNALED(status) ? " (killed by a signal)" : "");
 }
 
+/*
+ * The page reader's entry (argv[2] "mem-reader") comes before the exec
+ * entry's argument check, and checks its own: a socket and the pid of its
+ * parent, in range, digits only.  Each input runs in a child.
+ */
+static int reader_with(int argc, const char *fdarg, const char *pidarg)
+{
+	char *argv[] = { "sealspec", MS_EXEC_ARGV1, MS__MEMREADER_ARGV2,
+			 (char *)fdarg, (char *)pidarg, NULL };
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 2);
+		ms_kernel_exec_resume(argc, argv);
+		_exit(98);
+	}
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+static void test_reader_garbage(void)
+{
+	char self[16];
+
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	check_refused(reader_with(3, NULL, NULL), MS__EXIT_USAGE,
+		      "mem-reader without arguments");
+	check_refused(reader_with(4, "5", NULL), MS__EXIT_USAGE,
+		      "mem-reader without a pid");
+	check_refused(reader_with(5, "x5", self), MS__EXIT_USAGE,
+		      "mem-reader with a socket that is not a number");
+	check_refused(reader_with(5, "99999999999", self), MS__EXIT_USAGE,
+		      "mem-reader with a huge socket");
+	check_refused(reader_with(5, "1", self), MS__EXIT_USAGE,
+		      "mem-reader with stdout as its socket");
+	check_refused(reader_with(5, "5", "-3"), MS__EXIT_USAGE,
+		      "mem-reader with a negative pid");
+	check_refused(reader_with(5, "5", "0"), MS__EXIT_USAGE,
+		      "mem-reader with pid 0");
+	/* Sound, but the pid is not its parent's: it leaves at once. */
+	check_refused(reader_with(5, "5", "1"), 0,
+		      "mem-reader for a process that is not its parent");
+}
+
 static void test_resume_garbage(void)
 {
 	static struct ms__handoff h;
@@ -1009,6 +1277,9 @@ static void test_resume_garbage(void)
 	BAD(snapshots, 7, "a flag that is neither 0 nor 1");
 	BAD(bound[3], 200, "a bound flag that is neither 0 nor 1");
 	BAD(parent, 0, "no parent");
+	BAD(data_route, 7, "a data route out of range");
+	BAD(data_route, -1, "a negative data route");
+	BAD(data_route_forced, 2, "a forced flag that is neither 0 nor 1");
 	BAD(magic, 0, "no magic");
 	{
 		struct ms__handoff b = h;
@@ -1052,12 +1323,19 @@ int main(int argc, char **argv)
 	test_exec();
 	test_unbound();
 	test_foll_force();
+	test_data_routes_in_scenarios();
 	test_uffd_move();
 	test_process_madvise_parent();
 	test_remote_madvise_skip();
 	test_map_slots();
 	test_files_and_ipc();
 	test_resume_garbage();
+	test_reader_garbage();
+	/* Late: observing in this process maps the smaps buffer here, which
+	 * every later scenario process would inherit, and which moves the
+	 * VMA boundaries test_map_slots counts. */
+	test_data_reader_lifetime();
+	test_data_routes();
 	/* Last: it seals memory in this process, which every later scenario
 	 * process would inherit. */
 	test_observe();
