@@ -7,6 +7,7 @@
  * sealspec list: the scenarios with their rules.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -399,29 +400,63 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 }
 
 /*
+ * Writes a report in one piece: built in memory, then write(2) until all
+ * of it is out.  stdio can meet a write error inside a buffer flush in the
+ * middle of printing and leave nothing in errno by the final fflush; here
+ * the failing write itself says why.  Returns 0 or -errno.
+ */
+static int emit_report(int fd, const struct run_report *rep,
+		       enum report_format fmt)
+{
+	char *buf = NULL;
+	size_t len = 0, done = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int err = 0;
+
+	if (!m)
+		return -ENOMEM;
+	report_print(m, rep, fmt);
+	if (fclose(m) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	while (done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	free(buf);
+	return err;
+}
+
+/*
  * --json-out: the JSON report of the same run, beside the one on stdout,
  * so that a CI reading KTAP keeps the JSON of exactly those results.
  * Returns 0, or -1 (said on stderr) when the file could not be written.
  */
 static int write_json_file(const char *path, const struct run_report *rep)
 {
-	FILE *f = fopen(path, "w");
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int err;
 
-	if (!f) {
+	if (fd < 0) {
 		fprintf(stderr, "sealspec: --json-out %s: %s\n", path,
 			strerror(errno));
 		return -1;
 	}
-	report_print(f, rep, FORMAT_JSON);
-	errno = 0;
-	err = fflush(f) != 0 || ferror(f) ? (errno ? errno : EIO) : 0;
-	if (fclose(f) != 0 && !err)
-		err = errno;
+	err = emit_report(fd, rep, FORMAT_JSON);
+	if (close(fd) < 0 && !err)
+		err = -errno;
 	if (err) {
 		fprintf(stderr, "sealspec: --json-out %s: %s; the JSON report "
 				"is incomplete\n",
-			path, strerror(err));
+			path, strerror(-err));
 		return -1;
 	}
 	return 0;
@@ -523,14 +558,23 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 		status = EXIT_USAGE;
 	}
 	if (status != EXIT_USAGE) {
-		report_print(stdout, &rep, o->fmt);
+		int werr = stdout_written();
+
+		if (!werr) {
+			werr = emit_report(STDOUT_FILENO, &rep, o->fmt);
+			if (werr)
+				fprintf(stderr, "sealspec: writing to standard "
+						"output failed: %s; the output "
+						"is incomplete\n",
+					strerror(-werr));
+		}
 		report_counts(&rep, counts);
 		if (counts[MS_FAIL])
 			status = EXIT_FAILED;
 		else if (counts[MS_BROK] || rep.error[0])
 			status = EXIT_BROKEN;
 		/* A report that did not get out vouches for nothing. */
-		if (stdout_written() < 0)
+		if (werr || stdout_written() < 0)
 			status = EXIT_BROKEN;
 		if (o->json_out && write_json_file(o->json_out, &rep) < 0)
 			status = EXIT_BROKEN;
