@@ -471,14 +471,23 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 	case MS_CALL_IO_DESTROY: {
 		long ret = ms__sys_io_destroy(u0);
 
+		int werr;
+
 		/*
 		 * A sealed ring stays mapped, and the kernel frees its pages
 		 * a little later: the next step sees the final state, not a
-		 * race (deferred.c).  A wait that ends at its bound changes
-		 * nothing; the next steps judge what is there.
+		 * race (deferred.c).  If the kernel has not freed them by the
+		 * bound, the next steps would judge a state in between: the
+		 * case is BROK with the reason, never a FAIL.
 		 */
-		if (ret == 0)
-			(void)ms__wait_aio_free_ring(u0, r->ps);
+		if (ret == 0 &&
+		    (werr = ms__wait_aio_free_ring(u0, r->ps)) < 0)
+			brok(r, (int)(s - r->p->steps),
+			     werr == -ETIMEDOUT ?
+				     "the kernel had not freed the aio ring's "
+				     "pages 5 s after io_destroy()" :
+				     "waiting for the aio ring's teardown",
+			     werr == -ETIMEDOUT ? 0 : werr);
 		return ret;
 	}
 	case MS_CALL_MEMFD: {
