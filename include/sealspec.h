@@ -561,7 +561,11 @@ struct ms_kernel_info {
 	char data_route_why[256];	/* the probe results behind it */
 };
 
-/* Probes this kernel in a forked child; fills *ki. */
+/*
+ * Probes this kernel in a forked child; fills *ki.  Returns 0, or -errno:
+ * -ECHILD when the probe process died or hung (*ki then says so in its
+ * reasons, and nothing in it describes the kernel).
+ */
 int ms_kernel_probe(struct ms_kernel_info *ki);
 
 /*

@@ -169,7 +169,8 @@ int parse_size(const char *what, const char *arg, uint64_t *v)
 		shift = 30;
 	if (shift)
 		end++;
-	if (end == arg || *end || errno || n == 0 || arg[0] == '-' ||
+	/* Digits first: strtoull() would skip blanks and take a sign. */
+	if (*arg < '0' || *arg > '9' || *end || errno || n == 0 ||
 	    n > (UINT64_MAX >> shift)) {
 		fprintf(stderr, "sealspec: %s takes a size in bytes (K, M, G "
 				"suffixes), greater than 0; got '%s'\n",
@@ -533,12 +534,15 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	err = ms_kernel_probe(&ki);
 	set_profile(&rep, o, err == 0);
 	if (err) {
+		const char *why = err == -ECHILD ?
+					  "the probe process died or hung" :
+					  strerror(-err);
+
 		/* Still a report, in the format asked for, that says so. */
 		fprintf(stderr, "sealspec: probing the kernel failed: %s\n",
-			strerror(-err));
+			why);
 		snprintf(rep.error, sizeof(rep.error),
-			 "probing the kernel failed: %s; no case was run",
-			 strerror(-err));
+			 "probing the kernel failed: %s; no case was run", why);
 		status = EXIT_BROKEN;
 	} else {
 		status = run_all(&set, o, &ki, &rep);

@@ -132,8 +132,12 @@ int run_as_init(void)
 	status = cmd_run(argc, argv);
 	printf("sealspec: exit status %d\n", status);
 	fflush(stdout);
+	/* A serial port's write returns once the bytes are queued: let
+	 * them out before the power goes, or the report's tail is lost. */
+	tcdrain(STDOUT_FILENO);
 	if (console >= 0) {
 		dprintf(console, "sealspec: exit status %d\n", status);
+		tcdrain(console);
 		close(console);
 	}
 	sync();

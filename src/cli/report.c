@@ -94,8 +94,9 @@ static void print_table(FILE *f, const struct run_report *r,
 	const char *pname = ms_profile_name(other);
 
 	tally(r, t);
-	fprintf(f, "%sGuideline table: kernel %s, detected profile %s\n",
-		prefix, r->ki->release, ms_kernel_detected_name(r->ki));
+	fprintf(f, "%sGuideline table: kernel ", prefix);
+	out_text(f, r->ki->release);
+	fprintf(f, ", detected profile %s\n", ms_kernel_detected_name(r->ki));
 	fprintf(f, "%s%-5s %5s %5s  %-10s %-10s %-8s %s\n", prefix, "rule",
 		"cases", "skip", "guidelines", pname, "model", "rule summary");
 	for (int rule = 0; rule < MS_NRULES; rule++) {

@@ -9,8 +9,9 @@
  *
  * Every wait only looks.  It must not change what a later step observes:
  * no access to the memory concerned, no fault, no read through
- * /proc/self/mem.  When the bound passes, the target goes on all the same;
- * the steps after it then judge whatever state the kernel left.
+ * /proc/self/mem.  When the bound passes the wait returns -ETIMEDOUT and
+ * the caller makes the case BROK: the steps after it would judge a state
+ * in between.
  */
 #include <errno.h>
 

@@ -397,10 +397,25 @@ static void check_map_limit(struct runner *r, int i, int64_t ret,
 			   "(--max-map)", ret);
 }
 
-static void check_lock_limit(struct runner *r, int i, int64_t ret)
+/*
+ * The same for locked memory, when sealspec lowered RLIMIT_MEMLOCK: BROK
+ * only if what is locked plus what the call asked to lock (want bytes)
+ * passes the limit.  An mlock that fails for its own reasons (ENOMEM on
+ * PROT_NONE memory) is judged as usual.
+ */
+static void check_lock_limit(struct runner *r, int i, int64_t ret,
+			     uint64_t want)
 {
-	if (r->lock_lowered && (ret == -ENOMEM || ret == -EAGAIN ||
-				ret == -EPERM))
+	uint64_t soft, hard;
+	long locked;
+
+	if (!r->lock_lowered ||
+	    (ret != -ENOMEM && ret != -EAGAIN && ret != -EPERM) ||
+	    ms__sys_getrlimit(RLIMIT_MEMLOCK, &soft, &hard) < 0 ||
+	    soft == (uint64_t)RLIM_INFINITY)
+		return;
+	locked = ms__sys_locked_bytes();
+	if (locked < 0 || (uint64_t)locked + want > soft)
 		brok(r, i, "the call may have reached sealspec's limit on "
 			   "locked memory (--max-lock)", ret);
 }
@@ -635,16 +650,24 @@ static void run_call(struct runner *r, int i)
 	case MS_CALL_MMAP:
 		check_map_limit(r, i, ret, (uint64_t)a[1]);
 		if (ret == -EAGAIN)
-			check_lock_limit(r, i, ret);
+			check_lock_limit(r, i, ret, (uint64_t)a[1]);
 		break;
 	case MS_CALL_MREMAP:
 		check_map_limit(r, i, ret, (uint64_t)a[2]);
 		break;
 	case MS_CALL_MLOCK:
 	case MS_CALL_MLOCK2:
-	case MS_CALL_MLOCKALL:
-		check_lock_limit(r, i, ret);
+		check_lock_limit(r, i, ret, (uint64_t)a[1]);
 		break;
+	case MS_CALL_MLOCKALL: {
+		long pages = ms__sys_vm_pages();
+
+		check_lock_limit(r, i, ret,
+				 (a[0] & MCL_CURRENT) && pages > 0 ?
+					 (uint64_t)pages * (uint64_t)r->ps :
+					 0);
+		break;
+	}
 	default:
 		break;
 	}

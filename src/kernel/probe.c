@@ -704,7 +704,9 @@ int ms_kernel_probe(struct ms_kernel_info *ki)
 			 "the probe process died or hung");
 		snprintf(ki->data_route_why, sizeof(ki->data_route_why),
 			 "the probe process died or hung");
-		return 0;
+		/* Nothing is known of this kernel: no verdict may rest on
+		 * it (it would read as a kernel without mseal). */
+		return -ECHILD;
 	}
 	*ki = got;
 	return 0;

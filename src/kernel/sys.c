@@ -1231,6 +1231,22 @@ long ms__sys_vm_pages(void)
 	return strtol(buf, NULL, 10);
 }
 
+/* VmLck of /proc/self/status: the bytes this process has locked, or -errno. */
+long ms__sys_locked_bytes(void)
+{
+	char buf[4096];
+	long n = ms__sys_read_file("/proc/self/status", buf, sizeof(buf) - 1);
+	const char *p;
+
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	p = strstr(buf, "\nVmLck:");
+	if (!p)
+		return -ENOENT;
+	return strtol(p + 8, NULL, 10) * 1024;
+}
+
 /* poll(2) on n descriptors: the number ready, 0 on timeout, or -errno. */
 int ms__sys_poll(struct pollfd *fds, int n, int timeout_ms)
 {
