@@ -179,6 +179,11 @@ runner_hostile() {
 		not_ok "the scenario changed the file on the runner's stdin"
 	fi
 
+	# ... and a descriptor the exec closed (close-on-exec) stops being
+	# the scenario's, whatever the new image opens at its number.
+	expect_exit 0 "close-on-exec descriptors are dropped at exec" \
+		$s run $h/runner-cloexec-exec.scn
+
 	# 6. Files that are no scenario: refused at once with file: message.
 	rm -rf "$tmp/fifo"
 	mkdir "$tmp/fifo"

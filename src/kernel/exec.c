@@ -856,6 +856,11 @@ static void run_exec(struct runner *r, int i)
 		h.bound[n] = r->bound[n];
 	}
 	memcpy(h.own_fds, r->own_fds, sizeof(h.own_fds));
+	/* A descriptor the exec closes is no longer the scenario's: its
+	 * number may come back as one of the new image's own. */
+	for (int fd = 0; fd < MS__FDS_MAX; fd++)
+		if (fd_is_own(r, fd) && ms__sys_fd_cloexec(fd) != 0)
+			h.own_fds[fd / 8] &= (uint8_t)~(1u << (fd % 8));
 	h.text_len = r->text_len;
 	copy_str(h.file, sizeof(h.file), r->p->file);
 	if (ms__sys_pwrite(r->text_fd, &h, sizeof(h), 0) != sizeof(h))

@@ -181,6 +181,7 @@ int ms__sys_pipe_size(int fd, int size);
 int ms__sys_fd_kind(int fd, unsigned int *mode, uint64_t *size);
 int ms__sys_getrlimit(int res, uint64_t *soft, uint64_t *hard);
 int ms__sys_setrlimit(int res, uint64_t soft, uint64_t hard);
+int ms__sys_fd_cloexec(int fd);
 long ms__sys_locked_bytes(void);
 long ms__sys_vm_pages(void);
 struct pollfd;

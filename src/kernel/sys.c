@@ -1231,6 +1231,17 @@ long ms__sys_vm_pages(void)
 	return strtol(buf, NULL, 10);
 }
 
+/*
+ * Whether fd survives an exec: 0 when it stays open, 1 when it is
+ * close-on-exec, -errno when it is not open at all.
+ */
+int ms__sys_fd_cloexec(int fd)
+{
+	long r = SYS(SYS_fcntl, fd, F_GETFD, 0);
+
+	return r < 0 ? (int)r : (r & FD_CLOEXEC) ? 1 : 0;
+}
+
 /* VmLck of /proc/self/status: the bytes this process has locked, or -errno. */
 long ms__sys_locked_bytes(void)
 {
