@@ -357,19 +357,13 @@ static int madvise_populate(struct ms_mm *mm, uint64_t start, uint64_t end,
  */
 int ms_madvise(struct ms_mm *mm, uint64_t start, uint64_t len, int advice)
 {
-	uint64_t end, alen;
+	uint64_t end;
 	struct ms__vma *v;
 	int unmapped_error = 0, err;
 
 	if (!madvise_behavior_valid(mm, advice))
 		return -EINVAL;
-	if (!ms__aligned(mm, start))
-		return -EINVAL;
-	alen = ms__page_align(mm, len);
-	if (len && !alen)
-		return -EINVAL;
-	end = start + alen;
-	if (end < start)
+	if (ms__user_range(mm, start, len, &end) < 0)
 		return -EINVAL;
 	if (end == start)
 		return 0;

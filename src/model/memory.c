@@ -208,15 +208,13 @@ int ms_mm_read(struct ms_mm *mm, uint64_t addr, uint64_t len,
 }
 
 /*
- * process_vm_writev(2) into the process itself (mm/process_vm_access.c):
- * get_user_pages() without FOLL_FORCE, so the protection decides (no seal
- * check, and none is needed: what is not writable is refused), and no
- * stack grows (GUP does not expand stacks since 6.5).
- *
- *   EFAULT  no VMA, a guard page, no VM_WRITE, a pkey that denies the
- *           write, a page beyond the end of its file
+ * Stores pattern[i] into page i from addr ('.' skips a page), after
+ * refused() had its say about each page: the two writers below differ only
+ * in what they refuse.  Returns 0 or the first -errno.
  */
-int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
+static int write_pattern(struct ms_mm *mm, uint64_t addr, const char *pattern,
+			 int (*refused)(struct ms_mm *, struct ms__vma *,
+					uint64_t))
 {
 	if (!ms__aligned(mm, addr))
 		return -EINVAL;
@@ -228,13 +226,33 @@ int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
 		if (pattern[i] == '.')
 			continue;
 		v = ms__vma_find(mm, a);
-		if (access_fault(mm, v, a, true))
-			return -EFAULT;
-		r = store(mm, v, a, pattern[i]);
+		r = refused(mm, v, a);
+		if (r == 0)
+			r = store(mm, v, a, pattern[i]);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * process_vm_writev(2) into the process itself (mm/process_vm_access.c):
+ * get_user_pages() without FOLL_FORCE, so the protection decides (no seal
+ * check, and none is needed: what is not writable is refused), and no
+ * stack grows (GUP does not expand stacks since 6.5).
+ *
+ *   EFAULT  no VMA, a guard page, no VM_WRITE, a pkey that denies the
+ *           write, a page beyond the end of its file
+ */
+/* process_vm_writev() refuses what a plain user write would fault on. */
+static int vm_write_refused(struct ms_mm *mm, struct ms__vma *v, uint64_t a)
+{
+	return access_fault(mm, v, a, true) ? -EFAULT : 0;
+}
+
+int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
+{
+	return write_pattern(mm, addr, pattern, vm_write_refused);
 }
 
 /*
@@ -247,32 +265,23 @@ int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
  *        VM_WRITE, a special mapping (not modelled), or under
  *        foll-force-refused a sealed VMA without VM_WRITE (guideline 7)
  */
+static int force_write_refused(struct ms_mm *mm, struct ms__vma *v,
+			       uint64_t a)
+{
+	if (!v || is_guard(mm, a) || v->special || beyond_eof(mm, v, a))
+		return -EIO;
+	if (!(v->flags & MS__VM_WRITE) &&
+	    (v->flags & (MS__VM_SHARED | MS__VM_MAYWRITE)) != MS__VM_MAYWRITE)
+		return -EIO;
+	if (ms__sw(mm, MS__SW_FOLL_FORCE_REFUSED) && vma_is_sealed(v) &&
+	    !(v->flags & MS__VM_WRITE))
+		return -EIO;
+	return 0;
+}
+
 int ms_mm_force_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
 {
-	if (!ms__aligned(mm, addr))
-		return -EINVAL;
-	for (size_t i = 0; pattern[i]; i++) {
-		uint64_t a = addr + i * mm->page_size;
-		struct ms__vma *v;
-		int r;
-
-		if (pattern[i] == '.')
-			continue;
-		v = ms__vma_find(mm, a);
-		if (!v || is_guard(mm, a) || v->special || beyond_eof(mm, v, a))
-			return -EIO;
-		if (!(v->flags & MS__VM_WRITE) &&
-		    (v->flags & (MS__VM_SHARED | MS__VM_MAYWRITE)) !=
-			    MS__VM_MAYWRITE)
-			return -EIO;
-		if (ms__sw(mm, MS__SW_FOLL_FORCE_REFUSED) &&
-		    vma_is_sealed(v) && !(v->flags & MS__VM_WRITE))
-			return -EIO;
-		r = store(mm, v, a, pattern[i]);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return write_pattern(mm, addr, pattern, force_write_refused);
 }
 
 /*

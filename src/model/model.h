@@ -9,6 +9,7 @@
 #ifndef SEALSPEC_MODEL_INTERNAL_H
 #define SEALSPEC_MODEL_INTERNAL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -281,6 +282,22 @@ static inline bool ms__aligned(const struct ms_mm *mm, uint64_t a)
 static inline uint64_t ms__page_align(const struct ms_mm *mm, uint64_t len)
 {
 	return (len + mm->page_size - 1) & ~(mm->page_size - 1);
+}
+
+/*
+ * The range checks madvise(2) and mseal(2) share: start page-aligned, len
+ * rounded up to pages without wrapping to 0, start + len not past the top.
+ * -EINVAL, or 0 with *end set (*end == start: nothing to do).
+ */
+static inline int ms__user_range(const struct ms_mm *mm, uint64_t start,
+				 uint64_t len, uint64_t *end)
+{
+	uint64_t alen = ms__page_align(mm, len);
+
+	if (!ms__aligned(mm, start) || (len && !alen) || start + alen < start)
+		return -EINVAL;
+	*end = start + alen;
+	return 0;
 }
 
 static inline bool vma_is_sealed(const struct ms__vma *v)

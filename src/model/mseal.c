@@ -53,18 +53,12 @@ static bool mseal_fits(const struct ms_mm *mm, struct ms__vma *v,
  */
 int ms_mseal(struct ms_mm *mm, uint64_t start, uint64_t len, uint64_t flags)
 {
-	uint64_t end, alen, cur;
+	uint64_t end, cur;
 	struct ms__vma *v, *w;
 
 	if (flags)
 		return -EINVAL;
-	if (!ms__aligned(mm, start))
-		return -EINVAL;
-	alen = ms__page_align(mm, len);
-	if (len && !alen)
-		return -EINVAL;
-	end = start + alen;
-	if (end < start)
+	if (ms__user_range(mm, start, len, &end) < 0)
 		return -EINVAL;
 	if (end == start)
 		return 0;
