@@ -24,7 +24,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Isrc
 LDFLAGS  ?=
 
-LIB_SRCS := $(sort $(wildcard src/scn/*.c src/kernel/*.c src/run/*.c src/model/*.c))
+LIB_SRCS := $(sort $(wildcard src/scn/*.c src/interp/*.c src/kernel/*.c src/run/*.c src/model/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 CASES    := $(sort $(wildcard cases/*.scn))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))

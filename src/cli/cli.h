@@ -85,6 +85,11 @@ struct case_result {
 	enum ms_result_code by_profile[MS_NPROFILES];
 	int fail_step;				/* under primary, or -1 */
 	char *trace;				/* --trace: the steps, or NULL */
+	/* --target both: the model beside the kernel. */
+	enum { MODEL_NOT_RUN, MODEL_SKIPPED, MODEL_AGREE, MODEL_DIFFER } model;
+	enum ms_result_code model_code;		/* its verdict */
+	int model_step;				/* first difference, or -1 */
+	char *model_diff;			/* what differs, or NULL */
 };
 
 struct run_report {
@@ -125,6 +130,8 @@ void out_ktap_name(FILE *f, const char *name);
 void out_json_string(FILE *f, const char *s);
 /* The length of the valid UTF-8 sequence at s (of n bytes), or 0. */
 int utf8_sequence(const unsigned char *s, size_t n);
+/* Cases in which the model and the kernel differ (--target both). */
+int report_model_differ(const struct run_report *r);
 /* Counts of each result under the primary profile. */
 void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1]);
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "interp/interp.h"
 #include "sealspec.h"
 
 /*
@@ -293,13 +294,7 @@ struct ms__msg {
 #define MS__EXIT_SETUP 3	/* a setup step failed; its outcome tells */
 #define MS__EXIT_BROK 4		/* a BROK record was sent */
 
-/*
- * The arena: 32 TiB up, above everything the loader and the kernel's
- * top-down mmap place, and clear of AddressSanitizer's fixed ranges on
- * x86_64 (shadow below 0x10007fff8000, allocator at 0x600000000000).
- */
-#define MS__ARENA_BASE 0x200000000000ULL
-#define MS__ARENA_SIZE (64ULL << 30)	/* the arena, from MS__ARENA_BASE up */
+/* The arena (MS__ARENA_BASE, MS__ARENA_SIZE) is the interpreter's. */
 
 /* The descriptors a scenario may make and name (memfd, reopen). */
 #define MS__FDS_MAX 1024
