@@ -291,6 +291,14 @@ struct ms_page {
 	bool shared;
 	uint8_t backing;	/* enum ms_backing */
 	uint64_t pgoff;		/* file page offset (MS_BACK_FILE) */
+	/*
+	 * MS_BACK_FILE: which file, as a number the target chose (the kernel
+	 * its inode, the model its content object): pages of one file have
+	 * the same number within one trace, and pages of two files (two
+	 * memfds) different ones.  Compare as a one-to-one mapping, never
+	 * the numbers.
+	 */
+	uint64_t file;
 	uint32_t vma;		/* identifies the VMA: equal for pages of the
 				 * same VMA within one observation */
 	bool sealed;
@@ -647,8 +655,8 @@ struct ms_model_opts {
 	bool snapshots;		/* as ms_kernel_opts.snapshots */
 	/*
 	 * The features the model may use, bit (1u << enum ms_feature); a
-	 * scenario that needs another SKIPs.  0: all the model has under
-	 * the profile (ms_model_features).  Beside a kernel, give the
+	 * scenario that needs another SKIPs.  All the model has under the
+	 * profile is ms_model_features(profile); beside a kernel, give the
 	 * kernel's, so that both run the same cases.
 	 */
 	uint32_t features;
@@ -666,8 +674,9 @@ struct ms_model_opts {
 uint32_t ms_model_features(enum ms_profile profile);
 
 /*
- * Runs program p on a fresh model address space.  Returns 0 with t->end
- * DONE, SKIP or BROK, or -ENOMEM.
+ * Runs program p on a fresh model address space (o NULL: profile linux,
+ * every feature the model has).  Returns 0 with t->end DONE, SKIP or
+ * BROK, or -ENOMEM.
  */
 int ms_model_run(const struct ms_program *p, const struct ms_model_opts *o,
 		 struct ms_trace *t);

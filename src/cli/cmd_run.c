@@ -28,8 +28,13 @@ static void run_usage(FILE *f)
 		"\n"
 		"Runs scenarios (the built-in catalog when no PATH is given;\n"
 		"a PATH is a .scn file or a directory of them) and ends with the\n"
-		"guideline table.  --verbose lists passing and skipped cases too;\n"
-		"--trace also prints what every step returned.  --json-out also\n"
+		"guideline table.  --target both (the default) runs each case on\n"
+		"this kernel and on the model beside it, step by step; kernel\n"
+		"alone, or model alone (every profile, no kernel asked).\n"
+		"Testing aid: SEALSPEC_MODEL_FLIP=SWITCH[,...] inverts switches\n"
+		"of the model (sealspec profiles) to see a difference caught.\n"
+		"--verbose lists passing and skipped cases too; --trace also\n"
+		"prints what every step returned.  --json-out also\n"
 		"writes the JSON report of the same run to FILE (docs/json.md).\n"
 		"Limits of each scenario (docs/threat-model.md): --timeout of its\n"
 		"own time (10 s), --max-map of memory mapped beyond its start\n"
@@ -163,6 +168,7 @@ static int add_model_case(struct run_report *r, const struct ms_program *p,
 		struct ms_model_opts mo = {
 			.profile = (enum ms_profile)i,
 			.snapshots = o->ko.snapshots,
+			.features = ms_model_features((enum ms_profile)i),
 			.flip_switches = o->flip,
 		};
 		struct ms_trace t;
@@ -189,7 +195,7 @@ static int compare_model(struct run_report *r, const struct ms_program *p,
 	struct ms_model_opts mo = {
 		.profile = r->profile,
 		.snapshots = o->ko.snapshots,
-		.features = ki->features ? ki->features : 1u << MS_FEAT_MSEAL,
+		.features = ki->features,
 		.lockstep = kt,
 		.flip_switches = o->flip,
 	};
@@ -198,7 +204,11 @@ static int compare_model(struct run_report *r, const struct ms_program *p,
 	struct ms_trace t;
 	int err;
 
-	if (kt->end == MS_END_SKIP) {
+	/*
+	 * A case the kernel skipped, or could not judge (a crash, a hang, a
+	 * limit of sealspec's), has nothing to compare with.
+	 */
+	if (kt->end != MS_END_DONE) {
 		c->model = MODEL_SKIPPED;
 		return 0;
 	}
@@ -765,7 +775,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {
-		.target = "kernel",
+		.target = "both",
 		.profile = -1,
 		.fmt = FORMAT_TEXT,
 		.ko = { .timeout_ms = 10000, .snapshots = true },
@@ -780,7 +790,7 @@ int cmd_run(int argc, char **argv)
 	 * Before the catalog is parsed: every scenario process is forked by
 	 * the helper this starts, and carries its memory, not ours.
 	 */
-	err = ms_kernel_start();
+	err = o.kernel ? ms_kernel_start() : 0;
 	if (err)
 		/* No return: the report, in the format asked for, says what
 		 * could not run (the probe needs a fork too). */

@@ -9,7 +9,6 @@
  *   probe.c    features and the profile this kernel behaves like
  *   mapcount.c use_map_slots: exhausting the process's VMA budget
  *   deferred.c waiting for kernel work that runs after a call returned
- *   trace.c    struct ms_trace
  */
 #ifndef SEALSPEC_KERNEL_H
 #define SEALSPEC_KERNEL_H
@@ -205,6 +204,7 @@ struct ms__vma {
 	bool shared;
 	uint8_t backing;	/* enum ms_backing */
 	uint64_t offset;	/* file offset in bytes of start */
+	uint64_t ino;		/* inode of the file behind it, or 0 */
 	bool sealed;
 	uint8_t lock;
 	uint8_t inherit;

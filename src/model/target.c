@@ -7,7 +7,8 @@
  * the block's end; an exec step resets the address space (ms_mm_exec) and
  * maps a new vDSO.  Descriptors (memfd, reopen) live in one table, as
  * open file descriptions: a fork child sees its parent's, and an exec
- * keeps them (the kernel target's memfds are not close-on-exec).
+ * keeps them but those reopened with O_CLOEXEC (the kernel target's
+ * memfds are not close-on-exec).
  *
  * In lockstep with the kernel (ms_model_opts.lockstep), the values the
  * kernel chose are adopted: the address of every mapping call that
@@ -39,6 +40,7 @@ struct mtarget {
 	struct ms_mm_config cfg;
 	struct ms_mm *mm[MS_FORK_DEPTH_MAX + 2];	/* by fork depth */
 	struct ms_file *fd[FDS_MAX];
+	bool cloexec[FDS_MAX];		/* closed by an exec step */
 	struct ms_trace *t;
 	int ref_pos;			/* next lockstep outcome to look at */
 	uint64_t vdso;
@@ -270,6 +272,8 @@ static int64_t m_call(struct ms__interp *in, int i, const int64_t *a,
 				     &file);
 		if (ret == 0)
 			ret = fd_install(m, file);
+		if (ret >= 0)
+			m->cloexec[ret] = a[1] & O_CLOEXEC;
 		break;
 	case MS_CALL_VDSO:
 		ret = m->vdso ? (int64_t)m->vdso : -ENOENT;
@@ -393,6 +397,13 @@ static int m_exec(struct ms__interp *in, int step)
 	struct mtarget *m = mtarget_of(in);
 
 	(void)step;
+	for (int fd = 0; fd < FDS_MAX; fd++) {
+		if (m->fd[fd] && m->cloexec[fd]) {
+			ms_file_put(m->fd[fd]);
+			m->fd[fd] = NULL;
+			m->cloexec[fd] = false;
+		}
+	}
 	ms_mm_exec(cur_mm(m));
 	return map_vdso(m);
 }
@@ -485,7 +496,7 @@ int ms_model_run(const struct ms_program *p, const struct ms_model_opts *o,
 	int st, err;
 
 	oo = o ? *o : defaults;
-	if (!oo.features)
+	if (!o)
 		oo.features = ms_model_features(oo.profile);
 	t->nout = 0;
 	t->end = MS_END_DONE;

@@ -8,7 +8,8 @@
  *     (numbers each target hands out its own way: only success or the
  *     errno counts); faults by signal and address;
  *   - page state: every attribute of every observed page, contents where
- *     both sides read them ('?' and '~' say nothing), and VMA boundaries
+ *     both sides read them ('?' and '~' say nothing), which file a file
+ *     page belongs to (as a one-to-one mapping), and VMA boundaries
  *     as a partition of the observed pages: which neighbouring pages share
  *     a VMA, never the VMA numbers, which are each target's own;
  *   - how the run ended (done, skip, broken).
@@ -122,8 +123,32 @@ static void partition(const struct ms_outcome *o, char *buf, size_t n)
 	buf[k] = '\0';
 }
 
+/*
+ * Which file of one trace is which of the other: each target numbers its
+ * files its own way (inodes, content objects), so the traces agree when
+ * the numbers correspond one to one over the whole run.
+ */
+#define FILES_MAX 64
+
+struct file_map {
+	int n;
+	uint64_t a[FILES_MAX], b[FILES_MAX];
+};
+
+static bool same_file(struct file_map *m, uint64_t fa, uint64_t fb)
+{
+	for (int i = 0; i < m->n; i++)
+		if (m->a[i] == fa || m->b[i] == fb)
+			return m->a[i] == fa && m->b[i] == fb;
+	if (m->n < FILES_MAX) {
+		m->a[m->n] = fa;
+		m->b[m->n++] = fb;
+	}
+	return true;
+}
+
 static bool same_pages(const struct ms_outcome *a, const struct ms_outcome *b,
-		       int *attr)
+		       struct file_map *files, int *attr)
 {
 	char pa[MS_GRID_MAX + 1], pb[MS_GRID_MAX + 1];
 
@@ -134,8 +159,12 @@ static bool same_pages(const struct ms_outcome *a, const struct ms_outcome *b,
 		return false;
 	}
 	for (int i = 0; i < a->npages; i++) {
-		int d = page_differs(&a->pages[i], &b->pages[i]);
+		const struct ms_page *x = &a->pages[i], *y = &b->pages[i];
+		int d = page_differs(x, y);
 
+		if (d < 0 && x->mapped && x->backing == MS_BACK_FILE &&
+		    !same_file(files, x->file, y->file))
+			d = MS_ATTR_BACK;
 		if (d >= 0 && (*attr < 0 || d < *attr))
 			*attr = d;
 	}
@@ -163,6 +192,7 @@ int ms_trace_diff(const struct ms_program *p, const struct ms_trace *a,
 		  const struct ms_trace *b, struct ms_trace_diff *d)
 {
 	int n = a->nout > b->nout ? a->nout : b->nout;
+	struct file_map files = { 0 };
 
 	memset(d, 0, sizeof(*d));
 	d->step = -1;
@@ -178,7 +208,7 @@ int ms_trace_diff(const struct ms_program *p, const struct ms_trace *a,
 			if (oa->kind == MS_OUT_PAGES) {
 				char ga[MS_GRID_MAX * 4], gb[MS_GRID_MAX * 4];
 
-				if (same_pages(oa, ob, &attr))
+				if (same_pages(oa, ob, &files, &attr))
 					continue;
 				grid_of(oa, attr, ga, sizeof(ga));
 				grid_of(ob, attr, gb, sizeof(gb));
