@@ -393,7 +393,12 @@ struct ms_program {
 
 	int nvary_cols, nvary_rows;
 	char vary_cols[MS_VARY_COLS][MS_NAME_MAX];
-	struct ms_cell vary[MS_VARY_ROWS][MS_VARY_COLS];
+	/*
+	 * The table's rows: MS_VARY_ROWS rows of MS_VARY_COLS cells, owned;
+	 * NULL without a table (every instance), so that a program costs
+	 * its header and its steps, not a table's worth (135 KiB).
+	 */
+	struct ms_cell (*vary)[MS_VARY_COLS];
 	int row;		/* instantiated row, or -1 */
 
 	int nnames;
