@@ -806,6 +806,25 @@ model_catalog() {
 	fi
 	expect_exit 2 "SEALSPEC_MODEL_FLIP with an unknown switch" \
 		env SEALSPEC_MODEL_FLIP=no-such-switch $s run --target model
+	# Every switch of the model is pinned down by the catalog: inverted
+	# (SEALSPEC_MODEL_FLIP), it fails at least one case under a profile.
+	$s profiles | sed -n '/^switch /,/^$/p' | sed '1d;/^$/d' |
+		awk '{print $1}' > "$tmp/switches"
+	nsw=$(wc -l < "$tmp/switches")
+	if [ "$nsw" -ge 10 ]; then ok; else
+		not_ok "profiles lists $nsw model switches"
+	fi
+	while read -r sw; do
+		killed=
+		for prof in linux linux-6.12 linux-6.10 guidelines; do
+			SEALSPEC_MODEL_FLIP=$sw $s run --target model \
+				--profile $prof > "$tmp/flip.txt" 2>&1
+			if [ $? -eq 1 ]; then killed=$prof; break; fi
+		done
+		if [ -n "$killed" ]; then ok; else
+			not_ok "inverting the model switch $sw fails no catalog case under any profile"
+		fi
+	done < "$tmp/switches"
 }
 
 # make matrix's report from hand-trimmed runs (tests/matrix/runs: no QEMU,
