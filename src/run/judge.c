@@ -50,6 +50,17 @@ struct judge {
 	/* Sealed pages per fork depth, for the invariant check. */
 	struct watched *watch[DEPTH_MAX];
 	int nwatch[DEPTH_MAX];
+	/*
+	 * Per depth: calls since the last snapshots, the last call's step
+	 * and result, and whether the snapshots of the step being read are
+	 * the only evidence of one refused call (GP 1: then the whole page
+	 * state of every sealed page must be as before).
+	 */
+	int unseen_calls[DEPTH_MAX];
+	int last_call[DEPTH_MAX];
+	int64_t last_ret[DEPTH_MAX];
+	int snap_step[DEPTH_MAX];
+	bool refused_only[DEPTH_MAX];
 	/* Expected data cells accepted unseen, and the first such step. */
 	int unobservable;
 	char unobservable_at[320];
@@ -339,6 +350,9 @@ static void enter_depth(struct judge *j, int depth)
 		memcpy(j->bound[d + 1], j->bound[d], sizeof(j->bound[0]));
 		memcpy(j->is_addr[d + 1], j->is_addr[d], sizeof(j->is_addr[0]));
 		j->nwatch[d + 1] = 0;
+		j->unseen_calls[d + 1] = 0;
+		j->refused_only[d + 1] = false;
+		j->snap_step[d + 1] = -1;
 		j->depth++;
 	}
 	j->depth = depth;
@@ -350,9 +364,15 @@ static void enter_depth(struct judge *j, int depth)
  * the process execs.  Snapshots after every asserted step are the evidence;
  * this is what makes "sealed pages are never touched" (GP) a check on every
  * scenario rather than on the grids someone remembered to write.
+ *
+ * Across a call refused with EPERM (the seal's errno) and nothing else,
+ * docs/spec.md GP 1 asks for more: the whole page state stays, lock,
+ * inherit flags, protection key, guard state and contents (where both
+ * observations read them) too.  A call that succeeds may change those
+ * (mlock and MADV_DONTFORK are allowed on sealed memory).
  */
 static const char *invariant_broken(const struct ms_page *was,
-				    const struct ms_page *now)
+				    const struct ms_page *now, bool refused)
 {
 	if (!now->mapped)
 		return "was unmapped";
@@ -363,7 +383,45 @@ static const char *invariant_broken(const struct ms_page *was,
 	if (now->shared != was->shared || now->backing != was->backing ||
 	    (was->backing == MS_BACK_FILE && now->pgoff != was->pgoff))
 		return "changed backing";
+	if (!refused)
+		return NULL;
+	if (now->lock != was->lock)
+		return "changed its lock state in a refused call";
+	if (now->inherit != was->inherit)
+		return "changed its inherit flags in a refused call";
+	if (now->pkey != was->pkey)
+		return "changed its protection key in a refused call";
+	if (now->guard != was->guard)
+		return "changed its guard state in a refused call";
+	if (now->data != was->data && now->data != '?' && was->data != '?' &&
+	    now->data != MS_DATA_UNOBSERVABLE &&
+	    was->data != MS_DATA_UNOBSERVABLE)
+		return "changed its contents in a refused call";
 	return NULL;
+}
+
+/*
+ * Keeps count of the calls between two batches of snapshots, so that a
+ * batch is known to follow exactly one refused call.
+ */
+static void note_outcome(struct judge *j, const struct ms_outcome *o)
+{
+	int d = j->depth;
+
+	if (o->kind == MS_OUT_RET || o->kind == MS_OUT_FAULT) {
+		if (j->p->steps[o->step].kind != MS_STEP_CALL)
+			return;
+		j->unseen_calls[d]++;
+		j->last_call[d] = o->step;
+		j->last_ret[d] = o->kind == MS_OUT_RET ? o->ret : 0;
+	} else if (o->kind == MS_OUT_PAGES && o->name >= 0 &&
+		   (j->snap_step[d] != o->step || j->unseen_calls[d])) {
+		j->refused_only[d] = j->unseen_calls[d] == 1 &&
+				     j->last_call[d] == o->step &&
+				     j->last_ret[d] == -EPERM;
+		j->snap_step[d] = o->step;
+		j->unseen_calls[d] = 0;
+	}
 }
 
 static bool check_invariant(struct judge *j, const struct ms_outcome *o,
@@ -391,7 +449,8 @@ static bool check_invariant(struct judge *j, const struct ms_outcome *o,
 			if (w[k].addr == addr)
 				break;
 		if (k < j->nwatch[j->depth]) {
-			const char *why = invariant_broken(&w[k].pg, now);
+			const char *why = invariant_broken(
+				&w[k].pg, now, j->refused_only[j->depth]);
 			char where[64];
 
 			if (why) {
@@ -556,6 +615,7 @@ static void judge_trace(struct judge *j, struct ms_verdict *v)
 		enter_depth(j, o->pid_depth);
 		if (j->p->steps[o->step].kind == MS_STEP_EXEC)
 			j->nwatch[j->depth] = 0;	/* a new mm */
+		note_outcome(j, o);
 		if (o->kind == MS_OUT_PAGES && o->name >= 0 &&
 		    check_invariant(j, o, v))
 			return;
