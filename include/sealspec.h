@@ -165,6 +165,13 @@ enum ms_call {
 	MS_CALL_USE_MAP_SLOTS,	 /* use_map_slots(addr, len, free): split a
 				  * mapping until `free` VMAs are left below
 				  * vm.max_map_count */
+	MS_CALL_PKEY_SET,	 /* pkey_set(key, rights): this thread's PKRU */
+	MS_CALL_FTRUNCATE,	 /* ftruncate(fd, size) of a memfd */
+	MS_CALL_FALLOCATE,	 /* fallocate(fd, mode, off, len) */
+	MS_CALL_PWRITE,		 /* pwrite(fd, "pattern", off): the bytes */
+	MS_CALL_PROC_MEM_READ,	 /* pread(/proc/self/mem): the bytes read */
+	MS_CALL_PROCESS_MADVISE2, /* process_madvise with two iovecs:
+				   * (a1, l1, a2, l2, advice) */
 	MS_NCALLS
 };
 

@@ -310,6 +310,36 @@ static int64_t m_call(struct ms__interp *in, int i, const int64_t *a,
 	case MS_CALL_USE_MAP_SLOTS:
 		ret = ms_mm_use_map_slots(mm, u0, u1, a[2]);
 		break;
+	case MS_CALL_PKEY_SET:
+		ret = ms_pkey_set(mm, (int)a[0], (unsigned int)a[1]);
+		break;
+	case MS_CALL_FTRUNCATE:
+		file = fd_file(m, a[0]);
+		ret = file ? ms_file_truncate(mm, file, u1) : -EBADF;
+		for (int d = 0; ret == 0 && d <= in->depth; d++)
+			ms_mm_file_truncated(m->mm[d], file);
+		break;
+	case MS_CALL_FALLOCATE:
+		file = fd_file(m, a[0]);
+		ret = file ? ms_file_fallocate(mm, file, (int)a[1],
+					       (uint64_t)a[2], (uint64_t)a[3]) :
+			     -EBADF;
+		break;
+	case MS_CALL_PWRITE:
+		file = fd_file(m, a[0]);
+		ret = file ? ms_file_pwrite(mm, file, str[1], (uint64_t)a[2]) :
+			     -EBADF;
+		break;
+	case MS_CALL_PROC_MEM_READ:
+		ret = ms_mm_force_read(mm, u0, u1);
+		break;
+	case MS_CALL_PROCESS_MADVISE2: {
+		const uint64_t iov[2][2] = { { u0, u1 },
+					     { (uint64_t)a[2], (uint64_t)a[3] } };
+
+		ret = ms_process_madvise_vec(mm, iov, 2, (int)a[4]);
+		break;
+	}
 	default:
 		*stop = true;
 		return ms__interp_brok(in, i, "the model has no such call", 0);

@@ -1406,11 +1406,13 @@ static bool needs_low_addr(const struct ms_step *st)
 static bool needs_self_madvise(const struct ms_step *st)
 {
 	const struct ms_expr *e;
+	int adv = st->call == MS_CALL_PROCESS_MADVISE	 ? 2 :
+		  st->call == MS_CALL_PROCESS_MADVISE2 ? 4 :
+							 -1;
 
-	if (st->call != MS_CALL_PROCESS_MADVISE || st->nargs < 3 ||
-	    st->args[2].kind != MS_ARG_EXPR)
+	if (adv < 0 || st->nargs <= adv || st->args[adv].kind != MS_ARG_EXPR)
 		return false;
-	e = &st->args[2].expr;
+	e = &st->args[adv].expr;
 	for (int t = 0; t < e->nterms; t++)
 		if (e->t[t].kind == MS_TERM_VAR)
 			return false; /* a template: each row decides */
