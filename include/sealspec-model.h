@@ -54,6 +54,8 @@ struct ms_mm_config {
 	 * inverts switch i of ms_model_switches() under every profile.
 	 */
 	uint64_t flip_switches;
+	/* The aio ring's VMA is VM_DONTCOPY (Linux 7.1 and later). */
+	bool aio_ring_dontcopy;
 };
 
 /* Fills *c with the defaults for profile p (x86-64, 4 KiB, no PKU). */

@@ -598,6 +598,12 @@ struct ms_kernel_info {
 	 */
 	bool data_route_forced;
 	char data_route_why[256];	/* the probe results behind it */
+	/*
+	 * The aio ring's VMA is VM_DONTCOPY ("dd" in smaps), as it is from
+	 * 7.1 on (6.18 and 7.0 copy it into a fork child).  Not something a
+	 * scenario needs, but the model must know it to agree step by step.
+	 */
+	bool aio_ring_dontcopy;
 };
 
 /*
@@ -680,6 +686,8 @@ struct ms_model_opts {
 	const struct ms_trace *lockstep;
 	/* Testing aid: the switches to invert (ms_mm_config.flip_switches). */
 	uint64_t flip_switches;
+	/* As ms_kernel_info.aio_ring_dontcopy (false: as 6.18 does). */
+	bool aio_ring_dontcopy;
 };
 
 /* What the model offers under profile: bit (1u << enum ms_feature). */

@@ -198,6 +198,7 @@ static int compare_model(struct run_report *r, const struct ms_program *p,
 		.features = ki->features,
 		.lockstep = kt,
 		.flip_switches = o->flip,
+		.aio_ring_dontcopy = ki->aio_ring_dontcopy,
 	};
 	struct ms_trace_diff d;
 	struct ms_verdict v;

@@ -203,6 +203,10 @@ static void print_header(FILE *f, const struct run_report *r,
 		out_text(f, ki->data_route_why);
 		fputc('\n', f);
 	}
+	if (ki->aio_ring_dontcopy)
+		fprintf(f, "%saio ring: VM_DONTCOPY (not inherited by a fork "
+			   "child, as from Linux 7.1)\n",
+			prefix);
 }
 
 /* "N data cell(s), first at step ..." for a case that has any. */
@@ -528,6 +532,8 @@ static void print_json(FILE *f, const struct run_report *r)
 	fprintf(f, ", \"data_route_forced\": %s, \"data_route_why\": ",
 		ki->data_route_forced ? "true" : "false");
 	out_json_string(f, ki->data_route_why);
+	fprintf(f, ", \"aio_ring_dontcopy\": %s",
+		ki->aio_ring_dontcopy ? "true" : "false");
 	fputs("},\n  \"profile\": ", f);
 	if (r->has_profile)
 		out_json_string(f, ms_profile_name(r->profile));

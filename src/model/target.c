@@ -495,6 +495,7 @@ static int start_mm(struct mtarget *m, const struct ms_program *p)
 
 	ms_mm_default_config(&m->cfg, m->o->profile);
 	m->cfg.flip_switches = m->o->flip_switches;
+	m->cfg.aio_ring_dontcopy = m->o->aio_ring_dontcopy;
 	m->cfg.nr_pkeys = (m->o->features & (1u << MS_FEAT_PKEY)) ? 16 : 0;
 	/* Privileged, as the catalog runs: low addresses are mappable. */
 	if (m->o->features & (1u << MS_FEAT_LOW_ADDR))
