@@ -78,7 +78,7 @@ static int mprotect_validate(const struct ms_mm *mm, struct ms__vma *v,
 	uint64_t tmp = start;
 
 	(void)mm;
-	for (; v && ms__vma_start(v) < end; v = ms__vma_next(v)) {
+	for (; v && ms__vma_start(v) < end; v = ms__vma_next(mm, v)) {
 		if (ms__vma_start(v) > tmp)
 			return -ENOMEM;
 		if (exceeds_may(new_vm_flags(v, prot)))
@@ -154,7 +154,7 @@ int ms_pkey_mprotect(struct ms_mm *mm, uint64_t start, uint64_t len, int prot,
 	}
 	if (ms__sw(mm, MS__SW_SEAL_CHECK_RANGE_FIRST)) {
 		for (struct ms__vma *w = v; w && ms__vma_start(w) < end;
-		     w = ms__vma_next(w))
+		     w = ms__vma_next(mm, w))
 			if (vma_is_sealed(w))
 				return -EPERM;
 	}
@@ -186,7 +186,7 @@ int ms_pkey_mprotect(struct ms_mm *mm, uint64_t start, uint64_t len, int prot,
 			break;
 		tmp = m->end;
 		nstart = tmp;
-		v = ms__vma_next(m);
+		v = ms__vma_next(mm, m);
 	}
 	if (!err && tmp < end)
 		err = -ENOMEM;
