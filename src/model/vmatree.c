@@ -483,15 +483,45 @@ static int slot_le(const struct ms__leaf *l, uint64_t key)
 }
 
 /*
+ * The cursor: the leaf and slot of the VMA a lookup or a walk returned
+ * last.  Calls walk from the VMA they found to its neighbours, split it,
+ * change it, remove it: each of those starts from where the last one
+ * ended.  Checked before use (a slot moves when its leaf changes), and
+ * cleared when its leaf is freed.
+ */
+static struct ms__vma *remember(const struct ms__vmatree *t,
+				struct ms__leaf *l, int i)
+{
+	struct ms__vmatree *w = (struct ms__vmatree *)t;
+
+	w->cur_leaf = l;
+	w->cur_slot = i;
+	return l->vma[i];
+}
+
+/*
  * The leaf and slot of v, whose start in the index is key (v->start, or
- * the old start while the index catches up with a move): the descent for
- * key ends in its leaf, usually at once through the hint.
+ * the old start while the index catches up with a move): the cursor's,
+ * or the descent for key ends in its leaf, usually at once through the
+ * hint.
  */
 static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
 				const struct ms__vma *v, uint64_t key, int *slot)
 {
-	struct ms__leaf *l = descend(t, key);
-	int i = slot_le(l, key);
+	struct ms__leaf *l = t->cur_leaf;
+	int i = t->cur_slot;
+
+	/* The cursor's VMA, or one of its two neighbours in the leaf. */
+	if (l) {
+		for (int j = i > 0 ? i - 1 : 0; j <= i + 1 && j < l->h.n; j++)
+			if (l->vma[j] == v) {
+				*slot = j;
+				remember(t, l, j);
+				return l;
+			}
+	}
+	l = descend(t, key);
+	i = slot_le(l, key);
 
 	if (i < 0 || l->vma[i] != v) {
 		/* Not reached while the index's starts are distinct and in
@@ -503,11 +533,13 @@ static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
 			for (i = 0; c[k] && i < c[k]->h.n; i++)
 				if (c[k]->vma[i] == v) {
 					*slot = i;
+					remember(t, c[k], i);
 					return c[k];
 				}
 		abort();
 	}
 	*slot = i;
+	remember(t, l, i);
 	return l;
 }
 
@@ -526,7 +558,7 @@ struct ms__vma *ms__vt_le(const struct ms__vmatree *t, uint64_t key)
 		return NULL;
 	l = descend(t, key);
 	i = slot_le(l, key);
-	return i >= 0 ? l->vma[i] : NULL;
+	return i >= 0 ? remember(t, l, i) : NULL;
 }
 
 /* find_vma(): the first VMA that ends above addr. */
@@ -540,10 +572,10 @@ struct ms__vma *ms__vt_find_from(const struct ms__vmatree *t, uint64_t addr)
 	l = descend(t, addr);
 	i = slot_le(l, addr);
 	if (i >= 0 && l->end[i] > addr)
-		return l->vma[i];
+		return remember(t, l, i);
 	if (++i < l->h.n)
-		return l->vma[i];
-	return l->next ? l->next->vma[0] : NULL;
+		return remember(t, l, i);
+	return l->next ? remember(t, l->next, 0) : NULL;
 }
 
 /* The walks to a neighbour leaf move the hint along with them. */
@@ -551,28 +583,28 @@ struct ms__vma *ms__vt_next(const struct ms__vmatree *t,
 			    const struct ms__vma *v)
 {
 	int i;
-	const struct ms__leaf *l = leaf_of(t, v, v->start, &i);
+	struct ms__leaf *l = leaf_of(t, v, v->start, &i);
 
 	if (++i < l->h.n)
-		return l->vma[i];
+		return remember(t, l, i);
 	if (!l->next)
 		return NULL;
 	((struct ms__vmatree *)t)->hint = l->next;
-	return l->next->vma[0];
+	return remember(t, l->next, 0);
 }
 
 struct ms__vma *ms__vt_prev(const struct ms__vmatree *t,
 			    const struct ms__vma *v)
 {
 	int i;
-	const struct ms__leaf *l = leaf_of(t, v, v->start, &i);
+	struct ms__leaf *l = leaf_of(t, v, v->start, &i);
 
 	if (i > 0)
-		return l->vma[i - 1];
+		return remember(t, l, i - 1);
 	if (!l->prev)
 		return NULL;
 	((struct ms__vmatree *)t)->hint = l->prev;
-	return l->prev->vma[l->prev->h.n - 1];
+	return remember(t, l->prev, l->prev->h.n - 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -688,6 +720,7 @@ void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 	i = slot_le(l, v->start) + 1;
 	if (l->h.n < LEAF_MAX) {
 		leaf_insert_at(l, i, v, &removed, &added);
+		remember(t, l, i);
 		fix_up_gaps(&l->h, true, removed, added);
 		return;
 	}
@@ -707,10 +740,13 @@ void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 		if (l->next)
 			l->next->prev = r;
 		l->next = r;
-		if (i > keep || (i == keep && keep == LEAF_MAX))
+		if (i > keep || (i == keep && keep == LEAF_MAX)) {
 			leaf_insert_at(r, i - keep, v, &removed, &added);
-		else
+			remember(t, r, i - keep);
+		} else {
 			leaf_insert_at(l, i, v, &removed, &added);
+			remember(t, l, i);
+		}
 		insert_child(t, &l->h, &r->h, true);
 	}
 }
@@ -760,6 +796,8 @@ static void leaf_unlink(struct ms__vmatree *t, struct ms__leaf *l)
 {
 	if (t->hint == l)
 		t->hint = NULL;
+	if (t->cur_leaf == l)
+		t->cur_leaf = NULL;
 	if (l->prev)
 		l->prev->next = l->next;
 	else
@@ -793,6 +831,8 @@ void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v)
 	memmove(l->vma + i, l->vma + i + 1,
 		sizeof(l->vma[0]) * (size_t)(l->h.n - i - 1));
 	l->h.n--;
+	if (t->cur_leaf == l && t->cur_slot > i)
+		t->cur_slot--;
 	if (!l->h.n) {
 		leaf_unlink(t, l);
 		return;
