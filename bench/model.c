@@ -10,7 +10,7 @@
  *      the model is used: a scenario (and a fuzzer program) maps a few
  *      neighbouring slots of its arena and every later call works on
  *      them; the 2x target of issue 5 is read on it.  Random is the
- *      worst case: at a million VMAs the index and records (~86 MB) are
+ *      worst case: at a million VMAs the index and records (~76 MB) are
  *      far out of cache, so a call pays a few DRAM accesses, and the
  *      memory latency of this machine, measured the same way, is printed
  *      beside it.  Bytes per VMA as the model counts them (every block it
