@@ -55,8 +55,10 @@ struct ms__vmatree {
 	size_t count;		/* VMAs: mm->map_count */
 	struct ms__leaf *first;	/* leaves are linked in address order */
 	struct ms__leaf *hint;	/* where the last descent ended */
-	struct ms__leaf *cur_leaf;	/* the cursor: the last VMA found is */
-	int cur_slot;			/* cur_leaf->vma[cur_slot], if still so */
+	/* The cursor: the last VMA found is cur_leaf->vma[cur_slot], if
+	 * nothing moved it since. */
+	struct ms__leaf *cur_leaf;
+	int cur_slot;
 	void *free_leaves, *free_inodes;
 	int nfree_leaves, nfree_inodes;
 	struct ms__vma *free_vmas;	/* records to reuse */

@@ -458,7 +458,8 @@ int ms__do_munmap(struct ms_mm *mm, uint64_t start, uint64_t end)
 	    ms__sw(mm, MS__SW_ATOMIC_FAILURE)) {
 		bool sealed = false;
 
-		for (w = v; w && ms__vma_start(w) < end; w = ms__vma_next(mm, w))
+		for (w = v; w && ms__vma_start(w) < end;
+		     w = ms__vma_next(mm, w))
 			sealed |= vma_is_sealed(w);
 		if (sealed && ms__sw(mm, MS__SW_SEAL_CHECK_RANGE_FIRST))
 			return -EPERM;

@@ -506,7 +506,8 @@ static struct ms__vma *remember(const struct ms__vmatree *t,
  * hint.
  */
 static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
-				const struct ms__vma *v, uint64_t key, int *slot)
+				const struct ms__vma *v, uint64_t key,
+				int *slot)
 {
 	struct ms__leaf *l = t->cur_leaf;
 	int i = t->cur_slot;
