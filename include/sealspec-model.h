@@ -19,6 +19,10 @@
  *
  * Memory accesses (ms_mm_fill, ms_mm_read) report faults as results: a
  * struct ms_fault with the signal and the address, never a crash.
+ *
+ * Threads: different address spaces are independent, but one ms_mm must
+ * not be used by two threads at once, not even for queries that take it
+ * const (a lookup remembers where it ended, as the kernel's vmacache did).
  */
 #ifndef SEALSPEC_MODEL_H
 #define SEALSPEC_MODEL_H

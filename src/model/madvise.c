@@ -379,13 +379,13 @@ int ms_madvise(struct ms_mm *mm, uint64_t start, uint64_t len, int advice)
 	    (!ms__sw(mm, MS__SW_PARTIAL_APPLY) &&
 	     !ms__sw(mm, MS__SW_ATOMIC_FAILURE))) {
 		for (struct ms__vma *w = v; w && ms__vma_start(w) < end;
-		     w = ms__vma_next(w))
+		     w = ms__vma_next(mm, w))
 			if (!can_madvise_modify(mm, w, advice))
 				return -EPERM;
 	}
 	if (ms__sw(mm, MS__SW_ATOMIC_FAILURE)) {
 		for (struct ms__vma *w = v; w && ms__vma_start(w) < end;
-		     w = ms__vma_next(w)) {
+		     w = ms__vma_next(mm, w)) {
 			uint64_t s = ms__vma_start(w) > start ? ms__vma_start(w)
 							      : start;
 			uint64_t e = w->end < end ? w->end : end;
@@ -420,7 +420,7 @@ int ms_madvise(struct ms_mm *mm, uint64_t start, uint64_t len, int advice)
 			start = m->end;
 		if (start >= end)
 			break;
-		v = ms__vma_next(m);
+		v = ms__vma_next(mm, m);
 	}
 	return unmapped_error;
 }

@@ -102,7 +102,7 @@ static bool beyond_eof(const struct ms_mm *mm, const struct ms__vma *v,
  */
 static int expand_stack(struct ms_mm *mm, struct ms__vma *v, uint64_t addr)
 {
-	struct ms__vma *prev = ms__vma_prev(v);
+	struct ms__vma *prev = ms__vma_prev(mm, v);
 
 	addr &= ~(mm->page_size - 1);
 	if (addr < mm->cfg.mmap_min_addr)
@@ -309,7 +309,7 @@ int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 	struct ms__vma *v = ms__vma_find_from(mm, start);
 
 	(void)write;
-	for (; v && ms__vma_start(v) < end; v = ms__vma_next(v)) {
+	for (; v && ms__vma_start(v) < end; v = ms__vma_next(mm, v)) {
 		uint64_t s = ms__vma_start(v) > start ? ms__vma_start(v) : start;
 		uint64_t e = v->end < end ? v->end : end;
 
