@@ -134,7 +134,7 @@ int64_t ms_file_pwrite(const struct ms_mm *mm, struct ms_file *f,
  */
 void ms_mm_file_truncated(struct ms_mm *mm, const struct ms_file *f)
 {
-	for (struct ms__vma *v = ms__vma_first(mm); v; v = ms__vma_next(v)) {
+	for (struct ms__vma *v = ms__vma_first(mm); v; v = ms__vma_next(mm, v)) {
 		uint64_t start = ms__vma_start(v), eof;
 
 		if (!v->file || v->file->c != f->c ||

@@ -83,7 +83,7 @@ static int populate_error(struct ms_mm *mm, uint64_t start, uint64_t end)
 {
 	struct ms__vma *v = ms__vma_find_from(mm, start);
 
-	for (; v && ms__vma_start(v) < end; v = ms__vma_next(v))
+	for (; v && ms__vma_start(v) < end; v = ms__vma_next(mm, v))
 		if (!v->special && !(v->flags & MS__VM_ACCESS))
 			return -ENOMEM;
 	return 0;
