@@ -562,6 +562,31 @@ struct ms_trace_diff {
 int ms_trace_diff(const struct ms_program *p, const struct ms_trace *a,
 		  const struct ms_trace *b, struct ms_trace_diff *d);
 
+/*
+ * Traces as JSON (src/run/trace_json.c; the format is docs/json.md, "The
+ * steps object").  ms_trace_to_json writes trace t of program p as one
+ * JSON object, malloc'd (NULL on ENOMEM): addresses in the arena as
+ * "arena+0x...", others as "0x..." strings, VMA and file numbers renumbered
+ * in order of first appearance: two runs that did the same give the same
+ * bytes (what a target chose itself, such as an address outside the arena
+ * or a descriptor's number, still shows).  Outcomes of steps p does not
+ * have are left out, as in ms_trace_format.
+ *
+ * ms_trace_from_json reads such an object back (json need not be
+ * NUL-terminated, and may hold anything: it is untrusted).  t need not be
+ * initialised; its old contents are not freed.  Returns 0, or -EINVAL with
+ * t empty and *diag (if not NULL) saying "byte N (line L, column C): what"
+ * (diag->loc holds the line and column; its file is "<trace>"), or
+ * -ENOMEM.  The reader is strict: RFC 8259 only, no key twice, every field
+ * of the format present exactly when it should be and of its type,
+ * integers within their ranges, steps that are p's.
+ * ms_trace_diff finds from_json(to_json(t)) equal to t, and to_json of it
+ * gives the same bytes again.
+ */
+char *ms_trace_to_json(const struct ms_program *p, const struct ms_trace *t);
+int ms_trace_from_json(const struct ms_program *p, const char *json,
+		       size_t len, struct ms_trace *t, struct ms_diag *diag);
+
 /* ------------------------------------------------------------------ */
 /* Targets                                                             */
 

@@ -614,6 +614,48 @@ hostile() {
 	expect_grep "$tmp/out" "mremap(a, 0, 2p, MREMAP_MAYMOVE)             = <outside the arena>" "a kernel-placed address prints symbolically"
 }
 
+# run --trace --format json: each case's trace as a "steps" object, which
+# check_json_reports validates (schema, then check-json.py's check_steps);
+# the same bytes on a second run (addresses relative to the arena, VMA and
+# file numbers renumbered); the checker refuses a broken steps object.
+trace_json() {
+	b=$1
+	s=$b/sealspec
+	tj="cases/fork-child-inherits-seals.scn cases/msync-sealed-shared-memfd.scn
+		cases/guard-install-remove-sealed-anon-rw.scn"
+
+	# shellcheck disable=SC2086
+	expect_exit 0 "--trace --format json" $s run --trace --format json $tj
+	cp "$tmp/out" "$tmp/steps1.json"
+	expect_grep "$tmp/out" '"steps": {"end": "done", "timed_out": false' "--trace --format json gives each case its steps"
+	expect_grep "$tmp/out" '"kind": "ret", "ret": -1, "errno": "EPERM"}' "steps: an errno by number and name"
+	expect_grep "$tmp/out" '"backing": "file", "pgoff": 0, "vma": 1, "file": 1,' "steps: a memfd page, renumbered"
+	# shellcheck disable=SC2086
+	expect_exit 0 "--trace --format json again" $s run --trace --format json $tj
+	if cmp -s "$tmp/steps1.json" "$tmp/out"; then ok; else
+		not_ok "two runs of --trace --format json differ:"
+		diff "$tmp/steps1.json" "$tmp/out" | head -n 20
+	fi
+	if command -v python3 > /dev/null &&
+	   python3 tests/tools/check-json.py --self-test "$tmp/steps1.json" > "$tmp/cj.out" 2>&1; then
+		ok
+	else
+		not_ok "check-json.py accepts a broken steps object:"
+		cat "$tmp/cj.out"
+	fi
+	# shellcheck disable=SC2086
+	expect_exit 0 "--trace --format json on the model" $s run --target model --trace --format json $tj
+	expect_grep "$tmp/out" '"steps": {"end": "done"' "the model's steps"
+	# shellcheck disable=SC2086
+	expect_exit 0 "--trace --json-out" $s run --trace --format ktap --json-out "$tmp/steps2.json" $tj
+	expect_grep "$tmp/steps2.json" '"steps": {"end": "done"' "--json-out has the steps too"
+	# shellcheck disable=SC2086
+	expect_exit 0 "--format json without --trace" $s run --format json $tj
+	if grep -q '"steps":' "$tmp/out"; then
+		not_ok "steps without --trace"
+	else ok; fi
+}
+
 # The profiles command prints the model's switch table, and the example
 # program builds with one line against the library and runs.
 model_cli() {
@@ -888,6 +930,7 @@ for b in "$@"; do
 	verdicts "$b"
 	hostile "$b"
 	model_cli "$b"
+	trace_json "$b"
 	catalog "$b"
 	model_catalog "$b"
 	runner_hostile "$b"

@@ -138,6 +138,12 @@ static int judge_case(const struct run_report *r, struct case_result *c,
 			if (!c->trace)
 				return -ENOMEM;
 		}
+		if (r->trace_json) {
+			free(c->steps);
+			c->steps = ms_trace_to_json(p, trace);
+			if (!c->steps)
+				return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -709,6 +715,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	rep.target = o->target;
 	rep.verbose = o->verbose || o->trace;
 	rep.trace = o->trace;
+	rep.trace_json = o->trace && (o->fmt == FORMAT_JSON || o->json_out);
 	rep.colour = o->fmt == FORMAT_TEXT && want_colour();
 	total = count_cases(&set, o->rules);
 	err = o->kernel ? ms_kernel_probe(&ki) : model_info(o, &ki);
@@ -766,6 +773,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	fflush(stdout);
 	for (int i = 0; i < rep.ncases; i++) {
 		free(rep.cases[i].trace);
+		free(rep.cases[i].steps);
 		free(rep.cases[i].model_diff);
 	}
 	free(rep.cases);

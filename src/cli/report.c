@@ -611,6 +611,11 @@ static void print_json(FILE *f, const struct run_report *r)
 			fputs(", \"trace\": ", f);
 			out_json_string(f, c->trace);
 		}
+		/* Already JSON, valid UTF-8 (ms_trace_to_json). */
+		if (c->steps) {
+			fputs(",\n     \"steps\": ", f);
+			fputs(c->steps, f);
+		}
 		fprintf(f, "}%s\n", i + 1 < r->ncases ? "," : "");
 	}
 	report_counts(r, counts);
