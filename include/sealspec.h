@@ -93,6 +93,15 @@ struct ms_term {
 	int64_t num;		/* NUM, PAGES (page count), SYM (value) */
 	int name;		/* NAME: index into program->names */
 	char text[MS_NAME_MAX];	/* SYM and VAR spelling, for printing */
+	/*
+	 * NUM: how the author wrote it, so that the printer gives it back:
+	 * in hexadecimal (0x20), and with a leading '-'.  A decimal of 2^63
+	 * or more is marked hex by the parser: a 64-bit value never prints
+	 * as a negative number.  A term built by code (both false) prints in
+	 * decimal, or in hex when negative.
+	 */
+	bool hex;
+	bool neg;
 };
 
 struct ms_expr {
@@ -376,6 +385,9 @@ struct ms_program {
 	uint32_t rules;		/* bit (1u << enum ms_rule) */
 	uint32_t features;	/* bit (1u << enum ms_feature), header and
 				 * calls together */
+	uint32_t requires;	/* the "requires" header alone, which the
+				 * printer gives back even where a call
+				 * implies the same feature */
 	ms_profile_set xfail;	/* expected to fail under these */
 	char xfail_reason[MS_STR_MAX];
 	char head_comment[1024];/* comment lines before the header */

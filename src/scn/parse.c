@@ -288,6 +288,11 @@ static int parse_term(struct parser *ps, struct ms_expr *e, char op)
 		tm->kind = t->kind == MS__T_NUM ? MS_TERM_NUM : MS_TERM_PAGES;
 		/* Two's complement wrap: 0xffffffffffffffff is -1. */
 		tm->num = (int64_t)(neg ? 0 - t->num : t->num);
+		if (t->kind == MS__T_NUM) {
+			tm->neg = neg;
+			/* 2^63 and up print in hex, never as negatives. */
+			tm->hex = t->hex || (!neg && t->num >> 63);
+		}
 		break;
 	case MS__T_IDENT:
 		ret = ident_term(ps, tm);
@@ -1481,6 +1486,7 @@ static int finish(struct parser *ps)
 		return perr(ps, 1, 1,
 			    "missing 'rules': name the rules the scenario "
 			    "covers, as in \"rules G1\"");
+	p->requires = ps->requires;
 	p->features = ps->requires | ms_program_features(p);
 	if (!p->nvary_cols)
 		return 0;

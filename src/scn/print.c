@@ -9,8 +9,9 @@
  *   "=> results" at column 40 (as in docs/scenarios.md), or one space
  *   after a longer step; a trailing comment two spaces after the step
  *
- * Numbers print in decimal below 0x10000 and in hex from there on, where
- * they are addresses or flags rather than counts.
+ * Numbers print in the base the author wrote them in (struct ms_term hex
+ * and neg); a 64-bit value of 2^63 or more prints in hex, never as a
+ * negative decimal.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,12 +102,16 @@ static void print_term(struct sb *b, const struct ms_program *p,
 	if (!first)
 		sb_putn(b, &t->op, 1);
 	switch (t->kind) {
-	case MS_TERM_NUM:
-		if (t->num >= 0x10000)
-			sb_printf(b, "0x%llx", (unsigned long long)t->num);
-		else
-			sb_printf(b, "%lld", (long long)t->num);
+	case MS_TERM_NUM: {
+		/* As written: the base, and a '-' only where there was one. */
+		unsigned long long mag = t->neg ? 0 - (unsigned long long)t->num :
+						  (unsigned long long)t->num;
+		bool hex = t->hex || (!t->neg && t->num < 0);
+
+		sb_printf(b, hex ? "%s0x%llx" : "%s%llu", t->neg ? "-" : "",
+			  mag);
 		break;
+	}
 	case MS_TERM_PAGES:
 		sb_printf(b, "%lldp", (long long)t->num);
 		break;
@@ -303,7 +308,12 @@ static void print_vary(struct sb *b, const struct ms_program *p)
 
 static void print_header(struct sb *b, const struct ms_program *p)
 {
-	uint32_t req = p->features & ~ms_program_features(p);
+	/*
+	 * The header as written, even where a call implies the same feature
+	 * (dropping it would change the text fmt gives back); a program not
+	 * from the parser may carry needs in features alone.
+	 */
+	uint32_t req = p->requires | (p->features & ~ms_program_features(p));
 
 	if (p->head_comment[0]) {
 		sb_putz(b, p->head_comment, sizeof(p->head_comment));

@@ -29,6 +29,7 @@ static bool term_equal(const struct ms_term *a, const struct ms_term *b)
 		return false;
 	switch (a->kind) {
 	case MS_TERM_NUM:
+		return a->num == b->num && a->hex == b->hex && a->neg == b->neg;
 	case MS_TERM_PAGES:
 		return a->num == b->num;
 	case MS_TERM_NAME:
@@ -107,6 +108,7 @@ bool ms_program_equal(const struct ms_program *a, const struct ms_program *b)
 	if (!STR_EQ(a->file, b->file) || !STR_EQ(a->name, b->name) ||
 	    !STR_EQ(a->purpose, b->purpose) || a->nrefs != b->nrefs ||
 	    a->rules != b->rules || a->features != b->features ||
+	    a->requires != b->requires ||
 	    a->xfail != b->xfail || !STR_EQ(a->xfail_reason, b->xfail_reason) ||
 	    !STR_EQ(a->head_comment, b->head_comment) ||
 	    a->nvary_cols != b->nvary_cols || a->nvary_rows != b->nvary_rows ||

@@ -40,6 +40,7 @@ struct ms__tok {
 	const char *s;		/* spelling in the source */
 	size_t len;
 	uint64_t num;
+	bool hex;		/* MS__T_NUM written as 0x... */
 	char text[MS_STR_MAX];
 };
 
