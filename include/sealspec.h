@@ -239,15 +239,25 @@ enum ms_res_kind {
 	MS_RES_VALUE,	/* 0, a+2p: exactly this value */
 	MS_RES_FAULT,	/* "fault": the access raised SIGSEGV or SIGBUS */
 	MS_RES_VAR,	/* $col: the cell decides (templates only) */
+	MS_RES_UNSPEC,	/* "?": unspecified for these profiles; the step
+			 * runs and anything is accepted */
+	MS_RES_IN,	/* in(lo, hi): success with lo <= value < hi */
+	MS_RES_NOTIN,	/* notin(lo, hi): success outside [lo, hi) */
+	MS_RES_NOT,	/* not(x): success with a value other than x */
 };
 
 struct ms_result {
 	enum ms_res_kind kind;
 	int err;			/* MS_RES_ERRNO: positive errno */
-	struct ms_expr value;		/* MS_RES_VALUE */
+	struct ms_expr value;		/* MS_RES_VALUE; lo of IN and NOTIN;
+					 * x of NOT */
 	char var[MS_NAME_MAX];		/* MS_RES_VAR */
 	ms_profile_set profiles;	/* @linux @guidelines; 0 = default */
 	struct ms_loc loc;
+	int signo;			/* MS_RES_FAULT: SIGSEGV or SIGBUS,
+					 * 0 for either */
+	struct ms_expr hi;		/* MS_RES_IN, MS_RES_NOTIN: the end
+					 * of the range, excluded */
 };
 
 #define MS_ALTS_MAX 4
@@ -657,6 +667,11 @@ struct ms_verdict {
 	 */
 	int unobservable;
 	char unobservable_at[320];
+	/*
+	 * Steps that ran with a result this profile leaves unspecified
+	 * ("=> EPERM @linux, ? @linux-6.10"): anything was accepted.
+	 */
+	int unspecified;
 };
 
 /* Judges trace t of program p against the expectations for profile. */

@@ -297,6 +297,9 @@ verdicts() {
 	expect_grep "$tmp/out" "expected seal \"S--\"" "grid FAIL prints the expected grid"
 	expect_grep "$tmp/out" "observed seal \"-SS\"" "grid FAIL prints the observed grid"
 
+	expect_exit 1 "the wrong signal exits 1" $s run --target kernel $v/wrong-signal.scn
+	expect_grep "$tmp/out" "expected fault(SIGBUS), got fault (SIGSEGV at a)" "a signal FAIL names both signals"
+
 	expect_exit 3 "a crash alone exits 3" $s run --target kernel $v/crash.scn
 	expect_grep "$tmp/out" "BROK  crash" "a crash is BROK"
 	expect_grep "$tmp/out" "SIGSEGV" "BROK names the signal"
@@ -313,7 +316,8 @@ verdicts() {
 	expect_exit 1 "mixed run exits 1" $s run --target kernel --timeout 2 \
 		--format json $v
 	cp "$tmp/out" "$tmp/all.json"
-	for pair in wrong-errno:fail wrong-grid:fail crash:brok hang:brok \
+	for pair in wrong-errno:fail wrong-grid:fail wrong-signal:fail \
+		crash:brok hang:brok \
 		setup-broken:brok xfail:xfail xpass:fail passes:pass; do
 		name=${pair%%:*}
 		want=${pair#*:}

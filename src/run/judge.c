@@ -53,6 +53,7 @@ struct judge {
 	/* Expected data cells accepted unseen, and the first such step. */
 	int unobservable;
 	char unobservable_at[320];
+	int unspecified;	/* steps run under a '?' result */
 };
 
 static void appendf(char *buf, size_t len, const char *fmt, ...)
@@ -199,8 +200,34 @@ static void format_expected(const struct judge *j, const struct ms_step *s,
 		snprintf(buf, len, "error (any errno)");
 		break;
 	case MS_RES_FAULT:
-		snprintf(buf, len, "fault");
+		snprintf(buf, len, "%s", r->signo == SIGBUS	 ? "fault(SIGBUS)" :
+					 r->signo == SIGSEGV ? "fault(SIGSEGV)" :
+							       "fault");
 		break;
+	case MS_RES_IN:
+	case MS_RES_NOTIN:
+	case MS_RES_NOT: {
+		char lo[64], hi[64] = "";
+		int64_t h;
+
+		if (ms_eval(&r->value, j->values[j->depth],
+			    j->bound[j->depth], j->t->page_size, &v) != 0 ||
+		    (r->kind != MS_RES_NOT &&
+		     ms_eval(&r->hi, j->values[j->depth], j->bound[j->depth],
+			     j->t->page_size, &h) != 0)) {
+			snprintf(buf, len, "(an unbound name)");
+			break;
+		}
+		format_value(j, s, v, lo, sizeof(lo));
+		if (r->kind != MS_RES_NOT)
+			format_value(j, s, h, hi, sizeof(hi));
+		if (r->kind == MS_RES_NOT)
+			snprintf(buf, len, "not(%.40s)", lo);
+		else
+			snprintf(buf, len, "%s(%.40s, %.40s)",
+				 r->kind == MS_RES_IN ? "in" : "notin", lo, hi);
+		break;
+	}
 	case MS_RES_ERRNO:
 		snprintf(buf, len, "%s", ms_errno_name(r->err) ?
 						 ms_errno_name(r->err) : "?");
@@ -235,14 +262,42 @@ static int result_matches(const struct judge *j, const struct ms_result *r,
 	case MS_RES_ERROR:
 		return failed;
 	case MS_RES_FAULT:
-		return fault;
+		return fault && (!r->signo || o->signo == r->signo);
 	case MS_RES_ERRNO:
 		return failed && o->ret == -(int64_t)r->err;
 	case MS_RES_VALUE:
+		/*
+		 * A value the call returned, never an errno of the same
+		 * number: every call reports failure as -errno in
+		 * [-4095, -1] (the parser refuses such a constant).
+		 */
 		if (ms_eval(&r->value, j->values[j->depth],
 			    j->bound[j->depth], j->t->page_size, &v))
 			return -EINVAL;
-		return !fault && o->ret == v;
+		return !fault && !failed && o->ret == v;
+	case MS_RES_UNSPEC:
+		return 1;
+	case MS_RES_IN:
+	case MS_RES_NOTIN:
+	case MS_RES_NOT: {
+		int64_t hi = 0;
+		bool inside;
+
+		if (ms_eval(&r->value, j->values[j->depth],
+			    j->bound[j->depth], j->t->page_size, &v) ||
+		    (r->kind != MS_RES_NOT &&
+		     ms_eval(&r->hi, j->values[j->depth], j->bound[j->depth],
+			     j->t->page_size, &hi)))
+			return -EINVAL;
+		if (fault || failed)
+			return 0;
+		if (r->kind == MS_RES_NOT)
+			return o->ret != v;
+		/* Addresses compare unsigned: [lo, hi), hi excluded. */
+		inside = (uint64_t)o->ret >= (uint64_t)v &&
+			 (uint64_t)o->ret < (uint64_t)hi;
+		return r->kind == MS_RES_IN ? inside : !inside;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -456,6 +511,10 @@ static bool judge_outcome(struct judge *j, const struct ms_outcome *o,
 
 		if (!r || s->nresults == 0)
 			return false;
+		if (r->kind == MS_RES_UNSPEC) {
+			j->unspecified++;
+			return false;
+		}
 		m = result_matches(j, r, o);
 		if (m == 1)
 			return false;
@@ -611,6 +670,7 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 	for (int d = 0; d < DEPTH_MAX; d++)
 		free(j.watch[d]);
 	v->unobservable = j.unobservable;
+	v->unspecified = j.unspecified;
 	memcpy(v->unobservable_at, j.unobservable_at,
 	       sizeof(v->unobservable_at));
 

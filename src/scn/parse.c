@@ -18,7 +18,9 @@
  * ms_parse returns, so every error in a cell is a parse error.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +445,108 @@ static int parse_call(struct parser *ps, struct ms_step *st)
 	return 0;
 }
 
+static bool constant_value(const struct ms_expr *e, int64_t *v);
+
+/* Expects the token kind k, described as what; then moves past it. */
+static int expect_tok(struct parser *ps, enum ms__tok_kind k,
+		      const char *what, const char *after)
+{
+	char dbuf[40];
+
+	if (ps->tok.kind != k)
+		return terr(ps, "expected %s %s, got %s", what, after,
+			    DESC(ps));
+	return next(ps);
+}
+
+/* fault(SIGBUS), fault(SIGSEGV): the current token is '('. */
+static int parse_fault_signal(struct parser *ps, struct ms_result *r)
+{
+	char dbuf[40];
+	int ret = next(ps);
+
+	if (ret)
+		return ret;
+	if (ps->tok.kind == MS__T_IDENT && strcmp(ps->tok.text, "SIGBUS") == 0)
+		r->signo = SIGBUS;
+	else if (ps->tok.kind == MS__T_IDENT &&
+		 strcmp(ps->tok.text, "SIGSEGV") == 0)
+		r->signo = SIGSEGV;
+	else
+		return terr(ps,
+			    "a fault is fault(SIGSEGV) or fault(SIGBUS), or "
+			    "plain fault for either; got %s",
+			    DESC(ps));
+	ret = next(ps);
+	return ret ? ret : expect_tok(ps, MS__T_RPAREN, "')'",
+				      "after the signal");
+}
+
+/*
+ * in(lo, hi), notin(lo, hi), not(x): a value the kernel chooses, such as
+ * the address of an mmap without MAP_FIXED, constrained rather than
+ * spelled out.  The current token is the keyword, followed by '('.
+ */
+static int parse_constraint(struct parser *ps, struct ms_result *r)
+{
+	const char *kw = ps->tok.text;
+	bool range = strcmp(kw, "not") != 0;
+	int ret;
+
+	r->kind = strcmp(kw, "in") == 0	   ? MS_RES_IN :
+		  strcmp(kw, "notin") == 0 ? MS_RES_NOTIN :
+					     MS_RES_NOT;
+	ret = next(ps);
+	if (!ret)
+		ret = next(ps);
+	if (!ret)
+		ret = parse_expr(ps, &r->value);
+	if (ret || !range)
+		return ret ? ret : expect_tok(ps, MS__T_RPAREN, "')'",
+					      "after the value of not(...)");
+	ret = expect_tok(ps, MS__T_COMMA, "','",
+			 "between the start and the end of the range");
+	if (!ret)
+		ret = parse_expr(ps, &r->hi);
+	return ret ? ret : expect_tok(ps, MS__T_RPAREN, "')'",
+				      "after the end of the range");
+}
+
+static bool is_constraint(const struct ms__tok *t, const struct ms__tok *nx)
+{
+	return t->kind == MS__T_IDENT && nx->kind == MS__T_LPAREN &&
+	       (strcmp(t->text, "in") == 0 || strcmp(t->text, "notin") == 0 ||
+		strcmp(t->text, "not") == 0);
+}
+
+/*
+ * A number after "=>" is a value the call returned.  Every call the
+ * language knows reports a failure as -errno, in [-4095, -1] (the kernel's
+ * ABI; fill and read return 0 or fault), so a constant there could only be
+ * an errno: the author must write its name.
+ */
+int ms__scn_check_value(const struct ms_expr *e, const struct ms_loc *at,
+			struct ms_diag *diag)
+{
+	int64_t v;
+	const char *name;
+
+	if (!constant_value(e, &v) || v < -4095 || v > -1)
+		return 0;
+	name = ms_errno_name((int)-v);
+	return ms__scn_diag(diag, at->file, at->line, at->col,
+			    "%" PRId64 " after '=>' would be a value the call "
+			    "returned, but calls return -errno when they "
+			    "fail: write the errno's name%s%s%s",
+			    v, name ? " (" : "", name ? name : "",
+			    name ? ")" : "");
+}
+
+static int check_not_errno(struct parser *ps, const struct ms_result *r)
+{
+	return ms__scn_check_value(&r->value, &r->loc, ps->diag);
+}
+
 static int parse_result(struct parser *ps, enum ms_call call,
 			struct ms_result *r)
 {
@@ -455,6 +559,12 @@ static int parse_result(struct parser *ps, enum ms_call call,
 	r->loc.line = t->line;
 	r->loc.col = t->col;
 	peek(ps, &nx);
+	if (t->kind == MS__T_QUEST) {
+		r->kind = MS_RES_UNSPEC;
+		return next(ps);
+	}
+	if (is_constraint(t, &nx))
+		return parse_constraint(ps, r);
 	if (t->kind == MS__T_IDENT && !is_op(nx.kind)) {
 		if (strcmp(t->text, "ok") == 0) {
 			r->kind = MS_RES_OK;
@@ -471,7 +581,10 @@ static int parse_result(struct parser *ps, enum ms_call call,
 					    "%s reports errors as an errno",
 					    ms_call_desc[call].name);
 			r->kind = MS_RES_FAULT;
-			return next(ps);
+			ret = next(ps);
+			if (!ret && ps->tok.kind == MS__T_LPAREN)
+				ret = parse_fault_signal(ps, r);
+			return ret;
 		}
 	}
 	if (t->kind == MS__T_IDENT && is_upper(t->text[0]) &&
@@ -495,7 +608,8 @@ static int parse_result(struct parser *ps, enum ms_call call,
 		return next(ps);
 	}
 	r->kind = MS_RES_VALUE;
-	return parse_expr(ps, &r->value);
+	ret = parse_expr(ps, &r->value);
+	return ret ? ret : check_not_errno(ps, r);
 }
 
 static int parse_results(struct parser *ps, struct ms_step *st)
@@ -510,7 +624,8 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 		if (ps->tok.kind == MS__T_EOL || ps->tok.kind == MS__T_COMMENT)
 			return terr(ps,
 				    "expected a result: ok, error, fault, an "
-				    "errno such as EPERM, or a value");
+				    "errno such as EPERM, a value, in(...), "
+				    "notin(...), not(...) or ?");
 		if (st->nresults == MS_ALTS_MAX)
 			return terr(ps,
 				    "too many alternatives: at most %d on one "
@@ -554,6 +669,20 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 			if (ret)
 				return ret;
 			continue;
+		}
+		/*
+		 * '?' says "nobody knows under these profiles"; a step whose
+		 * every alternative says so checks nothing.
+		 */
+		for (int i = 0; i < st->nresults; i++) {
+			if (st->results[i].kind != MS_RES_UNSPEC)
+				break;
+			if (i + 1 == st->nresults)
+				return perr(ps, st->results[0].loc.line,
+					    st->results[0].loc.col,
+					    "every result is '?', so this "
+					    "step checks nothing: give the "
+					    "result for at least one profile");
 		}
 		/*
 		 * Every step states its result under every profile: one left

@@ -13,6 +13,7 @@
  * and neg); a 64-bit value of 2^63 or more prints in hex, never as a
  * negative decimal.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,26 @@ static void print_result(struct sb *b, const struct ms_program *p,
 		break;
 	case MS_RES_FAULT:
 		sb_puts(b, "fault");
+		if (r->signo == SIGBUS)
+			sb_puts(b, "(SIGBUS)");
+		else if (r->signo == SIGSEGV)
+			sb_puts(b, "(SIGSEGV)");
+		break;
+	case MS_RES_UNSPEC:
+		sb_puts(b, "?");
+		break;
+	case MS_RES_IN:
+	case MS_RES_NOTIN:
+		sb_puts(b, r->kind == MS_RES_IN ? "in(" : "notin(");
+		print_expr(b, p, &r->value);
+		sb_puts(b, ", ");
+		print_expr(b, p, &r->hi);
+		sb_puts(b, ")");
+		break;
+	case MS_RES_NOT:
+		sb_puts(b, "not(");
+		print_expr(b, p, &r->value);
+		sb_puts(b, ")");
 		break;
 	case MS_RES_ERRNO:
 		e = ms_errno_name(r->err);

@@ -69,7 +69,14 @@ static bool result_equal(const struct ms_result *a, const struct ms_result *b)
 	case MS_RES_ERRNO:
 		return a->err == b->err;
 	case MS_RES_VALUE:
+	case MS_RES_NOT:
 		return expr_equal(&a->value, &b->value);
+	case MS_RES_IN:
+	case MS_RES_NOTIN:
+		return expr_equal(&a->value, &b->value) &&
+		       expr_equal(&a->hi, &b->hi);
+	case MS_RES_FAULT:
+		return a->signo == b->signo;
 	case MS_RES_VAR:
 		return STR_EQ(a->var, b->var);
 	default:

@@ -136,9 +136,18 @@ static int subst_step(const struct ms_program *t, int row, int i,
 			const struct ms_cell *c;
 			struct ms_result nr;
 
-			if (r->kind == MS_RES_VALUE) {
+			if (r->kind == MS_RES_VALUE || r->kind == MS_RES_IN ||
+			    r->kind == MS_RES_NOTIN || r->kind == MS_RES_NOT) {
 				ret = subst_expr(t, row, i, sc, &r->value,
 						 diag);
+				if (!ret && r->kind == MS_RES_VALUE)
+					ret = ms__scn_check_value(&r->value,
+								  &r->loc,
+								  diag);
+				if (!ret && (r->kind == MS_RES_IN ||
+					     r->kind == MS_RES_NOTIN))
+					ret = subst_expr(t, row, i, sc,
+							 &r->hi, diag);
 				continue;
 			}
 			if (r->kind != MS_RES_VAR)

@@ -34,6 +34,30 @@ static const char *const canonical[] = {
 	"munmap(0xffffffffff600000, 1p)         => EINVAL\n"
 	"munmap(65536, 4096)                    => EINVAL\n"
 	"munmap(a-0x1000, 0x1000)               => 0\n",
+	/* (c), (d), (e): '?' per profile, address constraints, signals */
+	"purpose  p\n"
+	"rules    G1\n"
+	"\n"
+	"a = mmap(0, 4p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+	"b = mmap(a, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS) "
+	"=> notin(a, a+4p)\n"
+	"c = mremap(a, 1p, 2p, MREMAP_MAYMOVE)  => not(a), in(a, a+4p) "
+	"@guidelines\n"
+	"mseal(a+1p, 1p, 0)                     => EPERM @linux, ? "
+	"@linux-6.10, 0\n"
+	"read(a, 1p)                            => fault(SIGBUS) @linux, "
+	"fault(SIGSEGV) @guidelines, fault\n",
+	/* ...and in vary cells */
+	"purpose  p\n"
+	"rules    G1\n"
+	"vary     r              s\n"
+	"         ?              fault(SIGBUS)\n"
+	"         notin(a,a+1p)  fault\n"
+	"\n"
+	"a = mmap(0, 4p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+	"b = mmap(a, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS) "
+	"=> $r @linux, ok\n"
+	"read(a, 1p)                            => $s\n",
 };
 
 static void check_fixed_point(const char *src)
@@ -118,8 +142,209 @@ static void test_number_base(void)
 	ms_program_free(&p);
 }
 
+static struct ms_program *parse(const char *src)
+{
+	struct ms_program *p = calloc(1, sizeof(*p));
+	struct ms_diag d;
+	int ret = ms_parse("t.scn", src, strlen(src), p, &d);
+
+	CHECK(ret == 0, "parse failed: %d:%d: %s", d.loc.line, d.loc.col,
+	      d.msg);
+	return p;
+}
+
+static void drop(struct ms_program *p)
+{
+	ms_program_free(p);
+	free(p);
+}
+
+static void ret_out(struct ms_trace *t, int step, int64_t ret)
+{
+	struct ms_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.step = step;
+	o.kind = MS_OUT_RET;
+	o.ret = ret;
+	o.name = -1;
+	ms_trace_add(t, &o);
+}
+
+static void fault_out(struct ms_trace *t, int step, int signo)
+{
+	struct ms_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.step = step;
+	o.kind = MS_OUT_FAULT;
+	o.signo = signo;
+	o.fault_addr = BASE;
+	o.name = -1;
+	ms_trace_add(t, &o);
+}
+
+static void new_trace(struct ms_trace *t)
+{
+	ms_trace_init(t);
+	t->page_size = PS;
+	t->arena = BASE;
+	t->arena_size = 1 << 30;
+}
+
+/* (b) a number is a value returned, never an errno of the same number */
+static void test_value_is_not_errno(void)
+{
+	struct ms_program *p = parse(HDR
+				     "a = mmap(0, 1p, PROT_READ, "
+				     "MAP_PRIVATE|MAP_ANONYMOUS)\n"
+				     "x = brk(0)\n"
+				     "brk(x-1p)                  => x-1p\n");
+	struct ms_trace t;
+	struct ms_verdict v;
+	struct ms_diag d;
+	struct ms_program q;
+
+	new_trace(&t);
+	ret_out(&t, 0, BASE);
+	ret_out(&t, 1, 4096);	/* a break this low: x-1p is 0 */
+	ret_out(&t, 2, 0);
+	ms_judge(p, &t, MS_PROFILE_LINUX, &v);
+	CHECK_INT(v.code, MS_PASS);
+	/* x-1p is -1 here: the call's -EPERM must not pass for it */
+	t.out[1].ret = 4095;
+	t.out[2].ret = -EPERM;
+	ms_judge(p, &t, MS_PROFILE_LINUX, &v);
+	CHECK_INT(v.code, MS_FAIL);
+	CHECK(strstr(v.reason, "got EPERM") != NULL, "%s", v.reason);
+	ms_trace_free(&t);
+	drop(p);
+
+	CHECK_INT(ms_parse("t.scn", HDR "munmap(0, 1p) => -22\n",
+			   sizeof(HDR "munmap(0, 1p) => -22\n") - 1, &q, &d),
+		  -EINVAL);
+	CHECK(strstr(d.msg, "write the errno's name (EINVAL)") != NULL, "%s",
+	      d.msg);
+	CHECK_INT(ms_parse("t.scn", HDR "munmap(0, 1p) => -4096\n",
+			   sizeof(HDR "munmap(0, 1p) => -4096\n") - 1, &q, &d),
+		  0);
+	ms_program_free(&q);
+}
+
+/* (c) '?' runs the step and accepts anything, and is counted */
+static void test_unspecified(void)
+{
+	struct ms_program *p = parse(HDR
+				     "a = mmap(0, 1p, PROT_READ, "
+				     "MAP_PRIVATE|MAP_ANONYMOUS)\n"
+				     "mseal(a, 1p, 0)  => 0 @linux, ? "
+				     "@linux-6.10, EPERM\n");
+	struct ms_trace t;
+	struct ms_verdict v;
+
+	new_trace(&t);
+	ret_out(&t, 0, BASE);
+	ret_out(&t, 1, -ENOMEM);
+	ms_judge(p, &t, MS_PROFILE_LINUX_6_10, &v);
+	CHECK_INT(v.code, MS_PASS);
+	CHECK_INT(v.unspecified, 1);
+	ms_judge(p, &t, MS_PROFILE_LINUX, &v);
+	CHECK_INT(v.code, MS_FAIL);
+	CHECK_INT(v.unspecified, 0);
+	CHECK(strstr(v.reason, "expected 0, got ENOMEM") != NULL, "%s",
+	      v.reason);
+	ms_judge(p, &t, MS_PROFILE_GUIDELINES, &v);
+	CHECK_INT(v.code, MS_FAIL);
+	ms_trace_free(&t);
+	drop(p);
+}
+
+/* (d) in(), notin(), not() on an address the kernel chose */
+static void test_address_constraints(void)
+{
+	struct ms_program *p = parse(HDR
+				     "a = mmap(0, 4p, PROT_READ, "
+				     "MAP_PRIVATE|MAP_ANONYMOUS)\n"
+				     "b = mremap(a, 1p, 2p, MREMAP_MAYMOVE)"
+				     "  => not(a) @linux, in(a, a+4p) "
+				     "@guidelines, notin(a, a+4p)\n");
+	struct ms_trace t;
+	struct ms_verdict v;
+
+	new_trace(&t);
+	ret_out(&t, 0, BASE);
+	ret_out(&t, 1, BASE + 4 * PS);	/* just past a's four pages */
+	ms_judge(p, &t, MS_PROFILE_LINUX, &v);
+	CHECK_INT(v.code, MS_PASS);
+	ms_judge(p, &t, MS_PROFILE_LINUX_6_12, &v);
+	CHECK_INT(v.code, MS_PASS);
+	ms_judge(p, &t, MS_PROFILE_GUIDELINES, &v);
+	CHECK_INT(v.code, MS_FAIL);
+	CHECK(strstr(v.reason, "expected in(a, a+4p), got a+4p") != NULL,
+	      "%s", v.reason);
+
+	t.out[1].ret = BASE + 3 * PS;
+	ms_judge(p, &t, MS_PROFILE_GUIDELINES, &v);
+	CHECK_INT(v.code, MS_PASS);
+	ms_judge(p, &t, MS_PROFILE_LINUX_6_12, &v);
+	CHECK_INT(v.code, MS_FAIL);
+	CHECK(strstr(v.reason, "expected notin(a, a+4p), got a+3p") != NULL,
+	      "%s", v.reason);
+
+	t.out[1].ret = BASE;
+	ms_judge(p, &t, MS_PROFILE_LINUX, &v);
+	CHECK_INT(v.code, MS_FAIL);
+	CHECK(strstr(v.reason, "expected not(a), got a") != NULL, "%s",
+	      v.reason);
+
+	/* An errno is no address: it satisfies none of them. */
+	t.out[1].ret = -EPERM;
+	for (int pr = 0; pr < MS_NPROFILES; pr++) {
+		ms_judge(p, &t, (enum ms_profile)pr, &v);
+		CHECK_INT(v.code, MS_FAIL);
+	}
+	ms_trace_free(&t);
+	drop(p);
+}
+
+/* (e) fault(SIGBUS) and fault(SIGSEGV); plain fault is either */
+static void test_fault_signal(void)
+{
+	struct ms_program *p = parse(HDR
+				     "a = mmap(0, 1p, PROT_READ, "
+				     "MAP_PRIVATE|MAP_ANONYMOUS)\n"
+				     "read(a, 1p)  => fault(SIGBUS) @linux, "
+				     "fault(SIGSEGV) @guidelines, fault\n");
+	struct ms_trace t;
+	struct ms_verdict v;
+
+	new_trace(&t);
+	ret_out(&t, 0, BASE);
+	fault_out(&t, 1, SIGBUS);
+	ms_judge(p, &t, MS_PROFILE_LINUX, &v);
+	CHECK_INT(v.code, MS_PASS);
+	ms_judge(p, &t, MS_PROFILE_LINUX_6_12, &v);
+	CHECK_INT(v.code, MS_PASS);
+	ms_judge(p, &t, MS_PROFILE_GUIDELINES, &v);
+	CHECK_INT(v.code, MS_FAIL);
+	CHECK(strstr(v.reason, "expected fault(SIGSEGV), got fault (SIGBUS") !=
+		      NULL,
+	      "%s", v.reason);
+	t.out[1].signo = SIGSEGV;
+	ms_judge(p, &t, MS_PROFILE_LINUX, &v);
+	CHECK_INT(v.code, MS_FAIL);
+	ms_judge(p, &t, MS_PROFILE_LINUX_6_10, &v);
+	CHECK_INT(v.code, MS_PASS);
+	ms_trace_free(&t);
+	drop(p);
+}
+
 int main(void)
 {
+	test_value_is_not_errno();
+	test_unspecified();
+	test_address_constraints();
+	test_fault_signal();
 	test_fixed_points();
 	test_number_base();
 	return check_report();
