@@ -338,6 +338,22 @@ enum ms_step_kind {
 			 * is empty) kept for the printer; never executed */
 };
 
+/*
+ * "expect unbound NAME": no step that binds NAME has succeeded so far in
+ * this process (its binding call failed, as the step before said it
+ * would), so there is nothing at NAME to observe.  The judge decides it
+ * from the trace alone, from the bindings the outcomes before it made;
+ * the target neither evaluates nor observes anything for it and reports
+ * no outcome (it skips the step like a note).  `where` holds the name as
+ * one MS_TERM_NAME term; `profiles` limits it as for an expect.
+ *
+ * Outside the enumeration for now, so that the targets' exhaustive
+ * switches over enum ms_step_kind still build: their default (no case)
+ * is exactly the required behaviour.  It becomes an enumerator when the
+ * step interpreter names it.
+ */
+#define MS_STEP_UNBOUND ((enum ms_step_kind)(MS_STEP_NOTE + 1))
+
 struct ms_step {
 	enum ms_step_kind kind;
 	struct ms_loc loc;
@@ -358,6 +374,12 @@ struct ms_step {
 	ms_profile_set profiles;	/* 0 = every profile */
 
 	char comment[MS_STR_MAX];	/* trailing "# ..." kept by printer */
+	/*
+	 * "[G2a]" at the end of an asserting step: the rules a failure of
+	 * this step is charged to, bit (1u << enum ms_rule), a subset of the
+	 * scenario's; 0 = the scenario's rules.
+	 */
+	uint32_t rules;
 };
 
 #define MS_NAMES_MAX 32
@@ -672,6 +694,13 @@ struct ms_verdict {
 	 * ("=> EPERM @linux, ? @linux-6.10"): anything was accepted.
 	 */
 	int unspecified;
+	/*
+	 * The rules the verdict is charged to: for FAIL and XFAIL, the rules
+	 * of every asserted step that differed (the first decides the
+	 * reason; judging goes on only to learn this), each step's own
+	 * "[...]" rules or else the scenario's; otherwise the scenario's.
+	 */
+	uint32_t rules;
 };
 
 /* Judges trace t of program p against the expectations for profile. */

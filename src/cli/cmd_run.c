@@ -95,6 +95,7 @@ static int add_case(struct run_report *r, const struct ms_program *p,
 
 		ms_judge(p, trace, (enum ms_profile)i, &v);
 		c->by_profile[i] = v.code;
+		c->charged[i] = v.rules;
 		if ((enum ms_profile)i == profile)
 			c->primary = v;
 	}

@@ -18,6 +18,11 @@ struct rule_tally {
 	int n[MS_NPROFILES][MS_XFAIL + 1];
 };
 
+/*
+ * A failure is charged only to the rules of the steps that differed (a
+ * step's own "[G2a]", else the scenario's): for the case's other rules
+ * every step was judged and matched, so it counts as passing there.
+ */
 static void tally(const struct run_report *r, struct rule_tally t[MS_NRULES])
 {
 	memset(t, 0, sizeof(*t) * MS_NRULES);
@@ -28,8 +33,15 @@ static void tally(const struct run_report *r, struct rule_tally t[MS_NRULES])
 			if (!(c->rules & (1u << rule)))
 				continue;
 			t[rule].cases++;
-			for (int p = 0; p < MS_NPROFILES; p++)
-				t[rule].n[p][c->by_profile[p]]++;
+			for (int p = 0; p < MS_NPROFILES; p++) {
+				enum ms_result_code code = c->by_profile[p];
+
+				if ((code == MS_FAIL || code == MS_XFAIL) &&
+				    c->charged[p] &&
+				    !(c->charged[p] & (1u << rule)))
+					code = MS_PASS;
+				t[rule].n[p][code]++;
+			}
 		}
 	}
 }

@@ -255,11 +255,11 @@ int ms__scn_lex(struct ms__lexer *lx, struct ms__tok *t)
 		t->kind = MS__T_COMMENT;
 		lx->p = lx->end;
 	} else {
-		static const char punct[] = "(),+-|?";
+		static const char punct[] = "(),+-|?[]";
 		static const enum ms__tok_kind kinds[] = {
-			MS__T_LPAREN, MS__T_RPAREN, MS__T_COMMA,
-			MS__T_PLUS,   MS__T_MINUS,  MS__T_PIPE,
-			MS__T_QUEST,
+			MS__T_LPAREN, MS__T_RPAREN,   MS__T_COMMA,
+			MS__T_PLUS,   MS__T_MINUS,    MS__T_PIPE,
+			MS__T_QUEST,  MS__T_LBRACKET, MS__T_RBRACKET,
 		};
 		const char *hit = memchr(punct, *q, sizeof(punct) - 1);
 

@@ -141,7 +141,7 @@ static bool is_reserved(const char *s)
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (strcmp(reserved[i], s) == 0)
 			return true;
-	return false;
+	return strcmp(s, "unbound") == 0 || strcmp(s, "when") == 0;
 }
 
 static bool is_header_key(const char *s)
@@ -710,10 +710,60 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 	}
 }
 
+/*
+ * "[G2a G2]": the rules a failure of this step is charged to.  Each must be
+ * one of the scenario's (the header comes first, so they are known), and
+ * only a step that asserts something can carry them.
+ */
+static int step_rules(struct parser *ps, struct ms_step *st)
+{
+	const struct ms_program *p = ps->rp;
+	char dbuf[40];
+	int ret;
+
+	if (st->kind != MS_STEP_EXPECT && st->kind != MS_STEP_UNBOUND &&
+	    (st->kind != MS_STEP_CALL || !st->nresults))
+		return terr(ps,
+			    "only a step that asserts something (a result "
+			    "after '=>', or an expect) can name its rules");
+	ret = next(ps);
+	while (!ret && ps->tok.kind == MS__T_IDENT) {
+		int r = ms_rule_lookup(ps->tok.text);
+
+		if (r < 0)
+			return terr(ps, "unknown rule '%s'", ps->tok.text);
+		if (!(p->rules & (1u << r)))
+			return terr(ps,
+				    "rule %s is not among the scenario's: add "
+				    "it to the 'rules' header",
+				    ms_rule_name((enum ms_rule)r));
+		if (st->rules & (1u << r))
+			return terr(ps, "rule %s is given twice",
+				    ms_rule_name((enum ms_rule)r));
+		st->rules |= 1u << r;
+		ret = next(ps);
+	}
+	if (ret)
+		return ret;
+	if (!st->rules)
+		return terr(ps, "expected a rule such as G2a after '[', got %s",
+			    DESC(ps));
+	if (ps->tok.kind != MS__T_RBRACKET)
+		return terr(ps, "expected ']' after the step's rules, got %s",
+			    DESC(ps));
+	return next(ps);
+}
+
 static int step_end(struct parser *ps, struct ms_step *st)
 {
 	char dbuf[40];
 
+	if (ps->tok.kind == MS__T_LBRACKET) {
+		int ret = step_rules(ps, st);
+
+		if (ret)
+			return ret;
+	}
 	if (ps->tok.kind == MS__T_COMMENT) {
 		snprintf(st->comment, sizeof(st->comment), "%s", ps->tok.text);
 		int ret = next(ps);
@@ -767,14 +817,52 @@ static struct ms_step *push_step(struct parser *ps, enum ms_step_kind kind,
 	return st;
 }
 
+static int expect_profiles(struct parser *ps, struct ms_step *st);
+
+/* expect unbound NAME [@profile...]: the current token is "unbound". */
+static int parse_expect_unbound(struct parser *ps, struct ms_step *st)
+{
+	const struct ms_program *p = ps->rp;
+	char dbuf[40];
+	int ret = next(ps), i;
+
+	if (ret)
+		return ret;
+	if (ps->tok.kind != MS__T_IDENT)
+		return terr(ps, "expected a name after 'expect unbound', got %s",
+			    DESC(ps));
+	i = find_name(p, ps->tok.text);
+	if (i < 0)
+		return terr(ps,
+			    "unknown name '%s': 'expect unbound' follows a "
+			    "step that binds it, such as \"%s = mmap(...) => "
+			    "EPERM\"",
+			    ps->tok.text, ps->tok.text);
+	st->kind = MS_STEP_UNBOUND;
+	st->where.nterms = 1;
+	st->where.loc.file = ps->file;
+	st->where.loc.line = ps->tok.line;
+	st->where.loc.col = ps->tok.col;
+	st->where.t[0].op = '+';
+	st->where.t[0].kind = MS_TERM_NAME;
+	st->where.t[0].name = i;
+	ret = next(ps);
+	return ret ? ret : expect_profiles(ps, st);
+}
+
 static int parse_expect(struct parser *ps, struct ms_step *st)
 {
 	char dbuf[40], why[200];
+	struct ms__tok nx;
 	int ret, off;
 
 	ret = next(ps);
 	if (ret)
 		return ret;
+	peek(ps, &nx);
+	if (ps->tok.kind == MS__T_IDENT &&
+	    strcmp(ps->tok.text, "unbound") == 0 && nx.kind == MS__T_IDENT)
+		return parse_expect_unbound(ps, st);
 	ret = parse_expr(ps, &st->where);
 	if (ret)
 		return ret;
@@ -824,8 +912,14 @@ static int parse_expect(struct parser *ps, struct ms_step *st)
 	}
 	snprintf(st->grid.str, sizeof(st->grid.str), "%s", ps->tok.text);
 	ret = next(ps);
-	if (ret)
-		return ret;
+	return ret ? ret : expect_profiles(ps, st);
+}
+
+/* The profiles an expect step is limited to, then the end of the step. */
+static int expect_profiles(struct parser *ps, struct ms_step *st)
+{
+	int ret;
+
 	while (ps->tok.kind == MS__T_PROFILE) {
 		int pr = ms_profile_lookup(ps->tok.text);
 

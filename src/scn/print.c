@@ -224,6 +224,12 @@ static void print_result(struct sb *b, const struct ms_program *p,
 static void step_text(struct sb *b, const struct ms_program *p,
 		      const struct ms_step *st)
 {
+	if (st->kind == MS_STEP_UNBOUND) {
+		sb_puts(b, "expect unbound ");
+		print_expr(b, p, &st->where);
+		print_profiles(b, st->profiles);
+		return;
+	}
 	switch (st->kind) {
 	case MS_STEP_CALL:
 		if (st->bind >= 0 && st->bind < p->nnames &&
@@ -284,6 +290,14 @@ static void print_step(struct sb *b, const struct ms_program *p,
 				sb_puts(b, ", ");
 			print_result(b, p, &st->results[i]);
 		}
+	}
+	if (st->rules) {
+		sb_puts(b, " [");
+		for (int i = 0, n = 0; i < MS_NRULES; i++)
+			if (st->rules & (1u << i))
+				sb_printf(b, "%s%s", n++ ? " " : "",
+					  ms_rule_name((enum ms_rule)i));
+		sb_puts(b, "]");
 	}
 	if (st->kind != MS_STEP_NOTE && st->comment[0]) {
 		sb_puts(b, "  ");

@@ -87,7 +87,7 @@ static bool result_equal(const struct ms_result *a, const struct ms_result *b)
 static bool step_equal(const struct ms_step *a, const struct ms_step *b)
 {
 	if (a->kind != b->kind || a->depth != b->depth ||
-	    !STR_EQ(a->comment, b->comment))
+	    !STR_EQ(a->comment, b->comment) || a->rules != b->rules)
 		return false;
 	if (a->kind == MS_STEP_CALL) {
 		if (a->call != b->call || a->bind != b->bind ||
@@ -101,6 +101,10 @@ static bool step_equal(const struct ms_step *a, const struct ms_step *b)
 		for (int i = 0; i < a->nresults; i++)
 			if (!result_equal(&a->results[i], &b->results[i]))
 				return false;
+	} else if (a->kind == MS_STEP_UNBOUND) {
+		if (!expr_equal(&a->where, &b->where) ||
+		    a->profiles != b->profiles)
+			return false;
 	} else if (a->kind == MS_STEP_EXPECT) {
 		if (!expr_equal(&a->where, &b->where) || a->attr != b->attr ||
 		    !arg_equal(&a->grid, &b->grid) ||

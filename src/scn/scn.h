@@ -33,6 +33,8 @@ enum ms__tok_kind {
 	MS__T_PIPE,
 	MS__T_COMMENT,	/* text: "# ..." to the end of the line */
 	MS__T_QUEST,	/* '?': a result left unspecified */
+	MS__T_LBRACKET,	/* '[': a step's own rules follow */
+	MS__T_RBRACKET,
 };
 
 struct ms__tok {
