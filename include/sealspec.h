@@ -380,6 +380,12 @@ struct ms_step {
 	 * scenario's; 0 = the scenario's rules.
 	 */
 	uint32_t rules;
+	/*
+	 * "when $col" before a call or an expect (templates only): the step
+	 * is in the rows whose cell in column col is "yes" and left out of
+	 * those where it is "no".  "" = in every row.
+	 */
+	char when[MS_NAME_MAX];
 };
 
 #define MS_NAMES_MAX 32

@@ -1000,7 +1000,58 @@ static int parse_call_step(struct parser *ps, bool binds)
 	return 0;
 }
 
+static int parse_step_kind(struct parser *ps);
+
+/*
+ * [when $col] step: a step that only some vary rows have.  The column is
+ * checked here; its cells (yes or no) by ms_instantiate.
+ */
 static int parse_step(struct parser *ps)
+{
+	struct ms_program *p = ps->p;
+	char when[MS_NAME_MAX] = "", dbuf[40];
+	int line = ps->tok.line, col = ps->tok.col, before = p->nsteps, ret;
+	struct ms__tok nx;
+
+	if (ps->tok.kind == MS__T_IDENT && strcmp(ps->tok.text, "when") == 0) {
+		ret = next(ps);
+		if (ret)
+			return ret;
+		if (ps->tok.kind != MS__T_VAR)
+			return terr(ps,
+				    "expected a column after 'when', as in "
+				    "\"when $sealed mseal(a, 1p, 0)\", got %s",
+				    DESC(ps));
+		ret = check_column(ps);
+		if (ret)
+			return ret;
+		snprintf(when, sizeof(when), "%.*s", MS_NAME_MAX - 1,
+			 ps->tok.text);
+		ret = next(ps);
+		if (ret)
+			return ret;
+		peek(ps, &nx);
+		if (ps->tok.kind == MS__T_IDENT &&
+		    (nx.kind == MS__T_EOL || nx.kind == MS__T_COMMENT) &&
+		    (strcmp(ps->tok.text, "fork") == 0 ||
+		     strcmp(ps->tok.text, "end") == 0 ||
+		     strcmp(ps->tok.text, "exec") == 0))
+			return terr(ps,
+				    "'when' leaves out a call or an expect, "
+				    "not '%s': a fork block is in every row",
+				    ps->tok.text);
+	}
+	ret = parse_step_kind(ps);
+	if (ret || !when[0])
+		return ret;
+	if (p->nsteps != before + 1)
+		return perr(ps, line, col, "'when' needs a step after it");
+	snprintf(p->steps[before].when, sizeof(p->steps[before].when), "%s",
+		 when);
+	return 0;
+}
+
+static int parse_step_kind(struct parser *ps)
 {
 	struct ms__tok nx;
 	struct ms_step *st;

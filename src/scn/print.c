@@ -224,6 +224,8 @@ static void print_result(struct sb *b, const struct ms_program *p,
 static void step_text(struct sb *b, const struct ms_program *p,
 		      const struct ms_step *st)
 {
+	if (st->when[0])
+		sb_printf(b, "when $%.*s ", MS_NAME_MAX, st->when);
 	if (st->kind == MS_STEP_UNBOUND) {
 		sb_puts(b, "expect unbound ");
 		print_expr(b, p, &st->where);

@@ -87,7 +87,8 @@ static bool result_equal(const struct ms_result *a, const struct ms_result *b)
 static bool step_equal(const struct ms_step *a, const struct ms_step *b)
 {
 	if (a->kind != b->kind || a->depth != b->depth ||
-	    !STR_EQ(a->comment, b->comment) || a->rules != b->rules)
+	    !STR_EQ(a->comment, b->comment) || a->rules != b->rules ||
+	    !STR_EQ(a->when, b->when))
 		return false;
 	if (a->kind == MS_STEP_CALL) {
 		if (a->call != b->call || a->bind != b->bind ||

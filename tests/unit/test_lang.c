@@ -70,6 +70,24 @@ static const char *const canonical[] = {
 	"expect unbound b\n"
 	"expect unbound b @linux @guidelines [G1]  # nothing there\n"
 	"expect a seal \"SS\" @linux [G1 G2a]\n",
+	/* (g) steps in some rows only; a left-out step's cells may be '-';
+	 * names renumber in the rows that lose a binding */
+	"purpose  p\n"
+	"rules    G1\n"
+	"vary     kind  sealed  ret\n"
+	"         seal  yes     EPERM\n"
+	"         none  no      -\n"
+	"\n"
+	"when $sealed x = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+	"a = mmap(0, 2p, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+	"\n"
+	"when $sealed mseal(a, 2p, 0)           => 0\n"
+	"\n"
+	"when $sealed b = mmap(a, 1p, PROT_READ, "
+	"MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED) => EPERM\n"
+	"when $sealed expect unbound b\n"
+	"when $sealed munmap(a, 2p)             => $ret\n"
+	"expect a seal \"--\" @linux-6.10\n",
 };
 
 static void check_fixed_point(const char *src)
@@ -471,8 +489,41 @@ static void test_expect_unbound(void)
 	drop(p);
 }
 
+/* (g) the rows of a template with "when" steps */
+static void test_when_rows(void)
+{
+	struct ms_program *p = parse(canonical[4]);
+	struct ms_program v;
+	struct ms_diag d;
+	char *s;
+
+	CHECK_INT(ms_instantiate(p, 1, &v, &d), 0);
+	s = ms_print(&v);
+	CHECK(s && strcmp(s, "purpose  p\n"
+			     "rules    G1\n"
+			     "\n"
+			     "a = mmap(0, 2p, PROT_READ|PROT_WRITE, "
+			     "MAP_PRIVATE|MAP_ANONYMOUS)\n"
+			     "\n"
+			     "expect a seal \"--\" @linux-6.10\n") == 0,
+	      "%s", s);
+	CHECK_INT(v.nnames, 1);
+	CHECK_INT(v.names[0].bound_at, 0);
+	CHECK_INT(v.features, 0);
+	free(s);
+	ms_program_free(&v);
+	CHECK_INT(ms_instantiate(p, 0, &v, &d), 0);
+	CHECK_INT(v.nsteps, 9);
+	CHECK_INT(v.nnames, 3);
+	CHECK_INT(v.steps[8].kind, MS_STEP_EXPECT);
+	CHECK_STR(v.steps[2].when, "");
+	ms_program_free(&v);
+	drop(p);
+}
+
 int main(void)
 {
+	test_when_rows();
 	test_step_rules();
 	test_expect_unbound();
 	test_value_is_not_errno();
