@@ -180,6 +180,17 @@ static void print_unobservable(FILE *f, const char *prefix,
 	fputc('\n', f);
 }
 
+/* Steps whose result the profile leaves unspecified ('?'): they ran, and
+ * whatever they returned was accepted. */
+static void print_unspecified(FILE *f, const char *prefix,
+			      const struct ms_verdict *v)
+{
+	if (v->unspecified > 0)
+		fprintf(f, "%sunspecified: %d step%s ran with '?' as the "
+			   "result for this profile\n",
+			prefix, v->unspecified, v->unspecified == 1 ? "" : "s");
+}
+
 /* Colour for a result tag, only when the report goes to a terminal. */
 static const char *colour_on(const struct run_report *r,
 			     enum ms_result_code code)
@@ -254,6 +265,7 @@ static void print_text(FILE *f, const struct run_report *r)
 		if (c->primary.reason[0] && c->primary.code != MS_PASS)
 			out_lines(f, "      ", c->primary.reason);
 		print_unobservable(f, "      ", &c->primary);
+		print_unspecified(f, "      ", &c->primary);
 		if (c->trace)
 			out_lines(f, "    ", c->trace);
 	}
@@ -325,6 +337,7 @@ static void print_ktap(FILE *f, const struct run_report *r)
 		if (failed)
 			out_lines(f, "# ", v->reason);
 		print_unobservable(f, "# ", v);
+		print_unspecified(f, "# ", v);
 		if (c->trace)
 			out_lines(f, "# ", c->trace);
 		if (v->code == MS_SKIP)
