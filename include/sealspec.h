@@ -392,7 +392,7 @@ struct ms_step {
 #define MS_FORK_DEPTH_MAX 8	/* fork blocks nested in one another */
 /*
  * Steps of one scenario, comment and blank lines included: a parsed step
- * takes some 6 KiB, so this bounds what one scenario file can cost.
+ * takes some 8 KiB, so this bounds what one scenario file can cost.
  */
 #define MS_STEPS_MAX 10000
 
