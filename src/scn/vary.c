@@ -422,6 +422,22 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 		ret = subst_step(t, row, i, &sc, &out->steps[i], diag);
 		ms__scn_scope_step(&sc, &out->steps[i]);
 	}
+	/*
+	 * A cell of nothing but '?' checks nothing in its row: the row leaves
+	 * the line out, as if it were written for the other rows only (a
+	 * written grid like that is a parse error, so the row's text must
+	 * not hold one).
+	 */
+	for (int i = 0; i < out->nsteps && !ret; i++) {
+		const struct ms_step *st = &out->steps[i];
+
+		if (keep[i] && st->kind == MS_STEP_EXPECT &&
+		    st->grid.kind == MS_ARG_STR &&
+		    strspn(st->grid.str, "? ") == strlen(st->grid.str)) {
+			keep[i] = false;
+			dropped = true;
+		}
+	}
 	if (!ret && dropped)
 		ret = drop_steps(t, out, keep, diag);
 	free(keep);
