@@ -727,6 +727,13 @@ static void judge_trace(struct judge *j, struct ms_verdict *v)
 		if (o->step > j->last[d])
 			j->last[d] = o->step;
 		dst = j->failed ? &j->scratch : v;
+		/* A target may report the step all the same: judged here. */
+		if (j->p->steps[o->step].kind == MS_STEP_UNBOUND) {
+			if (judge_unbound(j, d, o->step, dst) &&
+			    differed(j, dst, o->step))
+				return;
+			continue;
+		}
 		if (j->p->steps[o->step].kind == MS_STEP_EXEC)
 			j->nwatch[j->depth] = 0;	/* a new mm */
 		if (((o->kind == MS_OUT_PAGES && o->name >= 0 &&

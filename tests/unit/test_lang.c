@@ -460,6 +460,20 @@ static void test_expect_unbound(void)
 	CHECK_INT(v.code, MS_FAIL);
 	CHECK_INT(v.step, 6);
 	CHECK(strstr(v.reason, "expected b unbound") != NULL, "%s", v.reason);
+	/* A target that reports the step (any outcome) is judged the same. */
+	ret_out(&t, 2, 0);
+	memmove(&t.out[3], &t.out[2], sizeof(t.out[0]) * (size_t)(t.nout - 3));
+	t.out[2] = t.out[t.nout - 1];
+	t.out[2].step = 2;
+	t.out[2].pid_depth = 0;
+	t.nout--;
+	ms_judge(p, &t, MS_PROFILE_GUIDELINES, &v);
+	CHECK_INT(v.code, MS_FAIL);
+	CHECK_INT(v.step, 6);
+	t.out[1].ret = BASE + PS;	/* b bound in the parent */
+	ms_judge(p, &t, MS_PROFILE_LINUX, &v);
+	CHECK_INT(v.code, MS_FAIL);
+	CHECK_INT(v.step, 2);
 	ms_trace_free(&t);
 	drop(p);
 
