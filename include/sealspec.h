@@ -93,6 +93,15 @@ struct ms_term {
 	int64_t num;		/* NUM, PAGES (page count), SYM (value) */
 	int name;		/* NAME: index into program->names */
 	char text[MS_NAME_MAX];	/* SYM and VAR spelling, for printing */
+	/*
+	 * NUM: how the author wrote it, so that the printer gives it back:
+	 * in hexadecimal (0x20), and with a leading '-'.  A decimal of 2^63
+	 * or more is marked hex by the parser: a 64-bit value never prints
+	 * as a negative number.  A term built by code (both false) prints in
+	 * decimal, or in hex when negative.
+	 */
+	bool hex;
+	bool neg;
 };
 
 struct ms_expr {
@@ -240,15 +249,25 @@ enum ms_res_kind {
 	MS_RES_VALUE,	/* 0, a+2p: exactly this value */
 	MS_RES_FAULT,	/* "fault": the access raised SIGSEGV or SIGBUS */
 	MS_RES_VAR,	/* $col: the cell decides (templates only) */
+	MS_RES_UNSPEC,	/* "?": unspecified for these profiles; the step
+			 * runs and anything is accepted */
+	MS_RES_IN,	/* in(lo, hi): success with lo <= value < hi */
+	MS_RES_NOTIN,	/* notin(lo, hi): success outside [lo, hi) */
+	MS_RES_NOT,	/* not(x): success with a value other than x */
 };
 
 struct ms_result {
 	enum ms_res_kind kind;
 	int err;			/* MS_RES_ERRNO: positive errno */
-	struct ms_expr value;		/* MS_RES_VALUE */
+	struct ms_expr value;		/* MS_RES_VALUE; lo of IN and NOTIN;
+					 * x of NOT */
 	char var[MS_NAME_MAX];		/* MS_RES_VAR */
 	ms_profile_set profiles;	/* @linux @guidelines; 0 = default */
 	struct ms_loc loc;
+	int signo;			/* MS_RES_FAULT: SIGSEGV or SIGBUS,
+					 * 0 for either */
+	struct ms_expr hi;		/* MS_RES_IN, MS_RES_NOTIN: the end
+					 * of the range, excluded */
 };
 
 #define MS_ALTS_MAX 4
@@ -337,6 +356,22 @@ enum ms_step_kind {
 			 * is empty) kept for the printer; never executed */
 };
 
+/*
+ * "expect unbound NAME": no step that binds NAME has succeeded so far in
+ * this process (its binding call failed, as the step before said it
+ * would), so there is nothing at NAME to observe.  The judge decides it
+ * from the trace alone, from the bindings the outcomes before it made;
+ * the target neither evaluates nor observes anything for it and reports
+ * no outcome (it skips the step like a note).  `where` holds the name as
+ * one MS_TERM_NAME term; `profiles` limits it as for an expect.
+ *
+ * Outside the enumeration for now, so that the targets' exhaustive
+ * switches over enum ms_step_kind still build: their default (no case)
+ * is exactly the required behaviour.  It becomes an enumerator when the
+ * step interpreter names it.
+ */
+#define MS_STEP_UNBOUND ((enum ms_step_kind)(MS_STEP_NOTE + 1))
+
 struct ms_step {
 	enum ms_step_kind kind;
 	struct ms_loc loc;
@@ -357,13 +392,25 @@ struct ms_step {
 	ms_profile_set profiles;	/* 0 = every profile */
 
 	char comment[MS_STR_MAX];	/* trailing "# ..." kept by printer */
+	/*
+	 * "[G2a]" at the end of an asserting step: the rules a failure of
+	 * this step is charged to, bit (1u << enum ms_rule), a subset of the
+	 * scenario's; 0 = the scenario's rules.
+	 */
+	uint32_t rules;
+	/*
+	 * "when $col" before a call or an expect (templates only): the step
+	 * is in the rows whose cell in column col is "yes" and left out of
+	 * those where it is "no".  "" = in every row.
+	 */
+	char when[MS_NAME_MAX];
 };
 
 #define MS_NAMES_MAX 32
 #define MS_FORK_DEPTH_MAX 8	/* fork blocks nested in one another */
 /*
  * Steps of one scenario, comment and blank lines included: a parsed step
- * takes some 6 KiB, so this bounds what one scenario file can cost.
+ * takes some 8 KiB, so this bounds what one scenario file can cost.
  */
 #define MS_STEPS_MAX 10000
 
@@ -394,6 +441,9 @@ struct ms_program {
 	uint32_t rules;		/* bit (1u << enum ms_rule) */
 	uint32_t features;	/* bit (1u << enum ms_feature), header and
 				 * calls together */
+	uint32_t requires;	/* the "requires" header alone, which the
+				 * printer gives back even where a call
+				 * implies the same feature */
 	ms_profile_set xfail;	/* expected to fail under these */
 	char xfail_reason[MS_STR_MAX];
 	char head_comment[1024];/* comment lines before the header */
@@ -752,6 +802,18 @@ struct ms_verdict {
 	 */
 	int unobservable;
 	char unobservable_at[320];
+	/*
+	 * Steps that ran with a result this profile leaves unspecified
+	 * ("=> EPERM @linux, ? @linux-6.10"): anything was accepted.
+	 */
+	int unspecified;
+	/*
+	 * The rules the verdict is charged to: for FAIL and XFAIL, the rules
+	 * of every asserted step that differed (the first decides the
+	 * reason; judging goes on only to learn this), each step's own
+	 * "[...]" rules or else the scenario's; otherwise the scenario's.
+	 */
+	uint32_t rules;
 };
 
 /* Judges trace t of program p against the expectations for profile. */

@@ -298,6 +298,13 @@ verdicts() {
 	expect_grep "$tmp/out" "expected seal \"S--\"" "grid FAIL prints the expected grid"
 	expect_grep "$tmp/out" "observed seal \"-SS\"" "grid FAIL prints the observed grid"
 
+	expect_exit 1 "the wrong signal exits 1" $s run --target kernel $v/wrong-signal.scn
+	expect_grep "$tmp/out" "expected fault(SIGBUS), got fault (SIGSEGV at a)" "a signal FAIL names both signals"
+
+	expect_exit 1 "a failing [G2a] step exits 1" $s run --target kernel $v/step-rule.scn
+	expect_grep "$tmp/out" "G1        1     0  pass       pass" "a failure is not charged to a rule whose steps matched"
+	expect_grep "$tmp/out" "G2a       1     0  FAIL 1     FAIL 1" "a failure is charged to the failing step's rule"
+
 	expect_exit 3 "a crash alone exits 3" $s run --target kernel $v/crash.scn
 	expect_grep "$tmp/out" "BROK  crash" "a crash is BROK"
 	expect_grep "$tmp/out" "SIGSEGV" "BROK names the signal"
@@ -314,7 +321,8 @@ verdicts() {
 	expect_exit 1 "mixed run exits 1" $s run --target kernel --timeout 2 \
 		--format json $v
 	cp "$tmp/out" "$tmp/all.json"
-	for pair in wrong-errno:fail wrong-grid:fail crash:brok hang:brok \
+	for pair in wrong-errno:fail wrong-grid:fail wrong-signal:fail step-rule:fail \
+		crash:brok hang:brok \
 		setup-broken:brok xfail:xfail xpass:fail passes:pass; do
 		name=${pair%%:*}
 		want=${pair#*:}
@@ -394,7 +402,7 @@ verdicts() {
 	if grep -q '"userfaultfd": ' "$tmp/all.json"; then ok; else
 		expect_grep "$tmp/all.ktap" "not ok 2 hang # TIMEOUT timed out after 2 s" "a hang is TIMEOUT"
 	fi
-	expect_grep "$tmp/all.ktap" "ok 8 xfail # XFAIL expected failure" "an xfail is ok # XFAIL"
+	expect_grep "$tmp/all.ktap" "ok 10 xfail # XFAIL expected failure" "an xfail is ok # XFAIL"
 	if grep -q "BROK" "$tmp/all.ktap"; then
 		not_ok "the KTAP report still writes a BROK directive"
 	else ok; fi

@@ -83,6 +83,8 @@ struct case_result {
 	uint32_t rules;
 	struct ms_verdict primary;		/* under the chosen profile */
 	enum ms_result_code by_profile[MS_NPROFILES];
+	uint32_t charged[MS_NPROFILES];		/* ms_verdict.rules per
+						 * profile; 0 = all rules */
 	int fail_step;				/* under primary, or -1 */
 	char *trace;				/* --trace: the steps, or NULL */
 	char *steps;				/* --trace with a JSON report: the

@@ -128,6 +128,7 @@ static int judge_case(const struct run_report *r, struct case_result *c,
 			continue;
 		ms_judge(p, trace, (enum ms_profile)i, &v);
 		c->by_profile[i] = v.code;
+		c->charged[i] = v.rules;
 		if ((enum ms_profile)i != primary)
 			continue;
 		c->primary = v;

@@ -18,6 +18,11 @@ struct rule_tally {
 	int n[MS_NPROFILES][MS_XFAIL + 1];
 };
 
+/*
+ * A failure is charged only to the rules of the steps that differed (a
+ * step's own "[G2a]", else the scenario's): for the case's other rules
+ * every step was judged and matched, so it counts as passing there.
+ */
 static void tally(const struct run_report *r, struct rule_tally t[MS_NRULES])
 {
 	memset(t, 0, sizeof(*t) * MS_NRULES);
@@ -28,8 +33,15 @@ static void tally(const struct run_report *r, struct rule_tally t[MS_NRULES])
 			if (!(c->rules & (1u << rule)))
 				continue;
 			t[rule].cases++;
-			for (int p = 0; p < MS_NPROFILES; p++)
-				t[rule].n[p][c->by_profile[p]]++;
+			for (int p = 0; p < MS_NPROFILES; p++) {
+				enum ms_result_code code = c->by_profile[p];
+
+				if ((code == MS_FAIL || code == MS_XFAIL) &&
+				    c->charged[p] &&
+				    !(c->charged[p] & (1u << rule)))
+					code = MS_PASS;
+				t[rule].n[p][code]++;
+			}
 		}
 	}
 }
@@ -221,6 +233,17 @@ static void print_unobservable(FILE *f, const char *prefix,
 	fputc('\n', f);
 }
 
+/* Steps whose result the profile leaves unspecified ('?'): they ran, and
+ * whatever they returned was accepted. */
+static void print_unspecified(FILE *f, const char *prefix,
+			      const struct ms_verdict *v)
+{
+	if (v->unspecified > 0)
+		fprintf(f, "%sunspecified: %d step%s ran with '?' as the "
+			   "result for this profile\n",
+			prefix, v->unspecified, v->unspecified == 1 ? "" : "s");
+}
+
 /* Colour for a result tag, only when the report goes to a terminal. */
 static const char *colour_on(const struct run_report *r,
 			     enum ms_result_code code)
@@ -315,6 +338,7 @@ static void print_text(FILE *f, const struct run_report *r)
 		if (c->primary.reason[0] && c->primary.code != MS_PASS)
 			out_lines(f, "      ", c->primary.reason);
 		print_unobservable(f, "      ", &c->primary);
+		print_unspecified(f, "      ", &c->primary);
 		if (c->trace)
 			out_lines(f, "    ", c->trace);
 	}
@@ -397,6 +421,7 @@ static void print_ktap(FILE *f, const struct run_report *r)
 			fputc('\n', f);
 		}
 		print_unobservable(f, "# ", v);
+		print_unspecified(f, "# ", v);
 		if (c->trace)
 			out_lines(f, "# ", c->trace);
 		if (v->code == MS_SKIP)
