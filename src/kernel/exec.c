@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The scenario process: runs a program's steps with raw syscalls and sends
- * the runner one record per outcome.
+ * The scenario process: the kernel backend of the step interpreter
+ * (src/interp/).  The interpreter decides what each step means; the
+ * operations here make the raw syscalls, observe /proc, fork for real,
+ * exec the image again, and send the runner one record per outcome.
  *
  *   runner (run.c)            spawner (spawn.c)      scenario process (here)
  *   --------------            -----------------      -----------------------
@@ -16,8 +18,9 @@
  * put memory where the scenario maps, and a scenario may unmap or seal
  * what malloc relies on.  Only fixed buffers, raw syscalls, no stdio.
  *
- * fork steps fork the scenario process again; the child carries on with
- * the block and exits at its "end", the parent skips to "end" and waits.
+ * fork steps fork the scenario process again (k_fork): the child carries
+ * on with the block and exits at its "end" (k_child_exit), the parent
+ * records the fork, releases the child and waits (k_wait_child).
  * exec steps re-execute /proc/self/exe with a memfd that holds a handoff
  * header and the printed program; ms_kernel_exec_resume() picks it up.
  * An observation may start one more process, the page reader

@@ -5,7 +5,7 @@
  *   sys.c      raw syscall wrappers: value or -errno; the only errno reader
  *   observe.c  page state from /proc/self/smaps, pagemap and mem
  *   memreader.c  the helper that reads page contents as a tracer
- *   exec.c     the scenario process: arena, steps, fork, exec, records
+ *   exec.c     the scenario process: the interpreter's kernel backend
  *   probe.c    features and the profile this kernel behaves like
  *   mapcount.c use_map_slots: exhausting the process's VMA budget
  *   deferred.c waiting for kernel work that runs after a call returned
