@@ -320,6 +320,25 @@ struct ms__scenario {
 	bool data_route_forced;
 };
 
+/*
+ * What of struct ms_program goes to the scenario process: everything but
+ * the vary table, which every instance has empty (ms_instantiate()) and
+ * which is most of the struct (100 KiB of 127).  The runner leaves it out
+ * of the program memfd and the scenario process out of its copy, so
+ * neither writes, reads nor faults in those pages.
+ */
+#define MS__PROGRAM_TABLE_START offsetof(struct ms_program, vary_cols)
+#define MS__PROGRAM_TABLE_END offsetof(struct ms_program, row)
+_Static_assert(offsetof(struct ms_program, vary) >= MS__PROGRAM_TABLE_START &&
+		       offsetof(struct ms_program, vary) +
+				       sizeof(((struct ms_program *)0)->vary) <=
+			       MS__PROGRAM_TABLE_END &&
+		       MS__PROGRAM_TABLE_END - MS__PROGRAM_TABLE_START <
+			       sizeof(((struct ms_program *)0)->vary) +
+				       sizeof(((struct ms_program *)0)->vary_cols) +
+				       16,
+	       "only the vary table lies between vary_cols and row");
+
 /* The scenario process, from its first check to its exit. */
 void ms__scenario_main(const struct ms__scenario *s)
 	__attribute__((noreturn));
@@ -411,5 +430,21 @@ int ms__spawn_stop(void);
 int ms__spawn_reply(struct ms__spawn_reply *rep);
 /* The socket to poll for the reply, or -1. */
 int ms__spawn_fd(void);
+
+/*
+ * Several scenario processes at once: one spawner per job, each running
+ * one scenario at a time.  ms__spawner_jobs() sets how many
+ * ms__spawner_start() starts (1 unless told; -EBUSY once started).  The
+ * _on functions are the above for spawner job; the plain ones are job 0's.
+ */
+#define MS__JOBS_MAX 64
+int ms__spawner_jobs(int jobs);
+/* The spawners started, or that ms__spawner_start() would start. */
+int ms__spawner_count(void);
+int ms__spawn_run_on(int job, const struct ms__spawn_req *req, const int *fds,
+		     int nfds);
+int ms__spawn_stop_on(int job);
+int ms__spawn_reply_on(int job, struct ms__spawn_reply *rep);
+int ms__spawn_fd_on(int job);
 
 #endif /* SEALSPEC_KERNEL_H */

@@ -57,9 +57,10 @@
 /* How long the spawner waits for the rest of a killed group. */
 #define REAP_MAX_MS 5000
 
-/* Runner side. */
-static int spawner_sock = -1;
-static pid_t spawner_pid;
+/* Runner side: one spawner per job (ms__spawner_jobs()). */
+static int spawner_sock[MS__JOBS_MAX];
+static pid_t spawner_pid[MS__JOBS_MAX];
+static int njobs = 1, nspawners;
 /* Spawner side: the runner. */
 static pid_t spawner_parent;
 
@@ -143,7 +144,11 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 	/* [struct ms_program][its steps], as run.c wrote it. */
 	if (req->program_len < sizeof(prog))
 		early_brok(3, "the program is truncated");
-	memcpy(&prog, (void *)(uintptr_t)map, sizeof(prog));
+	/* All but the vary table, which the runner left out (kernel.h). */
+	memcpy(&prog, (void *)(uintptr_t)map, MS__PROGRAM_TABLE_START);
+	memcpy((char *)&prog + MS__PROGRAM_TABLE_END,
+	       (const char *)(uintptr_t)map + MS__PROGRAM_TABLE_END,
+	       sizeof(prog) - MS__PROGRAM_TABLE_END);
 	steps_len = req->program_len - sizeof(prog);
 	if (prog.nsteps < 0 ||
 	    steps_len != (uint64_t)prog.nsteps * sizeof(struct ms_step))
@@ -403,13 +408,31 @@ static void __attribute__((noreturn)) spawner_main(int sock)
 	}
 }
 
-int ms__spawner_start(void)
+int ms__spawner_jobs(int jobs)
+{
+	if (jobs < 1 || jobs > MS__JOBS_MAX)
+		return -EINVAL;
+	if (nspawners)
+		return -EBUSY;
+	njobs = jobs;
+	return 0;
+}
+
+int ms__spawner_count(void)
+{
+	return nspawners ? nspawners : njobs;
+}
+
+/*
+ * One spawner per job, each forked from the runner while it is small.
+ * A spawner closes every descriptor but its own socket (spawner_main()),
+ * so it holds none of the others'.
+ */
+static int start_one(int i)
 {
 	int sv[2], err;
 	pid_t pid;
 
-	if (spawner_sock >= 0)
-		return spawner_sock;
 	err = ms__sys_seqpacket_pair(sv);
 	if (err < 0)
 		return err;
@@ -422,58 +445,81 @@ int ms__spawner_start(void)
 		ms__sys_close(sv[0]);
 		return pid;
 	}
-	spawner_sock = sv[0];
-	spawner_pid = pid;
-	return spawner_sock;
+	spawner_sock[i] = sv[0];
+	spawner_pid[i] = pid;
+	return 0;
+}
+
+int ms__spawner_start(void)
+{
+	int err;
+
+	if (nspawners)
+		return spawner_sock[0];
+	for (int i = 0; i < njobs; i++) {
+		err = start_one(i);
+		if (err < 0) {
+			nspawners = i;
+			ms__spawner_end();
+			return err;
+		}
+	}
+	nspawners = njobs;
+	return spawner_sock[0];
 }
 
 void ms__spawner_end(void)
 {
-	if (spawner_sock < 0)
-		return;
-	ms__sys_close(spawner_sock);
-	ms__sys_wait(spawner_pid, NULL, 0);
-	spawner_sock = -1;
-	spawner_pid = 0;
+	for (int i = 0; i < nspawners; i++)
+		ms__sys_close(spawner_sock[i]);
+	for (int i = 0; i < nspawners; i++)
+		ms__sys_wait(spawner_pid[i], NULL, 0);
+	nspawners = 0;
 }
 
 /* ---- the runner's side of the socket ------------------------------ */
 
-int ms__spawn_run(const struct ms__spawn_req *req, const int *fds, int nfds)
+int ms__spawn_run_on(int job, const struct ms__spawn_req *req, const int *fds,
+		     int nfds)
 {
 	struct ms__spawn_req r = *req;
-	int sock = ms__spawner_start();
 	long n;
+	int err = ms__spawner_start();
 
-	if (sock < 0)
-		return sock;
+	if (err < 0)
+		return err;
+	if (job < 0 || job >= nspawners)
+		return -EINVAL;
 	r.magic = SPAWN_MAGIC;
 	r.kind = MS__SPAWN_RUN;
-	n = ms__sys_send_fds(sock, &r, sizeof(r), fds, nfds);
+	n = ms__sys_send_fds(spawner_sock[job], &r, sizeof(r), fds, nfds);
 	return n < 0 ? (int)n : 0;
 }
 
-int ms__spawn_stop(void)
+int ms__spawn_stop_on(int job)
 {
 	struct ms__spawn_req r;
 	long n;
 
-	if (spawner_sock < 0)
+	if (job < 0 || job >= nspawners)
 		return -EPIPE;
 	memset(&r, 0, sizeof(r));
 	r.magic = SPAWN_MAGIC;
 	r.kind = MS__SPAWN_STOP;
-	n = ms__sys_send_fds(spawner_sock, &r, sizeof(r), NULL, 0);
+	n = ms__sys_send_fds(spawner_sock[job], &r, sizeof(r), NULL, 0);
 	return n < 0 ? (int)n : 0;
 }
 
 /* The reply to the last RUN: 0, or -EPIPE when the spawner is gone. */
-int ms__spawn_reply(struct ms__spawn_reply *rep)
+int ms__spawn_reply_on(int job, struct ms__spawn_reply *rep)
 {
 	int fds[MS__SEND_FDS_MAX], nfds;
-	long n = ms__sys_recv_fds(spawner_sock, rep, sizeof(*rep), fds,
-				  MS__SEND_FDS_MAX, &nfds);
+	long n;
 
+	if (job < 0 || job >= nspawners)
+		return -EPIPE;
+	n = ms__sys_recv_fds(spawner_sock[job], rep, sizeof(*rep), fds,
+			     MS__SEND_FDS_MAX, &nfds);
 	for (int i = 0; i < nfds; i++)
 		ms__sys_close(fds[i]);
 	if (n != (long)sizeof(*rep))
@@ -481,7 +527,28 @@ int ms__spawn_reply(struct ms__spawn_reply *rep)
 	return 0;
 }
 
+int ms__spawn_fd_on(int job)
+{
+	return job >= 0 && job < nspawners ? spawner_sock[job] : -1;
+}
+
+/* The first spawner's, for a caller that runs one scenario at a time. */
+int ms__spawn_run(const struct ms__spawn_req *req, const int *fds, int nfds)
+{
+	return ms__spawn_run_on(0, req, fds, nfds);
+}
+
+int ms__spawn_stop(void)
+{
+	return ms__spawn_stop_on(0);
+}
+
+int ms__spawn_reply(struct ms__spawn_reply *rep)
+{
+	return ms__spawn_reply_on(0, rep);
+}
+
 int ms__spawn_fd(void)
 {
-	return spawner_sock;
+	return ms__spawn_fd_on(0);
 }
