@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -203,33 +204,64 @@ int ms__limit_map(uint64_t max_map)
  * because a runner that waits fills the record pipe and so blocks the
  * scenario.  When both wait at once this counts the time twice: a loaded
  * machine then detects a hang later, never a scenario as hung sooner.
+ *
+ * Read only when a deadline passes, and cheaply at the start of a case:
+ * a new process starts with no wait counted (sched_fork() clears it), so
+ * the scenario's base is 0, and the runner's schedstat stays open (a read
+ * from offset 0 is a fresh one).
  */
 struct cpu_wait {
-	pid_t pid[2];
-	uint64_t base[2];
-	bool have[2];
+	pid_t scenario;
+	uint64_t runner_base;
+	bool runner_known;
 };
 
-static void cpu_wait_start(struct cpu_wait *w, pid_t scenario, pid_t runner)
-{
-	uint64_t run;
+static int runner_schedstat = -1;
 
-	w->pid[0] = scenario;
-	w->pid[1] = runner;
-	for (int i = 0; i < 2; i++)
-		w->have[i] = ms__sys_schedstat(w->pid[i], &run,
-					       &w->base[i]) == 0;
+/* The wait in ns from "run_ns wait_ns slices" at offset 0 of fd. */
+static int schedstat_wait(int fd, uint64_t *wait)
+{
+	char buf[96];
+	long n = ms__sys_pread(fd, buf, sizeof(buf) - 1, 0);
+	const char *p = buf;
+	uint64_t v = 0;
+
+	if (n <= 0)
+		return n < 0 ? (int)n : -EIO;
+	buf[n] = '\0';
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p++ != ' ' || *p < '0' || *p > '9')
+		return -EIO;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	*wait = v;
+	return 0;
+}
+
+static void cpu_wait_start(struct cpu_wait *w, pid_t scenario)
+{
+	w->scenario = scenario;
+	if (runner_schedstat < 0) {
+		char path[48];
+
+		snprintf(path, sizeof(path), "/proc/%d/schedstat",
+			 (int)spawner_parent);
+		runner_schedstat = ms__sys_open(path, O_RDONLY);
+	}
+	w->runner_known = runner_schedstat >= 0 &&
+			  schedstat_wait(runner_schedstat, &w->runner_base) == 0;
 }
 
 static int64_t cpu_wait_ms(const struct cpu_wait *w)
 {
 	uint64_t run, wait, sum = 0;
 
-	for (int i = 0; i < 2; i++)
-		if (w->have[i] &&
-		    ms__sys_schedstat(w->pid[i], &run, &wait) == 0 &&
-		    wait > w->base[i])
-			sum += wait - w->base[i];
+	if (ms__sys_schedstat(w->scenario, &run, &wait) == 0)
+		sum += wait;
+	if (w->runner_known && schedstat_wait(runner_schedstat, &wait) == 0 &&
+	    wait > w->runner_base)
+		sum += wait - w->runner_base;
 	return (int64_t)(sum / 1000000);
 }
 
@@ -245,7 +277,7 @@ static bool wait_scenario(int sock, pid_t pid, int timeout_ms,
 	struct cpu_wait cw;
 	bool ok = true;
 
-	cpu_wait_start(&cw, pid, spawner_parent);
+	cpu_wait_start(&cw, pid);
 	for (;;) {
 		struct pollfd pf[2] = { { sock, POLLIN, 0 },
 					{ pidfd, POLLIN, 0 } };
@@ -290,7 +322,9 @@ static bool wait_scenario(int sock, pid_t pid, int timeout_ms,
 		}
 	}
 	rep->wall_ms = ms__now_ms() - start;
-	rep->waited_ms = cpu_wait_ms(&cw);
+	/* Only a timeout's reason tells it. */
+	if (rep->timed_out)
+		rep->waited_ms = cpu_wait_ms(&cw);
 	if (pidfd >= 0)
 		ms__sys_close(pidfd);
 	return ok;
