@@ -54,6 +54,19 @@
 /* After the spawner's reply, how long the pipes may take to close. */
 #define DRAIN_MAX_MS 5000
 
+/*
+ * While records flow, they are read every RECORD_READ_MS, not as each one
+ * arrives: a wakeup per record cost the runner a context switch, and the
+ * scenario process the wakeup, several times a step, while nothing needs
+ * them before the case ends.  The record pipe holds RECORD_PIPE_SIZE, far
+ * more than a scenario writes in that time; the one record a scenario
+ * waits on, a new SysV segment's id (the runner marks the segment), waits
+ * at most about this long.  A read that finds none goes back to waiting
+ * for the next record, so a scenario that is quiet (or hung) costs no
+ * wakeups at all.
+ */
+#define RECORD_READ_MS 1
+
 static volatile sig_atomic_t interrupted;
 static int wake[2] = { -1, -1 };
 /* Each job's program memfd, reused from case to case (make_program_fd). */
@@ -482,6 +495,8 @@ struct job {
 	int rec, out;
 	bool rec_open, out_open;
 	int64_t drain_until;
+	int64_t read_at;	/* when to read records next, */
+	bool rec_quiet;		/* or, when true, wait for one */
 	size_t have;		/* bytes of msg read so far */
 	int err;
 	struct ms__msg msg;
@@ -622,6 +637,7 @@ int ms_kernel_begin(const struct ms_program *p, const struct ms_kernel_info *ki,
 	j->timeout_ms = req.timeout_ms;
 	j->rec_open = true;
 	j->out_open = true;
+	j->read_at = ms__now_ms() + RECORD_READ_MS;
 	return 0;
 }
 
@@ -634,8 +650,38 @@ static void job_fail(struct job *j, int err)
 }
 
 /*
+ * Reads the records that wait in the pipe, up to EAGAIN or the end; the
+ * next read is in RECORD_READ_MS if some came, else when one comes.
+ */
+static void job_read_records(struct job *j)
+{
+	j->rec_quiet = true;
+	j->read_at = ms__now_ms() + RECORD_READ_MS;
+	for (;;) {
+		long r = ms__sys_read(j->rec, (char *)&j->msg + j->have,
+				      sizeof(j->msg) - j->have);
+
+		if (r == -EAGAIN)
+			return;
+		if (r <= 0) {
+			j->rec_open = false;
+			return;
+		}
+		j->have += (size_t)r;
+		j->rec_quiet = false;
+		if (j->have < sizeof(j->msg))
+			continue;
+		j->have = 0;
+		/* A runner out of memory still drains, then says so. */
+		if (!j->err && take_record(&j->msg, j->t, &j->c) < 0)
+			j->err = -ENOMEM;
+	}
+}
+
+/*
  * What poll found on one job's descriptors: the spawner's reply, output
- * to keep, records to take.  An interruption sends STOP once.
+ * to keep, records to take (polled for only once the spawner has
+ * answered; before, they are read every RECORD_READ_MS).
  */
 static void job_pump(struct job *j, int index, short rev_rec, short rev_out,
 		     short rev_sock)
@@ -661,22 +707,12 @@ static void job_pump(struct job *j, int index, short rev_rec, short rev_out,
 		else if (r == 0 || r != -EAGAIN)
 			j->out_open = false;
 	}
-	if (rev_rec) {
-		r = ms__sys_read(j->rec, (char *)&j->msg + j->have,
-				 sizeof(j->msg) - j->have);
-		if (r == -EAGAIN)
-			return;
-		if (r <= 0) {
-			j->rec_open = false;
-			return;
-		}
-		j->have += (size_t)r;
-		if (j->have < sizeof(j->msg))
-			return;
-		j->have = 0;
-		/* A runner out of memory still drains, then says so. */
-		if (!j->err && take_record(&j->msg, j->t, c) < 0)
-			j->err = -ENOMEM;
+	/* Woken by a record after a quiet read: read on the timer again. */
+	if (rev_rec && !c->have_reply) {
+		j->rec_quiet = false;
+		j->read_at = ms__now_ms() + RECORD_READ_MS;
+	} else if (rev_rec || (c->have_reply && j->rec_open)) {
+		job_read_records(j);
 	}
 }
 
@@ -740,8 +776,14 @@ int ms_kernel_wait(void **tag)
 				if (ms__spawn_stop_on(i) < 0)
 					job_fail(j, -EPIPE);
 			}
+			if (!j->c.have_reply && j->rec_open &&
+			    !j->rec_quiet && now >= j->read_at)
+				job_read_records(j);
 			if (job_over(j, now, &l))
 				return job_finish(j, tag);
+			if (!j->c.have_reply && j->rec_open && !j->rec_quiet)
+				l = j->read_at - now < 0 ? 0 :
+							   j->read_at - now;
 			if (l >= 0 && (left < 0 || l < left))
 				left = l;
 		}
@@ -757,8 +799,10 @@ int ms_kernel_wait(void **tag)
 			if (!j->busy)
 				continue;
 			at[i] = n;
-			pf[n++] = (struct pollfd){ j->rec_open ? j->rec : -1,
-						   POLLIN, 0 };
+			pf[n++] = (struct pollfd){
+				j->rec_open && (j->c.have_reply ||
+						j->rec_quiet) ? j->rec : -1,
+				POLLIN, 0 };
 			pf[n++] = (struct pollfd){ j->out_open ? j->out : -1,
 						   POLLIN, 0 };
 			pf[n++] = (struct pollfd){
