@@ -214,8 +214,13 @@ int main(int argc, char **argv)
 	nout = t.nout;
 	ms_trace_free(&t);
 
-	a = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* In the arena, where scenarios observe (smaps is read up to it). */
+	a = mmap((void *)(uintptr_t)MS__ARENA_BASE, 4 * ps,
+		 PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (a == MAP_FAILED)
+		a = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(a, 'A', 2 * ps);
 	t0 = now_us();
 	for (int i = 0; i < observes; i++)
