@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The runner's side of the kernel target: hands a program to the spawner
+ * The runner's side of the kernel target: hands a program to a spawner
  * (spawn.c), reads the records its processes send (exec.c), holds their
  * SysV segments, and turns what happened into a trace.
+ *
+ * Jobs: with ms_kernel_set_jobs(N) there are N spawners and up to N
+ * scenarios in flight (ms_kernel_begin(), ms_kernel_wait()), each with
+ * its own pipes, segments and trace; one poll(2) serves them all.  Each
+ * case is its spawner's only one, so everything below holds per case.
  *
  * Nothing a scenario does may outlive the run, however the run ends:
  *
@@ -17,8 +22,8 @@
  *              processes are gone, whatever killed them.  exec.c covers
  *              the moment before the mark.
  *   interrupt  ms_kernel_interrupt() (SIGINT, SIGTERM, SIGHUP in the CLI)
- *              asks the spawner to end the scenario, the segments go as
- *              above, and ms_kernel_run() returns -EINTR.
+ *              asks every spawner to end its scenario, the segments go
+ *              as above, and each run in flight ends with -EINTR.
  */
 #include <errno.h>
 #include <poll.h>
