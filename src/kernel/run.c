@@ -493,6 +493,8 @@ struct job {
 	bool busy;
 	bool alone;		/* others wait until it has ended */
 	bool failed;		/* err ends it, whatever else is pending */
+	bool dead;		/* failed once: its spawner's answers can no
+				 * longer be told apart, so it runs no more */
 	const struct ms_program *p;
 	struct ms_trace *t;
 	void *tag;
@@ -622,9 +624,11 @@ int ms_kernel_begin(const struct ms_program *p, const struct ms_kernel_info *ki,
 			return -EBUSY;
 		if (jobs[i].busy)
 			others = true;
-		else if (!j)
+		else if (!j && !jobs[i].dead)
 			j = &jobs[i];
 	}
+	if (!j && !others)
+		return -EPIPE;	/* every job failed */
 	if (!j || (alone && others))
 		return -EBUSY;
 
@@ -754,6 +758,7 @@ static int job_finish(struct job *j, void **tag)
 	seg_release(&c->seg);
 	relay_output(j->p, c);
 	j->busy = false;
+	j->dead = j->failed;
 	*tag = j->tag;
 	return err;
 }
@@ -815,8 +820,13 @@ int ms_kernel_wait(void **tag)
 				POLLIN, 0 };
 		}
 		r = ms__sys_poll(pf, n, timeout);
-		if (r < 0 && r != -EINTR)
-			return (int)r;
+		if (r < 0 && r != -EINTR) {
+			/* Every run in flight ends with it, each with its tag. */
+			for (int i = 0; i < njobs; i++)
+				if (jobs[i].busy)
+					job_fail(&jobs[i], (int)r);
+			continue;
+		}
 		if (r <= 0)
 			continue;
 		if (pf[0].revents) {
