@@ -139,7 +139,14 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 	long map;
 
 	ms__sys_setpgid(0, 0);
-	ms__sys_signals_reset();
+	/*
+	 * The spawner reset every disposition and the mask when it started
+	 * (spawner_main()); of its own it ignores these four alone.
+	 */
+	ms__sys_sigdefault(SIGINT);
+	ms__sys_sigdefault(SIGTERM);
+	ms__sys_sigdefault(SIGHUP);
+	ms__sys_sigdefault(SIGPIPE);
 	map = take_descriptors(req, fds, nfds, &text_fd);
 
 	/* [struct ms_program][its steps], as run.c wrote it. */
@@ -382,14 +389,16 @@ static void __attribute__((noreturn)) spawner_main(int sock)
 	/*
 	 * Ctrl-C and `timeout` signal the whole process group; the runner
 	 * decides what happens and tells us.  Nothing of the runner's is
-	 * kept open but the socket.
+	 * kept open but the socket.  Every other disposition, and the mask,
+	 * go back to the defaults here, once, rather than in each scenario
+	 * process (some 60 system calls a case).  An inherited SIG_IGN of
+	 * SIGCHLD would reap children unseen: no status.
 	 */
+	ms__sys_signals_reset();
 	ms__sys_sigignore(SIGINT);
 	ms__sys_sigignore(SIGTERM);
 	ms__sys_sigignore(SIGHUP);
 	ms__sys_sigignore(SIGPIPE);
-	/* An inherited SIG_IGN would reap children unseen: no status. */
-	ms__sys_sigdefault(SIGCHLD);
 	ms__sys_subreaper();
 	if (sock != SPAWNER_SOCK &&
 	    ms__sys_dup_to(sock, SPAWNER_SOCK, true) < 0)
