@@ -24,7 +24,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Isrc
 LDFLAGS  ?=
 
-LIB_SRCS := $(sort $(wildcard src/scn/*.c src/kernel/*.c src/run/*.c src/model/*.c))
+LIB_SRCS := $(sort $(wildcard src/scn/*.c src/interp/*.c src/kernel/*.c src/run/*.c src/model/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 CASES    := $(sort $(wildcard cases/*.scn))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
@@ -74,7 +74,7 @@ unit-tests: $(TESTS) $(BUILD)/tools/no-mseal $(BUILD)/tools/ktap-check \
 	$(BUILD)/tools/no-fork
 
 run: all
-	$(BUILD)/sealspec run --target kernel
+	$(BUILD)/sealspec run --target both
 
 # make test: the plain build, then the same under ASan+UBSan.  The last line
 # is "N passed, N failed[, N skipped]".
@@ -98,9 +98,12 @@ $(BUILD)/bench/fork_floor: bench/fork_floor.c
 	$(CC) $(ALL_CFLAGS) -static -o $@ $< 2>/dev/null || \
 		$(CC) $(ALL_CFLAGS) -o $@ $<
 
-bench: all $(BUILD)/bench/kernel_target $(BUILD)/bench/model $(BUILD)/bench/fork_floor
+bench: all $(BUILD)/bench/kernel_target $(BUILD)/bench/model \
+	$(BUILD)/bench/catalog $(BUILD)/bench/fork_floor
 	$(BUILD)/bench/kernel_target $(BUILD)/sealspec $(BUILD)/bench/fork_floor
 	$(BUILD)/bench/model
+	@echo "catalog: $$($(BUILD)/sealspec list | tail -n 1)"
+	$(BUILD)/bench/catalog $(BUILD)/sealspec
 
 # A static binary with the catalog built in: what runs as PID 1 in an
 # initramfs under QEMU to try other kernels.

@@ -8,7 +8,8 @@
  *     taken where only a tracer may read them, and its start;
  *   - judging one trace under every profile;
  *   - given `kernel_target SEALSPEC FORK_FLOOR`: the whole catalog on the
- *     kernel (SEALSPEC run) at --jobs 1 and at the default --jobs, beside
+ *     kernel (SEALSPEC run --target kernel) at --jobs 1 and at the
+ *     default --jobs, beside
  *     a bare fork + exit + wait of a minimal static process (FORK_FLOOR),
  *     three rounds of each taken in turn, medians reported, and their
  *     ratio: catalog time / (cases run x one bare fork).
@@ -119,8 +120,9 @@ static double median(double *v, int n)
 static int catalog_figures(char *sealspec, char *floor)
 {
 	char *floor_argv[] = { floor, "2000", NULL };
-	char *j1[] = { sealspec, "run", "--jobs", "1", NULL };
-	char *jd[] = { sealspec, "run", NULL };
+	char *j1[] = { sealspec, "run", "--target", "kernel", "--jobs", "1",
+		       NULL };
+	char *jd[] = { sealspec, "run", "--target", "kernel", NULL };
 	double f[ROUNDS], c1[ROUNDS], cd[ROUNDS], fork_us, one, dflt;
 	int total = 0, skipped = 0, jobs = 1;
 	char last[512];

@@ -93,6 +93,15 @@ struct ms_term {
 	int64_t num;		/* NUM, PAGES (page count), SYM (value) */
 	int name;		/* NAME: index into program->names */
 	char text[MS_NAME_MAX];	/* SYM and VAR spelling, for printing */
+	/*
+	 * NUM: how the author wrote it, so that the printer gives it back:
+	 * in hexadecimal (0x20), and with a leading '-'.  A decimal of 2^63
+	 * or more is marked hex by the parser: a 64-bit value never prints
+	 * as a negative number.  A term built by code (both false) prints in
+	 * decimal, or in hex when negative.
+	 */
+	bool hex;
+	bool neg;
 };
 
 struct ms_expr {
@@ -165,6 +174,13 @@ enum ms_call {
 	MS_CALL_USE_MAP_SLOTS,	 /* use_map_slots(addr, len, free): split a
 				  * mapping until `free` VMAs are left below
 				  * vm.max_map_count */
+	MS_CALL_PKEY_SET,	 /* pkey_set(key, rights): this thread's PKRU */
+	MS_CALL_FTRUNCATE,	 /* ftruncate(fd, size) of a memfd */
+	MS_CALL_FALLOCATE,	 /* fallocate(fd, mode, off, len) */
+	MS_CALL_PWRITE,		 /* pwrite(fd, "pattern", off): the bytes */
+	MS_CALL_PROC_MEM_READ,	 /* pread(/proc/self/mem): the bytes read */
+	MS_CALL_PROCESS_MADVISE2, /* process_madvise with two iovecs:
+				   * (a1, l1, a2, l2, advice) */
 	MS_NCALLS
 };
 
@@ -174,6 +190,9 @@ enum ms_ret_kind {
 	MS_RET_ADDR,	/* an address: printed relative to names */
 	MS_RET_FD,	/* a file descriptor or protection key: per process */
 	MS_RET_ID,	/* a SysV IPC id: system-wide, differs between runs */
+	MS_RET_LOCAL,	/* a count that depends on the rest of the process
+			 * (the VMAs a target has outside the scenario):
+			 * targets agree on success, not on the number */
 };
 
 /* Features a call or a scenario may need; probed at run time. */
@@ -230,15 +249,25 @@ enum ms_res_kind {
 	MS_RES_VALUE,	/* 0, a+2p: exactly this value */
 	MS_RES_FAULT,	/* "fault": the access raised SIGSEGV or SIGBUS */
 	MS_RES_VAR,	/* $col: the cell decides (templates only) */
+	MS_RES_UNSPEC,	/* "?": unspecified for these profiles; the step
+			 * runs and anything is accepted */
+	MS_RES_IN,	/* in(lo, hi): success with lo <= value < hi */
+	MS_RES_NOTIN,	/* notin(lo, hi): success outside [lo, hi) */
+	MS_RES_NOT,	/* not(x): success with a value other than x */
 };
 
 struct ms_result {
 	enum ms_res_kind kind;
 	int err;			/* MS_RES_ERRNO: positive errno */
-	struct ms_expr value;		/* MS_RES_VALUE */
+	struct ms_expr value;		/* MS_RES_VALUE; lo of IN and NOTIN;
+					 * x of NOT */
 	char var[MS_NAME_MAX];		/* MS_RES_VAR */
 	ms_profile_set profiles;	/* @linux @guidelines; 0 = default */
 	struct ms_loc loc;
+	int signo;			/* MS_RES_FAULT: SIGSEGV or SIGBUS,
+					 * 0 for either */
+	struct ms_expr hi;		/* MS_RES_IN, MS_RES_NOTIN: the end
+					 * of the range, excluded */
 };
 
 #define MS_ALTS_MAX 4
@@ -288,6 +317,14 @@ struct ms_page {
 	bool shared;
 	uint8_t backing;	/* enum ms_backing */
 	uint64_t pgoff;		/* file page offset (MS_BACK_FILE) */
+	/*
+	 * MS_BACK_FILE: which file, as a number the target chose (the kernel
+	 * its inode, the model its content object): pages of one file have
+	 * the same number within one trace, and pages of two files (two
+	 * memfds) different ones.  Compare as a one-to-one mapping, never
+	 * the numbers.
+	 */
+	uint64_t file;
 	uint32_t vma;		/* identifies the VMA: equal for pages of the
 				 * same VMA within one observation */
 	bool sealed;
@@ -319,6 +356,22 @@ enum ms_step_kind {
 			 * is empty) kept for the printer; never executed */
 };
 
+/*
+ * "expect unbound NAME": no step that binds NAME has succeeded so far in
+ * this process (its binding call failed, as the step before said it
+ * would), so there is nothing at NAME to observe.  The judge decides it
+ * from the trace alone, from the bindings the outcomes before it made;
+ * the target neither evaluates nor observes anything for it and reports
+ * no outcome (it skips the step like a note).  `where` holds the name as
+ * one MS_TERM_NAME term; `profiles` limits it as for an expect.
+ *
+ * Outside the enumeration for now, so that the targets' exhaustive
+ * switches over enum ms_step_kind still build: their default (no case)
+ * is exactly the required behaviour.  It becomes an enumerator when the
+ * step interpreter names it.
+ */
+#define MS_STEP_UNBOUND ((enum ms_step_kind)(MS_STEP_NOTE + 1))
+
 struct ms_step {
 	enum ms_step_kind kind;
 	struct ms_loc loc;
@@ -339,13 +392,25 @@ struct ms_step {
 	ms_profile_set profiles;	/* 0 = every profile */
 
 	char comment[MS_STR_MAX];	/* trailing "# ..." kept by printer */
+	/*
+	 * "[G2a]" at the end of an asserting step: the rules a failure of
+	 * this step is charged to, bit (1u << enum ms_rule), a subset of the
+	 * scenario's; 0 = the scenario's rules.
+	 */
+	uint32_t rules;
+	/*
+	 * "when $col" before a call or an expect (templates only): the step
+	 * is in the rows whose cell in column col is "yes" and left out of
+	 * those where it is "no".  "" = in every row.
+	 */
+	char when[MS_NAME_MAX];
 };
 
 #define MS_NAMES_MAX 32
 #define MS_FORK_DEPTH_MAX 8	/* fork blocks nested in one another */
 /*
  * Steps of one scenario, comment and blank lines included: a parsed step
- * takes some 6 KiB, so this bounds what one scenario file can cost.
+ * takes some 8 KiB, so this bounds what one scenario file can cost.
  */
 #define MS_STEPS_MAX 10000
 
@@ -376,13 +441,21 @@ struct ms_program {
 	uint32_t rules;		/* bit (1u << enum ms_rule) */
 	uint32_t features;	/* bit (1u << enum ms_feature), header and
 				 * calls together */
+	uint32_t requires;	/* the "requires" header alone, which the
+				 * printer gives back even where a call
+				 * implies the same feature */
 	ms_profile_set xfail;	/* expected to fail under these */
 	char xfail_reason[MS_STR_MAX];
 	char head_comment[1024];/* comment lines before the header */
 
 	int nvary_cols, nvary_rows;
 	char vary_cols[MS_VARY_COLS][MS_NAME_MAX];
-	struct ms_cell vary[MS_VARY_ROWS][MS_VARY_COLS];
+	/*
+	 * The table's rows: MS_VARY_ROWS rows of MS_VARY_COLS cells, owned;
+	 * NULL without a table (every instance), so that a program costs
+	 * its header and its steps, not a table's worth (135 KiB).
+	 */
+	struct ms_cell (*vary)[MS_VARY_COLS];
 	int row;		/* instantiated row, or -1 */
 
 	int nnames;
@@ -523,6 +596,47 @@ void ms_trace_init(struct ms_trace *t);
 int ms_trace_add(struct ms_trace *t, const struct ms_outcome *o);
 void ms_trace_free(struct ms_trace *t);
 
+/*
+ * The first difference between two traces of program p (src/run/diff.c):
+ * results exactly (descriptors and SysV ids by success only), page state
+ * attribute by attribute, contents where both read them, VMA boundaries as
+ * a partition of the observed pages, and how the runs ended.
+ */
+struct ms_trace_diff {
+	int step;		/* the step, or -1 (the ends differ) */
+	int index;		/* the outcome's index in both traces, or -1 */
+	char what[512];		/* "returned EPERM against 0", ... */
+};
+
+/* 0 when a and b agree, 1 when they differ (d says where and how). */
+int ms_trace_diff(const struct ms_program *p, const struct ms_trace *a,
+		  const struct ms_trace *b, struct ms_trace_diff *d);
+
+/*
+ * Traces as JSON (src/run/trace_json.c; the format is docs/json.md, "The
+ * steps object").  ms_trace_to_json writes trace t of program p as one
+ * JSON object, malloc'd (NULL on ENOMEM): addresses in the arena as
+ * "arena+0x...", others as "0x..." strings, VMA and file numbers renumbered
+ * in order of first appearance: two runs that did the same give the same
+ * bytes (what a target chose itself, such as an address outside the arena
+ * or a descriptor's number, still shows).  Outcomes of steps p does not
+ * have are left out, as in ms_trace_format.
+ *
+ * ms_trace_from_json reads such an object back (json need not be
+ * NUL-terminated, and may hold anything: it is untrusted).  t need not be
+ * initialised; its old contents are not freed.  Returns 0, or -EINVAL with
+ * t empty and *diag (if not NULL) saying "byte N (line L, column C): what"
+ * (diag->loc holds the line and column; its file is "<trace>"), or
+ * -ENOMEM.  The reader is strict: RFC 8259 only, no key twice, every field
+ * of the format present exactly when it should be and of its type,
+ * integers within their ranges, steps that are p's.
+ * ms_trace_diff finds from_json(to_json(t)) equal to t, and to_json of it
+ * gives the same bytes again.
+ */
+char *ms_trace_to_json(const struct ms_program *p, const struct ms_trace *t);
+int ms_trace_from_json(const struct ms_program *p, const char *json,
+		       size_t len, struct ms_trace *t, struct ms_diag *diag);
+
 /* ------------------------------------------------------------------ */
 /* Targets                                                             */
 
@@ -559,6 +673,12 @@ struct ms_kernel_info {
 	 */
 	bool data_route_forced;
 	char data_route_why[256];	/* the probe results behind it */
+	/*
+	 * The aio ring's VMA is VM_DONTCOPY ("dd" in smaps), as it is from
+	 * 7.1 on (6.18 and 7.0 copy it into a fork child).  Not something a
+	 * scenario needs, but the model must know it to agree step by step.
+	 */
+	bool aio_ring_dontcopy;
 };
 
 /*
@@ -645,6 +765,43 @@ int ms_kernel_wait(void **tag);
 #define MS_EXEC_ARGV1 "__sealspec-exec-resume"
 void ms_kernel_exec_resume(int argc, char **argv);
 
+/*
+ * The model target (src/model/target.c): the same interpreter, driving the
+ * model of an address space (sealspec-model.h) under one profile.
+ */
+struct ms_model_opts {
+	enum ms_profile profile;
+	bool snapshots;		/* as ms_kernel_opts.snapshots */
+	/*
+	 * The features the model may use, bit (1u << enum ms_feature); a
+	 * scenario that needs another SKIPs.  All the model has under the
+	 * profile is ms_model_features(profile); beside a kernel, give the
+	 * kernel's, so that both run the same cases.
+	 */
+	uint32_t features;
+	/*
+	 * The kernel's trace of the same program, or NULL: the model then
+	 * adopts the values the kernel chose (addresses found by a search,
+	 * the vDSO, the program break) instead of choosing its own.
+	 */
+	const struct ms_trace *lockstep;
+	/* Testing aid: the switches to invert (ms_mm_config.flip_switches). */
+	uint64_t flip_switches;
+	/* As ms_kernel_info.aio_ring_dontcopy (false: as 6.18 does). */
+	bool aio_ring_dontcopy;
+};
+
+/* What the model offers under profile: bit (1u << enum ms_feature). */
+uint32_t ms_model_features(enum ms_profile profile);
+
+/*
+ * Runs program p on a fresh model address space (o NULL: profile linux,
+ * every feature the model has).  Returns 0 with t->end DONE, SKIP or
+ * BROK, or -ENOMEM.
+ */
+int ms_model_run(const struct ms_program *p, const struct ms_model_opts *o,
+		 struct ms_trace *t);
+
 /* ------------------------------------------------------------------ */
 /* Verdicts                                                            */
 
@@ -671,6 +828,18 @@ struct ms_verdict {
 	 */
 	int unobservable;
 	char unobservable_at[320];
+	/*
+	 * Steps that ran with a result this profile leaves unspecified
+	 * ("=> EPERM @linux, ? @linux-6.10"): anything was accepted.
+	 */
+	int unspecified;
+	/*
+	 * The rules the verdict is charged to: for FAIL and XFAIL, the rules
+	 * of every asserted step that differed (the first decides the
+	 * reason; judging goes on only to learn this), each step's own
+	 * "[...]" rules or else the scenario's; otherwise the scenario's.
+	 */
+	uint32_t rules;
 };
 
 /* Judges trace t of program p against the expectations for profile. */

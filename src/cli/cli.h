@@ -83,8 +83,17 @@ struct case_result {
 	uint32_t rules;
 	struct ms_verdict primary;		/* under the chosen profile */
 	enum ms_result_code by_profile[MS_NPROFILES];
+	uint32_t charged[MS_NPROFILES];		/* ms_verdict.rules per
+						 * profile; 0 = all rules */
 	int fail_step;				/* under primary, or -1 */
 	char *trace;				/* --trace: the steps, or NULL */
+	char *steps;				/* --trace with a JSON report: the
+						 * trace as JSON, or NULL */
+	/* --target both: the model beside the kernel. */
+	enum { MODEL_NOT_RUN, MODEL_SKIPPED, MODEL_AGREE, MODEL_DIFFER } model;
+	enum ms_result_code model_code;		/* its verdict */
+	int model_step;				/* first difference, or -1 */
+	char *model_diff;			/* what differs, or NULL */
 };
 
 struct run_report {
@@ -102,6 +111,7 @@ struct run_report {
 	struct case_result *cases;
 	int verbose;
 	int trace;	/* print every case's trace */
+	int trace_json;	/* and keep it as JSON too, for a JSON report */
 	int colour;	/* text on a terminal, NO_COLOR unset */
 	const char *note;	/* "interrupted by SIGTERM after N of M
 				 * cases", or NULL */
@@ -125,6 +135,8 @@ void out_ktap_name(FILE *f, const char *name);
 void out_json_string(FILE *f, const char *s);
 /* The length of the valid UTF-8 sequence at s (of n bytes), or 0. */
 int utf8_sequence(const unsigned char *s, size_t n);
+/* Cases in which the model and the kernel differ (--target both). */
+int report_model_differ(const struct run_report *r);
 /* Counts of each result under the primary profile. */
 void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1]);
 

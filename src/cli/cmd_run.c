@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sealspec-model.h"
 
 static void run_usage(FILE *f)
 {
@@ -29,8 +30,13 @@ static void run_usage(FILE *f)
 		"\n"
 		"Runs scenarios (the built-in catalog when no PATH is given;\n"
 		"a PATH is a .scn file or a directory of them) and ends with the\n"
-		"guideline table.  --verbose lists passing and skipped cases too;\n"
-		"--trace also prints what every step returned.  --json-out also\n"
+		"guideline table.  --target both (the default) runs each case on\n"
+		"this kernel and on the model beside it, step by step; kernel\n"
+		"alone, or model alone (every profile, no kernel asked).\n"
+		"Testing aid: SEALSPEC_MODEL_FLIP=SWITCH[,...] inverts switches\n"
+		"of the model (sealspec profiles) to see a difference caught.\n"
+		"--verbose lists passing and skipped cases too; --trace also\n"
+		"prints what every step returned.  --json-out also\n"
 		"writes the JSON report of the same run to FILE (docs/json.md).\n"
 		"--jobs runs N scenario processes at once (default: the CPUs\n"
 		"this process may use; 1 runs one at a time); the report is the\n"
@@ -76,35 +82,10 @@ static int parse_rule_mask(const char *arg, unsigned int *mask)
 	return 0;
 }
 
-/* Case c of the report: p's trace judged under every profile. */
-static int fill_case(const struct run_report *r, struct case_result *c,
-		     const struct ms_program *p, const struct ms_trace *trace,
-		     enum ms_profile profile)
-{
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", p->name);
-	snprintf(c->file, sizeof(c->file), "%s", p->file);
-	c->rules = p->rules;
-	for (int i = 0; i < MS_NPROFILES; i++) {
-		struct ms_verdict v;
-
-		ms_judge(p, trace, (enum ms_profile)i, &v);
-		c->by_profile[i] = v.code;
-		if ((enum ms_profile)i == profile)
-			c->primary = v;
-	}
-	c->fail_step = c->primary.step >= 0 ?
-			       ms_step_number(p, c->primary.step) : -1;
-	if (r->trace) {
-		c->trace = ms_trace_format(p, trace);
-		if (!c->trace)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 struct run_opts {
 	const char *target;
+	bool kernel, model;		/* the targets that run */
+	uint64_t flip;			/* SEALSPEC_MODEL_FLIP: switches */
 	int profile;			/* -1: the detected one */
 	enum report_format fmt;
 	unsigned int rules;		/* --rule filter, 0 = all */
@@ -114,6 +95,132 @@ struct run_opts {
 	const char *json_out;		/* --json-out FILE, or NULL */
 	int jobs;			/* --jobs: scenario processes at once */
 };
+
+/* Case c of the report, in its catalog place (run_all()), for p. */
+static void init_case(struct case_result *c, const struct ms_program *p)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", p->name);
+	snprintf(c->file, sizeof(c->file), "%s", p->file);
+	c->rules = p->rules;
+	c->fail_step = -1;
+}
+
+/*
+ * Judges trace under each profile in set; the one named primary also
+ * fills c->primary and, with --trace, c->trace.
+ */
+static int judge_case(const struct run_report *r, struct case_result *c,
+		      const struct ms_program *p, const struct ms_trace *trace,
+		      ms_profile_set set, enum ms_profile primary)
+{
+	for (int i = 0; i < MS_NPROFILES; i++) {
+		struct ms_verdict v;
+
+		if (!(set & (1u << i)))
+			continue;
+		ms_judge(p, trace, (enum ms_profile)i, &v);
+		c->by_profile[i] = v.code;
+		c->charged[i] = v.rules;
+		if ((enum ms_profile)i != primary)
+			continue;
+		c->primary = v;
+		c->fail_step = v.step >= 0 ? ms_step_number(p, v.step) : -1;
+		if (r->trace) {
+			free(c->trace);
+			c->trace = ms_trace_format(p, trace);
+			if (!c->trace)
+				return -ENOMEM;
+		}
+		if (r->trace_json) {
+			free(c->steps);
+			c->steps = ms_trace_to_json(p, trace);
+			if (!c->steps)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+
+/*
+ * --target model: the model runs the case once per profile, and each run
+ * is judged under its own profile (the model's answer depends on it).
+ */
+static int add_model_case(struct run_report *r, struct case_result *c,
+			  const struct ms_program *p, const struct run_opts *o)
+{
+	int err = 0;
+
+	init_case(c, p);
+	for (int i = 0; i < MS_NPROFILES && !err; i++) {
+		struct ms_model_opts mo = {
+			.profile = (enum ms_profile)i,
+			.snapshots = o->ko.snapshots,
+			.features = ms_model_features((enum ms_profile)i),
+			.flip_switches = o->flip,
+		};
+		struct ms_trace t;
+
+		ms_trace_init(&t);
+		err = ms_model_run(p, &mo, &t);
+		if (!err)
+			err = judge_case(r, c, p, &t, 1u << i, r->profile);
+		ms_trace_free(&t);
+	}
+	return err;
+}
+
+/*
+ * --target both: after the kernel's run (case c), the model runs in
+ * lockstep under the profile of the report, with the kernel's features,
+ * and the two traces are compared.
+ */
+static int compare_model(const struct run_report *r, struct case_result *c,
+			 const struct ms_program *p, const struct run_opts *o,
+			 const struct ms_kernel_info *ki,
+			 const struct ms_trace *kt)
+{
+	struct ms_model_opts mo = {
+		.profile = r->profile,
+		.snapshots = o->ko.snapshots,
+		.features = ki->features,
+		.lockstep = kt,
+		.flip_switches = o->flip,
+		.aio_ring_dontcopy = ki->aio_ring_dontcopy,
+	};
+	struct ms_trace_diff d;
+	struct ms_verdict v;
+	struct ms_trace t;
+	int err;
+
+	/*
+	 * A case the kernel skipped, or could not judge (a crash, a hang, a
+	 * limit of sealspec's), has nothing to compare with.
+	 */
+	if (kt->end != MS_END_DONE) {
+		c->model = MODEL_SKIPPED;
+		return 0;
+	}
+	ms_trace_init(&t);
+	err = ms_model_run(p, &mo, &t);
+	if (!err) {
+		ms_judge(p, &t, r->profile, &v);
+		c->model_code = v.code;
+		c->model = MODEL_AGREE;
+		if (ms_trace_diff(p, kt, &t, &d)) {
+			c->model = MODEL_DIFFER;
+			c->model_step = d.step >= 0 ?
+						ms_step_number(p, d.step) : -1;
+			c->model_diff = strdup(d.what);
+			if (!c->model_diff)
+				err = -ENOMEM;
+		}
+	}
+	ms_trace_free(&t);
+	return err;
+}
+
 
 static int parse_format(const char *arg, enum report_format *fmt)
 {
@@ -191,15 +298,45 @@ static int sizes_from_env(struct run_opts *o)
 	return 0;
 }
 
+/*
+ * SEALSPEC_MODEL_FLIP=NAME[,NAME...], a testing aid: the model inverts
+ * those switches of `sealspec profiles` under every profile, so a test can
+ * see --target both catch a model that is wrong.
+ */
+static int flips_from_env(struct run_opts *o)
+{
+	const char *v = getenv("SEALSPEC_MODEL_FLIP");
+	int n;
+	const struct ms_model_switch *sw = ms_model_switches(&n);
+
+	while (v && *v) {
+		size_t len = strcspn(v, ",");
+		int i;
+
+		for (i = 0; i < n; i++)
+			if (strlen(sw[i].name) == len &&
+			    strncmp(sw[i].name, v, len) == 0)
+				break;
+		if (i == n) {
+			fprintf(stderr, "sealspec: SEALSPEC_MODEL_FLIP: no "
+					"switch '%.*s'; see 'sealspec "
+					"profiles'\n",
+				(int)len, v);
+			return -EINVAL;
+		}
+		o->flip |= 1ull << i;
+		v += len + (v[len] == ',');
+	}
+	return 0;
+}
+
 static int check_target(const char *target)
 {
 	if (strcmp(target, "kernel") == 0)
 		return 0;
 	if (strcmp(target, "model") == 0 || strcmp(target, "both") == 0)
-		fprintf(stderr, "sealspec: the model target is not built yet; "
-				"this version runs --target kernel only\n");
-	else
-		fprintf(stderr, "sealspec: unknown target '%s'; targets are "
+		return 0;
+	fprintf(stderr, "sealspec: unknown target '%s'; targets are "
 				"kernel, model, both\n",
 			target);
 	return -EINVAL;
@@ -319,8 +456,12 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			return -1;
 		}
 	}
+	if (!err)
+		err = flips_from_env(o);
 	if (err || check_target(o->target))
 		return -1;
+	o->kernel = strcmp(o->target, "model") != 0;
+	o->model = strcmp(o->target, "kernel") != 0;
 	return optind;
 }
 
@@ -384,26 +525,43 @@ struct in_flight {
 	struct ms_trace trace;
 };
 
+/* What the cases of a run share while they end, in any order. */
+struct run_state {
+	struct run_report *rep;
+	const struct run_opts *o;
+	const struct ms_kernel_info *ki;
+	bool *done;		/* rep->cases[i] is filled */
+	int ndone;
+};
+
 /*
- * A case has ended (err from ms_kernel_wait(), or 0 for a SKIP): judged
- * into its place in the report, or the reason the run stops in
+ * A case has ended on the kernel (err from ms_kernel_wait(), or 0 for a
+ * SKIP): judged into its place in the report, and with --target both
+ * compared with the model's run; or the reason the run stops in
  * rep->error.  Returns 0 or the error.
  */
-static int case_ended(struct in_flight *f, int err, struct run_report *rep,
-		      bool *done, int *ndone)
+static int case_ended(struct run_state *x, struct in_flight *f, int err)
 {
-	if (err && err != -EINTR && !rep->error[0])
+	struct run_report *rep = x->rep;
+	struct case_result *c = &rep->cases[f->index];
+
+	if (err && err != -EINTR && !rep->error[0]) {
 		snprintf(rep->error, sizeof(rep->error),
 			 "cannot run %.200s: %s; the run stopped after %d "
 			 "case%s",
-			 f->p.name, strerror(-err), *ndone,
-			 *ndone == 1 ? "" : "s");
-	else if (!err && fill_case(rep, &rep->cases[f->index], &f->p,
-				   &f->trace, rep->profile))
-		err = -ENOMEM;
+			 f->p.name, strerror(-err), x->ndone,
+			 x->ndone == 1 ? "" : "s");
+	} else if (!err) {
+		init_case(c, &f->p);
+		if (judge_case(rep, c, &f->p, &f->trace, MS_ALL_PROFILES,
+			       rep->profile) ||
+		    (x->o->model &&
+		     compare_model(rep, c, &f->p, x->o, x->ki, &f->trace)))
+			err = -ENOMEM;
+	}
 	if (!err) {
-		done[f->index] = true;
-		(*ndone)++;
+		x->done[f->index] = true;
+		x->ndone++;
 	}
 	ms_trace_free(&f->trace);
 	ms_program_free(&f->p);
@@ -412,14 +570,14 @@ static int case_ended(struct in_flight *f, int err, struct run_report *rep,
 }
 
 /* Waits for one case in flight to end: 0, -ECHILD (none), or its error. */
-static int wait_one(struct run_report *rep, bool *done, int *ndone)
+static int wait_one(struct run_state *x)
 {
 	void *tag;
 	int err = ms_kernel_wait(&tag);
 
 	if (err == -ECHILD)
 		return err;
-	return case_ended(tag, err, rep, done, ndone);
+	return case_ended(x, tag, err);
 }
 
 /*
@@ -438,7 +596,8 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 {
 	struct in_flight *fl = calloc((size_t)o->jobs + 1, sizeof(*fl));
 	bool *done = calloc((size_t)total + 1, sizeof(*done));
-	int k = 0, ndone = 0, status = 0, err = 0, n = 0;
+	struct run_state x = { rep, o, ki, done, 0 };
+	int k = 0, status = 0, err = 0, n = 0;
 
 	rep->cases = calloc((size_t)total + 1, sizeof(*rep->cases));
 	rep->cap = total;
@@ -474,6 +633,28 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 			f->used = true;
 			f->index = k++;
 			ms_trace_init(&f->trace);
+			if (!o->kernel) {
+				/* The model alone: here, at once. */
+				err = stop_signal ? -EINTR :
+						    add_model_case(rep,
+								   &rep->cases[f->index],
+								   &f->p, o);
+				if (!err) {
+					done[f->index] = true;
+					x.ndone++;
+				} else if (err != -EINTR) {
+					snprintf(rep->error, sizeof(rep->error),
+						 "cannot run %.200s: %s; the "
+						 "run stopped after %d case%s",
+						 f->p.name, strerror(-err),
+						 x.ndone,
+						 x.ndone == 1 ? "" : "s");
+				}
+				ms_trace_free(&f->trace);
+				ms_program_free(&f->p);
+				f->used = false;
+				continue;
+			}
 			for (;;) {
 				err = stop_signal ? -EINTR :
 						    ms_kernel_begin(&f->p, ki,
@@ -482,19 +663,19 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 								    f);
 				if (err != -EBUSY)
 					break;
-				err = wait_one(rep, done, &ndone);
+				err = wait_one(&x);
 				if (err)
 					break;
 			}
 			if (err == 1)
-				err = case_ended(f, 0, rep, done, &ndone);
+				err = case_ended(&x, f, 0);
 			else if (err)
-				case_ended(f, err, rep, done, &ndone);
+				case_ended(&x, f, err);
 		}
 	}
 	/* The cases in flight end, even when the run stops short. */
 	for (;;) {
-		int e = wait_one(rep, done, &ndone);
+		int e = wait_one(&x);
 
 		if (e == -ECHILD)
 			break;
@@ -613,6 +794,34 @@ static void set_profile(struct run_report *rep, const struct run_opts *o,
 }
 
 /*
+ * --target model: no kernel is asked.  The report's "kernel" is the model,
+ * its "detected" profile the one given (linux by default), and its
+ * features what the model has under that profile.
+ */
+static int model_info(const struct run_opts *o, struct ms_kernel_info *ki)
+{
+	enum ms_profile p = o->profile >= 0 ? (enum ms_profile)o->profile :
+					      MS_PROFILE_LINUX;
+
+	memset(ki, 0, sizeof(*ki));
+	snprintf(ki->release, sizeof(ki->release), "model");
+	snprintf(ki->machine, sizeof(ki->machine), "x86_64 (modelled)");
+	ki->page_size = 4096;
+	ki->features = ms_model_features(p);
+	for (int f = 0; f < MS_NFEATURES; f++)
+		snprintf(ki->why_missing[f], sizeof(ki->why_missing[f]),
+			 "the model under %s does not have it",
+			 ms_profile_name(p));
+	ki->detected = p;
+	ki->has_mseal = true;
+	snprintf(ki->detected_why, sizeof(ki->detected_why),
+		 "the model target runs every case under each profile; "
+		 "%s is the one reported first",
+		 ms_profile_name(p));
+	return 0;
+}
+
+/*
  * Loads, probes, runs and reports: what cmd_run does once the helper that
  * forks scenario processes is up.
  */
@@ -648,9 +857,10 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	rep.target = o->target;
 	rep.verbose = o->verbose || o->trace;
 	rep.trace = o->trace;
+	rep.trace_json = o->trace && (o->fmt == FORMAT_JSON || o->json_out);
 	rep.colour = o->fmt == FORMAT_TEXT && want_colour();
 	total = count_cases(&set, o->rules);
-	err = ms_kernel_probe(&ki);
+	err = o->kernel ? ms_kernel_probe(&ki) : model_info(o, &ki);
 	set_profile(&rep, o, err == 0);
 	if (err) {
 		const char *why = err == -ECHILD ?
@@ -692,7 +902,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 					strerror(-werr));
 		}
 		report_counts(&rep, counts);
-		if (counts[MS_FAIL])
+		if (counts[MS_FAIL] || report_model_differ(&rep))
 			status = EXIT_FAILED;
 		else if (counts[MS_BROK] || rep.error[0])
 			status = EXIT_BROKEN;
@@ -703,8 +913,11 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 			status = EXIT_BROKEN;
 	}
 	fflush(stdout);
-	for (int i = 0; i < rep.ncases; i++)
+	for (int i = 0; i < rep.ncases; i++) {
 		free(rep.cases[i].trace);
+		free(rep.cases[i].steps);
+		free(rep.cases[i].model_diff);
+	}
 	free(rep.cases);
 	free_scenarios(&set);
 	return status;
@@ -713,7 +926,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {
-		.target = "kernel",
+		.target = "both",
 		.profile = -1,
 		.fmt = FORMAT_TEXT,
 		.ko = { .timeout_ms = 10000, .snapshots = true },
@@ -730,7 +943,7 @@ int cmd_run(int argc, char **argv)
 	 * Before the catalog is parsed: every scenario process is forked by
 	 * the helper this starts, and carries its memory, not ours.
 	 */
-	err = ms_kernel_start();
+	err = o.kernel ? ms_kernel_start() : 0;
 	if (err)
 		/* No return: the report, in the format asked for, says what
 		 * could not run (the probe needs a fork too). */

@@ -18,6 +18,11 @@ struct rule_tally {
 	int n[MS_NPROFILES][MS_XFAIL + 1];
 };
 
+/*
+ * A failure is charged only to the rules of the steps that differed (a
+ * step's own "[G2a]", else the scenario's): for the case's other rules
+ * every step was judged and matched, so it counts as passing there.
+ */
 static void tally(const struct run_report *r, struct rule_tally t[MS_NRULES])
 {
 	memset(t, 0, sizeof(*t) * MS_NRULES);
@@ -28,8 +33,15 @@ static void tally(const struct run_report *r, struct rule_tally t[MS_NRULES])
 			if (!(c->rules & (1u << rule)))
 				continue;
 			t[rule].cases++;
-			for (int p = 0; p < MS_NPROFILES; p++)
-				t[rule].n[p][c->by_profile[p]]++;
+			for (int p = 0; p < MS_NPROFILES; p++) {
+				enum ms_result_code code = c->by_profile[p];
+
+				if ((code == MS_FAIL || code == MS_XFAIL) &&
+				    c->charged[p] &&
+				    !(c->charged[p] & (1u << rule)))
+					code = MS_PASS;
+				t[rule].n[p][code]++;
+			}
 		}
 	}
 }
@@ -82,6 +94,45 @@ void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1])
 		counts[r->cases[i].primary.code]++;
 }
 
+int report_model_differ(const struct run_report *r)
+{
+	int n = 0;
+
+	for (int i = 0; i < r->ncases; i++)
+		n += r->cases[i].model == MODEL_DIFFER;
+	return n;
+}
+
+/* The model column of the guideline table for one rule. */
+static void model_verdict(const struct run_report *r, int rule, char *buf,
+			  size_t len)
+{
+	int run = 0, differ = 0;
+
+	if (strcmp(r->target, "kernel") == 0) {
+		snprintf(buf, len, "not run");
+		return;
+	}
+	if (strcmp(r->target, "model") == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	for (int i = 0; i < r->ncases; i++) {
+		const struct case_result *c = &r->cases[i];
+
+		if (!(c->rules & (1u << rule)))
+			continue;
+		run += c->model == MODEL_AGREE || c->model == MODEL_DIFFER;
+		differ += c->model == MODEL_DIFFER;
+	}
+	if (differ)
+		snprintf(buf, len, "%d differ", differ);
+	else if (run)
+		snprintf(buf, len, "agree");
+	else
+		snprintf(buf, len, "skip");
+}
+
 static void print_table(FILE *f, const struct run_report *r,
 			const char *prefix)
 {
@@ -100,17 +151,27 @@ static void print_table(FILE *f, const struct run_report *r,
 	fprintf(f, "%s%-5s %5s %5s  %-10s %-10s %-8s %s\n", prefix, "rule",
 		"cases", "skip", "guidelines", pname, "model", "rule summary");
 	for (int rule = 0; rule < MS_NRULES; rule++) {
-		char g[32], p[32];
+		char g[32], p[32], m[32];
 
 		rule_verdict(r, &t[rule], gl, g, sizeof(g));
 		rule_verdict(r, &t[rule], other, p, sizeof(p));
+		model_verdict(r, rule, m, sizeof(m));
 		fprintf(f, "%s%-5s %5d %5d  %-10s %-10s %-8s %s\n", prefix,
 			ms_rule_name((enum ms_rule)rule), t[rule].cases,
-			t[rule].n[other][MS_SKIP], g, p, "not run",
+			t[rule].n[other][MS_SKIP], g, p, m,
 			ms_rule_summary((enum ms_rule)rule));
 	}
-	fprintf(f, "%s(model: the model target is not built yet, so there "
-		   "is no kernel-vs-model column)\n", prefix);
+	if (strcmp(r->target, "kernel") == 0)
+		fprintf(f, "%s(model: not run; --target both compares the "
+			   "model with this kernel step by step)\n", prefix);
+	else if (strcmp(r->target, "model") == 0)
+		fprintf(f, "%s(the model ran every case under each profile; "
+			   "no kernel was asked)\n", prefix);
+	else
+		fprintf(f, "%s(model: the model under %s beside this kernel, "
+			   "step by step, page state and contents included: "
+			   "agree, or how many cases differ)\n",
+			prefix, ms_profile_name(r->profile));
 }
 
 static void print_header(FILE *f, const struct run_report *r,
@@ -154,6 +215,10 @@ static void print_header(FILE *f, const struct run_report *r,
 		out_text(f, ki->data_route_why);
 		fputc('\n', f);
 	}
+	if (ki->aio_ring_dontcopy)
+		fprintf(f, "%saio ring: VM_DONTCOPY (not inherited by a fork "
+			   "child, as from Linux 7.1)\n",
+			prefix);
 }
 
 /* "N data cell(s), first at step ..." for a case that has any. */
@@ -166,6 +231,17 @@ static void print_unobservable(FILE *f, const char *prefix,
 		prefix, v->unobservable, v->unobservable == 1 ? "" : "s");
 	out_text(f, v->unobservable_at);
 	fputc('\n', f);
+}
+
+/* Steps whose result the profile leaves unspecified ('?'): they ran, and
+ * whatever they returned was accepted. */
+static void print_unspecified(FILE *f, const char *prefix,
+			      const struct ms_verdict *v)
+{
+	if (v->unspecified > 0)
+		fprintf(f, "%sunspecified: %d step%s ran with '?' as the "
+			   "result for this profile\n",
+			prefix, v->unspecified, v->unspecified == 1 ? "" : "s");
 }
 
 /* Colour for a result tag, only when the report goes to a terminal. */
@@ -217,6 +293,24 @@ static void print_skips(FILE *f, const struct run_report *r)
 	}
 }
 
+/* "DIFF  name (file)" and where the model and the kernel part. */
+static void print_model_diff(FILE *f, const struct run_report *r,
+			     const struct case_result *c)
+{
+	fprintf(f, "%sDIFF%s  ", colour_on(r, MS_FAIL), colour_off(r));
+	out_text(f, c->name);
+	fputs("  (", f);
+	out_text(f, c->file);
+	fputs(")\n      ", f);
+	if (c->model_step >= 0)
+		fprintf(f, "step %d: ", c->model_step);
+	fputs("kernel against model: ", f);
+	out_text(f, c->model_diff ? c->model_diff : "?");
+	fprintf(f, "\n      (the model's own verdict under %s: %s)\n",
+		ms_profile_name(r->profile),
+		ms_result_code_name(c->model_code));
+}
+
 static void print_text(FILE *f, const struct run_report *r)
 {
 	int counts[MS_XFAIL + 1], blind, nblind;
@@ -230,6 +324,8 @@ static void print_text(FILE *f, const struct run_report *r)
 	for (int i = 0; i < r->ncases; i++) {
 		const struct case_result *c = &r->cases[i];
 
+		if (c->model == MODEL_DIFFER)
+			print_model_diff(f, r, c);
 		if ((c->primary.code == MS_PASS ||
 		     c->primary.code == MS_SKIP) && !r->verbose)
 			continue;
@@ -242,6 +338,7 @@ static void print_text(FILE *f, const struct run_report *r)
 		if (c->primary.reason[0] && c->primary.code != MS_PASS)
 			out_lines(f, "      ", c->primary.reason);
 		print_unobservable(f, "      ", &c->primary);
+		print_unspecified(f, "      ", &c->primary);
 		if (c->trace)
 			out_lines(f, "    ", c->trace);
 	}
@@ -268,10 +365,14 @@ static void print_text(FILE *f, const struct run_report *r)
 	if (r->note)
 		fprintf(f, "\n%s", r->note);
 	fprintf(f, "\n%d passed, %d failed, %d skipped, %d broken, %d xfail "
-		   "(%d cases, profile %s)\n",
+		   "(%d cases, profile %s)",
 		counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
 		counts[MS_BROK], counts[MS_XFAIL], r->ncases,
 		r->has_profile ? ms_profile_name(r->profile) : "unknown");
+	if (strcmp(r->target, "both") == 0)
+		fprintf(f, "; model and kernel differ in %d",
+			report_model_differ(r));
+	fputc('\n', f);
 }
 
 /*
@@ -304,15 +405,23 @@ static void print_ktap(FILE *f, const struct run_report *r)
 	for (int i = 0; i < r->ncases; i++) {
 		const struct case_result *c = &r->cases[i];
 		const struct ms_verdict *v = &c->primary;
-		bool failed = v->code == MS_FAIL || v->code == MS_BROK;
+		bool failed = v->code == MS_FAIL || v->code == MS_BROK ||
+			      c->model == MODEL_DIFFER;
 		const char *directive = NULL;
 		char first[256];
 
 		snprintf(first, sizeof(first), "%.*s",
 			 (int)strcspn(v->reason, "\n"), v->reason);
-		if (failed)
+		if (v->code == MS_FAIL || v->code == MS_BROK)
 			out_lines(f, "# ", v->reason);
+		if (c->model == MODEL_DIFFER) {
+			fprintf(f, "# model differs from the kernel at step "
+				   "%d: ", c->model_step);
+			out_text(f, c->model_diff ? c->model_diff : "?");
+			fputc('\n', f);
+		}
 		print_unobservable(f, "# ", v);
+		print_unspecified(f, "# ", v);
 		if (c->trace)
 			out_lines(f, "# ", c->trace);
 		if (v->code == MS_SKIP)
@@ -448,6 +557,8 @@ static void print_json(FILE *f, const struct run_report *r)
 	fprintf(f, ", \"data_route_forced\": %s, \"data_route_why\": ",
 		ki->data_route_forced ? "true" : "false");
 	out_json_string(f, ki->data_route_why);
+	fprintf(f, ", \"aio_ring_dontcopy\": %s",
+		ki->aio_ring_dontcopy ? "true" : "false");
 	fputs("},\n  \"profile\": ", f);
 	if (r->has_profile)
 		out_json_string(f, ms_profile_name(r->profile));
@@ -484,6 +595,28 @@ static void print_json(FILE *f, const struct run_report *r)
 			out_json_string(f, ms_result_code_name(c->by_profile[p]));
 		}
 		fputc('}', f);
+		if (c->model != MODEL_NOT_RUN) {
+			static const char *const mw[] = {
+				[MODEL_SKIPPED] = "skip",
+				[MODEL_AGREE] = "agree",
+				[MODEL_DIFFER] = "differ",
+			};
+
+			fputs(", \"model\": {\"result\": ", f);
+			out_json_string(f, mw[c->model]);
+			if (c->model != MODEL_SKIPPED) {
+				fputs(", \"verdict\": ", f);
+				out_json_string(f,
+					ms_result_code_name(c->model_code));
+			}
+			if (c->model == MODEL_DIFFER) {
+				fprintf(f, ", \"step\": %d, \"what\": ",
+					c->model_step);
+				out_json_string(f, c->model_diff ?
+							   c->model_diff : "");
+			}
+			fputc('}', f);
+		}
 		if (c->primary.unobservable) {
 			fprintf(f, ", \"unobservable\": %d, "
 				   "\"unobservable_at\": ",
@@ -502,6 +635,11 @@ static void print_json(FILE *f, const struct run_report *r)
 		if (c->trace) {
 			fputs(", \"trace\": ", f);
 			out_json_string(f, c->trace);
+		}
+		/* Already JSON, valid UTF-8 (ms_trace_to_json). */
+		if (c->steps) {
+			fputs(",\n     \"steps\": ", f);
+			fputs(c->steps, f);
 		}
 		fprintf(f, "}%s\n", i + 1 < r->ncases ? "," : "");
 	}

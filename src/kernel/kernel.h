@@ -9,7 +9,6 @@
  *   probe.c    features and the profile this kernel behaves like
  *   mapcount.c use_map_slots: exhausting the process's VMA budget
  *   deferred.c waiting for kernel work that runs after a call returned
- *   trace.c    struct ms_trace
  */
 #ifndef SEALSPEC_KERNEL_H
 #define SEALSPEC_KERNEL_H
@@ -20,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "interp/interp.h"
 #include "sealspec.h"
 
 /*
@@ -78,6 +78,13 @@ long ms__sys_uffd_register(uint64_t addr, uint64_t len);
 long ms__sys_uffd_copy(uint64_t addr, const char *pattern, long page_size);
 long ms__sys_uffd_move(uint64_t dst, uint64_t src, uint64_t len);
 long ms__sys_process_madvise_parent(uint64_t addr, uint64_t len, long advice);
+long ms__sys_process_madvise2(uint64_t a1, uint64_t l1, uint64_t a2,
+			      uint64_t l2, long advice);
+long ms__sys_pkey_set(long key, long rights);
+long ms__sys_fallocate(long fd, long mode, uint64_t off, uint64_t len);
+long ms__sys_pwrite_pattern(long fd, const char *pattern, uint64_t off,
+			    long page_size);
+long ms__sys_proc_mem_read(uint64_t addr, uint64_t len);
 
 /* ---- mapcount.c -------------------------------------------------- */
 
@@ -204,6 +211,7 @@ struct ms__vma {
 	bool shared;
 	uint8_t backing;	/* enum ms_backing */
 	uint64_t offset;	/* file offset in bytes of start */
+	uint64_t ino;		/* inode of the file behind it, or 0 */
 	bool sealed;
 	uint8_t lock;
 	uint8_t inherit;
@@ -293,13 +301,7 @@ struct ms__msg {
 #define MS__EXIT_SETUP 3	/* a setup step failed; its outcome tells */
 #define MS__EXIT_BROK 4		/* a BROK record was sent */
 
-/*
- * The arena: 32 TiB up, above everything the loader and the kernel's
- * top-down mmap place, and clear of AddressSanitizer's fixed ranges on
- * x86_64 (shadow below 0x10007fff8000, allocator at 0x600000000000).
- */
-#define MS__ARENA_BASE 0x200000000000ULL
-#define MS__ARENA_SIZE (64ULL << 30)	/* the arena, from MS__ARENA_BASE up */
+/* The arena (MS__ARENA_BASE, MS__ARENA_SIZE) is the interpreter's. */
 
 /* The descriptors a scenario may make and name (memfd, reopen). */
 #define MS__FDS_MAX 1024
@@ -320,25 +322,6 @@ struct ms__scenario {
 	enum ms_data_route data_route;	/* from the probe (observe.c) */
 	bool data_route_forced;
 };
-
-/*
- * What of struct ms_program goes to the scenario process: everything but
- * the vary table, which every instance has empty (ms_instantiate()) and
- * which is most of the struct (100 KiB of 127).  The runner leaves it out
- * of the program memfd and the scenario process out of its copy, so
- * neither writes, reads nor faults in those pages.
- */
-#define MS__PROGRAM_TABLE_START offsetof(struct ms_program, vary_cols)
-#define MS__PROGRAM_TABLE_END offsetof(struct ms_program, row)
-_Static_assert(offsetof(struct ms_program, vary) >= MS__PROGRAM_TABLE_START &&
-		       offsetof(struct ms_program, vary) +
-				       sizeof(((struct ms_program *)0)->vary) <=
-			       MS__PROGRAM_TABLE_END &&
-		       MS__PROGRAM_TABLE_END - MS__PROGRAM_TABLE_START <
-			       sizeof(((struct ms_program *)0)->vary) +
-				       sizeof(((struct ms_program *)0)->vary_cols) +
-				       16,
-	       "only the vary table lies between vary_cols and row");
 
 /* The scenario process, from its first check to its exit. */
 void ms__scenario_main(const struct ms__scenario *s)

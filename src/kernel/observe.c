@@ -40,7 +40,7 @@
  * The buffer: a window of smaps text, then the VMAs of the pass in
  * progress (struct seen), so that the observations after one step
  * (ms__observe_hold) share one pass however far each needs to read.  At
- * 40 bytes a VMA it holds 98304, beyond vm.max_map_count's default.
+ * 48 bytes a VMA it holds 81920, beyond vm.max_map_count's default.
  */
 #define SMAPS_BUF (4UL << 20)
 #define WINDOW (256UL << 10)
@@ -49,6 +49,7 @@
 
 struct seen {
 	uint64_t start, end, offset;
+	uint64_t ino;
 	int32_t index;
 	uint8_t prot, backing, lock, inherit;
 	bool shared, sealed, special_aio;
@@ -267,7 +268,10 @@ static void parse_header(const char *p, const char *end, struct ms__vma *v)
 	v->offset = parse_hex(&p, end);
 	p = skip_field(p, end);	/* offset's trailing blanks */
 	p = skip_field(p, end);	/* dev */
-	p = skip_field(p, end);	/* inode and the padding before the path */
+	v->ino = 0;
+	while (p < end && *p >= '0' && *p <= '9')
+		v->ino = v->ino * 10 + (uint64_t)(*p++ - '0');
+	p = skip_field(p, end);	/* the padding before the path */
 	n = (size_t)(end - p);
 	if (n >= sizeof(v->path))
 		n = sizeof(v->path) - 1;
@@ -383,6 +387,7 @@ static void to_seen(const struct ms__vma *v, struct seen *s)
 	s->start = v->start;
 	s->end = v->end;
 	s->offset = v->offset;
+	s->ino = v->ino;
 	s->index = v->index;
 	s->prot = v->prot;
 	s->backing = v->backing;
@@ -611,9 +616,11 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 			pg->prot = v.prot;
 			pg->shared = v.shared;
 			pg->backing = v.backing;
-			if (v.backing == MS_BACK_FILE)
+			if (v.backing == MS_BACK_FILE) {
 				pg->pgoff = v.offset / (uint64_t)page_size +
 					    (a - v.start) / (uint64_t)page_size;
+				pg->file = v.ino;
+			}
 			pg->vma = (uint32_t)v.index;
 			pg->sealed = v.sealed;
 			pg->lock = v.lock;

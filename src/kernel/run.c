@@ -209,13 +209,11 @@ static int pwrite_all(int fd, const void *buf, uint64_t n, uint64_t off)
 }
 
 /*
- * The program for the scenario process: [struct ms_program][steps], less
- * the vary table (MS__PROGRAM_TABLE_START..END), in the job's memfd.  One
- * memfd per job serves every case of it: the spawner answers only once
- * every process of the last case is gone, and what the last case wrote
- * there (it maps it read-only, but it could remap) is all overwritten;
- * the table's bytes are never read.  Returns the memfd, kept open, or
- * -errno.
+ * The program for the scenario process: [struct ms_program][steps], in
+ * the job's memfd.  One memfd per job serves every case of it: the
+ * spawner answers only once every process of the last case is gone, and
+ * what the last case wrote there (it maps it read-only, but it could
+ * remap) is all overwritten.  Returns the memfd, kept open, or -errno.
  */
 static int make_program_fd(int job, const struct ms_program *p, uint64_t *len)
 {
@@ -230,11 +228,7 @@ static int make_program_fd(int job, const struct ms_program *p, uint64_t *len)
 		program_fd_open[job] = true;
 	}
 	fd = program_fd[job];
-	err = pwrite_all(fd, p, MS__PROGRAM_TABLE_START, 0);
-	if (!err)
-		err = pwrite_all(fd, (const char *)p + MS__PROGRAM_TABLE_END,
-				 sizeof(*p) - MS__PROGRAM_TABLE_END,
-				 MS__PROGRAM_TABLE_END);
+	err = pwrite_all(fd, p, sizeof(*p), 0);
 	if (!err)
 		err = pwrite_all(fd, p->steps, steps, sizeof(*p));
 	if (err) {

@@ -152,17 +152,14 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 	/* [struct ms_program][its steps], as run.c wrote it. */
 	if (req->program_len < sizeof(prog))
 		early_brok(3, "the program is truncated");
-	/* All but the vary table, which the runner left out (kernel.h). */
-	memcpy(&prog, (void *)(uintptr_t)map, MS__PROGRAM_TABLE_START);
-	memcpy((char *)&prog + MS__PROGRAM_TABLE_END,
-	       (const char *)(uintptr_t)map + MS__PROGRAM_TABLE_END,
-	       sizeof(prog) - MS__PROGRAM_TABLE_END);
+	memcpy(&prog, (void *)(uintptr_t)map, sizeof(prog));
 	steps_len = req->program_len - sizeof(prog);
 	if (prog.nsteps < 0 ||
 	    steps_len != (uint64_t)prog.nsteps * sizeof(struct ms_step))
 		early_brok(3, "the program is truncated");
 	prog.steps = (struct ms_step *)(uintptr_t)(map + (long)sizeof(prog));
 	prog.cap_steps = prog.nsteps;
+	prog.vary = NULL;	/* the runner's pointer; an instance has none */
 
 	/*
 	 * No core files: a crashing scenario is a result, not debris.  The

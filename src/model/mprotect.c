@@ -78,7 +78,7 @@ static int mprotect_validate(const struct ms_mm *mm, struct ms__vma *v,
 	uint64_t tmp = start;
 
 	(void)mm;
-	for (; v && ms__vma_start(v) < end; v = ms__vma_next(v)) {
+	for (; v && ms__vma_start(v) < end; v = ms__vma_next(mm, v)) {
 		if (ms__vma_start(v) > tmp)
 			return -ENOMEM;
 		if (exceeds_may(new_vm_flags(v, prot)))
@@ -152,9 +152,17 @@ int ms_pkey_mprotect(struct ms_mm *mm, uint64_t start, uint64_t len, int prot,
 		if (grows & PROT_GROWSUP)
 			return -EINVAL;	/* x86 has no VM_GROWSUP */
 	}
-	if (ms__sw(mm, MS__SW_SEAL_CHECK_RANGE_FIRST)) {
+	/*
+	 * Without partial-apply a sealed VMA anywhere in the range fails the
+	 * call before any VMA changes: 6.10 checked the whole range for
+	 * seals first (seal-check-range-first); atomic-failure validates
+	 * everything below.
+	 */
+	if (ms__sw(mm, MS__SW_SEAL_CHECK_RANGE_FIRST) ||
+	    (!ms__sw(mm, MS__SW_PARTIAL_APPLY) &&
+	     !ms__sw(mm, MS__SW_ATOMIC_FAILURE))) {
 		for (struct ms__vma *w = v; w && ms__vma_start(w) < end;
-		     w = ms__vma_next(w))
+		     w = ms__vma_next(mm, w))
 			if (vma_is_sealed(w))
 				return -EPERM;
 	}
@@ -186,7 +194,7 @@ int ms_pkey_mprotect(struct ms_mm *mm, uint64_t start, uint64_t len, int prot,
 			break;
 		tmp = m->end;
 		nstart = tmp;
-		v = ms__vma_next(m);
+		v = ms__vma_next(mm, m);
 	}
 	if (!err && tmp < end)
 		err = -ENOMEM;
