@@ -6,9 +6,17 @@
  *   - one page-state observation (smaps + pagemap + /proc/self/mem);
  *   - the same of PROT_NONE pages through the page reader, the route
  *     taken where only a tracer may read them, and its start;
- *   - judging one trace under every profile.
+ *   - judging one trace under every profile;
+ *   - given `kernel_target SEALSPEC FORK_FLOOR`: the whole catalog on the
+ *     kernel (SEALSPEC run --target kernel) at --jobs 1 and at the
+ *     default --jobs, beside
+ *     a bare fork + exit + wait of a minimal static process (FORK_FLOOR),
+ *     three rounds of each taken in turn, medians reported, and their
+ *     ratio: catalog time / (cases run x one bare fork).
  * Figures, not assertions: `make bench` prints them.
  */
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +46,124 @@ static const char scenario[] =
 	"mprotect(a+1p, 3p, PROT_READ)          => EPERM\n"
 	"expect a seal \"--SS\"\n"
 	"expect a data \"ABCD\"\n";
+
+#define ROUNDS 3
+
+/*
+ * Runs argv with stdout into a pipe (kept: the last line) and stderr to
+ * /dev/null; its wall time in us, or -1.
+ */
+static double timed_run(char *const argv[], char *last, size_t n)
+{
+	char buf[4096];
+	size_t len = 0;
+	int p[2], status;
+	double t0;
+	pid_t pid;
+	ssize_t r;
+
+	if (pipe(p) < 0)
+		return -1;
+	t0 = now_us();
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(p[1], 1);
+		if (null >= 0)
+			dup2(null, 2);
+		close(p[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	last[0] = '\0';
+	while ((r = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0) {
+		char *nl;
+
+		len += (size_t)r;
+		buf[len] = '\0';
+		/* Keep the last complete line and what follows it. */
+		while ((nl = strchr(buf, '\n')) && nl[1]) {
+			len -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, len + 1);
+		}
+		if (len >= sizeof(buf) - 1)
+			len = 0;
+	}
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	t0 = now_us() - t0;
+	buf[len] = '\0';
+	if (len >= n)
+		len = n - 1;
+	memcpy(last, buf, len + 1);
+	last[len] = '\0';
+	return WIFEXITED(status) && WEXITSTATUS(status) <= 1 ? t0 : -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* The whole catalog beside the floor: see the comment at the top. */
+static int catalog_figures(char *sealspec, char *floor)
+{
+	char *floor_argv[] = { floor, "2000", NULL };
+	char *j1[] = { sealspec, "run", "--target", "kernel", "--jobs", "1",
+		       NULL };
+	char *jd[] = { sealspec, "run", "--target", "kernel", NULL };
+	double f[ROUNDS], c1[ROUNDS], cd[ROUNDS], fork_us, one, dflt;
+	int total = 0, skipped = 0, jobs = 1;
+	char last[512];
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		jobs = CPU_COUNT(&set);
+	for (int i = 0; i < ROUNDS; i++) {
+		if (timed_run(floor_argv, last, sizeof(last)) < 0 ||
+		    (f[i] = atof(last)) <= 0) {
+			fprintf(stderr, "bench: %s failed\n", floor);
+			return 1;
+		}
+		c1[i] = timed_run(j1, last, sizeof(last));
+		cd[i] = timed_run(jd, last, sizeof(last));
+		if (c1[i] < 0 || cd[i] < 0) {
+			fprintf(stderr, "bench: %s run failed\n", sealspec);
+			return 1;
+		}
+	}
+	/* "871 passed, 0 failed, 15 skipped, ... (886 cases, ...)" */
+	if (sscanf(last, "%*d passed, %*d failed, %d skipped", &skipped) != 1 ||
+	    !strchr(last, '(') || sscanf(strchr(last, '('), "(%d", &total) != 1) {
+		fprintf(stderr, "bench: no summary line: %s\n", last);
+		return 1;
+	}
+	fork_us = median(f, ROUNDS);
+	one = median(c1, ROUNDS) / 1000;
+	dflt = median(cd, ROUNDS) / 1000;
+	printf("bare fork+exit+wait of a minimal static process %8.1f us\n",
+	       fork_us);
+	printf("whole catalog, --jobs 1        %8.0f ms  (%d cases, %d run "
+	       "on the kernel: %.0f us each)\n",
+	       one, total, total - skipped, one * 1000 / (total - skipped));
+	printf("whole catalog, --jobs %-2d (default) %5.0f ms  = %.1fx "
+	       "(cases run x one bare fork = %.0f ms)\n",
+	       jobs, dflt, dflt * 1000 / ((total - skipped) * fork_us),
+	       (total - skipped) * fork_us / 1000);
+	printf("  (medians of %d rounds, taken in turn)\n", ROUNDS);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -90,8 +216,13 @@ int main(int argc, char **argv)
 	nout = t.nout;
 	ms_trace_free(&t);
 
-	a = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* In the arena, where scenarios observe (smaps is read up to it). */
+	a = mmap((void *)(uintptr_t)MS__ARENA_BASE, 4 * ps,
+		 PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (a == MAP_FAILED)
+		a = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(a, 'A', 2 * ps);
 	t0 = now_us();
 	for (int i = 0; i < observes; i++)
@@ -124,5 +255,7 @@ int main(int argc, char **argv)
 	printf("judging one trace          %8.1f us  (%d outcomes, %s)\n",
 	       judge_us, nout, ms_result_code_name(v.code));
 	ms_program_free(&p);
+	if (argc > 2)
+		return catalog_figures(argv[1], argv[2]);
 	return 0;
 }

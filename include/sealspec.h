@@ -731,6 +731,32 @@ int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
 		  const struct ms_kernel_opts *o, struct ms_trace *t);
 
 /*
+ * Several scenarios at once.  ms_kernel_set_jobs(n), before
+ * ms_kernel_start(): up to n scenario processes run at the same time, each
+ * forked by a helper of its own (1 unless told).  0, -EINVAL outside 1..64,
+ * -EBUSY once the helpers run.
+ */
+int ms_kernel_set_jobs(int jobs);
+/*
+ * Starts program p as ms_kernel_run() would, and returns at once:
+ *   0       it runs; ms_kernel_wait() hands back tag when it has ended;
+ *   1       nothing to run (a SKIP): t is complete already;
+ *   -EBUSY  every job is busy, or p must run alone (it draws on a
+ *           system-wide count) and others run: wait for one, then again;
+ *   -EINTR  after ms_kernel_interrupt(); or -errno.
+ * p and t belong to the run until ms_kernel_wait() hands back its tag.
+ * Do not mix with ms_kernel_run().
+ */
+int ms_kernel_begin(const struct ms_program *p, const struct ms_kernel_info *ki,
+		    const struct ms_kernel_opts *o, struct ms_trace *t,
+		    void *tag);
+/*
+ * Waits until one begun run ends: its tag in *tag, and what ms_kernel_run()
+ * would have returned for it.  -ECHILD when none runs.
+ */
+int ms_kernel_wait(void **tag);
+
+/*
  * Entry point for the images the kernel target starts by executing itself
  * again: the new image of an "exec" step, and the helper that reads page
  * contents for a scenario process as its tracer.  main() calls it when

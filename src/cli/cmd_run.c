@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,8 @@ static void run_usage(FILE *f)
 		"                    [--format text|ktap|json] [--rule ID]...\n"
 		"                    [--timeout SECONDS] [--verbose] [--trace]\n"
 		"                    [--max-map SIZE] [--max-lock SIZE]\n"
-		"                    [--max-file SIZE] [--json-out FILE] [PATH...]\n"
+		"                    [--max-file SIZE] [--json-out FILE]\n"
+		"                    [--jobs N] [PATH...]\n"
 		"\n"
 		"Runs scenarios (the built-in catalog when no PATH is given;\n"
 		"a PATH is a .scn file or a directory of them) and ends with the\n"
@@ -36,6 +38,9 @@ static void run_usage(FILE *f)
 		"--verbose lists passing and skipped cases too; --trace also\n"
 		"prints what every step returned.  --json-out also\n"
 		"writes the JSON report of the same run to FILE (docs/json.md).\n"
+		"--jobs runs N scenario processes at once (default: the CPUs\n"
+		"this process may use; 1 runs one at a time); the report is the\n"
+		"same, in catalog order, whatever N.\n"
 		"Limits of each scenario (docs/threat-model.md): --timeout of its\n"
 		"own time (10 s), --max-map of memory mapped beyond its start\n"
 		"(1G), --max-lock locked (64M); --max-file of a scenario file (1M).\n"
@@ -88,29 +93,17 @@ struct run_opts {
 	int verbose;
 	int trace;
 	const char *json_out;		/* --json-out FILE, or NULL */
+	int jobs;			/* --jobs: scenario processes at once */
 };
 
-static struct case_result *new_case(struct run_report *r,
-				    const struct ms_program *p)
+/* Case c of the report, in its catalog place (run_all()), for p. */
+static void init_case(struct case_result *c, const struct ms_program *p)
 {
-	struct case_result *c;
-
-	if (r->ncases == r->cap) {
-		int cap = r->cap ? r->cap * 2 : 256;
-		struct case_result *v = realloc(r->cases, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		r->cases = v;
-		r->cap = cap;
-	}
-	c = &r->cases[r->ncases++];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", p->name);
 	snprintf(c->file, sizeof(c->file), "%s", p->file);
 	c->rules = p->rules;
 	c->fail_step = -1;
-	return c;
 }
 
 /*
@@ -149,28 +142,17 @@ static int judge_case(const struct run_report *r, struct case_result *c,
 	return 0;
 }
 
-static int add_case(struct run_report *r, const struct ms_program *p,
-		    const struct ms_trace *trace, enum ms_profile profile)
-{
-	struct case_result *c = new_case(r, p);
-
-	if (!c)
-		return -ENOMEM;
-	return judge_case(r, c, p, trace, MS_ALL_PROFILES, profile);
-}
 
 /*
  * --target model: the model runs the case once per profile, and each run
  * is judged under its own profile (the model's answer depends on it).
  */
-static int add_model_case(struct run_report *r, const struct ms_program *p,
-			  const struct run_opts *o)
+static int add_model_case(struct run_report *r, struct case_result *c,
+			  const struct ms_program *p, const struct run_opts *o)
 {
-	struct case_result *c = new_case(r, p);
 	int err = 0;
 
-	if (!c)
-		return -ENOMEM;
+	init_case(c, p);
 	for (int i = 0; i < MS_NPROFILES && !err; i++) {
 		struct ms_model_opts mo = {
 			.profile = (enum ms_profile)i,
@@ -190,15 +172,15 @@ static int add_model_case(struct run_report *r, const struct ms_program *p,
 }
 
 /*
- * --target both: after the kernel's run (the case last added), the model
- * runs in lockstep under the profile of the report, with the kernel's
- * features, and the two traces are compared.
+ * --target both: after the kernel's run (case c), the model runs in
+ * lockstep under the profile of the report, with the kernel's features,
+ * and the two traces are compared.
  */
-static int compare_model(struct run_report *r, const struct ms_program *p,
-			 const struct run_opts *o, const struct ms_kernel_info *ki,
+static int compare_model(const struct run_report *r, struct case_result *c,
+			 const struct ms_program *p, const struct run_opts *o,
+			 const struct ms_kernel_info *ki,
 			 const struct ms_trace *kt)
 {
-	struct case_result *c = &r->cases[r->ncases - 1];
 	struct ms_model_opts mo = {
 		.profile = r->profile,
 		.snapshots = o->ko.snapshots,
@@ -360,6 +342,40 @@ static int check_target(const char *target)
 	return -EINVAL;
 }
 
+/* --jobs N: 1 to 64. */
+static int parse_jobs(const char *arg, int *jobs)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end || errno || n < 1 || n > 64) {
+		fprintf(stderr, "sealspec: --jobs takes a number of scenario "
+				"processes from 1 to 64, got '%s'\n",
+			arg);
+		return -EINVAL;
+	}
+	*jobs = (int)n;
+	return 0;
+}
+
+/*
+ * The default of --jobs: the CPUs this process may run on (its affinity
+ * mask, which taskset and cgroups narrow), at most 64.
+ */
+static int default_jobs(void)
+{
+	cpu_set_t set;
+	int n = 1;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : n;
+}
+
 /* Returns the index of the first operand, or -1 after a usage error
  * (-2 after --help). */
 static int parse_run_args(int argc, char **argv, struct run_opts *o)
@@ -376,6 +392,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json-out", required_argument, NULL, 'J' },
 		{ "trace", no_argument, NULL, 'x' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -384,7 +401,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 
 	optind = 1;
 	while (!err &&
-	       (c = getopt_long(argc, argv, "t:p:f:r:T:vh", opts, NULL)) != -1) {
+	       (c = getopt_long(argc, argv, "t:p:f:r:T:j:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			o->target = optarg;
@@ -427,6 +444,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'x':
 			o->trace = 1;
+			break;
+		case 'j':
+			err = parse_jobs(optarg, &o->jobs);
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -497,66 +517,187 @@ static int count_cases(const struct scenario_set *set, unsigned int rules)
 	return n;
 }
 
+/* A case in flight: its program and trace, and its place in the report. */
+struct in_flight {
+	bool used;
+	int index;
+	struct ms_program p;
+	struct ms_trace trace;
+};
+
+/* What the cases of a run share while they end, in any order. */
+struct run_state {
+	struct run_report *rep;
+	const struct run_opts *o;
+	const struct ms_kernel_info *ki;
+	bool *done;		/* rep->cases[i] is filled */
+	int ndone;
+};
+
+/*
+ * A case has ended on the kernel (err from ms_kernel_wait(), or 0 for a
+ * SKIP): judged into its place in the report, and with --target both
+ * compared with the model's run; or the reason the run stops in
+ * rep->error.  Returns 0 or the error.
+ */
+static int case_ended(struct run_state *x, struct in_flight *f, int err)
+{
+	struct run_report *rep = x->rep;
+	struct case_result *c = &rep->cases[f->index];
+
+	if (err && err != -EINTR && !rep->error[0]) {
+		snprintf(rep->error, sizeof(rep->error),
+			 "cannot run %.200s: %s; the run stopped after %d "
+			 "case%s",
+			 f->p.name, strerror(-err), x->ndone,
+			 x->ndone == 1 ? "" : "s");
+	} else if (!err) {
+		init_case(c, &f->p);
+		if (judge_case(rep, c, &f->p, &f->trace, MS_ALL_PROFILES,
+			       rep->profile) ||
+		    (x->o->model &&
+		     compare_model(rep, c, &f->p, x->o, x->ki, &f->trace)))
+			err = -ENOMEM;
+	}
+	if (!err) {
+		x->done[f->index] = true;
+		x->ndone++;
+	}
+	ms_trace_free(&f->trace);
+	ms_program_free(&f->p);
+	f->used = false;
+	return err;
+}
+
+/* Waits for one case in flight to end: 0, -ECHILD (none), or its error. */
+static int wait_one(struct run_state *x)
+{
+	void *tag;
+	int err = ms_kernel_wait(&tag);
+
+	if (err == -ECHILD)
+		return err;
+	return case_ended(x, tag, err);
+}
+
 /*
  * Every variant of every selected scenario, once each on the kernel, judged
- * under every profile.  Returns 0, or an exit status when the run cannot go
- * on: EXIT_USAGE for a variant that does not instantiate (said on stderr),
- * EXIT_BROKEN when the runner cannot run a case (a fork that fails): then
- * rep->error says why, and the cases so far are reported.  An interrupted
- * run returns 0 with the cases that ran.
+ * under every profile; up to o->jobs at once, each result in its catalog
+ * place, so the report is the same whatever the number of jobs.  Returns
+ * 0, or an exit status when the run cannot go on: EXIT_USAGE for a
+ * variant that does not instantiate (said on stderr), EXIT_BROKEN when the
+ * runner cannot run a case (a fork that fails): then rep->error says why,
+ * and the cases that ended are reported.  An interrupted run returns 0 with
+ * the cases that ended.  Either way the cases in flight end first.
  */
 static int run_all(const struct scenario_set *set, const struct run_opts *o,
-		   const struct ms_kernel_info *ki, struct run_report *rep)
+		   const struct ms_kernel_info *ki, struct run_report *rep,
+		   int total)
 {
-	for (int i = 0; i < set->n; i++) {
+	struct in_flight *fl = calloc((size_t)o->jobs + 1, sizeof(*fl));
+	bool *done = calloc((size_t)total + 1, sizeof(*done));
+	struct run_state x = { rep, o, ki, done, 0 };
+	int k = 0, status = 0, err = 0, n = 0;
+
+	rep->cases = calloc((size_t)total + 1, sizeof(*rep->cases));
+	rep->cap = total;
+	if (!fl || !done || !rep->cases) {
+		snprintf(rep->error, sizeof(rep->error),
+			 "out of memory; no case was run");
+		free(fl);
+		free(done);
+		return EXIT_BROKEN;
+	}
+	for (int i = 0; i < set->n && !status && !err; i++) {
 		const struct ms_program *t = set->v[i].t;
 		int nv = ms_variant_count(t);
 
 		if (!scenario_has_rule(t, o->rules))
 			continue;
-		for (int row = 0; row < nv; row++) {
-			struct ms_program p;
+		for (int row = 0; row < nv && !status && !err; row++) {
+			struct in_flight *f = NULL;
 			struct ms_diag diag;
-			struct ms_trace trace;
-			int err;
 
-			memset(&p, 0, sizeof(p));
-			if (ms_instantiate(t, row, &p, &diag) < 0) {
+			for (int s = 0; s <= o->jobs && !f; s++)
+				if (!fl[s].used)
+					f = &fl[s];
+			memset(&f->p, 0, sizeof(f->p));
+			if (ms_instantiate(t, row, &f->p, &diag) < 0) {
 				fprintf(stderr, "%s:%d:%d: %s\n",
 					diag.loc.file ? diag.loc.file : t->file,
 					diag.loc.line, diag.loc.col, diag.msg);
-				return EXIT_USAGE;
+				ms_program_free(&f->p);
+				status = EXIT_USAGE;
+				break;
 			}
-			ms_trace_init(&trace);
-			err = -EINTR;
-			if (!stop_signal && !o->kernel)
-				err = add_model_case(rep, &p, o);
-			else if (!stop_signal)
-				err = ms_kernel_run(&p, ki, &o->ko, &trace);
-			if (err && err != -EINTR)
-				snprintf(rep->error, sizeof(rep->error),
-					 "cannot run %.200s: %s; the run "
-					 "stopped after %d case%s",
-					 p.name, strerror(-err), rep->ncases,
-					 rep->ncases == 1 ? "" : "s");
-			else if (!err && o->kernel &&
-				 (add_case(rep, &p, &trace, rep->profile) ||
-				  (o->model &&
-				   compare_model(rep, &p, o, ki, &trace))))
-				err = -ENOMEM;
-			ms_trace_free(&trace);
-			ms_program_free(&p);
-			if (err == -EINTR)
-				return 0;
-			if (err == -ENOMEM && !rep->error[0])
-				snprintf(rep->error, sizeof(rep->error),
-					 "out of memory; the run stopped "
-					 "after %d cases", rep->ncases);
-			if (err)
-				return EXIT_BROKEN;
+			f->used = true;
+			f->index = k++;
+			ms_trace_init(&f->trace);
+			if (!o->kernel) {
+				/* The model alone: here, at once. */
+				err = stop_signal ? -EINTR :
+						    add_model_case(rep,
+								   &rep->cases[f->index],
+								   &f->p, o);
+				if (!err) {
+					done[f->index] = true;
+					x.ndone++;
+				} else if (err != -EINTR) {
+					snprintf(rep->error, sizeof(rep->error),
+						 "cannot run %.200s: %s; the "
+						 "run stopped after %d case%s",
+						 f->p.name, strerror(-err),
+						 x.ndone,
+						 x.ndone == 1 ? "" : "s");
+				}
+				ms_trace_free(&f->trace);
+				ms_program_free(&f->p);
+				f->used = false;
+				continue;
+			}
+			for (;;) {
+				err = stop_signal ? -EINTR :
+						    ms_kernel_begin(&f->p, ki,
+								    &o->ko,
+								    &f->trace,
+								    f);
+				if (err != -EBUSY)
+					break;
+				err = wait_one(&x);
+				if (err)
+					break;
+			}
+			if (err == 1)
+				err = case_ended(&x, f, 0);
+			else if (err)
+				case_ended(&x, f, err);
 		}
 	}
-	return 0;
+	/* The cases in flight end, even when the run stops short. */
+	for (;;) {
+		int e = wait_one(&x);
+
+		if (e == -ECHILD)
+			break;
+		if (e && !err)
+			err = e;
+	}
+	/* The report lists the cases that ended, in catalog order. */
+	for (int i = 0; i < k; i++)
+		if (done[i])
+			rep->cases[n++] = rep->cases[i];
+	rep->ncases = n;
+	free(fl);
+	free(done);
+	if (status)
+		return status;
+	if (err == -EINTR)
+		return 0;
+	if (err == -ENOMEM && !rep->error[0])
+		snprintf(rep->error, sizeof(rep->error),
+			 "out of memory; the run stopped after %d cases",
+			 rep->ncases);
+	return err ? EXIT_BROKEN : 0;
 }
 
 /*
@@ -733,7 +874,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 			 "probing the kernel failed: %s; no case was run", why);
 		status = EXIT_BROKEN;
 	} else {
-		status = run_all(&set, o, &ki, &rep);
+		status = run_all(&set, o, &ki, &rep, total);
 		if (status == EXIT_BROKEN)
 			fprintf(stderr, "sealspec: %s\n", rep.error);
 	}
@@ -792,9 +933,11 @@ int cmd_run(int argc, char **argv)
 	};
 	int first, err, status;
 
+	o.jobs = default_jobs();
 	first = parse_run_args(argc, argv, &o);
 	if (first < 0)
 		return first == -2 ? EXIT_PASS : EXIT_USAGE;
+	ms_kernel_set_jobs(o.jobs);
 
 	/*
 	 * Before the catalog is parsed: every scenario process is forked by

@@ -317,7 +317,8 @@ struct ms__scenario {
 	bool lock_lowered;		/* RLIMIT_MEMLOCK is ours, not the
 					 * caller's */
 	pid_t parent;			/* the spawner */
-	uint64_t prog_map, prog_len;	/* the shared mapping p lives in */
+	uint64_t prog_map, prog_len;	/* the shared mapping p lives in;
+					 * prog_map 0: never dropped (spawn.c) */
 	enum ms_data_route data_route;	/* from the probe (observe.c) */
 	bool data_route_forced;
 };
@@ -413,5 +414,21 @@ int ms__spawn_stop(void);
 int ms__spawn_reply(struct ms__spawn_reply *rep);
 /* The socket to poll for the reply, or -1. */
 int ms__spawn_fd(void);
+
+/*
+ * Several scenario processes at once: one spawner per job, each running
+ * one scenario at a time.  ms__spawner_jobs() sets how many
+ * ms__spawner_start() starts (1 unless told; -EBUSY once started).  The
+ * _on functions are the above for spawner job; the plain ones are job 0's.
+ */
+#define MS__JOBS_MAX 64
+int ms__spawner_jobs(int jobs);
+/* The spawners started, or that ms__spawner_start() would start. */
+int ms__spawner_count(void);
+int ms__spawn_run_on(int job, const struct ms__spawn_req *req, const int *fds,
+		     int nfds);
+int ms__spawn_stop_on(int job);
+int ms__spawn_reply_on(int job, struct ms__spawn_reply *rep);
+int ms__spawn_fd_on(int job);
 
 #endif /* SEALSPEC_KERNEL_H */

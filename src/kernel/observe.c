@@ -11,22 +11,54 @@
  *                       grants it to tracers only, memreader.c reads the
  *                       pages the process may not read itself
  *
- * Nothing here allocates: smaps is read into one buffer mapped up front,
- * because an observation runs in the scenario process after the arena is
- * in use, where malloc could place memory in the way.
+ * smaps is the only source of the VmFlags, and the dear one: the kernel
+ * formats some 25 lines per VMA, a seq_file page (4 KiB, a few VMAs) per
+ * read(2), walking each VMA's page tables as it goes.  So it is read as a
+ * stream, in address order, only as far as a question needs: a page
+ * state stops at the first VMA past its range (the arena lies below the
+ * binary, the libraries and the stack, so that is usually the arena's
+ * own VMAs), a VMA lookup at its address.  The descriptor stays open; a
+ * read from offset 0 starts a fresh pass over the address space as it is
+ * now.  PROCMAP_QUERY (6.11+) would find a VMA without formatting the
+ * others, but it reports neither the seal nor the lock nor the other
+ * VmFlags, so it cannot replace smaps.
+ *
+ * Nothing here allocates: the text window and the table of VMAs read so
+ * far live in one buffer mapped up front, because an observation runs in
+ * the scenario process after the arena is in use, where malloc could
+ * place memory in the way.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "compat.h"
 #include "kernel/kernel.h"
 
-#define SMAPS_INITIAL (4UL << 20)
-#define SMAPS_MAX (256UL << 20)
+/*
+ * The buffer: a window of smaps text, then the VMAs of the pass in
+ * progress (struct seen), so that the observations after one step
+ * (ms__observe_hold) share one pass however far each needs to read.  At
+ * 48 bytes a VMA it holds 81920, beyond vm.max_map_count's default.
+ */
+#define SMAPS_BUF (4UL << 20)
+#define WINDOW (256UL << 10)
+/* The smaps descriptor's number: out of the way of the scenario's own. */
+#define SMAPS_FD_MIN (MS__FDS_MAX - 64)
+
+struct seen {
+	uint64_t start, end, offset;
+	uint64_t ino;
+	int32_t index;
+	uint8_t prot, backing, lock, inherit;
+	bool shared, sealed, special_aio;
+	int8_t pkey;
+};
 
 static char *smaps_buf;
-static size_t smaps_cap, smaps_len;
+static int smaps_fd = -1;
+static pid_t smaps_pid;
 
 int ms__observe_init(void)
 {
@@ -34,81 +66,109 @@ int ms__observe_init(void)
 
 	if (smaps_buf)
 		return 0;
-	r = ms__sys_mmap(0, SMAPS_INITIAL, PROT_READ | PROT_WRITE,
+	r = ms__sys_mmap(0, SMAPS_BUF, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r < 0)
 		return (int)r;
 	smaps_buf = (char *)(uintptr_t)r;
-	smaps_cap = SMAPS_INITIAL;
 	return 0;
 }
 
 /*
- * Replaces the smaps buffer by one four times as big: 0 or -errno (E2BIG
- * past SMAPS_MAX).  Every read that does not fit is paid for in full, so
- * the buffer grows in big steps: at the default vm.max_map_count (65530
- * VMAs, some 47 MiB of smaps) a process reads 4 and 16 MiB before it fits.
- * Not mremap(2): it would have to move the buffer, and moving a VMA wants
- * spare map slots, so it fails near vm.max_map_count, where use_map_slots
- * leaves the process.  Unmapping first frees the slot the new buffer
- * takes; the contents are read again anyway.
+ * This process's /proc/self/smaps: a descriptor opened by a parent shows
+ * the parent's address space, so a fork child opens its own (and closes
+ * its copy of the parent's).  Close-on-exec: an exec'd image opens anew.
  */
-static int smaps_grow(void)
+static int smaps_open(void)
 {
-	size_t cap = smaps_cap * 4;
+	pid_t self = ms__sys_getpid();
+	int fd, high;
+
+	if (smaps_fd >= 0 && smaps_pid == self)
+		return smaps_fd;
+	if (smaps_fd >= 0)
+		ms__sys_close(smaps_fd);
+	smaps_fd = -1;
+	fd = ms__sys_open("/proc/self/smaps", O_RDONLY);
+	if (fd < 0)
+		return fd;
+	high = ms__sys_dup_above(fd, SMAPS_FD_MIN);
+	if (high >= 0) {
+		ms__sys_close(fd);
+		fd = high;
+	}
+	smaps_fd = fd;
+	smaps_pid = self;
+	return fd;
+}
+
+/*
+ * The pass in progress: text in [p, end) of the window not parsed yet,
+ * read up to file offset off; the first nseen of its VMAs in the table.
+ */
+static struct {
+	char *p, *end;
+	uint64_t off;
+	bool eof;
+	int index;		/* VMAs parsed */
+	int nseen;
+	bool overflow;		/* more VMAs than the table holds */
+} pass;
+
+static struct seen *seen_table(void)
+{
+	return (struct seen *)(void *)(smaps_buf + WINDOW);
+}
+
+#define SEEN_MAX ((int)((SMAPS_BUF - WINDOW) / sizeof(struct seen)))
+
+/* A fresh pass from offset 0: the address space as it is now. */
+static int pass_start(void)
+{
+	int r = ms__observe_init();
+
+	if (r < 0)
+		return r;
+	r = smaps_open();
+	if (r < 0)
+		return r;
+	memset(&pass, 0, sizeof(pass));
+	pass.p = pass.end = smaps_buf;
+	return 0;
+}
+
+/*
+ * One more read(2) into the window, after moving what is not parsed yet
+ * to its front: 0, or -errno (E2BIG: one VMA's text fills the window).
+ */
+static int pass_read(void)
+{
+	size_t keep = (size_t)(pass.end - pass.p);
 	long r;
 
-	if (smaps_cap >= SMAPS_MAX)
+	if (pass.p != smaps_buf)
+		memmove(smaps_buf, pass.p, keep);
+	pass.p = smaps_buf;
+	pass.end = smaps_buf + keep;
+	if (keep >= WINDOW)
 		return -E2BIG;
-	if (cap > SMAPS_MAX)
-		cap = SMAPS_MAX;
-	ms__sys_munmap((uintptr_t)smaps_buf, smaps_cap);
-	smaps_buf = NULL;
-	smaps_cap = 0;
-	r = ms__sys_mmap(0, cap, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	do
+		r = ms__sys_pread(smaps_fd, pass.end, WINDOW - keep, pass.off);
+	while (r == -EINTR);
 	if (r < 0)
 		return (int)r;
-	smaps_buf = (char *)(uintptr_t)r;
-	smaps_cap = cap;
+	if (r == 0)
+		pass.eof = true;
+	pass.end += r;
+	pass.off += (uint64_t)r;
 	return 0;
 }
 
-/*
- * Reads all of /proc/self/smaps, growing the buffer for a process with
- * more VMAs than it holds.
- */
-static int smaps_load(void)
+static const char *line_end(const char *p, const char *end)
 {
-	long r = ms__observe_init();
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-	if (r < 0)
-		return (int)r;
-	for (;;) {
-		r = ms__sys_read_file("/proc/self/smaps", smaps_buf,
-				      smaps_cap);
-		if (r != -E2BIG)
-			break;
-		r = smaps_grow();
-		if (r < 0)
-			return (int)r;
-	}
-	if (r < 0)
-		return (int)r;
-	smaps_len = (size_t)r;
-	return 0;
-}
-
-struct walk {
-	const char *p, *end;
-	int index;
-};
-
-static const char *line_end(const struct walk *w, const char *p)
-{
-	const char *nl = memchr(p, '\n', (size_t)(w->end - p));
-
-	return nl ? nl : w->end;
+	return nl ? nl : end;
 }
 
 /* A VMA header starts with a lower-case hex address; fields never do. */
@@ -254,33 +314,92 @@ static int8_t parse_pkey(const char *p, const char *end)
 	return (int8_t)v;
 }
 
-/* The next VMA of the walk: 1, or 0 at the end. */
-static int next_vma(struct walk *w, struct ms__vma *v)
+/* Parses one VMA's text, [p, end): its header line and its fields. */
+static void parse_vma(const char *p, const char *end, int index,
+		      struct ms__vma *v)
 {
 	const char *eol;
 
-	while (w->p < w->end && !is_header(w->p, w->end))
-		w->p = line_end(w, w->p) + 1;
-	if (w->p >= w->end)
-		return 0;
 	memset(v, 0, sizeof(*v));
 	v->pkey = -1;
-	v->index = w->index++;
-	eol = line_end(w, w->p);
-	parse_header(w->p, eol, v);
-	w->p = eol + 1;
-	while (w->p < w->end && !is_header(w->p, w->end)) {
-		eol = line_end(w, w->p);
-		if (has_prefix(w->p, eol, "VmFlags:"))
-			parse_vmflags(w->p, eol, v);
-		else if (has_prefix(w->p, eol, "ProtectionKey:"))
-			v->pkey = parse_pkey(w->p, eol);
-		w->p = eol + 1;
+	v->index = index;
+	eol = line_end(p, end);
+	parse_header(p, eol, v);
+	for (p = eol + 1; p < end; p = eol + 1) {
+		eol = line_end(p, end);
+		if (has_prefix(p, eol, "VmFlags:"))
+			parse_vmflags(p, eol, v);
+		else if (has_prefix(p, eol, "ProtectionKey:"))
+			v->pkey = parse_pkey(p, eol);
 	}
-	return 1;
 }
 
-/* Set by ms__observe_hold(): smaps_buf holds this address space's text. */
+/*
+ * The end of the VMA whose header starts at p: the start of the next
+ * header line, the end of the text at the end of the file, or NULL when
+ * the window does not hold all of it yet.
+ */
+static const char *vma_text_end(const char *p)
+{
+	const char *nl = memchr(p, '\n', (size_t)(pass.end - p));
+
+	while (nl && nl + 1 < pass.end) {
+		if (is_header(nl + 1, pass.end))
+			return nl + 1;
+		nl = memchr(nl + 1, '\n', (size_t)(pass.end - nl - 1));
+	}
+	return pass.eof ? pass.end : NULL;
+}
+
+/* The next VMA of the pass: 1, 0 at the end, or -errno. */
+static int pass_next(struct ms__vma *v)
+{
+	for (;;) {
+		const char *p = pass.p, *q;
+		int r;
+
+		/* Nothing but VMAs is expected, but skip any other line. */
+		while (p < pass.end && !is_header(p, pass.end)) {
+			q = memchr(p, '\n', (size_t)(pass.end - p));
+			if (!q)
+				break;
+			p = q + 1;
+		}
+		pass.p = (char *)p;
+		if (p < pass.end && is_header(p, pass.end)) {
+			q = vma_text_end(p);
+			if (q) {
+				parse_vma(p, q, pass.index++, v);
+				pass.p = (char *)q;
+				return 1;
+			}
+		} else if (pass.eof) {
+			return 0;
+		}
+		r = pass_read();
+		if (r < 0)
+			return r;
+	}
+}
+
+static void to_seen(const struct ms__vma *v, struct seen *s)
+{
+	s->start = v->start;
+	s->end = v->end;
+	s->offset = v->offset;
+	s->ino = v->ino;
+	s->index = v->index;
+	s->prot = v->prot;
+	s->backing = v->backing;
+	s->lock = v->lock;
+	s->inherit = v->inherit;
+	s->shared = v->shared;
+	s->sealed = v->sealed;
+	s->special_aio = v->special_aio;
+	s->pkey = v->pkey;
+}
+
+/* Set by ms__observe_hold(): the pass in progress is this address space's. */
 static bool smaps_held, smaps_fresh;
 
 void ms__observe_hold(bool hold)
@@ -289,59 +408,90 @@ void ms__observe_hold(bool hold)
 	smaps_fresh = false;
 }
 
-static int walk_start(struct walk *w)
+/*
+ * VMA i of the address space, for a caller that asks for 0, 1, 2, ... in
+ * order (ms__observe): from the table while it has it, else read on.  1,
+ * 0 past the last, or -errno.
+ */
+static int seen_vma(int i, struct seen *s)
 {
-	if (!smaps_fresh) {
-		int r = smaps_load();
+	struct ms__vma v;
+	int r;
 
-		if (r < 0)
-			return r;
-		smaps_fresh = smaps_held;
+	if (i < pass.nseen) {
+		*s = seen_table()[i];
+		return 1;
 	}
-	w->p = smaps_buf;
-	w->end = smaps_buf + smaps_len;
-	w->index = 0;
+	r = pass_next(&v);
+	if (r <= 0)
+		return r;
+	to_seen(&v, s);
+	if (pass.nseen < SEEN_MAX && pass.nseen == v.index)
+		seen_table()[pass.nseen++] = *s;
+	else
+		pass.overflow = true;
+	return 1;
+}
+
+/*
+ * Starts what ms__observe() reads: the pass of this hold when there is
+ * one to go on with, else a fresh one.
+ */
+static int observe_start(void)
+{
+	int r;
+
+	if (smaps_held && smaps_fresh && !pass.overflow)
+		return 0;
+	r = pass_start();
+	if (r < 0)
+		return r;
+	smaps_fresh = smaps_held;
 	return 0;
+}
+
+/*
+ * The lookups below take a fresh pass of their own, which ends the one a
+ * hold may have going: the next observation starts again.
+ */
+static int lookup_start(void)
+{
+	smaps_fresh = false;
+	return pass_start();
 }
 
 int ms__find_vma(uint64_t addr, struct ms__vma *vma)
 {
-	struct walk w;
-	int r = walk_start(&w);
+	int r = lookup_start();
 
-	if (r < 0)
-		return r;
-	while (next_vma(&w, vma))
-		if (addr >= vma->start && addr < vma->end)
+	while (r >= 0 && (r = pass_next(vma)) > 0) {
+		if (addr < vma->start)
+			return -ENOENT;
+		if (addr < vma->end)
 			return 0;
-	return -ENOENT;
+	}
+	return r < 0 ? r : -ENOENT;
 }
 
 int ms__find_vma_named(const char *path, struct ms__vma *vma)
 {
-	struct walk w;
-	int r = walk_start(&w);
+	int r = lookup_start();
 
-	if (r < 0)
-		return r;
-	while (next_vma(&w, vma))
+	while (r >= 0 && (r = pass_next(vma)) > 0)
 		if (strcmp(vma->path, path) == 0)
 			return 0;
-	return -ENOENT;
+	return r < 0 ? r : -ENOENT;
 }
 
 long ms__sealed_vmas(void)
 {
 	struct ms__vma v;
-	struct walk w;
 	long n = 0;
-	int r = walk_start(&w);
+	int r = lookup_start();
 
-	if (r < 0)
-		return r;
-	while (next_vma(&w, &v))
+	while (r >= 0 && (r = pass_next(&v)) > 0)
 		n += v.sealed;
-	return n;
+	return r < 0 ? r : n;
 }
 
 static unsigned char page_buf[MS__PAGE_MAX];
@@ -436,14 +586,13 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 		struct ms_page *pages)
 {
 	static uint64_t pm[MS_GRID_MAX];
-	uint64_t refused = 0;
-	struct ms__vma v;
-	struct walk w;
+	uint64_t refused = 0, last;
+	struct seen v;
 	int r, fd;
 
 	if (npages < 0 || npages > MS_GRID_MAX)
 		return -EINVAL;
-	r = walk_start(&w);
+	r = observe_start();
 	if (r < 0)
 		return r;
 	memset(pages, 0, sizeof(*pages) * (size_t)npages);
@@ -451,7 +600,12 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 		pages[k].pkey = -1;
 		pages[k].vma = UINT32_MAX;
 	}
-	while (next_vma(&w, &v)) {
+	/* The last byte asked about; VMAs come in address order. */
+	last = npages ? addr + (uint64_t)npages * (uint64_t)page_size - 1 :
+			addr;
+	for (int i = 0; npages && (r = seen_vma(i, &v)) > 0; i++) {
+		if (v.start > last)
+			break;
 		for (int k = 0; k < npages; k++) {
 			uint64_t a = addr + (uint64_t)k * (uint64_t)page_size;
 			struct ms_page *pg = &pages[k];
@@ -473,6 +627,10 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 			pg->inherit = v.inherit;
 			pg->pkey = v.pkey;
 		}
+	}
+	if (r < 0) {
+		smaps_fresh = false;
+		return r;
 	}
 
 	memset(pm, 0, sizeof(pm));

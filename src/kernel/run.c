@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The runner's side of the kernel target: hands a program to the spawner
+ * The runner's side of the kernel target: hands a program to a spawner
  * (spawn.c), reads the records its processes send (exec.c), holds their
  * SysV segments, and turns what happened into a trace.
+ *
+ * Jobs: with ms_kernel_set_jobs(N) there are N spawners and up to N
+ * scenarios in flight (ms_kernel_begin(), ms_kernel_wait()), each with
+ * its own pipes, segments and trace; one poll(2) serves them all.  Each
+ * case is its spawner's only one, so everything below holds per case.
  *
  * Nothing a scenario does may outlive the run, however the run ends:
  *
@@ -17,8 +22,8 @@
  *              processes are gone, whatever killed them.  exec.c covers
  *              the moment before the mark.
  *   interrupt  ms_kernel_interrupt() (SIGINT, SIGTERM, SIGHUP in the CLI)
- *              asks the spawner to end the scenario, the segments go as
- *              above, and ms_kernel_run() returns -EINTR.
+ *              asks every spawner to end its scenario, the segments go
+ *              as above, and each run in flight ends with -EINTR.
  */
 #include <errno.h>
 #include <poll.h>
@@ -54,8 +59,24 @@
 /* After the spawner's reply, how long the pipes may take to close. */
 #define DRAIN_MAX_MS 5000
 
+/*
+ * While records flow, they are read every RECORD_READ_MS, not as each one
+ * arrives: a wakeup per record cost the runner a context switch, and the
+ * scenario process the wakeup, several times a step, while nothing needs
+ * them before the case ends.  The record pipe holds RECORD_PIPE_SIZE, far
+ * more than a scenario writes in that time; the one record a scenario
+ * waits on, a new SysV segment's id (the runner marks the segment), waits
+ * at most about this long.  A read that finds none goes back to waiting
+ * for the next record, so a scenario that is quiet (or hung) costs no
+ * wakeups at all.
+ */
+#define RECORD_READ_MS 1
+
 static volatile sig_atomic_t interrupted;
 static int wake[2] = { -1, -1 };
+/* Each job's program memfd, reused from case to case (make_program_fd). */
+static int program_fd[MS__JOBS_MAX];
+static bool program_fd_open[MS__JOBS_MAX];
 
 int ms_kernel_start(void)
 {
@@ -75,6 +96,11 @@ int ms_kernel_start(void)
 void ms_kernel_stop(void)
 {
 	ms__spawner_end();
+	for (int i = 0; i < MS__JOBS_MAX; i++) {
+		if (program_fd_open[i])
+			ms__sys_close(program_fd[i]);
+		program_fd_open[i] = false;
+	}
 }
 
 void ms_kernel_interrupt(void)
@@ -182,19 +208,32 @@ static int pwrite_all(int fd, const void *buf, uint64_t n, uint64_t off)
 	return 0;
 }
 
-/* The program for the scenario process: [struct ms_program][steps]. */
-static int make_program_fd(const struct ms_program *p, uint64_t *len)
+/*
+ * The program for the scenario process: [struct ms_program][steps], in
+ * the job's memfd.  One memfd per job serves every case of it: the
+ * spawner answers only once every process of the last case is gone, and
+ * what the last case wrote there (it maps it read-only, but it could
+ * remap) is all overwritten.  Returns the memfd, kept open, or -errno.
+ */
+static int make_program_fd(int job, const struct ms_program *p, uint64_t *len)
 {
 	uint64_t steps = (uint64_t)p->nsteps * sizeof(struct ms_step);
-	int fd = ms__sys_memfd_create("sealspec-program", MFD_CLOEXEC), err;
+	int fd, err;
 
-	if (fd < 0)
-		return fd;
+	if (!program_fd_open[job]) {
+		fd = ms__sys_memfd_create("sealspec-program", MFD_CLOEXEC);
+		if (fd < 0)
+			return fd;
+		program_fd[job] = fd;
+		program_fd_open[job] = true;
+	}
+	fd = program_fd[job];
 	err = pwrite_all(fd, p, sizeof(*p), 0);
 	if (!err)
 		err = pwrite_all(fd, p->steps, steps, sizeof(*p));
 	if (err) {
 		ms__sys_close(fd);
+		program_fd_open[job] = false;
 		return err;
 	}
 	*len = sizeof(*p) + steps;
@@ -279,84 +318,6 @@ static void take_output(struct collect *c, const char *buf, size_t n)
 	}
 	memcpy(c->out + c->out_len, buf, n);
 	c->out_len += n;
-}
-
-/*
- * Reads records and output until both pipes are closed by every writer
- * (the scenario process, its fork children, an exec'd image) and the
- * spawner has answered.  An interruption sends STOP once.  Returns 0,
- * -ENOMEM, or -EPIPE when the spawner is gone.
- */
-static int collect(int rec, int out, struct ms_trace *t, struct collect *c)
-{
-	static struct ms__msg msg;
-	static char buf[4096];
-	bool rec_open = true, out_open = true;
-	int64_t drain_until = 0;
-	size_t have = 0;
-	int err = 0;
-
-	while (rec_open || out_open || !c->have_reply) {
-		struct pollfd pf[4] = {
-			{ rec_open ? rec : -1, POLLIN, 0 },
-			{ out_open ? out : -1, POLLIN, 0 },
-			{ c->have_reply ? -1 : ms__spawn_fd(), POLLIN, 0 },
-			{ c->stop_sent ? -1 : wake[0], POLLIN, 0 },
-		};
-		int timeout = -1;
-		long r;
-
-		if (interrupted && !c->stop_sent && !c->have_reply) {
-			c->stop_sent = true;
-			if (ms__spawn_stop() < 0)
-				return -EPIPE;
-		}
-		if (c->have_reply) {
-			int64_t left = drain_until - ms__now_ms();
-
-			if (left <= 0)
-				break;
-			timeout = (int)left;
-		}
-		r = ms__sys_poll(pf, 4, timeout);
-		if (r < 0 && r != -EINTR)
-			return (int)r;
-		if (pf[3].revents) {
-			while (ms__sys_read(wake[0], buf, sizeof(buf)) > 0)
-				;
-		}
-		if (pf[2].revents) {
-			err = ms__spawn_reply(&c->rep);
-			if (err < 0)
-				return err;
-			c->have_reply = true;
-			drain_until = ms__now_ms() + DRAIN_MAX_MS;
-		}
-		if (pf[1].revents) {
-			r = ms__sys_read(out, buf, sizeof(buf));
-			if (r > 0)
-				take_output(c, buf, (size_t)r);
-			else if (r == 0 || r != -EAGAIN)
-				out_open = false;
-		}
-		if (pf[0].revents) {
-			r = ms__sys_read(rec, (char *)&msg + have,
-					 sizeof(msg) - have);
-			if (r == -EAGAIN)
-				continue;
-			if (r <= 0) {
-				rec_open = false;
-				continue;
-			}
-			have += (size_t)r;
-			if (have < sizeof(msg))
-				continue;
-			have = 0;
-			if (!err && take_record(&msg, t, c) < 0)
-				err = -ENOMEM;
-		}
-	}
-	return err;
 }
 
 static void describe_last(const struct ms_program *p, const struct ms_trace *t,
@@ -469,16 +430,16 @@ static void fill_request(const struct ms_kernel_info *ki,
  * Starts the scenario process with the program, the pipes and the exec
  * text; on success *rec and *out are the read ends.
  */
-static int start_scenario(const struct ms_program *p,
+static int start_scenario(int job, const struct ms_program *p,
 			  const struct ms__spawn_req *tmpl, int *rec, int *out)
 {
 	struct ms__spawn_req req = *tmpl;
 	int fds[4] = { -1, -1, -1, -1 }, rp[2] = { -1, -1 },
-	    op[2] = { -1, -1 }, err;
+	    op[2] = { -1, -1 }, prog, err;
 
-	fds[0] = make_program_fd(p, &req.program_len);
-	if (fds[0] < 0)
-		return fds[0];
+	prog = make_program_fd(job, p, &req.program_len);
+	if (prog < 0)
+		return prog;
 	if (has_exec(p)) {
 		fds[3] = make_text_fd(p, &req.text_len);
 		if (fds[3] < 0) {
@@ -494,11 +455,12 @@ static int start_scenario(const struct ms_program *p,
 	ms__sys_pipe_size(rp[1], RECORD_PIPE_SIZE);
 	ms__sys_set_nonblock(rp[0]);
 	ms__sys_set_nonblock(op[0]);
+	fds[0] = prog;
 	fds[1] = rp[1];
 	fds[2] = op[1];
-	err = ms__spawn_run(&req, fds, fds[3] >= 0 ? 4 : 3);
+	err = ms__spawn_run_on(job, &req, fds, fds[3] >= 0 ? 4 : 3);
 out:
-	for (int i = 0; i < 4; i++)
+	for (int i = 1; i < 4; i++)
 		if (fds[i] >= 0)
 			ms__sys_close(fds[i]);
 	if (err) {
@@ -515,15 +477,105 @@ out:
 	return 0;
 }
 
-int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
-		  const struct ms_kernel_opts *o, struct ms_trace *t)
+/* ---- the jobs: scenario processes that run at the same time ------- */
+
+/*
+ * One scenario in flight, on spawner `index`.  Each job reads its own
+ * pipes and its spawner's socket; ms_kernel_wait() polls them all.
+ */
+struct job {
+	bool busy;
+	bool alone;		/* others wait until it has ended */
+	bool failed;		/* err ends it, whatever else is pending */
+	bool dead;		/* failed once: its spawner's answers can no
+				 * longer be told apart, so it runs no more */
+	const struct ms_program *p;
+	struct ms_trace *t;
+	void *tag;
+	int timeout_ms;
+	int rec, out;
+	bool rec_open, out_open;
+	int64_t drain_until;
+	int64_t read_at;	/* when to read records next, */
+	bool rec_quiet;		/* or, when true, wait for one */
+	size_t have;		/* bytes of msg read so far */
+	int err;
+	struct ms__msg msg;
+	struct collect c;
+};
+
+static struct job *jobs;
+static int njobs;
+
+int ms_kernel_set_jobs(int n)
+{
+	int err;
+
+	if (jobs) {
+		for (int i = 0; i < njobs; i++)
+			if (jobs[i].busy)
+				return -EBUSY;
+	}
+	err = ms__spawner_jobs(n);
+	if (err < 0)
+		return err;
+	free(jobs);
+	jobs = NULL;
+	njobs = 0;
+	return 0;
+}
+
+static int jobs_ready(void)
+{
+	int n = ms__spawner_count();
+
+	if (jobs && njobs == n)
+		return 0;
+	if (jobs) {
+		for (int i = 0; i < njobs; i++)
+			if (jobs[i].busy)
+				return -EBUSY;
+		free(jobs);
+	}
+	jobs = calloc((size_t)n, sizeof(*jobs));
+	if (!jobs) {
+		njobs = 0;
+		return -ENOMEM;
+	}
+	njobs = n;
+	return 0;
+}
+
+/*
+ * A scenario that draws on a count the whole system shares runs alone:
+ * SysV segments (kernel.shmmni, shmall) and aio rings (fs.aio-max-nr).
+ * Everything else a scenario can exhaust is its own process's:
+ * vm.max_map_count, RLIMIT_MEMLOCK for mlock and mlockall, RLIMIT_AS,
+ * protection keys, descriptors.
+ */
+static bool must_run_alone(const struct ms_program *p)
+{
+	for (int i = 0; i < p->nsteps; i++) {
+		const struct ms_step *s = &p->steps[i];
+
+		if (s->kind == MS_STEP_CALL && (s->call == MS_CALL_SHMGET ||
+						s->call == MS_CALL_IO_SETUP))
+			return true;
+	}
+	return false;
+}
+
+int ms_kernel_begin(const struct ms_program *p, const struct ms_kernel_info *ki,
+		    const struct ms_kernel_opts *o, struct ms_trace *t,
+		    void *tag)
 {
 	static struct ms_kernel_info probed;
 	static bool have_probed;
-	static struct collect c;
 	struct ms__spawn_req req;
+	struct job *j = NULL;
+	bool alone, others = false;
 	uint32_t missing;
-	int rec = -1, out = -1, err;
+	int err;
 
 	if (!ki) {
 		if (!have_probed) {
@@ -550,30 +602,253 @@ int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
 			 ms_feature_name(f),
 			 ki->why_missing[f][0] ? ki->why_missing[f] :
 						 "not available");
-		return 0;
+		return 1;
 	}
 	if (interrupted)
 		return -EINTR;
 	err = ms_kernel_start();
+	if (!err)
+		err = jobs_ready();
 	if (err < 0)
 		return err;
 
+	alone = must_run_alone(p);
+	for (int i = 0; i < njobs; i++) {
+		if (jobs[i].busy && jobs[i].alone)
+			return -EBUSY;
+		if (jobs[i].busy)
+			others = true;
+		else if (!j && !jobs[i].dead)
+			j = &jobs[i];
+	}
+	if (!j && !others)
+		return -EPIPE;	/* every job failed */
+	if (!j || (alone && others))
+		return -EBUSY;
+
 	fill_request(ki, o, &req);
-	memset(&c, 0, sizeof(c));
-	c.seg.since = (int64_t)time(NULL) - 1;
-	err = start_scenario(p, &req, &rec, &out);
+	memset(j, 0, sizeof(*j));
+	j->c.seg.since = (int64_t)time(NULL) - 1;
+	err = start_scenario((int)(j - jobs), p, &req, &j->rec, &j->out);
 	if (err < 0)
 		return err;
-	err = collect(rec, out, t, &c);
-	ms__sys_close(rec);
-	ms__sys_close(out);
-	if (!err && c.rep.err < 0)
-		err = c.rep.err;
-	if (!err && c.rep.stopped)
+	j->busy = true;
+	j->alone = alone;
+	j->p = p;
+	j->t = t;
+	j->tag = tag;
+	j->timeout_ms = req.timeout_ms;
+	j->rec_open = true;
+	j->out_open = true;
+	j->read_at = ms__now_ms() + RECORD_READ_MS;
+	return 0;
+}
+
+static void job_fail(struct job *j, int err)
+{
+	if (!j->failed) {
+		j->failed = true;
+		j->err = err;
+	}
+}
+
+/*
+ * Reads the records that wait in the pipe, up to EAGAIN or the end; the
+ * next read is in RECORD_READ_MS if some came, else when one comes.
+ */
+static void job_read_records(struct job *j)
+{
+	j->rec_quiet = true;
+	j->read_at = ms__now_ms() + RECORD_READ_MS;
+	for (;;) {
+		long r = ms__sys_read(j->rec, (char *)&j->msg + j->have,
+				      sizeof(j->msg) - j->have);
+
+		if (r == -EAGAIN)
+			return;
+		if (r <= 0) {
+			j->rec_open = false;
+			return;
+		}
+		j->have += (size_t)r;
+		j->rec_quiet = false;
+		if (j->have < sizeof(j->msg))
+			continue;
+		j->have = 0;
+		/* A runner out of memory still drains, then says so. */
+		if (!j->err && take_record(&j->msg, j->t, &j->c) < 0)
+			j->err = -ENOMEM;
+	}
+}
+
+/*
+ * What poll found on one job's descriptors: the spawner's reply, output
+ * to keep, records to take (polled for only once the spawner has
+ * answered; before, they are read every RECORD_READ_MS).
+ */
+static void job_pump(struct job *j, int index, short rev_rec, short rev_out,
+		     short rev_sock)
+{
+	static char buf[4096];
+	struct collect *c = &j->c;
+	long r;
+
+	if (rev_sock) {
+		int err = ms__spawn_reply_on(index, &c->rep);
+
+		if (err < 0) {
+			job_fail(j, err);
+			return;
+		}
+		c->have_reply = true;
+		j->drain_until = ms__now_ms() + DRAIN_MAX_MS;
+	}
+	if (rev_out) {
+		r = ms__sys_read(j->out, buf, sizeof(buf));
+		if (r > 0)
+			take_output(c, buf, (size_t)r);
+		else if (r == 0 || r != -EAGAIN)
+			j->out_open = false;
+	}
+	/* Woken by a record after a quiet read: read on the timer again. */
+	if (rev_rec && !c->have_reply) {
+		j->rec_quiet = false;
+		j->read_at = ms__now_ms() + RECORD_READ_MS;
+	} else if (rev_rec || (c->have_reply && j->rec_open)) {
+		job_read_records(j);
+	}
+}
+
+/*
+ * Has the job ended?  When the spawner has answered (every process of
+ * the scenario is gone) and every writer closed both pipes, or they did
+ * not within DRAIN_MAX_MS of the answer.  *left: how long until that.
+ */
+static bool job_over(const struct job *j, int64_t now, int64_t *left)
+{
+	if (j->failed)
+		return true;
+	if (!j->c.have_reply)
+		return false;
+	if (!j->rec_open && !j->out_open)
+		return true;
+	*left = j->drain_until - now;
+	return *left <= 0;
+}
+
+static int job_finish(struct job *j, void **tag)
+{
+	struct collect *c = &j->c;
+	int err = j->err;
+
+	ms__sys_close(j->rec);
+	ms__sys_close(j->out);
+	if (!err && c->rep.err < 0)
+		err = c->rep.err;
+	if (!err && c->rep.stopped)
 		err = -EINTR;
 	if (!err)
-		finish_trace(p, req.timeout_ms, &c, t);
-	seg_release(&c.seg);
-	relay_output(p, &c);
+		finish_trace(j->p, j->timeout_ms, c, j->t);
+	seg_release(&c->seg);
+	relay_output(j->p, c);
+	j->busy = false;
+	j->dead = j->failed;
+	*tag = j->tag;
+	return err;
+}
+
+int ms_kernel_wait(void **tag)
+{
+	struct pollfd pf[1 + 3 * MS__JOBS_MAX];
+	static char buf[64];
+
+	for (;;) {
+		int64_t now = ms__now_ms(), left = -1;
+		int n = 1, nbusy = 0, timeout = -1, at[MS__JOBS_MAX];
+		long r;
+
+		for (int i = 0; i < njobs; i++) {
+			struct job *j = &jobs[i];
+			int64_t l = -1;
+
+			if (!j->busy)
+				continue;
+			nbusy++;
+			if (interrupted && !j->c.stop_sent &&
+			    !j->c.have_reply && !j->failed) {
+				j->c.stop_sent = true;
+				if (ms__spawn_stop_on(i) < 0)
+					job_fail(j, -EPIPE);
+			}
+			if (!j->c.have_reply && j->rec_open &&
+			    !j->rec_quiet && now >= j->read_at)
+				job_read_records(j);
+			if (job_over(j, now, &l))
+				return job_finish(j, tag);
+			if (!j->c.have_reply && j->rec_open && !j->rec_quiet)
+				l = j->read_at - now < 0 ? 0 :
+							   j->read_at - now;
+			if (l >= 0 && (left < 0 || l < left))
+				left = l;
+		}
+		if (!nbusy)
+			return -ECHILD;
+		timeout = left < 0 ? -1 : left > INT32_MAX ? INT32_MAX :
+							 (int)left;
+		pf[0] = (struct pollfd){ wake[0], POLLIN, 0 };
+		for (int i = 0; i < njobs; i++) {
+			struct job *j = &jobs[i];
+
+			at[i] = -1;
+			if (!j->busy)
+				continue;
+			at[i] = n;
+			pf[n++] = (struct pollfd){
+				j->rec_open && (j->c.have_reply ||
+						j->rec_quiet) ? j->rec : -1,
+				POLLIN, 0 };
+			pf[n++] = (struct pollfd){ j->out_open ? j->out : -1,
+						   POLLIN, 0 };
+			pf[n++] = (struct pollfd){
+				j->c.have_reply ? -1 : ms__spawn_fd_on(i),
+				POLLIN, 0 };
+		}
+		r = ms__sys_poll(pf, n, timeout);
+		if (r < 0 && r != -EINTR) {
+			/* Every run in flight ends with it, each with its tag. */
+			for (int i = 0; i < njobs; i++)
+				if (jobs[i].busy)
+					job_fail(&jobs[i], (int)r);
+			continue;
+		}
+		if (r <= 0)
+			continue;
+		if (pf[0].revents) {
+			while (ms__sys_read(wake[0], buf, sizeof(buf)) > 0)
+				;
+		}
+		for (int i = 0; i < njobs; i++) {
+			if (at[i] < 0)
+				continue;
+			job_pump(&jobs[i], i, pf[at[i]].revents,
+				 pf[at[i] + 1].revents, pf[at[i] + 2].revents);
+		}
+	}
+}
+
+/* One scenario, when nothing else runs: ms_kernel_begin(), then wait. */
+int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
+		  const struct ms_kernel_opts *o, struct ms_trace *t)
+{
+	void *tag;
+	int err = ms_kernel_begin(p, ki, o, t, t);
+
+	if (err == 1)
+		return 0;
+	if (err < 0)
+		return err;
+	do
+		err = ms_kernel_wait(&tag);
+	while (err != -ECHILD && tag != t);
 	return err;
 }

@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -57,9 +58,10 @@
 /* How long the spawner waits for the rest of a killed group. */
 #define REAP_MAX_MS 5000
 
-/* Runner side. */
-static int spawner_sock = -1;
-static pid_t spawner_pid;
+/* Runner side: one spawner per job (ms__spawner_jobs()). */
+static int spawner_sock[MS__JOBS_MAX];
+static pid_t spawner_pid[MS__JOBS_MAX];
+static int njobs = 1, nspawners;
 /* Spawner side: the runner. */
 static pid_t spawner_parent;
 
@@ -137,7 +139,14 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 	long map;
 
 	ms__sys_setpgid(0, 0);
-	ms__sys_signals_reset();
+	/*
+	 * The spawner reset every disposition and the mask when it started
+	 * (spawner_main()); of its own it ignores these four alone.
+	 */
+	ms__sys_sigdefault(SIGINT);
+	ms__sys_sigdefault(SIGTERM);
+	ms__sys_sigdefault(SIGHUP);
+	ms__sys_sigdefault(SIGPIPE);
 	map = take_descriptors(req, fds, nfds, &text_fd);
 
 	/* [struct ms_program][its steps], as run.c wrote it. */
@@ -172,7 +181,15 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 	s.max_map = req->lim.max_map;
 	s.lock_lowered = lowered;
 	s.parent = spawner;
-	s.prog_map = (uint64_t)map;
+	/*
+	 * Not handed over as the mapping to drop before each observation:
+	 * that kept every smaps read from walking the program's pages, but
+	 * an observation now reads smaps only up to the range it observes
+	 * (observe.c), and the arena lies far below the program mapping,
+	 * which the kernel places top-down under the libraries.  Dropping
+	 * and faulting the pages back in cost a tenth of the catalog's CPU.
+	 */
+	s.prog_map = 0;
 	s.prog_len = req->program_len;
 	s.data_route = (enum ms_data_route)req->data_route;
 	s.data_route_forced = req->data_route_forced;
@@ -199,33 +216,64 @@ int ms__limit_map(uint64_t max_map)
  * because a runner that waits fills the record pipe and so blocks the
  * scenario.  When both wait at once this counts the time twice: a loaded
  * machine then detects a hang later, never a scenario as hung sooner.
+ *
+ * Read only when a deadline passes, and cheaply at the start of a case:
+ * a new process starts with no wait counted (sched_fork() clears it), so
+ * the scenario's base is 0, and the runner's schedstat stays open (a read
+ * from offset 0 is a fresh one).
  */
 struct cpu_wait {
-	pid_t pid[2];
-	uint64_t base[2];
-	bool have[2];
+	pid_t scenario;
+	uint64_t runner_base;
+	bool runner_known;
 };
 
-static void cpu_wait_start(struct cpu_wait *w, pid_t scenario, pid_t runner)
-{
-	uint64_t run;
+static int runner_schedstat = -1;
 
-	w->pid[0] = scenario;
-	w->pid[1] = runner;
-	for (int i = 0; i < 2; i++)
-		w->have[i] = ms__sys_schedstat(w->pid[i], &run,
-					       &w->base[i]) == 0;
+/* The wait in ns from "run_ns wait_ns slices" at offset 0 of fd. */
+static int schedstat_wait(int fd, uint64_t *wait)
+{
+	char buf[96];
+	long n = ms__sys_pread(fd, buf, sizeof(buf) - 1, 0);
+	const char *p = buf;
+	uint64_t v = 0;
+
+	if (n <= 0)
+		return n < 0 ? (int)n : -EIO;
+	buf[n] = '\0';
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p++ != ' ' || *p < '0' || *p > '9')
+		return -EIO;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	*wait = v;
+	return 0;
+}
+
+static void cpu_wait_start(struct cpu_wait *w, pid_t scenario)
+{
+	w->scenario = scenario;
+	if (runner_schedstat < 0) {
+		char path[48];
+
+		snprintf(path, sizeof(path), "/proc/%d/schedstat",
+			 (int)spawner_parent);
+		runner_schedstat = ms__sys_open(path, O_RDONLY);
+	}
+	w->runner_known = runner_schedstat >= 0 &&
+			  schedstat_wait(runner_schedstat, &w->runner_base) == 0;
 }
 
 static int64_t cpu_wait_ms(const struct cpu_wait *w)
 {
 	uint64_t run, wait, sum = 0;
 
-	for (int i = 0; i < 2; i++)
-		if (w->have[i] &&
-		    ms__sys_schedstat(w->pid[i], &run, &wait) == 0 &&
-		    wait > w->base[i])
-			sum += wait - w->base[i];
+	if (ms__sys_schedstat(w->scenario, &run, &wait) == 0)
+		sum += wait;
+	if (w->runner_known && schedstat_wait(runner_schedstat, &wait) == 0 &&
+	    wait > w->runner_base)
+		sum += wait - w->runner_base;
 	return (int64_t)(sum / 1000000);
 }
 
@@ -241,7 +289,7 @@ static bool wait_scenario(int sock, pid_t pid, int timeout_ms,
 	struct cpu_wait cw;
 	bool ok = true;
 
-	cpu_wait_start(&cw, pid, spawner_parent);
+	cpu_wait_start(&cw, pid);
 	for (;;) {
 		struct pollfd pf[2] = { { sock, POLLIN, 0 },
 					{ pidfd, POLLIN, 0 } };
@@ -286,7 +334,9 @@ static bool wait_scenario(int sock, pid_t pid, int timeout_ms,
 		}
 	}
 	rep->wall_ms = ms__now_ms() - start;
-	rep->waited_ms = cpu_wait_ms(&cw);
+	/* Only a timeout's reason tells it. */
+	if (rep->timed_out)
+		rep->waited_ms = cpu_wait_ms(&cw);
 	if (pidfd >= 0)
 		ms__sys_close(pidfd);
 	return ok;
@@ -336,14 +386,16 @@ static void __attribute__((noreturn)) spawner_main(int sock)
 	/*
 	 * Ctrl-C and `timeout` signal the whole process group; the runner
 	 * decides what happens and tells us.  Nothing of the runner's is
-	 * kept open but the socket.
+	 * kept open but the socket.  Every other disposition, and the mask,
+	 * go back to the defaults here, once, rather than in each scenario
+	 * process (some 60 system calls a case).  An inherited SIG_IGN of
+	 * SIGCHLD would reap children unseen: no status.
 	 */
+	ms__sys_signals_reset();
 	ms__sys_sigignore(SIGINT);
 	ms__sys_sigignore(SIGTERM);
 	ms__sys_sigignore(SIGHUP);
 	ms__sys_sigignore(SIGPIPE);
-	/* An inherited SIG_IGN would reap children unseen: no status. */
-	ms__sys_sigdefault(SIGCHLD);
 	ms__sys_subreaper();
 	if (sock != SPAWNER_SOCK &&
 	    ms__sys_dup_to(sock, SPAWNER_SOCK, true) < 0)
@@ -404,13 +456,31 @@ static void __attribute__((noreturn)) spawner_main(int sock)
 	}
 }
 
-int ms__spawner_start(void)
+int ms__spawner_jobs(int jobs)
+{
+	if (jobs < 1 || jobs > MS__JOBS_MAX)
+		return -EINVAL;
+	if (nspawners)
+		return -EBUSY;
+	njobs = jobs;
+	return 0;
+}
+
+int ms__spawner_count(void)
+{
+	return nspawners ? nspawners : njobs;
+}
+
+/*
+ * One spawner per job, each forked from the runner while it is small.
+ * A spawner closes every descriptor but its own socket (spawner_main()),
+ * so it holds none of the others'.
+ */
+static int start_one(int i)
 {
 	int sv[2], err;
 	pid_t pid;
 
-	if (spawner_sock >= 0)
-		return spawner_sock;
 	err = ms__sys_seqpacket_pair(sv);
 	if (err < 0)
 		return err;
@@ -423,58 +493,81 @@ int ms__spawner_start(void)
 		ms__sys_close(sv[0]);
 		return pid;
 	}
-	spawner_sock = sv[0];
-	spawner_pid = pid;
-	return spawner_sock;
+	spawner_sock[i] = sv[0];
+	spawner_pid[i] = pid;
+	return 0;
+}
+
+int ms__spawner_start(void)
+{
+	int err;
+
+	if (nspawners)
+		return spawner_sock[0];
+	for (int i = 0; i < njobs; i++) {
+		err = start_one(i);
+		if (err < 0) {
+			nspawners = i;
+			ms__spawner_end();
+			return err;
+		}
+	}
+	nspawners = njobs;
+	return spawner_sock[0];
 }
 
 void ms__spawner_end(void)
 {
-	if (spawner_sock < 0)
-		return;
-	ms__sys_close(spawner_sock);
-	ms__sys_wait(spawner_pid, NULL, 0);
-	spawner_sock = -1;
-	spawner_pid = 0;
+	for (int i = 0; i < nspawners; i++)
+		ms__sys_close(spawner_sock[i]);
+	for (int i = 0; i < nspawners; i++)
+		ms__sys_wait(spawner_pid[i], NULL, 0);
+	nspawners = 0;
 }
 
 /* ---- the runner's side of the socket ------------------------------ */
 
-int ms__spawn_run(const struct ms__spawn_req *req, const int *fds, int nfds)
+int ms__spawn_run_on(int job, const struct ms__spawn_req *req, const int *fds,
+		     int nfds)
 {
 	struct ms__spawn_req r = *req;
-	int sock = ms__spawner_start();
 	long n;
+	int err = ms__spawner_start();
 
-	if (sock < 0)
-		return sock;
+	if (err < 0)
+		return err;
+	if (job < 0 || job >= nspawners)
+		return -EINVAL;
 	r.magic = SPAWN_MAGIC;
 	r.kind = MS__SPAWN_RUN;
-	n = ms__sys_send_fds(sock, &r, sizeof(r), fds, nfds);
+	n = ms__sys_send_fds(spawner_sock[job], &r, sizeof(r), fds, nfds);
 	return n < 0 ? (int)n : 0;
 }
 
-int ms__spawn_stop(void)
+int ms__spawn_stop_on(int job)
 {
 	struct ms__spawn_req r;
 	long n;
 
-	if (spawner_sock < 0)
+	if (job < 0 || job >= nspawners)
 		return -EPIPE;
 	memset(&r, 0, sizeof(r));
 	r.magic = SPAWN_MAGIC;
 	r.kind = MS__SPAWN_STOP;
-	n = ms__sys_send_fds(spawner_sock, &r, sizeof(r), NULL, 0);
+	n = ms__sys_send_fds(spawner_sock[job], &r, sizeof(r), NULL, 0);
 	return n < 0 ? (int)n : 0;
 }
 
 /* The reply to the last RUN: 0, or -EPIPE when the spawner is gone. */
-int ms__spawn_reply(struct ms__spawn_reply *rep)
+int ms__spawn_reply_on(int job, struct ms__spawn_reply *rep)
 {
 	int fds[MS__SEND_FDS_MAX], nfds;
-	long n = ms__sys_recv_fds(spawner_sock, rep, sizeof(*rep), fds,
-				  MS__SEND_FDS_MAX, &nfds);
+	long n;
 
+	if (job < 0 || job >= nspawners)
+		return -EPIPE;
+	n = ms__sys_recv_fds(spawner_sock[job], rep, sizeof(*rep), fds,
+			     MS__SEND_FDS_MAX, &nfds);
 	for (int i = 0; i < nfds; i++)
 		ms__sys_close(fds[i]);
 	if (n != (long)sizeof(*rep))
@@ -482,7 +575,28 @@ int ms__spawn_reply(struct ms__spawn_reply *rep)
 	return 0;
 }
 
+int ms__spawn_fd_on(int job)
+{
+	return job >= 0 && job < nspawners ? spawner_sock[job] : -1;
+}
+
+/* The first spawner's, for a caller that runs one scenario at a time. */
+int ms__spawn_run(const struct ms__spawn_req *req, const int *fds, int nfds)
+{
+	return ms__spawn_run_on(0, req, fds, nfds);
+}
+
+int ms__spawn_stop(void)
+{
+	return ms__spawn_stop_on(0);
+}
+
+int ms__spawn_reply(struct ms__spawn_reply *rep)
+{
+	return ms__spawn_reply_on(0, rep);
+}
+
 int ms__spawn_fd(void)
 {
-	return spawner_sock;
+	return ms__spawn_fd_on(0);
 }
