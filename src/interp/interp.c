@@ -277,6 +277,11 @@ static int run_expect(struct ms__interp *in, int i)
 	n = ms_grid_pages(s->attr, s->grid.str);
 	if (n <= 0 || n > MS_GRID_MAX)
 		return ms__interp_brok(in, i, "bad grid", 0);
+	/* Nothing changes the address space until the next call. */
+	if (!in->held) {
+		in->ops->observe_hold(in, true);
+		in->held = true;
+	}
 	o = new_outcome(in, i, MS_OUT_PAGES);
 	o->addr = (uint64_t)addr;
 	o->npages = n;
@@ -330,12 +335,24 @@ static int run_fork(struct ms__interp *in, int i, int *next)
 	return ms__interp_emit_ret(in, end, 0);
 }
 
+/* The steps after a run of expect steps may change the address space. */
+static void release(struct ms__interp *in)
+{
+	if (in->held) {
+		in->ops->observe_hold(in, false);
+		in->held = false;
+	}
+}
+
 int ms__interp_run(struct ms__interp *in, int from)
 {
 	for (int i = from; i < in->p->nsteps; i++) {
+		enum ms_step_kind kind = in->p->steps[i].kind;
 		int st = 0, err;
 
-		switch (in->p->steps[i].kind) {
+		if (kind != MS_STEP_EXPECT && kind != MS_STEP_NOTE)
+			release(in);
+		switch (kind) {
 		case MS_STEP_CALL:
 			st = run_call(in, i);
 			break;
@@ -359,8 +376,11 @@ int ms__interp_run(struct ms__interp *in, int from)
 		case MS_STEP_NOTE:
 			break;
 		}
-		if (st)
+		if (st) {
+			release(in);
 			return st;
+		}
 	}
+	release(in);
 	return MS__STOP_DONE;
 }

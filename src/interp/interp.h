@@ -128,6 +128,8 @@ struct ms__interp {
 	int depth;		/* fork nesting of the current context */
 	bool snapshots;		/* page states of every name after every
 				 * asserted call */
+	bool held;		/* consecutive expect steps share one look
+				 * at the address space (observe_hold) */
 	struct ms__names n;
 	struct ms_outcome out;	/* scratch for the outcome being made */
 	/* MS__STOP_BROK: why, and whether " after step N" is to be added. */

@@ -55,9 +55,6 @@ struct runner {
 	uint64_t text_len;	/* of the program text in it */
 	pid_t parent;		/* whose death ends this process */
 	bool lock_lowered;	/* RLIMIT_MEMLOCK is sealspec's */
-	uint64_t prog_map;	/* the shared mapping of the program, or 0 */
-	uint64_t prog_len;
-	bool held;		/* inside observe_hold(true) */
 	enum ms_data_route data_route;	/* from the probe */
 	bool data_route_forced;
 	/* A fork's parent: the child and the pipe that releases it. */
@@ -491,20 +488,6 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 	return -ENOSYS;
 }
 
-/*
- * Every /proc/self/smaps read walks the page tables of the whole process,
- * so the program's pages, mapped as the steps are read, would make each
- * observation cost more the further a long scenario gets.  The mapping is
- * a shared memfd (spawn.c): dropping its page-table entries loses nothing
- * and the next step faults its page back in.
- */
-static void forget_program_pages(struct runner *r)
-{
-	if (r->prog_map)
-		ms__sys_madvise(r->prog_map, ms__page_up(r->prog_len, r->in.ps),
-				MADV_DONTNEED);
-}
-
 /* ---- the backend's operations ----------------------------------------- */
 
 static int64_t k_call(struct ms__interp *in, int i, const int64_t *a,
@@ -553,20 +536,12 @@ static int64_t k_call(struct ms__interp *in, int i, const int64_t *a,
 static int k_observe(struct ms__interp *in, uint64_t addr, int npages,
 		     bool want_data, struct ms_page *pages)
 {
-	struct runner *r = runner_of(in);
-
-	if (!r->held)
-		forget_program_pages(r);
 	return ms__observe(addr, npages, in->ps, want_data, pages);
 }
 
 static void k_observe_hold(struct ms__interp *in, bool hold)
 {
-	struct runner *r = runner_of(in);
-
-	if (hold)
-		forget_program_pages(r);
-	r->held = hold;
+	(void)in;
 	ms__observe_hold(hold);
 }
 
@@ -782,8 +757,6 @@ void ms__scenario_main(const struct ms__scenario *s)
 	r->lock_lowered = s->lock_lowered;
 	r->data_route = s->data_route;
 	r->data_route_forced = s->data_route_forced;
-	r->prog_map = s->prog_map;
-	r->prog_len = s->prog_len;
 	scenario_prepare(r);
 
 	/* The arena must be free, or slot hints would land elsewhere. */

@@ -317,8 +317,6 @@ struct ms__scenario {
 	bool lock_lowered;		/* RLIMIT_MEMLOCK is ours, not the
 					 * caller's */
 	pid_t parent;			/* the spawner */
-	uint64_t prog_map, prog_len;	/* the shared mapping p lives in;
-					 * prog_map 0: never dropped (spawn.c) */
 	enum ms_data_route data_route;	/* from the probe (observe.c) */
 	bool data_route_forced;
 };

@@ -181,16 +181,6 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 	s.max_map = req->lim.max_map;
 	s.lock_lowered = lowered;
 	s.parent = spawner;
-	/*
-	 * Not handed over as the mapping to drop before each observation:
-	 * that kept every smaps read from walking the program's pages, but
-	 * an observation now reads smaps only up to the range it observes
-	 * (observe.c), and the arena lies far below the program mapping,
-	 * which the kernel places top-down under the libraries.  Dropping
-	 * and faulting the pages back in cost a tenth of the catalog's CPU.
-	 */
-	s.prog_map = 0;
-	s.prog_len = req->program_len;
 	s.data_route = (enum ms_data_route)req->data_route;
 	s.data_route_forced = req->data_route_forced;
 	ms__scenario_main(&s);
