@@ -68,7 +68,7 @@ $(BUILD)/tools/%: tests/tools/%.c
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 unit-tests: $(TESTS) $(BUILD)/tools/no-mseal $(BUILD)/tools/ktap-check \
-	$(BUILD)/tools/no-fork
+	$(BUILD)/tools/no-fork $(BUILD)/tools/seal-sleep
 
 run: all
 	$(BUILD)/sealspec run --target kernel

@@ -72,6 +72,8 @@ int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
+int cmd_maps(int argc, char **argv);		/* cmd_maps.c */
+int cmd_explain(int argc, char **argv);		/* cmd_explain.c */
 
 /* PID 1 in an initramfs: mount /proc, run the catalog, power off. */
 int run_as_init(void);

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+/*
+ * seal-sleep: a process with memory for `sealspec maps` and `sealspec
+ * explain` to look at.  It maps 8 anonymous read-write pages, makes pages
+ * 4-7 read-only and seals them, maps 2 more pages it leaves alone, prints
+ *
+ *   sealed=0xADDR pages=4 unsealed=0xADDR pages=2 whole=0xADDR pages=8
+ *
+ * on one line, then sleeps until killed (at most 120 s: it ends by itself
+ * when a test forgets it).  Exit 77 when the kernel has no mseal(2).
+ *
+ *   01234567
+ *   NNNNSSSS   N = rw anon, S = r-- anon, sealed
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef __NR_mseal
+#define __NR_mseal 462
+#endif
+
+int main(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	char *a, *b;
+
+	a = mmap(NULL, 8 * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	b = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED || b == MAP_FAILED) {
+		perror("seal-sleep: mmap");
+		return 1;
+	}
+	a[0] = b[0] = 'x';
+	if (mprotect(a + 4 * ps, 4 * ps, PROT_READ)) {
+		perror("seal-sleep: mprotect");
+		return 1;
+	}
+	if (syscall(__NR_mseal, a + 4 * ps, 4 * ps, 0) != 0) {
+		if (errno == ENOSYS) {
+			fprintf(stderr, "seal-sleep: no mseal on this kernel\n");
+			return 77;
+		}
+		perror("seal-sleep: mseal");
+		return 1;
+	}
+	printf("sealed=%p pages=4 unsealed=%p pages=2 whole=%p pages=8\n",
+	       (void *)(a + 4 * ps), (void *)b, (void *)a);
+	fflush(stdout);
+	alarm(120);
+	for (;;)
+		pause();
+}
