@@ -801,6 +801,7 @@ matrix_report() {
 }
 
 . tests/runner-hostile.sh
+. tests/users.sh
 
 for b in "$@"; do
 	echo "== $b"
@@ -812,6 +813,7 @@ for b in "$@"; do
 	model_cli "$b"
 	catalog "$b"
 	runner_hostile "$b"
+	users "$b"
 	check_json_reports
 done
 matrix_report
