@@ -802,6 +802,7 @@ matrix_report() {
 
 . tests/runner-hostile.sh
 . tests/users.sh
+. tests/install.sh
 
 for b in "$@"; do
 	echo "== $b"
@@ -817,6 +818,7 @@ for b in "$@"; do
 	check_json_reports
 done
 matrix_report
+install_check "$1"
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
