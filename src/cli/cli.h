@@ -87,6 +87,8 @@ struct case_result {
 	enum ms_result_code by_profile[MS_NPROFILES];
 	int fail_step;				/* under primary, or -1 */
 	char *trace;				/* --trace: the steps, or NULL */
+	struct case_detail *detail;		/* html: a failure's pages and
+						 * text (html.c), or NULL */
 };
 
 struct run_report {
@@ -107,9 +109,10 @@ struct run_report {
 	int colour;	/* text on a terminal, NO_COLOR unset */
 	const char *note;	/* "interrupted by SIGTERM after N of M
 				 * cases", or NULL */
+	int keep_detail;	/* keep case_detail for failures (html) */
 };
 
-enum report_format { FORMAT_TEXT, FORMAT_KTAP, FORMAT_JSON };
+enum report_format { FORMAT_TEXT, FORMAT_KTAP, FORMAT_JSON, FORMAT_HTML };
 
 void report_print(FILE *f, const struct run_report *r,
 		  enum report_format fmt);
@@ -127,6 +130,25 @@ void out_ktap_name(FILE *f, const char *name);
 void out_json_string(FILE *f, const char *s);
 /* The length of the valid UTF-8 sequence at s (of n bytes), or 0. */
 int utf8_sequence(const unsigned char *s, size_t n);
+/*
+ * HTML (html.c): what a failing case looked like, kept at judging time
+ * (the program text with the failing step, expected and observed pages),
+ * and the self-contained page report_print writes for FORMAT_HTML.
+ */
+struct case_detail *case_detail_new(const struct ms_program *p,
+				    const struct ms_trace *t,
+				    const struct ms_verdict *v,
+				    enum ms_profile profile);
+void case_detail_free(struct case_detail *d);
+void report_html(FILE *f, const struct run_report *r);
+/*
+ * The guideline table's cells for one rule (report.c): its cases, skips
+ * under the second column's profile, the verdict against the guidelines
+ * and against that profile ("pass", "FAIL 3", ...); *other is the profile.
+ */
+void report_rule_row(const struct run_report *r, int rule, int *cases,
+		     int *skips, char *g, char *p, size_t len,
+		     enum ms_profile *other);
 /* Counts of each result under the primary profile. */
 void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1]);
 

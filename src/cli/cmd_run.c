@@ -20,7 +20,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sealspec run [--target kernel|model|both] [--profile NAME]\n"
-		"                    [--format text|ktap|json] [--rule ID]...\n"
+		"                    [--format text|ktap|json|html] [--rule ID]...\n"
 		"                    [--timeout SECONDS] [--verbose] [--trace]\n"
 		"                    [--max-map SIZE] [--max-lock SIZE]\n"
 		"                    [--max-file SIZE] [--json-out FILE] [PATH...]\n"
@@ -30,6 +30,9 @@ static void run_usage(FILE *f)
 		"guideline table.  --verbose lists passing and skipped cases too;\n"
 		"--trace also prints what every step returned.  --json-out also\n"
 		"writes the JSON report of the same run to FILE (docs/json.md).\n"
+		"--format html writes one self-contained page: the guideline\n"
+		"table, every verdict, and each failure's expected and observed\n"
+		"pages as strips with its scenario, the failing step marked.\n"
 		"Limits of each scenario (docs/threat-model.md): --timeout of its\n"
 		"own time (10 s), --max-map of memory mapped beyond its start\n"
 		"(1G), --max-lock locked (64M); --max-file of a scenario file (1M).\n"
@@ -105,6 +108,10 @@ static int add_case(struct run_report *r, const struct ms_program *p,
 		if (!c->trace)
 			return -ENOMEM;
 	}
+	if (r->keep_detail && (c->primary.code == MS_FAIL ||
+			       c->primary.code == MS_BROK) &&
+	    !(c->detail = case_detail_new(p, trace, &c->primary, profile)))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -127,9 +134,11 @@ static int parse_format(const char *arg, enum report_format *fmt)
 		*fmt = FORMAT_KTAP;
 	else if (strcmp(arg, "json") == 0)
 		*fmt = FORMAT_JSON;
+	else if (strcmp(arg, "html") == 0)
+		*fmt = FORMAT_HTML;
 	else {
 		fprintf(stderr, "sealspec: unknown format '%s'; formats are "
-				"text, ktap, json\n",
+				"text, ktap, json, html\n",
 			arg);
 		return -EINVAL;
 	}
@@ -530,6 +539,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	rep.verbose = o->verbose || o->trace;
 	rep.trace = o->trace;
 	rep.colour = o->fmt == FORMAT_TEXT && want_colour();
+	rep.keep_detail = o->fmt == FORMAT_HTML;
 	total = count_cases(&set, o->rules);
 	err = ms_kernel_probe(&ki);
 	set_profile(&rep, o, err == 0);
@@ -584,8 +594,10 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 			status = EXIT_BROKEN;
 	}
 	fflush(stdout);
-	for (int i = 0; i < rep.ncases; i++)
+	for (int i = 0; i < rep.ncases; i++) {
 		free(rep.cases[i].trace);
+		case_detail_free(rep.cases[i].detail);
+	}
 	free(rep.cases);
 	free_scenarios(&set);
 	return status;
