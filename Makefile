@@ -5,6 +5,8 @@
 #   make test       everything CI runs (also under ASan and UBSan)
 #   make fuzz-parser  libFuzzer on the scenario parser (FUZZ_SECONDS=600)
 #   make static     build/static/sealspec, for an initramfs
+#   make check-html the HTML report in headless Chromium, a screenshot
+#   make install    PREFIX (/usr/local), DESTDIR; make uninstall
 #   make bench      what the kernel target and the model cost (figures)
 #   make matrix     the catalog on Debian's kernels (6.1 ... 7.3) under QEMU,
 #                   as shipped and with protection keys: build/matrix/matrix.md
@@ -105,6 +107,12 @@ static:
 # /init; a table on the terminal, the report in build/matrix/.
 matrix:
 	bash tools/matrix.sh
+
+# The catalog's HTML report in headless Chromium (installed if missing):
+# no JavaScript error, not empty, self-contained, under 2 MB; a screenshot
+# in build/report.png.  Not part of make test.
+check-html: all
+	sh tools/check-html.sh $(BUILD)
 
 fuzz-parser:
 	@mkdir -p $(BUILD)/fuzz $(BUILD)/fuzz/corpus

@@ -1,0 +1,97 @@
+#!/bin/sh
+# make check-html: the HTML report of the whole catalog, read by a real
+# browser.  Renders build/report.html (run --profile guidelines, which
+# fails cases on current kernels, so failures are drawn) in headless
+# Chromium and fails when the page is empty, throws a JavaScript error,
+# loads anything from elsewhere or is 2 MB or more.  Leaves a screenshot
+# in build/report.png (docs/img/report.png is one).  Installs Debian's
+# chromium package when no Chromium is found (needs root and the network).
+#
+#   sh tools/check-html.sh [BUILD]
+set -u
+b=${1:-build}
+fail=0
+bad() { echo "check-html: $*"; fail=1; }
+
+browser=
+for c in chromium chromium-browser google-chrome; do
+	if command -v "$c" > /dev/null; then browser=$c; break; fi
+done
+if [ -z "$browser" ]; then
+	echo "check-html: no Chromium; installing Debian's chromium package"
+	apt-get update > /dev/null &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium > /dev/null ||
+		{ echo "check-html: could not install chromium"; exit 1; }
+	browser=chromium
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# render PAGE: the DOM after scripts ran in $tmp/dom, the console in
+# $tmp/log.  A fresh profile, so nothing of the user's is read or written.
+render() {
+	timeout 120 "$browser" --headless --no-sandbox --disable-gpu \
+		--user-data-dir="$tmp/profile" --no-first-run \
+		--enable-logging=stderr --v=0 --virtual-time-budget=3000 \
+		--dump-dom "file://$1" > "$tmp/dom" 2> "$tmp/log"
+}
+
+# A JavaScript error is a console line the browser marks "Uncaught".
+js_errors() {
+	grep -E 'CONSOLE.*(Uncaught|Error)' "$tmp/log"
+}
+
+# The check must see an error where there is one.
+printf '<!DOCTYPE html><html><body><p>x</p><script>nosuch();</script></body></html>\n' > "$tmp/broken.html"
+render "$tmp/broken.html"
+if ! js_errors > /dev/null; then
+	bad "the JavaScript error check does not see a thrown error; console was:"
+	head -n 5 "$tmp/log"
+fi
+
+"$b/sealspec" run --profile guidelines --format html > "$b/report.html"
+rc=$?
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
+	bad "sealspec run --format html exited $rc"
+fi
+size=$(wc -c < "$b/report.html")
+if [ "$size" -ge 2097152 ]; then
+	bad "the catalog's HTML report is $size bytes, not under 2 MB"
+fi
+# Self-contained: no script, style sheet, image or frame from elsewhere.
+if grep -qiE '<script[^>]* src=|<link |<img |<iframe|@import|url\(' "$b/report.html"; then
+	bad "the report loads something from elsewhere"
+fi
+if grep -oE '(https?|ftp)://[^"<> ]*' "$b/report.html" | grep -v '^http://www.w3.org/2000/svg$' | grep -q .; then
+	bad "the report names a URL: $(grep -oE '(https?|ftp)://[^"<> ]*' "$b/report.html" | grep -v w3.org | head -n 1)"
+fi
+
+render "$(realpath "$b/report.html")"
+if js_errors; then
+	bad "JavaScript errors in the report"
+fi
+text=$(sed -e 's/<[^>]*>//g' "$tmp/dom" | tr -s ' \n' | wc -c)
+if [ "$text" -lt 1000 ]; then
+	bad "the rendered page is empty ($text characters of text)"
+fi
+for want in 'id="rules"' 'id="cases"' '<svg' '<pre class="scn">' '<span class="fail"><span class="ln">' 'Guideline table'; do
+	grep -qF "$want" "$tmp/dom" || bad "the rendered page has no $want"
+done
+nfail=$(grep -c '<section class="case"' "$tmp/dom")
+nsvg=$(grep -o '<svg' "$tmp/dom" | wc -l)
+if [ "$nfail" -lt 1 ] || [ "$nsvg" -lt "$nfail" ]; then
+	bad "$nfail failures drawn with $nsvg strips"
+fi
+
+timeout 120 "$browser" --headless --no-sandbox --disable-gpu \
+	--user-data-dir="$tmp/profile" --no-first-run --hide-scrollbars \
+	--window-size=1100,1500 --screenshot="$b/report.png" \
+	"file://$(realpath "$b/report.html")" > /dev/null 2>&1 ||
+	bad "no screenshot"
+
+echo "check-html: $b/report.html, $size bytes, $nfail failures drawn," \
+	"rendered by $($browser --version 2> /dev/null | head -n 1)," \
+	"screenshot $b/report.png"
+[ "$fail" -eq 0 ] && echo "check-html: ok"
+exit $fail
