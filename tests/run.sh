@@ -803,6 +803,7 @@ matrix_report() {
 . tests/runner-hostile.sh
 . tests/users.sh
 . tests/install.sh
+. tests/html.sh
 
 for b in "$@"; do
 	echo "== $b"
@@ -815,6 +816,7 @@ for b in "$@"; do
 	catalog "$b"
 	runner_hostile "$b"
 	users "$b"
+	html_report "$b"
 	check_json_reports
 done
 matrix_report
