@@ -52,6 +52,8 @@ users_checks() {
 	sa=$(echo "$line" | sed -n 's/^sealed=\(0x[0-9a-f]*\) .*/\1/p')
 	ua=$(echo "$line" | sed -n 's/.* unsealed=\(0x[0-9a-f]*\) .*/\1/p')
 	wa=$(echo "$line" | sed -n 's/.* whole=\(0x[0-9a-f]*\) .*/\1/p')
+	fa=$(echo "$line" | sed -n 's/.* flags=\(0x[0-9a-f]*\) .*/\1/p')
+	flock=$(echo "$line" | sed -n 's/.* lock=\([a-z]*\)$/\1/p')
 	s16=$(printf '0x%016x' "$sa")
 	e16=$(printf '0x%016x' $((sa + 4 * ps)))
 	cat "/proc/$hp/maps" > "$tmp/maps.before"
@@ -65,6 +67,15 @@ users_checks() {
 	if [ "$n" -eq 1 ] && grep -q "^$s16 $e16 " "$tmp/out"; then ok; else
 		not_ok "maps --sealed: expected only $s16-$e16, got $n rows:"
 		cat "$tmp/out"
+	fi
+	# Lock and inherit flags, one page each: lf, dc, wf.
+	expect_exit 0 "maps PID" "$bin" maps --format table "$hp"
+	f1=$(printf '0x%016x' $((fa + ps)))
+	f2=$(printf '0x%016x' $((fa + 2 * ps)))
+	expect_grep "$tmp/out" "$f1 $f2         1p rw-  p     -      -    dc    [anon]" "maps: MADV_DONTFORK as dc"
+	expect_grep "$tmp/out" "$f2 $(printf '0x%016x' $((fa + 3 * ps)))         1p rw-  p     -      -    wf    [anon]" "maps: MADV_WIPEONFORK as wf"
+	if [ "$flock" = onfault ]; then
+		expect_grep "$tmp/out" "$(printf '0x%016x' "$fa") $f1         1p rw-  p     -      lf   -     [anon]" "maps: mlock2(MLOCK_ONFAULT) as lf"
 	fi
 	# The strip: four sealed pages.
 	expect_exit 0 "maps --format strip" "$bin" maps --format strip "$hp"
@@ -81,10 +92,11 @@ users_checks() {
 	# strings, and --sealed listing only the sealed one.
 	"$bin" maps --format json "$hp" > "$tmp/maps.json" 2>&1
 	"$bin" maps --sealed --format json "$hp" > "$tmp/sealed.json" 2>&1
-	if python3 - "$tmp/maps.json" "$tmp/sealed.json" "$hp" "$sa" "$ua" "$ps" > "$tmp/py.out" 2>&1 <<'EOF'
+	if python3 - "$tmp/maps.json" "$tmp/sealed.json" "$hp" "$sa" "$ua" "$ps" "$fa" "$flock" > "$tmp/py.out" 2>&1 <<'EOF'
 import json, sys
 full, sealed = (json.load(open(p)) for p in sys.argv[1:3])
 pid, sa, ua, ps = int(sys.argv[3]), int(sys.argv[4], 16), int(sys.argv[5], 16), int(sys.argv[6])
+fa, flock = int(sys.argv[7], 16), sys.argv[8]
 def bad(msg):
     print(msg); sys.exit(1)
 for d in (full, sealed):
@@ -106,6 +118,12 @@ if len(un) != 1 or un[0]["sealed"] is not False or un[0]["prot"] != "rw-":
 if [m["start"] for m in sealed["mappings"]] != [hex(sa)]:
     bad("--sealed lists %r" % [m["start"] for m in sealed["mappings"]])
 if sum(m["sealed"] for m in full["mappings"]) != 1: bad("more than one sealed mapping")
+by = {int(m["start"], 16): m for m in full["mappings"]}
+want = [(fa, "lock", flock), (fa + ps, "dontfork", True), (fa + 2 * ps, "wipeonfork", True),
+        (fa + ps, "wipeonfork", False), (fa + 2 * ps, "lock", "none")]
+for a, k, v in want:
+    if a not in by or by[a][k] != v:
+        bad("mapping at %s: %s is %r, expected %r" % (hex(a), k, by.get(a, {}).get(k), v))
 EOF
 	then ok; else
 		not_ok "maps --format json: $(cat "$tmp/py.out")"
@@ -128,6 +146,13 @@ EOF
 	expect_exit 0 "explain madvise" "$bin" explain "$hp" "madvise($sa, 4p, MADV_DONTNEED)"
 	expect_grep "$tmp/out" "predicted: -1, errno EPERM" "explain: discard on sealed read-only anon"
 	expect_grep "$tmp/out" "rule: G2: " "explain: the rule for discard advice"
+	# The flags are rebuilt in the model: the strips show them.
+	expect_exit 0 "explain msync" "$bin" explain "$hp" "msync($fa, 3p, MS_ASYNC)"
+	expect_grep "$tmp/out" "predicted: 0" "explain: msync"
+	expect_grep "$tmp/out" '  inherit "-DW"' "explain: dontfork and wipeonfork rebuilt"
+	if [ "$flock" = onfault ]; then
+		expect_grep "$tmp/out" '  lock    "F--"' "explain: the lock on fault rebuilt"
+	fi
 	expect_exit 0 "explain munmap" "$bin" explain "$hp" "munmap($ua, 2p)"
 	expect_grep "$tmp/out" "predicted: 0" "explain: munmap of the unsealed range"
 	# (cat: cmp would compare a /proc file's size, 0, first.)
@@ -152,6 +177,10 @@ munmap($ua, 1p)"
 	expect_grep "$tmp/err" "pid $gone: no such process (ESRCH)" "maps: ESRCH names the pid"
 	expect_exit 1 "explain of a process that is gone" "$bin" explain --profile linux "$gone" "munmap(0x10000, 1p)"
 	expect_grep "$tmp/err" "pid $gone: no such process (ESRCH)" "explain: ESRCH names the pid"
+	if [ "$flock" != onfault ]; then
+		echo "skip: maps and explain of a page locked on fault: RLIMIT_MEMLOCK refused it"
+		skipped=$((skipped + 1))
+	fi
 	if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null &&
 		setpriv --reuid=65534 --regid=65534 --clear-groups true 2> /dev/null &&
 		setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$bin"; then

@@ -27,7 +27,7 @@ static void maps_usage(FILE *f)
 		"The mappings of process PID (default: sealspec itself) with\n"
 		"their seal (VmFlags 'sl' in /proc/PID/smaps), protection,\n"
 		"sharing, backing, lock (lo: mlock, lf: mlock on fault) and\n"
-		"inherit flags (dd: MADV_DONTFORK, wf: MADV_WIPEONFORK).\n"
+		"inherit flags (dc: MADV_DONTFORK, wf: MADV_WIPEONFORK).\n"
 		"--format text (the default) prints the table, then one page\n"
 		"strip per mapping ('S' sealed, '-' not; a mapping of more than\n"
 		"%d pages is drawn at a scale the line states); table and strip\n"
@@ -50,9 +50,9 @@ static const char *lock_token(const struct proc_mapping *pm)
 static const char *inherit_token(const struct proc_mapping *pm)
 {
 	if (pm->dontfork && pm->wipeonfork)
-		return "dd,wf";
+		return "dc,wf";
 	if (pm->dontfork)
-		return "dd";
+		return "dc";
 	return pm->wipeonfork ? "wf" : "-";
 }
 

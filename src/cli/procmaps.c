@@ -6,7 +6,7 @@
  *   7f12a000-7f12e000 r--p 00000000 00:00 0          [anon:x]
  * followed by "Key: value" lines; the one we want is VmFlags, whose
  * two-letter names come from show_smap_vma_flags() in fs/proc/task_mmu.c:
- * sl (VM_SEALED, 6.10+), lo (VM_LOCKED), lf (VM_LOCKONFAULT), dd
+ * sl (VM_SEALED, 6.10+), lo (VM_LOCKED), lf (VM_LOCKONFAULT), dc
  * (VM_DONTCOPY), wf (VM_WIPEONFORK), gd (VM_GROWSDOWN), mw (VM_MAYWRITE).
  * ProtectionKey appears only where the CPU has protection keys.
  */
@@ -103,7 +103,7 @@ static void parse_vmflags(const char *v, struct proc_mapping *pm)
 	pm->sealed = has_flag(pm->vmflags, "sl");
 	pm->locked = has_flag(pm->vmflags, "lo");
 	pm->lockonfault = has_flag(pm->vmflags, "lf");
-	pm->dontfork = has_flag(pm->vmflags, "dd");
+	pm->dontfork = has_flag(pm->vmflags, "dc");
 	pm->wipeonfork = has_flag(pm->vmflags, "wf");
 	pm->growsdown = has_flag(pm->vmflags, "gd");
 	pm->maywrite = has_flag(pm->vmflags, "mw");

@@ -25,7 +25,7 @@ struct proc_mapping {
 	bool sealed;		/* sl: VM_SEALED */
 	bool locked;		/* lo: VM_LOCKED */
 	bool lockonfault;	/* lf: VM_LOCKONFAULT */
-	bool dontfork;		/* dd: VM_DONTCOPY (MADV_DONTFORK) */
+	bool dontfork;		/* dc: VM_DONTCOPY (MADV_DONTFORK) */
 	bool wipeonfork;	/* wf: VM_WIPEONFORK */
 	bool growsdown;		/* gd: VM_GROWSDOWN */
 	bool maywrite;		/* mw: VM_MAYWRITE */

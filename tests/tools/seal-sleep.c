@@ -2,11 +2,15 @@
 /*
  * seal-sleep: a process with memory for `sealspec maps` and `sealspec
  * explain` to look at.  It maps 8 anonymous read-write pages, makes pages
- * 4-7 read-only and seals them, maps 2 more pages it leaves alone, prints
+ * 4-7 read-only and seals them, maps 2 more pages it leaves alone, and 3
+ * pages with a flag each: page 0 locked on fault (mlock2 MLOCK_ONFAULT),
+ * page 1 MADV_DONTFORK, page 2 MADV_WIPEONFORK.  It prints
  *
  *   sealed=0xADDR pages=4 unsealed=0xADDR pages=2 whole=0xADDR pages=8
+ *   flags=0xADDR pages=3 lock=onfault
  *
- * on one line, then sleeps until killed (at most 120 s: it ends by itself
+ * on one line (lock=none when RLIMIT_MEMLOCK refused the lock),
+ * then sleeps until killed (at most 120 s: it ends by itself
  * when a test forgets it).  Exit 77 when the kernel has no mseal(2).
  *
  *   01234567
@@ -21,17 +25,26 @@
 #ifndef __NR_mseal
 #define __NR_mseal 462
 #endif
+#ifndef __NR_mlock2
+#define __NR_mlock2 325
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
 
 int main(void)
 {
 	long ps = sysconf(_SC_PAGESIZE);
-	char *a, *b;
+	const char *lock = "onfault";
+	char *a, *b, *c;
 
 	a = mmap(NULL, 8 * ps, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	b = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (a == MAP_FAILED || b == MAP_FAILED) {
+	c = mmap(NULL, 3 * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED || b == MAP_FAILED || c == MAP_FAILED) {
 		perror("seal-sleep: mmap");
 		return 1;
 	}
@@ -48,8 +61,16 @@ int main(void)
 		perror("seal-sleep: mseal");
 		return 1;
 	}
-	printf("sealed=%p pages=4 unsealed=%p pages=2 whole=%p pages=8\n",
-	       (void *)(a + 4 * ps), (void *)b, (void *)a);
+	if (syscall(__NR_mlock2, c, ps, MLOCK_ONFAULT) != 0)
+		lock = "none";
+	if (madvise(c + ps, ps, MADV_DONTFORK) ||
+	    madvise(c + 2 * ps, ps, MADV_WIPEONFORK)) {
+		perror("seal-sleep: madvise");
+		return 1;
+	}
+	printf("sealed=%p pages=4 unsealed=%p pages=2 whole=%p pages=8 "
+	       "flags=%p pages=3 lock=%s\n",
+	       (void *)(a + 4 * ps), (void *)b, (void *)a, (void *)c, lock);
 	fflush(stdout);
 	alarm(120);
 	for (;;)
