@@ -168,6 +168,8 @@ EOF
 	expect_grep "$tmp/err" "numeric addresses" "explain: names mean nothing in a live process"
 	expect_exit 2 "explain two calls" "$bin" explain "$hp" "munmap($sa, 2p)
 munmap($ua, 1p)"
+	expect_exit 2 "explain of a call it cannot model" "$bin" explain "$hp" "pkey_free(1)"
+	expect_grep "$tmp/err" "explain cannot predict pkey_free" "explain: says what it cannot predict"
 	expect_exit 2 "maps: not a pid" "$bin" maps 12x
 	expect_exit 2 "maps: bad format" "$bin" maps --format xml "$hp"
 	sh -c 'exit 0' &

@@ -74,7 +74,9 @@ static void print_table(const struct proc_maps *m, long ps, bool sealed_only)
 	printf("pid %d: %d mapping%s", (int)m->pid, m->n, m->n == 1 ? "" : "s");
 	for (int i = 0; i < m->n; i++)
 		n += m->v[i].sealed;
-	printf(", %d sealed\n", n);
+	printf(", %d sealed%s\n", n,
+	       m->n ? "" : " (a kernel thread or a zombie has no address "
+			   "space)");
 	printf("%-18s %-18s %10s %-4s %-5s %-6s %-4s %-5s %s\n", "start", "end",
 	       "size", "prot", "share", "sealed", "lock", "inh", "backing");
 	for (int i = 0; i < m->n; i++) {
