@@ -13,8 +13,14 @@
  * then sleeps until killed (at most 120 s: it ends by itself
  * when a test forgets it).  Exit 77 when the kernel has no mseal(2).
  *
- *   01234567
- *   NNNNSSSS   N = rw anon, S = r-- anon, sealed
+ * The mappings lie in one reserved range, apart from each other and from
+ * everything else by PROT_NONE pages, so none of them merges with a
+ * neighbour, wherever the range lands:
+ *
+ *   0 1234 5678 9 AB C D E F 10
+ *   - NNNN SSSS - UU - L D W -     N = rw anon, S = r-- anon, sealed,
+ *                                  U = rw anon, L/D/W = rw anon, locked
+ *                                  on fault / dontfork / wipeonfork
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,14 +42,19 @@ int main(void)
 {
 	long ps = sysconf(_SC_PAGESIZE);
 	const char *lock = "onfault";
-	char *a, *b, *c;
+	char *r, *a, *b, *c;
 
-	a = mmap(NULL, 8 * ps, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	b = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	c = mmap(NULL, 3 * ps, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	r = mmap(NULL, 17 * ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED) {
+		perror("seal-sleep: mmap");
+		return 1;
+	}
+	a = mmap(r + 1 * ps, 8 * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	b = mmap(r + 10 * ps, 2 * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	c = mmap(r + 13 * ps, 3 * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (a == MAP_FAILED || b == MAP_FAILED || c == MAP_FAILED) {
 		perror("seal-sleep: mmap");
 		return 1;
