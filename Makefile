@@ -26,7 +26,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Isrc
 LDFLAGS  ?=
 
-LIB_SRCS := $(sort $(wildcard src/scn/*.c src/kernel/*.c src/run/*.c src/model/*.c))
+LIB_SRCS := $(sort $(wildcard src/scn/*.c src/interp/*.c src/kernel/*.c src/run/*.c src/model/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 CASES    := $(sort $(wildcard cases/*.scn))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
@@ -74,7 +74,7 @@ unit-tests: $(TESTS) $(BUILD)/tools/no-mseal $(BUILD)/tools/ktap-check \
 	$(BUILD)/tools/no-fork $(BUILD)/tools/seal-sleep
 
 run: all
-	$(BUILD)/sealspec run --target kernel
+	$(BUILD)/sealspec run --target both
 
 # make test: the plain build, then the same under ASan+UBSan.  The last line
 # is "N passed, N failed[, N skipped]".
@@ -94,9 +94,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsealspec.a
 bench: all $(BUILD)/bench/kernel_target $(BUILD)/bench/model
 	$(BUILD)/bench/kernel_target
 	$(BUILD)/bench/model
-	@s=$$(date +%s%N); $(BUILD)/sealspec run > /dev/null; \
-	e=$$(date +%s%N); n=$$($(BUILD)/sealspec list | tail -n 1); \
-	echo "whole catalog ($$n): $$(( (e - s) / 1000000 )) ms"
+	@n=$$($(BUILD)/sealspec list | tail -n 1); \
+	for t in kernel model both; do \
+	s=$$(date +%s%N); $(BUILD)/sealspec run --target $$t > /dev/null; \
+	e=$$(date +%s%N); \
+	echo "whole catalog ($$n), --target $$t: $$(( (e - s) / 1000000 )) ms"; \
+	done
 
 # A static binary with the catalog built in: what runs as PID 1 in an
 # initramfs under QEMU to try other kernels.

@@ -49,6 +49,11 @@ struct ms_mm_config {
 	uint64_t stack_guard_gap;	/* stack_guard_gap: bytes (256 pages) */
 	unsigned int nr_cpus;		/* num_possible_cpus(): sizes aio rings */
 	unsigned int nr_nodes;		/* online NUMA nodes, 1 to 8 */
+	/*
+	 * Fault injection, for testing what watches the model: bit i set
+	 * inverts switch i of ms_model_switches() under every profile.
+	 */
+	uint64_t flip_switches;
 };
 
 /* Fills *c with the defaults for profile p (x86-64, 4 KiB, no PKU). */
@@ -115,6 +120,8 @@ size_t ms_mm_vma_size(void);
  * once; an address that does not fit the request is ignored.
  */
 void ms_mm_adopt(struct ms_mm *mm, uint64_t addr);
+/* Forgets an adopted address no search has used yet. */
+void ms_mm_adopt_clear(struct ms_mm *mm);
 
 /*
  * A child address space as fork(2) makes it: VMAs marked MADV_DONTFORK are

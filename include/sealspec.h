@@ -174,6 +174,9 @@ enum ms_ret_kind {
 	MS_RET_ADDR,	/* an address: printed relative to names */
 	MS_RET_FD,	/* a file descriptor or protection key: per process */
 	MS_RET_ID,	/* a SysV IPC id: system-wide, differs between runs */
+	MS_RET_LOCAL,	/* a count that depends on the rest of the process
+			 * (the VMAs a target has outside the scenario):
+			 * targets agree on success, not on the number */
 };
 
 /* Features a call or a scenario may need; probed at run time. */
@@ -288,6 +291,14 @@ struct ms_page {
 	bool shared;
 	uint8_t backing;	/* enum ms_backing */
 	uint64_t pgoff;		/* file page offset (MS_BACK_FILE) */
+	/*
+	 * MS_BACK_FILE: which file, as a number the target chose (the kernel
+	 * its inode, the model its content object): pages of one file have
+	 * the same number within one trace, and pages of two files (two
+	 * memfds) different ones.  Compare as a one-to-one mapping, never
+	 * the numbers.
+	 */
+	uint64_t file;
 	uint32_t vma;		/* identifies the VMA: equal for pages of the
 				 * same VMA within one observation */
 	bool sealed;
@@ -382,7 +393,12 @@ struct ms_program {
 
 	int nvary_cols, nvary_rows;
 	char vary_cols[MS_VARY_COLS][MS_NAME_MAX];
-	struct ms_cell vary[MS_VARY_ROWS][MS_VARY_COLS];
+	/*
+	 * The table's rows: MS_VARY_ROWS rows of MS_VARY_COLS cells, owned;
+	 * NULL without a table (every instance), so that a program costs
+	 * its header and its steps, not a table's worth (135 KiB).
+	 */
+	struct ms_cell (*vary)[MS_VARY_COLS];
 	int row;		/* instantiated row, or -1 */
 
 	int nnames;
@@ -523,6 +539,22 @@ void ms_trace_init(struct ms_trace *t);
 int ms_trace_add(struct ms_trace *t, const struct ms_outcome *o);
 void ms_trace_free(struct ms_trace *t);
 
+/*
+ * The first difference between two traces of program p (src/run/diff.c):
+ * results exactly (descriptors and SysV ids by success only), page state
+ * attribute by attribute, contents where both read them, VMA boundaries as
+ * a partition of the observed pages, and how the runs ended.
+ */
+struct ms_trace_diff {
+	int step;		/* the step, or -1 (the ends differ) */
+	int index;		/* the outcome's index in both traces, or -1 */
+	char what[512];		/* "returned EPERM against 0", ... */
+};
+
+/* 0 when a and b agree, 1 when they differ (d says where and how). */
+int ms_trace_diff(const struct ms_program *p, const struct ms_trace *a,
+		  const struct ms_trace *b, struct ms_trace_diff *d);
+
 /* ------------------------------------------------------------------ */
 /* Targets                                                             */
 
@@ -618,6 +650,41 @@ int ms_kernel_run(const struct ms_program *p, const struct ms_kernel_info *ki,
  */
 #define MS_EXEC_ARGV1 "__sealspec-exec-resume"
 void ms_kernel_exec_resume(int argc, char **argv);
+
+/*
+ * The model target (src/model/target.c): the same interpreter, driving the
+ * model of an address space (sealspec-model.h) under one profile.
+ */
+struct ms_model_opts {
+	enum ms_profile profile;
+	bool snapshots;		/* as ms_kernel_opts.snapshots */
+	/*
+	 * The features the model may use, bit (1u << enum ms_feature); a
+	 * scenario that needs another SKIPs.  All the model has under the
+	 * profile is ms_model_features(profile); beside a kernel, give the
+	 * kernel's, so that both run the same cases.
+	 */
+	uint32_t features;
+	/*
+	 * The kernel's trace of the same program, or NULL: the model then
+	 * adopts the values the kernel chose (addresses found by a search,
+	 * the vDSO, the program break) instead of choosing its own.
+	 */
+	const struct ms_trace *lockstep;
+	/* Testing aid: the switches to invert (ms_mm_config.flip_switches). */
+	uint64_t flip_switches;
+};
+
+/* What the model offers under profile: bit (1u << enum ms_feature). */
+uint32_t ms_model_features(enum ms_profile profile);
+
+/*
+ * Runs program p on a fresh model address space (o NULL: profile linux,
+ * every feature the model has).  Returns 0 with t->end DONE, SKIP or
+ * BROK, or -ENOMEM.
+ */
+int ms_model_run(const struct ms_program *p, const struct ms_model_opts *o,
+		 struct ms_trace *t);
 
 /* ------------------------------------------------------------------ */
 /* Verdicts                                                            */

@@ -89,6 +89,11 @@ struct case_result {
 	char *trace;				/* --trace: the steps, or NULL */
 	struct case_detail *detail;		/* html: a failure's pages and
 						 * text (html.c), or NULL */
+	/* --target both: the model beside the kernel. */
+	enum { MODEL_NOT_RUN, MODEL_SKIPPED, MODEL_AGREE, MODEL_DIFFER } model;
+	enum ms_result_code model_code;		/* its verdict */
+	int model_step;				/* first difference, or -1 */
+	char *model_diff;			/* what differs, or NULL */
 };
 
 struct run_report {
@@ -144,11 +149,14 @@ void report_html(FILE *f, const struct run_report *r);
 /*
  * The guideline table's cells for one rule (report.c): its cases, skips
  * under the second column's profile, the verdict against the guidelines
- * and against that profile ("pass", "FAIL 3", ...); *other is the profile.
+ * and against that profile ("pass", "FAIL 3", ...), the model column
+ * ("agree", "2 differ", "not run"); *other is the profile.
  */
 void report_rule_row(const struct run_report *r, int rule, int *cases,
-		     int *skips, char *g, char *p, size_t len,
+		     int *skips, char *g, char *p, char *m, size_t len,
 		     enum ms_profile *other);
+/* Cases in which the model and the kernel differ (--target both). */
+int report_model_differ(const struct run_report *r);
 /* Counts of each result under the primary profile. */
 void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1]);
 

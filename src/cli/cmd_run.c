@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sealspec-model.h"
 
 static void run_usage(FILE *f)
 {
@@ -27,8 +28,13 @@ static void run_usage(FILE *f)
 		"\n"
 		"Runs scenarios (the built-in catalog when no PATH is given;\n"
 		"a PATH is a .scn file or a directory of them) and ends with the\n"
-		"guideline table.  --verbose lists passing and skipped cases too;\n"
-		"--trace also prints what every step returned.  --json-out also\n"
+		"guideline table.  --target both (the default) runs each case on\n"
+		"this kernel and on the model beside it, step by step; kernel\n"
+		"alone, or model alone (every profile, no kernel asked).\n"
+		"Testing aid: SEALSPEC_MODEL_FLIP=SWITCH[,...] inverts switches\n"
+		"of the model (sealspec profiles) to see a difference caught.\n"
+		"--verbose lists passing and skipped cases too; --trace also\n"
+		"prints what every step returned.  --json-out also\n"
 		"writes the JSON report of the same run to FILE (docs/json.md).\n"
 		"--format html writes one self-contained page: the guideline\n"
 		"table, every verdict, and each failure's expected and observed\n"
@@ -74,49 +80,10 @@ static int parse_rule_mask(const char *arg, unsigned int *mask)
 	return 0;
 }
 
-static int add_case(struct run_report *r, const struct ms_program *p,
-		    const struct ms_trace *trace, enum ms_profile profile)
-{
-	struct case_result *c;
-
-	if (r->ncases == r->cap) {
-		int cap = r->cap ? r->cap * 2 : 256;
-		struct case_result *v = realloc(r->cases, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		r->cases = v;
-		r->cap = cap;
-	}
-	c = &r->cases[r->ncases++];
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", p->name);
-	snprintf(c->file, sizeof(c->file), "%s", p->file);
-	c->rules = p->rules;
-	for (int i = 0; i < MS_NPROFILES; i++) {
-		struct ms_verdict v;
-
-		ms_judge(p, trace, (enum ms_profile)i, &v);
-		c->by_profile[i] = v.code;
-		if ((enum ms_profile)i == profile)
-			c->primary = v;
-	}
-	c->fail_step = c->primary.step >= 0 ?
-			       ms_step_number(p, c->primary.step) : -1;
-	if (r->trace) {
-		c->trace = ms_trace_format(p, trace);
-		if (!c->trace)
-			return -ENOMEM;
-	}
-	if (r->keep_detail && (c->primary.code == MS_FAIL ||
-			       c->primary.code == MS_BROK) &&
-	    !(c->detail = case_detail_new(p, trace, &c->primary, profile)))
-		return -ENOMEM;
-	return 0;
-}
-
 struct run_opts {
 	const char *target;
+	bool kernel, model;		/* the targets that run */
+	uint64_t flip;			/* SEALSPEC_MODEL_FLIP: switches */
 	int profile;			/* -1: the detected one */
 	enum report_format fmt;
 	unsigned int rules;		/* --rule filter, 0 = all */
@@ -125,6 +92,155 @@ struct run_opts {
 	int trace;
 	const char *json_out;		/* --json-out FILE, or NULL */
 };
+
+static struct case_result *new_case(struct run_report *r,
+				    const struct ms_program *p)
+{
+	struct case_result *c;
+
+	if (r->ncases == r->cap) {
+		int cap = r->cap ? r->cap * 2 : 256;
+		struct case_result *v = realloc(r->cases, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		r->cases = v;
+		r->cap = cap;
+	}
+	c = &r->cases[r->ncases++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", p->name);
+	snprintf(c->file, sizeof(c->file), "%s", p->file);
+	c->rules = p->rules;
+	c->fail_step = -1;
+	return c;
+}
+
+/*
+ * Judges trace under each profile in set; the one named primary also
+ * fills c->primary and, with --trace, c->trace.
+ */
+static int judge_case(const struct run_report *r, struct case_result *c,
+		      const struct ms_program *p, const struct ms_trace *trace,
+		      ms_profile_set set, enum ms_profile primary)
+{
+	for (int i = 0; i < MS_NPROFILES; i++) {
+		struct ms_verdict v;
+
+		if (!(set & (1u << i)))
+			continue;
+		ms_judge(p, trace, (enum ms_profile)i, &v);
+		c->by_profile[i] = v.code;
+		if ((enum ms_profile)i != primary)
+			continue;
+		c->primary = v;
+		c->fail_step = v.step >= 0 ? ms_step_number(p, v.step) : -1;
+		if (r->trace) {
+			free(c->trace);
+			c->trace = ms_trace_format(p, trace);
+			if (!c->trace)
+				return -ENOMEM;
+		}
+		if (r->keep_detail &&
+		    (v.code == MS_FAIL || v.code == MS_BROK)) {
+			case_detail_free(c->detail);
+			c->detail = case_detail_new(p, trace, &v, primary);
+			if (!c->detail)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int add_case(struct run_report *r, const struct ms_program *p,
+		    const struct ms_trace *trace, enum ms_profile profile)
+{
+	struct case_result *c = new_case(r, p);
+
+	if (!c)
+		return -ENOMEM;
+	return judge_case(r, c, p, trace, MS_ALL_PROFILES, profile);
+}
+
+/*
+ * --target model: the model runs the case once per profile, and each run
+ * is judged under its own profile (the model's answer depends on it).
+ */
+static int add_model_case(struct run_report *r, const struct ms_program *p,
+			  const struct run_opts *o)
+{
+	struct case_result *c = new_case(r, p);
+	int err = 0;
+
+	if (!c)
+		return -ENOMEM;
+	for (int i = 0; i < MS_NPROFILES && !err; i++) {
+		struct ms_model_opts mo = {
+			.profile = (enum ms_profile)i,
+			.snapshots = o->ko.snapshots,
+			.features = ms_model_features((enum ms_profile)i),
+			.flip_switches = o->flip,
+		};
+		struct ms_trace t;
+
+		ms_trace_init(&t);
+		err = ms_model_run(p, &mo, &t);
+		if (!err)
+			err = judge_case(r, c, p, &t, 1u << i, r->profile);
+		ms_trace_free(&t);
+	}
+	return err;
+}
+
+/*
+ * --target both: after the kernel's run (the case last added), the model
+ * runs in lockstep under the profile of the report, with the kernel's
+ * features, and the two traces are compared.
+ */
+static int compare_model(struct run_report *r, const struct ms_program *p,
+			 const struct run_opts *o, const struct ms_kernel_info *ki,
+			 const struct ms_trace *kt)
+{
+	struct case_result *c = &r->cases[r->ncases - 1];
+	struct ms_model_opts mo = {
+		.profile = r->profile,
+		.snapshots = o->ko.snapshots,
+		.features = ki->features,
+		.lockstep = kt,
+		.flip_switches = o->flip,
+	};
+	struct ms_trace_diff d;
+	struct ms_verdict v;
+	struct ms_trace t;
+	int err;
+
+	/*
+	 * A case the kernel skipped, or could not judge (a crash, a hang, a
+	 * limit of sealspec's), has nothing to compare with.
+	 */
+	if (kt->end != MS_END_DONE) {
+		c->model = MODEL_SKIPPED;
+		return 0;
+	}
+	ms_trace_init(&t);
+	err = ms_model_run(p, &mo, &t);
+	if (!err) {
+		ms_judge(p, &t, r->profile, &v);
+		c->model_code = v.code;
+		c->model = MODEL_AGREE;
+		if (ms_trace_diff(p, kt, &t, &d)) {
+			c->model = MODEL_DIFFER;
+			c->model_step = d.step >= 0 ?
+						ms_step_number(p, d.step) : -1;
+			c->model_diff = strdup(d.what);
+			if (!c->model_diff)
+				err = -ENOMEM;
+		}
+	}
+	ms_trace_free(&t);
+	return err;
+}
+
 
 static int parse_format(const char *arg, enum report_format *fmt)
 {
@@ -204,15 +320,45 @@ static int sizes_from_env(struct run_opts *o)
 	return 0;
 }
 
+/*
+ * SEALSPEC_MODEL_FLIP=NAME[,NAME...], a testing aid: the model inverts
+ * those switches of `sealspec profiles` under every profile, so a test can
+ * see --target both catch a model that is wrong.
+ */
+static int flips_from_env(struct run_opts *o)
+{
+	const char *v = getenv("SEALSPEC_MODEL_FLIP");
+	int n;
+	const struct ms_model_switch *sw = ms_model_switches(&n);
+
+	while (v && *v) {
+		size_t len = strcspn(v, ",");
+		int i;
+
+		for (i = 0; i < n; i++)
+			if (strlen(sw[i].name) == len &&
+			    strncmp(sw[i].name, v, len) == 0)
+				break;
+		if (i == n) {
+			fprintf(stderr, "sealspec: SEALSPEC_MODEL_FLIP: no "
+					"switch '%.*s'; see 'sealspec "
+					"profiles'\n",
+				(int)len, v);
+			return -EINVAL;
+		}
+		o->flip |= 1ull << i;
+		v += len + (v[len] == ',');
+	}
+	return 0;
+}
+
 static int check_target(const char *target)
 {
 	if (strcmp(target, "kernel") == 0)
 		return 0;
 	if (strcmp(target, "model") == 0 || strcmp(target, "both") == 0)
-		fprintf(stderr, "sealspec: the model target is not built yet; "
-				"this version runs --target kernel only\n");
-	else
-		fprintf(stderr, "sealspec: unknown target '%s'; targets are "
+		return 0;
+	fprintf(stderr, "sealspec: unknown target '%s'; targets are "
 				"kernel, model, both\n",
 			target);
 	return -EINVAL;
@@ -294,8 +440,12 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			return -1;
 		}
 	}
+	if (!err)
+		err = flips_from_env(o);
 	if (err || check_target(o->target))
 		return -1;
+	o->kernel = strcmp(o->target, "model") != 0;
+	o->model = strcmp(o->target, "kernel") != 0;
 	return optind;
 }
 
@@ -383,7 +533,9 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 			}
 			ms_trace_init(&trace);
 			err = -EINTR;
-			if (!stop_signal)
+			if (!stop_signal && !o->kernel)
+				err = add_model_case(rep, &p, o);
+			else if (!stop_signal)
 				err = ms_kernel_run(&p, ki, &o->ko, &trace);
 			if (err && err != -EINTR)
 				snprintf(rep->error, sizeof(rep->error),
@@ -391,8 +543,10 @@ static int run_all(const struct scenario_set *set, const struct run_opts *o,
 					 "stopped after %d case%s",
 					 p.name, strerror(-err), rep->ncases,
 					 rep->ncases == 1 ? "" : "s");
-			else if (!err &&
-				 add_case(rep, &p, &trace, rep->profile))
+			else if (!err && o->kernel &&
+				 (add_case(rep, &p, &trace, rep->profile) ||
+				  (o->model &&
+				   compare_model(rep, &p, o, ki, &trace))))
 				err = -ENOMEM;
 			ms_trace_free(&trace);
 			ms_program_free(&p);
@@ -503,6 +657,34 @@ static void set_profile(struct run_report *rep, const struct run_opts *o,
 }
 
 /*
+ * --target model: no kernel is asked.  The report's "kernel" is the model,
+ * its "detected" profile the one given (linux by default), and its
+ * features what the model has under that profile.
+ */
+static int model_info(const struct run_opts *o, struct ms_kernel_info *ki)
+{
+	enum ms_profile p = o->profile >= 0 ? (enum ms_profile)o->profile :
+					      MS_PROFILE_LINUX;
+
+	memset(ki, 0, sizeof(*ki));
+	snprintf(ki->release, sizeof(ki->release), "model");
+	snprintf(ki->machine, sizeof(ki->machine), "x86_64 (modelled)");
+	ki->page_size = 4096;
+	ki->features = ms_model_features(p);
+	for (int f = 0; f < MS_NFEATURES; f++)
+		snprintf(ki->why_missing[f], sizeof(ki->why_missing[f]),
+			 "the model under %s does not have it",
+			 ms_profile_name(p));
+	ki->detected = p;
+	ki->has_mseal = true;
+	snprintf(ki->detected_why, sizeof(ki->detected_why),
+		 "the model target runs every case under each profile; "
+		 "%s is the one reported first",
+		 ms_profile_name(p));
+	return 0;
+}
+
+/*
  * Loads, probes, runs and reports: what cmd_run does once the helper that
  * forks scenario processes is up.
  */
@@ -541,7 +723,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	rep.colour = o->fmt == FORMAT_TEXT && want_colour();
 	rep.keep_detail = o->fmt == FORMAT_HTML;
 	total = count_cases(&set, o->rules);
-	err = ms_kernel_probe(&ki);
+	err = o->kernel ? ms_kernel_probe(&ki) : model_info(o, &ki);
 	set_profile(&rep, o, err == 0);
 	if (err) {
 		const char *why = err == -ECHILD ?
@@ -583,7 +765,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 					strerror(-werr));
 		}
 		report_counts(&rep, counts);
-		if (counts[MS_FAIL])
+		if (counts[MS_FAIL] || report_model_differ(&rep))
 			status = EXIT_FAILED;
 		else if (counts[MS_BROK] || rep.error[0])
 			status = EXIT_BROKEN;
@@ -597,6 +779,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	for (int i = 0; i < rep.ncases; i++) {
 		free(rep.cases[i].trace);
 		case_detail_free(rep.cases[i].detail);
+		free(rep.cases[i].model_diff);
 	}
 	free(rep.cases);
 	free_scenarios(&set);
@@ -606,7 +789,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {
-		.target = "kernel",
+		.target = "both",
 		.profile = -1,
 		.fmt = FORMAT_TEXT,
 		.ko = { .timeout_ms = 10000, .snapshots = true },
@@ -621,7 +804,7 @@ int cmd_run(int argc, char **argv)
 	 * Before the catalog is parsed: every scenario process is forked by
 	 * the helper this starts, and carries its memory, not ours.
 	 */
-	err = ms_kernel_start();
+	err = o.kernel ? ms_kernel_start() : 0;
 	if (err)
 		/* No return: the report, in the format asked for, says what
 		 * could not run (the probe needs a fork too). */

@@ -529,6 +529,25 @@ static const char *code_class(enum ms_result_code c)
 	return k[c];
 }
 
+/* The model column of a case (--target both). */
+static const char *model_cell(const struct case_result *c, const char **cls)
+{
+	switch (c->model) {
+	case MODEL_AGREE:
+		*cls = "pass";
+		return "agree";
+	case MODEL_DIFFER:
+		*cls = "fail";
+		return "DIFF";
+	case MODEL_SKIPPED:
+		*cls = "skip";
+		return "skip";
+	default:
+		*cls = "skip";
+		return "-";
+	}
+}
+
 static const char *verdict_class(const char *v)
 {
 	if (strncmp(v, "FAIL", 4) == 0)
@@ -623,19 +642,21 @@ static void html_rules(FILE *f, const struct run_report *r)
 	/* The second column: as in the text report's table. */
 	other = r->profile == MS_PROFILE_GUIDELINES ? r->ki->detected :
 						      r->profile;
-	fprintf(f, "<th>%s</th><th>summary</th></tr>\n",
+	fprintf(f, "<th>%s</th><th>model</th><th>summary</th></tr>\n",
 		ms_profile_name(other));
 	for (int rule = 0; rule < MS_NRULES; rule++) {
-		char g[32], p[32];
+		char g[32], p[32], m[32];
 		int cases, skips;
 
-		report_rule_row(r, rule, &cases, &skips, g, p, sizeof(g),
+		report_rule_row(r, rule, &cases, &skips, g, p, m, sizeof(g),
 				&other);
 		fprintf(f, "<tr><td>%s</td><td>%d</td><td>%d</td>"
 			   "<td class=\"%s\">%s</td><td class=\"%s\">%s</td>"
-			   "<td>",
+			   "<td class=\"%s\">%s</td><td>",
 			ms_rule_name((enum ms_rule)rule), cases, skips,
-			verdict_class(g), g, verdict_class(p), p);
+			verdict_class(g), g, verdict_class(p), p,
+			strstr(m, "differ") ? "fail" :
+			strcmp(m, "agree") == 0 ? "pass" : "skip", m);
 		html_text(f, ms_rule_summary((enum ms_rule)rule));
 		fputs("</td></tr>\n", f);
 	}
@@ -650,15 +671,19 @@ static void html_cases(FILE *f, const struct run_report *r)
 	      "<th>verdict</th>", f);
 	for (int p = 0; p < MS_NPROFILES; p++)
 		fprintf(f, "<th>%s</th>", ms_profile_name((enum ms_profile)p));
-	fputs("</tr>\n", f);
+	fputs("<th>model</th></tr>\n", f);
 	for (int i = 0; i < r->ncases; i++) {
 		const struct case_result *c = &r->cases[i];
 		enum ms_result_code code = c->primary.code;
-		bool bad = code == MS_FAIL || code == MS_BROK;
+		bool bad = code == MS_FAIL || code == MS_BROK ||
+			   c->model == MODEL_DIFFER;
+		const char *mcls, *mtext = model_cell(c, &mcls);
 
 		fprintf(f, "<tr class=\"%s\"><td>", bad ? "bad" : "ok");
 		if (bad)
-			fprintf(f, "<a href=\"#c%d\">", i);
+			fprintf(f, "<a href=\"#%c%d\">",
+				code == MS_FAIL || code == MS_BROK ? 'c' : 'd',
+				i);
 		html_text(f, c->name);
 		fputs(bad ? "</a></td><td>" : "</td><td>", f);
 		for (int rule = 0, first = 1; rule < MS_NRULES; rule++) {
@@ -674,9 +699,29 @@ static void html_cases(FILE *f, const struct run_report *r)
 			fprintf(f, "<td class=\"%s\">%s</td>",
 				code_class(c->by_profile[p]),
 				ms_result_code_name(c->by_profile[p]));
-		fputs("</tr>\n", f);
+		fprintf(f, "<td class=\"%s\">%s</td></tr>\n", mcls, mtext);
 	}
 	fputs("</table>\n", f);
+}
+
+/* A case where the model and this kernel part (--target both). */
+static void model_diff(FILE *f, const struct run_report *r,
+		       const struct case_result *c, int i)
+{
+	fprintf(f, "<section class=\"case\" id=\"d%d\"><h3><span "
+		   "class=\"fail\">DIFF</span> ", i);
+	html_text(f, c->name);
+	fputs(" <small>(", f);
+	html_text(f, c->file);
+	fputs(")</small></h3>\n<pre>", f);
+	if (c->model_step >= 0)
+		fprintf(f, "step %d: ", c->model_step);
+	fputs("kernel against model: ", f);
+	html_text(f, c->model_diff ? c->model_diff : "?");
+	fprintf(f, "\n(the model's own verdict under %s: %s)</pre>\n"
+		   "</section>\n",
+		ms_profile_name(r->profile),
+		ms_result_code_name(c->model_code));
 }
 
 static void html_failures(FILE *f, const struct run_report *r)
@@ -687,6 +732,12 @@ static void html_failures(FILE *f, const struct run_report *r)
 		const struct case_result *c = &r->cases[i];
 		const struct case_detail *d = c->detail;
 
+		if (c->model == MODEL_DIFFER) {
+			if (!any)
+				fputs("<h2>Failures</h2>\n", f);
+			any = true;
+			model_diff(f, r, c, i);
+		}
 		if (c->primary.code != MS_FAIL && c->primary.code != MS_BROK)
 			continue;
 		if (!any)

@@ -33,9 +33,13 @@ static int cmdline_args(char *buf, char **argv, int max, const char **output)
 	int argc = 0;
 
 	argv[argc++] = "run";
+	/* The kernel under test, unless sealspec.target= says otherwise:
+	 * the matrix reports kernels, not the model beside them. */
+	argv[argc++] = "--target";
+	argv[argc++] = "kernel";
 	for (char *w = strtok(buf, " \n"); w; w = strtok(NULL, " \n")) {
 		static const char *const keys[] = { "profile", "format", "rule",
-						    "timeout" };
+						    "timeout", "target" };
 		char *eq;
 
 		if (strncmp(w, "sealspec.", 9) != 0 || !(eq = strchr(w, '=')))

@@ -82,6 +82,45 @@ void report_counts(const struct run_report *r, int counts[MS_XFAIL + 1])
 		counts[r->cases[i].primary.code]++;
 }
 
+int report_model_differ(const struct run_report *r)
+{
+	int n = 0;
+
+	for (int i = 0; i < r->ncases; i++)
+		n += r->cases[i].model == MODEL_DIFFER;
+	return n;
+}
+
+/* The model column of the guideline table for one rule. */
+static void model_verdict(const struct run_report *r, int rule, char *buf,
+			  size_t len)
+{
+	int run = 0, differ = 0;
+
+	if (strcmp(r->target, "kernel") == 0) {
+		snprintf(buf, len, "not run");
+		return;
+	}
+	if (strcmp(r->target, "model") == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	for (int i = 0; i < r->ncases; i++) {
+		const struct case_result *c = &r->cases[i];
+
+		if (!(c->rules & (1u << rule)))
+			continue;
+		run += c->model == MODEL_AGREE || c->model == MODEL_DIFFER;
+		differ += c->model == MODEL_DIFFER;
+	}
+	if (differ)
+		snprintf(buf, len, "%d differ", differ);
+	else if (run)
+		snprintf(buf, len, "agree");
+	else
+		snprintf(buf, len, "skip");
+}
+
 static void print_table(FILE *f, const struct run_report *r,
 			const char *prefix)
 {
@@ -100,17 +139,27 @@ static void print_table(FILE *f, const struct run_report *r,
 	fprintf(f, "%s%-5s %5s %5s  %-10s %-10s %-8s %s\n", prefix, "rule",
 		"cases", "skip", "guidelines", pname, "model", "rule summary");
 	for (int rule = 0; rule < MS_NRULES; rule++) {
-		char g[32], p[32];
+		char g[32], p[32], m[32];
 
 		rule_verdict(r, &t[rule], gl, g, sizeof(g));
 		rule_verdict(r, &t[rule], other, p, sizeof(p));
+		model_verdict(r, rule, m, sizeof(m));
 		fprintf(f, "%s%-5s %5d %5d  %-10s %-10s %-8s %s\n", prefix,
 			ms_rule_name((enum ms_rule)rule), t[rule].cases,
-			t[rule].n[other][MS_SKIP], g, p, "not run",
+			t[rule].n[other][MS_SKIP], g, p, m,
 			ms_rule_summary((enum ms_rule)rule));
 	}
-	fprintf(f, "%s(model: the model target is not built yet, so there "
-		   "is no kernel-vs-model column)\n", prefix);
+	if (strcmp(r->target, "kernel") == 0)
+		fprintf(f, "%s(model: not run; --target both compares the "
+			   "model with this kernel step by step)\n", prefix);
+	else if (strcmp(r->target, "model") == 0)
+		fprintf(f, "%s(the model ran every case under each profile; "
+			   "no kernel was asked)\n", prefix);
+	else
+		fprintf(f, "%s(model: the model under %s beside this kernel, "
+			   "step by step, page state and contents included: "
+			   "agree, or how many cases differ)\n",
+			prefix, ms_profile_name(r->profile));
 }
 
 static void print_header(FILE *f, const struct run_report *r,
@@ -217,6 +266,24 @@ static void print_skips(FILE *f, const struct run_report *r)
 	}
 }
 
+/* "DIFF  name (file)" and where the model and the kernel part. */
+static void print_model_diff(FILE *f, const struct run_report *r,
+			     const struct case_result *c)
+{
+	fprintf(f, "%sDIFF%s  ", colour_on(r, MS_FAIL), colour_off(r));
+	out_text(f, c->name);
+	fputs("  (", f);
+	out_text(f, c->file);
+	fputs(")\n      ", f);
+	if (c->model_step >= 0)
+		fprintf(f, "step %d: ", c->model_step);
+	fputs("kernel against model: ", f);
+	out_text(f, c->model_diff ? c->model_diff : "?");
+	fprintf(f, "\n      (the model's own verdict under %s: %s)\n",
+		ms_profile_name(r->profile),
+		ms_result_code_name(c->model_code));
+}
+
 static void print_text(FILE *f, const struct run_report *r)
 {
 	int counts[MS_XFAIL + 1], blind, nblind;
@@ -230,6 +297,8 @@ static void print_text(FILE *f, const struct run_report *r)
 	for (int i = 0; i < r->ncases; i++) {
 		const struct case_result *c = &r->cases[i];
 
+		if (c->model == MODEL_DIFFER)
+			print_model_diff(f, r, c);
 		if ((c->primary.code == MS_PASS ||
 		     c->primary.code == MS_SKIP) && !r->verbose)
 			continue;
@@ -268,10 +337,14 @@ static void print_text(FILE *f, const struct run_report *r)
 	if (r->note)
 		fprintf(f, "\n%s", r->note);
 	fprintf(f, "\n%d passed, %d failed, %d skipped, %d broken, %d xfail "
-		   "(%d cases, profile %s)\n",
+		   "(%d cases, profile %s)",
 		counts[MS_PASS], counts[MS_FAIL], counts[MS_SKIP],
 		counts[MS_BROK], counts[MS_XFAIL], r->ncases,
 		r->has_profile ? ms_profile_name(r->profile) : "unknown");
+	if (strcmp(r->target, "both") == 0)
+		fprintf(f, "; model and kernel differ in %d",
+			report_model_differ(r));
+	fputc('\n', f);
 }
 
 /*
@@ -304,14 +377,21 @@ static void print_ktap(FILE *f, const struct run_report *r)
 	for (int i = 0; i < r->ncases; i++) {
 		const struct case_result *c = &r->cases[i];
 		const struct ms_verdict *v = &c->primary;
-		bool failed = v->code == MS_FAIL || v->code == MS_BROK;
+		bool failed = v->code == MS_FAIL || v->code == MS_BROK ||
+			      c->model == MODEL_DIFFER;
 		const char *directive = NULL;
 		char first[256];
 
 		snprintf(first, sizeof(first), "%.*s",
 			 (int)strcspn(v->reason, "\n"), v->reason);
-		if (failed)
+		if (v->code == MS_FAIL || v->code == MS_BROK)
 			out_lines(f, "# ", v->reason);
+		if (c->model == MODEL_DIFFER) {
+			fprintf(f, "# model differs from the kernel at step "
+				   "%d: ", c->model_step);
+			out_text(f, c->model_diff ? c->model_diff : "?");
+			fputc('\n', f);
+		}
 		print_unobservable(f, "# ", v);
 		if (c->trace)
 			out_lines(f, "# ", c->trace);
@@ -484,6 +564,28 @@ static void print_json(FILE *f, const struct run_report *r)
 			out_json_string(f, ms_result_code_name(c->by_profile[p]));
 		}
 		fputc('}', f);
+		if (c->model != MODEL_NOT_RUN) {
+			static const char *const mw[] = {
+				[MODEL_SKIPPED] = "skip",
+				[MODEL_AGREE] = "agree",
+				[MODEL_DIFFER] = "differ",
+			};
+
+			fputs(", \"model\": {\"result\": ", f);
+			out_json_string(f, mw[c->model]);
+			if (c->model != MODEL_SKIPPED) {
+				fputs(", \"verdict\": ", f);
+				out_json_string(f,
+					ms_result_code_name(c->model_code));
+			}
+			if (c->model == MODEL_DIFFER) {
+				fprintf(f, ", \"step\": %d, \"what\": ",
+					c->model_step);
+				out_json_string(f, c->model_diff ?
+							   c->model_diff : "");
+			}
+			fputc('}', f);
+		}
 		if (c->primary.unobservable) {
 			fprintf(f, ", \"unobservable\": %d, "
 				   "\"unobservable_at\": ",
@@ -561,7 +663,7 @@ void report_print(FILE *f, const struct run_report *r, enum report_format fmt)
 }
 
 void report_rule_row(const struct run_report *r, int rule, int *cases,
-		     int *skips, char *g, char *p, size_t len,
+		     int *skips, char *g, char *p, char *m, size_t len,
 		     enum ms_profile *other)
 {
 	struct rule_tally t[MS_NRULES];
@@ -573,4 +675,5 @@ void report_rule_row(const struct run_report *r, int rule, int *cases,
 	*skips = t[rule].n[*other][MS_SKIP];
 	rule_verdict(r, &t[rule], MS_PROFILE_GUIDELINES, g, len);
 	rule_verdict(r, &t[rule], *other, p, len);
+	model_verdict(r, rule, m, len);
 }

@@ -37,37 +37,37 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "interp/interp.h"
 #include "kernel/kernel.h"
-
-#define SLOT_GAP_PAGES 16
 
 _Static_assert(sizeof(struct ms__handoff) <= MS__HANDOFF_TEXT,
 	       "handoff too big");
 _Static_assert(sizeof(struct ms__msg) <= 4096, "records must be atomic");
 
-/* The scenario process's state. */
+/* The scenario process's state: the interpreter's, then the kernel's. */
 struct runner {
-	const struct ms_program *p;
-	long ps;
-	uint64_t arena;
-	uint64_t slot_off;	/* next arena slot, relative to arena */
-	int depth;		/* fork nesting of this process */
+	struct ms__interp in;
 	int out_fd;
 	int text_fd;		/* the exec handoff memfd, or -1 */
 	uint64_t text_len;	/* of the program text in it */
-	bool snapshots;
 	pid_t parent;		/* whose death ends this process */
 	bool lock_lowered;	/* RLIMIT_MEMLOCK is sealspec's */
 	uint64_t prog_map;	/* the shared mapping of the program, or 0 */
 	uint64_t prog_len;
+	bool held;		/* inside observe_hold(true) */
 	enum ms_data_route data_route;	/* from the probe */
 	bool data_route_forced;
-	int64_t values[MS_NAMES_MAX];
-	bool bound[MS_NAMES_MAX];
-	uint64_t sizes[MS_NAMES_MAX];	/* snapshot extent, 0: none */
+	/* A fork's parent: the child and the pipe that releases it. */
+	pid_t child;
+	int sync_w;
 	uint8_t own_fds[MS__FDS_MAX / 8];	/* descriptors it made */
 	struct ms__msg msg;
 };
+
+static struct runner *runner_of(struct ms__interp *in)
+{
+	return (struct runner *)((char *)in - offsetof(struct runner, in));
+}
 
 static void copy_str(char *dst, size_t n, const char *src)
 {
@@ -86,88 +86,48 @@ static void send_msg(struct runner *r)
 		ms__exit(MS__EXIT_BROK);
 }
 
-static struct ms_outcome *new_outcome(struct runner *r, int step,
-				      enum ms_out_kind kind)
+static int k_emit(struct ms__interp *in, const struct ms_outcome *o)
 {
-	struct ms_outcome *o = &r->msg.out;
+	struct runner *r = runner_of(in);
 
-	/* All of it, so that no stale page state rides along. */
-	memset(&r->msg, 0, sizeof(r->msg));
+	memset(&r->msg, 0, offsetof(struct ms__msg, out));
 	r->msg.kind = MS__MSG_OUTCOME;
-	o->step = step;
-	o->pid_depth = r->depth;
-	o->kind = kind;
-	o->name = -1;
-	return o;
-}
-
-static void send_ret(struct runner *r, int step, int64_t ret)
-{
-	new_outcome(r, step, MS_OUT_RET)->ret = ret;
+	r->msg.out = *o;
 	send_msg(r);
+	return 0;
 }
 
-/* A tiny formatter: the scenario process may not use stdio. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_str(struct sbuf *b, const char *s)
+/*
+ * Ends the scenario process the way status st says: a BROK record with
+ * the interpreter's reason first, unless a fork child already sent one.
+ */
+static void __attribute__((noreturn)) finish(struct runner *r, int st)
 {
-	while (*s && b->len + 1 < b->cap)
-		b->p[b->len++] = *s++;
-	b->p[b->len] = '\0';
-}
-
-static void sb_int(struct sbuf *b, int64_t v)
-{
-	char d[24];
-	int n = 0;
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	if (v < 0)
-		sb_str(b, "-");
-	do {
-		d[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	while (n > 0) {
-		char c[2] = { d[--n], '\0' };
-
-		sb_str(b, c);
+	switch (st) {
+	case MS__STOP_DONE:
+	case MS__STOP_END:
+		ms__exit(MS__EXIT_DONE);
+	case MS__STOP_SETUP:
+		ms__exit(MS__EXIT_SETUP);
+	default:
+		break;
 	}
+	if (!r->in.reported) {
+		memset(&r->msg, 0, offsetof(struct ms__msg, out));
+		r->msg.kind = MS__MSG_BROK;
+		r->msg.append_last = r->in.append_last;
+		copy_str(r->msg.reason, sizeof(r->msg.reason), r->in.reason);
+		send_msg(r);
+	}
+	ms__exit(MS__EXIT_BROK);
 }
 
-/* Sends BROK "step N (line L): what[ detail]" and exits. */
+/* BROK "step N (line L): what[: ERRNO]" and exit, for the kernel's own
+ * plumbing. */
 static void __attribute__((noreturn))
 brok(struct runner *r, int step, const char *what, int64_t err)
 {
-	struct sbuf b = { r->msg.reason, 0, sizeof(r->msg.reason) };
-
-	memset(&r->msg, 0, offsetof(struct ms__msg, out));
-	r->msg.kind = MS__MSG_BROK;
-	b.p[0] = '\0';
-	if (step >= 0) {
-		/* Steps are numbered from 1 in every message. */
-		sb_str(&b, "step ");
-		sb_int(&b, ms_step_number(r->p, step));
-		sb_str(&b, " (line ");
-		sb_int(&b, r->p->steps[step].loc.line);
-		sb_str(&b, "): ");
-	}
-	sb_str(&b, what);
-	if (err) {
-		const char *name = ms_errno_name((int)-err);
-
-		sb_str(&b, ": ");
-		if (name)
-			sb_str(&b, name);
-		else
-			sb_int(&b, err);
-	}
-	send_msg(r);
-	ms__exit(MS__EXIT_BROK);
+	finish(r, ms__interp_brok(&r->in, step, what, err));
 }
 
 /* ---- fault-tolerant memory access ------------------------------------ */
@@ -260,56 +220,6 @@ static int touch(uint64_t addr, const char *pattern, uint64_t len, bool store,
 
 /* ---- steps ------------------------------------------------------------- */
 
-static uint64_t page_up(uint64_t v, long ps)
-{
-	return (v + (uint64_t)ps - 1) & ~((uint64_t)ps - 1);
-}
-
-/*
- * Evaluates e with the names' current values.  A name that is not bound
- * here is almost always one whose binding call failed; say so.
- */
-static int64_t eval(struct runner *r, int step, const struct ms_expr *e)
-{
-	char what[96];
-	struct sbuf b = { what, 0, sizeof(what) };
-	int64_t v;
-	int err = ms_eval(e, r->values, r->bound, r->ps, &v);
-
-	if (err == 0)
-		return v;
-	for (int k = 0; k < e->nterms && k < MS_EXPR_MAX; k++) {
-		int n = e->t[k].name;
-
-		if (e->t[k].kind != MS_TERM_NAME || n < 0 ||
-		    n >= r->p->nnames || r->bound[n])
-			continue;
-		what[0] = '\0';
-		sb_str(&b, r->p->names[n].name);
-		sb_str(&b, " is not bound (its binding call failed)");
-		brok(r, step, what, 0);
-	}
-	brok(r, step, "cannot evaluate an expression", err);
-}
-
-/*
- * mmap with address 0 and neither MAP_FIXED nor MAP_FIXED_NOREPLACE gets
- * the next arena slot as its hint, so that addresses relative to the arena
- * are the same on every run and every target.
- */
-static uint64_t mmap_hint(struct runner *r, uint64_t addr, int64_t len,
-			  int64_t flags)
-{
-	uint64_t slot;
-
-	if (addr != 0 || (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
-		return addr;
-	slot = r->arena + r->slot_off;
-	r->slot_off += page_up((uint64_t)len, r->ps) +
-		       SLOT_GAP_PAGES * (uint64_t)r->ps;
-	return slot;
-}
-
 /*
  * The scenario reaches only descriptors it made (memfd, reopen): what else
  * is open here is sealspec's (the record pipe, /proc files), and the
@@ -392,7 +302,7 @@ static void check_map_limit(struct runner *r, int i, int64_t ret,
 	    soft == (uint64_t)RLIM_INFINITY)
 		return;
 	pages = ms__sys_vm_pages();
-	if (pages >= 0 && (uint64_t)pages * (uint64_t)r->ps + grow > soft)
+	if (pages >= 0 && (uint64_t)pages * (uint64_t)r->in.ps + grow > soft)
 		brok(r, i, "the call reached sealspec's limit on mapped memory "
 			   "(--max-map)", ret);
 }
@@ -425,6 +335,8 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 			  const int64_t *a, const char *const *str,
 			  bool *faulted)
 {
+	long ps = r->in.ps;
+
 	uint64_t u0 = (uint64_t)a[0], u1 = (uint64_t)a[1];
 
 	switch (s->call) {
@@ -432,8 +344,8 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 		if (!(a[3] & MAP_ANONYMOUS) && s->nargs > 4 &&
 		    !fd_is_own(r, a[4]))
 			return -EBADF;
-		return ms__sys_mmap(mmap_hint(r, u0, a[1], a[3]), u1, a[2],
-				    a[3], s->nargs > 4 ? a[4] : -1, a[5]);
+		return ms__sys_mmap(u0, u1, a[2], a[3],
+				    s->nargs > 4 ? a[4] : -1, a[5]);
 	case MS_CALL_MUNMAP:
 		return ms__sys_munmap(u0, u1);
 	case MS_CALL_MPROTECT:
@@ -496,8 +408,8 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 		 * case is BROK with the reason, never a FAIL.
 		 */
 		if (ret == 0 &&
-		    (werr = ms__wait_aio_free_ring(u0, r->ps)) < 0)
-			brok(r, (int)(s - r->p->steps),
+		    (werr = ms__wait_aio_free_ring(u0, ps)) < 0)
+			brok(r, (int)(s - r->in.p->steps),
 			     werr == -ETIMEDOUT ?
 				     "the kernel had not freed the aio ring's "
 				     "pages 5 s after io_destroy()" :
@@ -506,7 +418,7 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 		return ret;
 	}
 	case MS_CALL_MEMFD: {
-		long fd = ms__sys_memfd(u0, str[1], r->ps);
+		long fd = ms__sys_memfd(u0, str[1], ps);
 
 		fd_own(r, fd);
 		return fd;
@@ -527,21 +439,21 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 		return err < 0 ? err : (int64_t)v.start;
 	}
 	case MS_CALL_FILL:
-		*faulted = touch(u0, str[1], 0, true, r->ps);
+		*faulted = touch(u0, str[1], 0, true, ps);
 		return 0;
 	case MS_CALL_READ:
-		*faulted = touch(u0, "", u1, false, r->ps);
+		*faulted = touch(u0, "", u1, false, ps);
 		return 0;
 	case MS_CALL_PROC_MEM_WRITE:
-		return ms__sys_proc_mem_write(u0, str[1], r->ps);
+		return ms__sys_proc_mem_write(u0, str[1], ps);
 	case MS_CALL_PTRACE_POKE:
-		return ms__sys_ptrace_poke(u0, str[1], r->ps);
+		return ms__sys_ptrace_poke(u0, str[1], ps);
 	case MS_CALL_PROCESS_VM_WRITE:
-		return ms__sys_process_vm_write(u0, str[1], r->ps);
+		return ms__sys_process_vm_write(u0, str[1], ps);
 	case MS_CALL_UFFD_REGISTER:
 		return ms__sys_uffd_register(u0, u1);
 	case MS_CALL_UFFD_COPY:
-		return ms__sys_uffd_copy(u0, str[1], r->ps);
+		return ms__sys_uffd_copy(u0, str[1], ps);
 	case MS_CALL_SEALED_VMAS:
 		return ms__sealed_vmas();
 	case MS_CALL_UFFD_MOVE:
@@ -549,33 +461,11 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 	case MS_CALL_PROCESS_MADVISE_PARENT:
 		return ms__sys_process_madvise_parent(u0, u1, a[2]);
 	case MS_CALL_USE_MAP_SLOTS:
-		return ms__use_map_slots(u0, u1, a[2], r->ps);
+		return ms__use_map_slots(u0, u1, a[2], ps);
 	case MS_NCALLS:
 		break;
 	}
 	return -ENOSYS;
-}
-
-/*
- * How much memory a binding names, for snapshots: the size argument, or
- * for the calls that return a kernel-sized region the VMA at the address.
- */
-static uint64_t bound_size(struct runner *r, const struct ms_step *s,
-			   const int64_t *a, int64_t ret)
-{
-	const struct ms_call_desc *d = &ms_call_desc[s->call];
-	struct ms__vma v;
-
-	if (d->ret != MS_RET_ADDR)
-		return 0;
-	if (d->size_arg >= 0)
-		return page_up((uint64_t)a[d->size_arg], r->ps);
-	if (s->call != MS_CALL_VDSO && s->call != MS_CALL_SHMAT &&
-	    s->call != MS_CALL_IO_SETUP)
-		return 0;
-	if (ms__find_vma((uint64_t)ret, &v) < 0)
-		return 0;
-	return v.end - (uint64_t)ret;
 }
 
 /*
@@ -588,63 +478,22 @@ static uint64_t bound_size(struct runner *r, const struct ms_step *s,
 static void forget_program_pages(struct runner *r)
 {
 	if (r->prog_map)
-		ms__sys_madvise(r->prog_map, page_up(r->prog_len, r->ps),
+		ms__sys_madvise(r->prog_map, ms__page_up(r->prog_len, r->in.ps),
 				MADV_DONTNEED);
 }
 
-/*
- * Page states of every region a name covers, after an asserted call.
- * Nothing changes the address space in between, so smaps is read once.
- */
-static void send_snapshots(struct runner *r, int step)
-{
-	forget_program_pages(r);
-	ms__observe_hold(true);
-	for (int n = 0; n < r->p->nnames && n < MS_NAMES_MAX; n++) {
-		struct ms_outcome *o;
-		uint64_t pages = r->sizes[n] / (uint64_t)r->ps;
+/* ---- the backend's operations ----------------------------------------- */
 
-		if (!r->bound[n] || !pages)
-			continue;
-		if (pages > MS_GRID_MAX)
-			pages = MS_GRID_MAX;
-		o = new_outcome(r, step, MS_OUT_PAGES);
-		o->name = n;
-		o->addr = (uint64_t)r->values[n];
-		o->npages = (int)pages;
-		if (ms__observe(o->addr, o->npages, r->ps, false, o->pages) < 0)
-			brok(r, step, "cannot observe page state", 0);
-		send_msg(r);
-	}
-	ms__observe_hold(false);
-}
-
-static void run_call(struct runner *r, int i)
+static int64_t k_call(struct ms__interp *in, int i, const int64_t *a,
+		      const char *const *str, int *signo, uint64_t *fault_addr,
+		      bool *stop)
 {
-	const struct ms_step *s = &r->p->steps[i];
-	int64_t a[MS_ARGS_MAX] = { 0 };
-	const char *str[MS_ARGS_MAX] = { "", "", "", "", "", "" };
+	struct runner *r = runner_of(in);
+	const struct ms_step *s = &in->p->steps[i];
 	bool faulted = false;
-	struct ms_outcome *o;
 	int64_t ret;
 
-	if ((unsigned)s->call >= MS_NCALLS)
-		brok(r, i, "unknown call", 0);
-	/*
-	 * Outside a fork block the parent is sealspec's spawner, whose
-	 * address space is no part of the scenario: advising it would judge
-	 * nothing.
-	 */
-	if (s->call == MS_CALL_PROCESS_MADVISE_PARENT && r->depth == 0)
-		brok(r, i, "process_madvise_parent outside a fork block", 0);
-	for (int k = 0; k < s->nargs && k < MS_ARGS_MAX; k++) {
-		if (s->args[k].kind == MS_ARG_STR)
-			str[k] = s->args[k].str;
-		else if (s->args[k].kind == MS_ARG_EXPR)
-			a[k] = eval(r, i, &s->args[k].expr);
-		else
-			brok(r, i, "unsubstituted $column", 0);
-	}
+	(void)stop; /* the kernel's own limits end the process (brok) */
 	ret = do_syscall(r, s, a, str, &faulted);
 	switch (s->call) {
 	case MS_CALL_MMAP:
@@ -664,73 +513,48 @@ static void run_call(struct runner *r, int i)
 
 		check_lock_limit(r, i, ret,
 				 (a[0] & MCL_CURRENT) && pages > 0 ?
-					 (uint64_t)pages * (uint64_t)r->ps :
+					 (uint64_t)pages * (uint64_t)in->ps :
 					 0);
 		break;
 	}
 	default:
 		break;
 	}
-
 	if (faulted) {
-		o = new_outcome(r, i, MS_OUT_FAULT);
-		o->signo = fault_sig;
-		o->fault_addr = fault_at;
-	} else {
-		o = new_outcome(r, i, MS_OUT_RET);
-		o->ret = ret;
+		*signo = fault_sig;
+		*fault_addr = fault_at;
 	}
-	send_msg(r);
-	if (s->nresults == 0 && (faulted || ret < 0))
-		ms__exit(MS__EXIT_SETUP);
-
-	/* A failed call leaves the name as it was. */
-	if (s->bind >= 0 && s->bind < MS_NAMES_MAX && !faulted && ret >= 0) {
-		r->values[s->bind] = ret;
-		r->bound[s->bind] = true;
-		r->sizes[s->bind] = bound_size(r, s, a, ret);
-	}
-	if (r->snapshots && s->nresults > 0)
-		send_snapshots(r, i);
+	return ret;
 }
 
-static void run_expect(struct runner *r, int i)
+static int k_observe(struct ms__interp *in, uint64_t addr, int npages,
+		     bool want_data, struct ms_page *pages)
 {
-	const struct ms_step *s = &r->p->steps[i];
-	struct ms_outcome *o;
-	int64_t addr = eval(r, i, &s->where);
-	int n;
+	struct runner *r = runner_of(in);
 
-	if (s->grid.kind != MS_ARG_STR)
-		brok(r, i, "unsubstituted $column in a grid", 0);
-	n = ms_grid_pages(s->attr, s->grid.str);
-	if (n <= 0 || n > MS_GRID_MAX)
-		brok(r, i, "bad grid", 0);
-	o = new_outcome(r, i, MS_OUT_PAGES);
-	o->addr = (uint64_t)addr;
-	o->npages = n;
-	forget_program_pages(r);
-	if (ms__observe(o->addr, n, r->ps, s->attr == MS_ATTR_DATA,
-			o->pages) < 0)
-		brok(r, i, "cannot observe page state", 0);
-	send_msg(r);
+	if (!r->held)
+		forget_program_pages(r);
+	return ms__observe(addr, npages, in->ps, want_data, pages);
 }
 
-/* The "end" that closes the fork block opened at step i. */
-static int matching_end(const struct ms_program *p, int i)
+static void k_observe_hold(struct ms__interp *in, bool hold)
 {
-	int nest = 0;
+	struct runner *r = runner_of(in);
 
-	for (int j = i + 1; j < p->nsteps; j++) {
-		if (p->steps[j].kind == MS_STEP_FORK) {
-			nest++;
-		} else if (p->steps[j].kind == MS_STEP_END) {
-			if (nest == 0)
-				return j;
-			nest--;
-		}
-	}
-	return -1;
+	if (hold)
+		forget_program_pages(r);
+	r->held = hold;
+	ms__observe_hold(hold);
+}
+
+static uint64_t k_region_size(struct ms__interp *in, uint64_t addr)
+{
+	struct ms__vma v;
+
+	(void)in;
+	if (ms__find_vma(addr, &v) < 0)
+		return 0;
+	return v.end - addr;
 }
 
 const char *ms__signal_name(int sig)
@@ -752,74 +576,84 @@ const char *ms__signal_name(int sig)
 }
 
 /*
- * fork: the child returns i and carries on with the block; the parent
- * reports the fork, waits for the child at the matching end and returns
- * that end's index.  The child waits for the parent's record so that the
- * fork step comes before the block's outcomes in the trace.
+ * fork: a real one.  The child waits until the parent has recorded the
+ * fork step (wait_child releases it), so that the fork comes before the
+ * block's outcomes in the trace.
  */
-static int run_fork(struct runner *r, int i)
+static int k_fork(struct ms__interp *in, int i)
 {
-	int end = matching_end(r->p, i), sync[2], status = 0, err;
+	struct runner *r = runner_of(in);
+	int sync[2], err;
 	pid_t pid, self = ms__sys_getpid();
 	char c = 0;
 
-	if (end < 0)
-		brok(r, i, "fork without end", 0);
+	(void)i;
 	err = ms__sys_pipe(sync);
 	if (err < 0)
-		brok(r, i, "pipe", err);
+		return err;
 	pid = ms__sys_fork_bound();
 	if (pid == 0) {
-		r->depth++;
 		r->parent = self;
 		ms__sys_close(sync[1]);
 		ms__sys_read(sync[0], &c, 1);
 		ms__sys_close(sync[0]);
-		return i;
+		return MS__FORK_CHILD;
 	}
-	send_ret(r, i, pid < 0 ? pid : 0);
-	ms__sys_write_all(sync[1], &c, 1);
 	ms__sys_close(sync[0]);
-	ms__sys_close(sync[1]);
-	if (pid < 0)
-		brok(r, i, "fork failed", pid);
+	if (pid < 0) {
+		ms__sys_close(sync[1]);
+		return (int)pid;
+	}
+	r->child = pid;
+	r->sync_w = sync[1];
+	return MS__FORK_PARENT;
+}
 
-	err = ms__sys_wait(pid, &status, 0);
+static int k_child_exit(struct ms__interp *in, int st)
+{
+	finish(runner_of(in), st);
+}
+
+static int k_wait_child(struct ms__interp *in, int i, int end)
+{
+	struct runner *r = runner_of(in);
+	struct ms__sbuf b = { in->reason, 0, sizeof(in->reason) };
+	int status = 0, err;
+	char c = 0;
+
+	(void)i;
+	ms__sys_write_all(r->sync_w, &c, 1);
+	ms__sys_close(r->sync_w);
+	err = ms__sys_wait(r->child, &status, 0);
 	if (err < 0)
-		brok(r, end, "waitpid", err);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == MS__EXIT_DONE) {
-		send_ret(r, end, 0);
-		return end;
-	}
+		return ms__interp_brok(in, end, "waitpid", err);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == MS__EXIT_DONE)
+		return MS__STOP_END;
 	/* The child already said why: pass its verdict up. */
-	if (WIFEXITED(status) && (WEXITSTATUS(status) == MS__EXIT_SETUP ||
-				  WEXITSTATUS(status) == MS__EXIT_BROK))
-		ms__exit(WEXITSTATUS(status));
-
-	memset(&r->msg, 0, offsetof(struct ms__msg, out));
-	r->msg.kind = MS__MSG_BROK;
-	r->msg.append_last = 1;
-	{
-		struct sbuf b = { r->msg.reason, 0, sizeof(r->msg.reason) };
-
-		if (WIFSIGNALED(status)) {
-			sb_str(&b, "fork child killed by ");
-			sb_str(&b, ms__signal_name(WTERMSIG(status)));
-		} else {
-			sb_str(&b, "fork child exited with status ");
-			sb_int(&b, WEXITSTATUS(status));
-		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == MS__EXIT_SETUP)
+		return MS__STOP_SETUP;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == MS__EXIT_BROK) {
+		in->reported = true;
+		return MS__STOP_BROK;
 	}
-	send_msg(r);
-	ms__exit(MS__EXIT_BROK);
+	in->reason[0] = '\0';
+	in->append_last = true;
+	if (WIFSIGNALED(status)) {
+		ms__sb_str(&b, "fork child killed by ");
+		ms__sb_str(&b, ms__signal_name(WTERMSIG(status)));
+	} else {
+		ms__sb_str(&b, "fork child exited with status ");
+		ms__sb_int(&b, WEXITSTATUS(status));
+	}
+	return MS__STOP_BROK;
 }
 
 static void put_handoff_fd(char *buf, int fd)
 {
-	struct sbuf b = { buf, 0, 16 };
+	struct ms__sbuf b = { buf, 0, 16 };
 
 	buf[0] = '\0';
-	sb_int(&b, fd);
+	ms__sb_int(&b, fd);
 }
 
 /*
@@ -827,12 +661,12 @@ static void put_handoff_fd(char *buf, int fd)
  * stored in the memfd, the pipe and the memfd lose close-on-exec, and the
  * process becomes a fresh sealspec image that resumes after step i.
  */
-static void run_exec(struct runner *r, int i)
+static int k_exec(struct ms__interp *in, int i)
 {
+	struct runner *r = runner_of(in);
 	struct ms__handoff h;
 	char fdbuf[16];
 	char *argv[] = { "sealspec", MS_EXEC_ARGV1, fdbuf, NULL };
-	long err;
 
 	if (r->text_fd < 0)
 		brok(r, i, "exec: no program text to hand over", 0);
@@ -840,20 +674,20 @@ static void run_exec(struct runner *r, int i)
 	h.magic = MS__HANDOFF_MAGIC;
 	h.exec_step = i;
 	h.out_fd = r->out_fd;
-	h.depth = r->depth;
-	h.snapshots = r->snapshots;
+	h.depth = in->depth;
+	h.snapshots = in->snapshots;
 	h.data_route = (int32_t)r->data_route;
 	h.data_route_forced = r->data_route_forced;
-	h.nsteps = r->p->nsteps;
-	h.nnames = r->p->nnames;
+	h.nsteps = in->p->nsteps;
+	h.nnames = in->p->nnames;
 	h.parent = r->parent;
 	h.lock_lowered = r->lock_lowered;
-	h.arena = r->arena;
-	h.slot_off = r->slot_off;
+	h.arena = in->arena;
+	h.slot_off = in->slot_off;
 	for (int n = 0; n < MS_NAMES_MAX; n++) {
-		h.values[n] = r->values[n];
-		h.sizes[n] = r->sizes[n];
-		h.bound[n] = r->bound[n];
+		h.values[n] = in->n.values[n];
+		h.sizes[n] = in->n.sizes[n];
+		h.bound[n] = in->n.bound[n];
 	}
 	memcpy(h.own_fds, r->own_fds, sizeof(h.own_fds));
 	/* A descriptor the exec closes is no longer the scenario's: its
@@ -862,7 +696,7 @@ static void run_exec(struct runner *r, int i)
 		if (fd_is_own(r, fd) && ms__sys_fd_cloexec(fd) != 0)
 			h.own_fds[fd / 8] &= (uint8_t)~(1u << (fd % 8));
 	h.text_len = r->text_len;
-	copy_str(h.file, sizeof(h.file), r->p->file);
+	copy_str(h.file, sizeof(h.file), in->p->file);
 	if (ms__sys_pwrite(r->text_fd, &h, sizeof(h), 0) != sizeof(h))
 		brok(r, i, "exec: cannot write the handoff", 0);
 	ms__sys_cloexec(r->out_fd, false);
@@ -871,41 +705,20 @@ static void run_exec(struct runner *r, int i)
 	/* Its tracee is about to get another mm: the new image starts its
 	 * own reader if it needs one. */
 	ms__memreader_stop();
-	err = ms__sys_execve("/proc/self/exe", argv);
-	send_ret(r, i, err);
-	brok(r, i, "exec failed", err);
+	return ms__sys_execve("/proc/self/exe", argv);
 }
 
-/*
- * Runs steps from `from` on.  In a fork child an "end" reached here is the
- * one closing its block: the child's part is done.
- */
-static void __attribute__((noreturn)) run_steps(struct runner *r, int from)
-{
-	for (int i = from; i < r->p->nsteps; i++) {
-		switch (r->p->steps[i].kind) {
-		case MS_STEP_CALL:
-			run_call(r, i);
-			break;
-		case MS_STEP_EXPECT:
-			run_expect(r, i);
-			break;
-		case MS_STEP_FORK:
-			i = run_fork(r, i);
-			break;
-		case MS_STEP_END:
-			if (r->depth == 0)
-				brok(r, i, "end without fork", 0);
-			ms__exit(MS__EXIT_DONE);
-		case MS_STEP_EXEC:
-			run_exec(r, i);
-			break;
-		case MS_STEP_NOTE:
-			break;
-		}
-	}
-	ms__exit(MS__EXIT_DONE);
-}
+static const struct ms__backend_ops kernel_ops = {
+	.call = k_call,
+	.observe = k_observe,
+	.observe_hold = k_observe_hold,
+	.region_size = k_region_size,
+	.fork = k_fork,
+	.child_exit = k_child_exit,
+	.wait_child = k_wait_child,
+	.exec = k_exec,
+	.emit = k_emit,
+};
 
 /*
  * Setup shared by a fresh scenario process and a resumed image.  The page
@@ -934,13 +747,14 @@ void ms__scenario_main(const struct ms__scenario *s)
 	long got, brk0;
 	int err;
 
-	r->p = s->p;
-	r->ps = sysconf(_SC_PAGESIZE);
-	r->arena = MS__ARENA_BASE;
+	r->in.ops = &kernel_ops;
+	r->in.p = s->p;
+	r->in.ps = sysconf(_SC_PAGESIZE);
+	r->in.arena = MS__ARENA_BASE;
+	r->in.snapshots = s->snapshots;
 	r->out_fd = s->out_fd;
 	r->text_fd = s->text_fd;
 	r->text_len = s->text_len;
-	r->snapshots = s->snapshots;
 	r->parent = s->parent;
 	r->lock_lowered = s->lock_lowered;
 	r->data_route = s->data_route;
@@ -950,27 +764,27 @@ void ms__scenario_main(const struct ms__scenario *s)
 	scenario_prepare(r);
 
 	/* The arena must be free, or slot hints would land elsewhere. */
-	got = ms__sys_mmap(r->arena, MS__ARENA_SIZE, PROT_NONE,
+	got = ms__sys_mmap(r->in.arena, MS__ARENA_SIZE, PROT_NONE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
 				   MAP_FIXED_NOREPLACE,
 			   -1, 0);
-	if (got != (long)r->arena) {
+	if (got != (long)r->in.arena) {
 		if (got >= 0)
 			ms__sys_munmap((uint64_t)got, MS__ARENA_SIZE);
 		brok(r, -1, "the arena at 0x200000000000 is not free",
 		     got < 0 ? got : 0);
 	}
-	ms__sys_munmap(r->arena, MS__ARENA_SIZE);
+	ms__sys_munmap(r->in.arena, MS__ARENA_SIZE);
 	err = ms__limit_map(s->max_map);
 	if (err < 0)
 		brok(r, -1, "cannot limit the address space", err);
 
 	/* So that "h = brk(0)" is page aligned. */
 	brk0 = ms__sys_brk(0);
-	if (brk0 > 0 && (brk0 & (r->ps - 1)))
-		ms__sys_brk(page_up((uint64_t)brk0, r->ps));
+	if (brk0 > 0 && (brk0 & (r->in.ps - 1)))
+		ms__sys_brk(ms__page_up((uint64_t)brk0, r->in.ps));
 
-	run_steps(r, 0);
+	finish(r, ms__interp_run(&r->in, 0));
 }
 
 /* ---- the image an exec step starts ---------------------------------- */
@@ -1093,11 +907,12 @@ void ms_kernel_exec_resume(int argc, char **argv)
 		resume_refused("the program text is truncated");
 	err = ms_parse(h.file, text, h.text_len, &prog, &diag);
 	free(text);
-	r->p = &prog;
+	r->in.ops = &kernel_ops;
+	r->in.p = &prog;
 	if (err < 0) {
 		static struct ms_program empty;
 
-		r->p = &empty;
+		r->in.p = &empty;
 		brok(r, -1, "exec: the new image cannot parse the program",
 		     err);
 	}
@@ -1106,23 +921,24 @@ void ms_kernel_exec_resume(int argc, char **argv)
 		brok(r, -1, "exec: the reparsed program differs", 0);
 	copy_str(prog.file, sizeof(prog.file), h.file);
 
-	r->ps = sysconf(_SC_PAGESIZE);
-	r->arena = h.arena;
-	r->slot_off = h.slot_off;
-	r->depth = h.depth;
-	r->snapshots = h.snapshots;
+	r->in.ps = sysconf(_SC_PAGESIZE);
+	r->in.arena = h.arena;
+	r->in.slot_off = h.slot_off;
+	r->in.depth = h.depth;
+	r->in.snapshots = h.snapshots;
 	r->parent = h.parent;
 	r->lock_lowered = h.lock_lowered;
 	r->data_route = (enum ms_data_route)h.data_route;
 	r->data_route_forced = h.data_route_forced;
 	for (int n = 0; n < MS_NAMES_MAX; n++) {
-		r->values[n] = h.values[n];
-		r->sizes[n] = h.sizes[n];
-		r->bound[n] = h.bound[n];
+		r->in.n.values[n] = h.values[n];
+		r->in.n.sizes[n] = h.sizes[n];
+		r->in.n.bound[n] = h.bound[n];
 	}
 	memcpy(r->own_fds, h.own_fds, sizeof(r->own_fds));
 	/* The text must still be there if another exec step follows. */
 	scenario_prepare(r);
-	send_ret(r, h.exec_step, 0);
-	run_steps(r, h.exec_step + 1);
+	if (ms__interp_emit_ret(&r->in, h.exec_step, 0) == 0)
+		finish(r, ms__interp_run(&r->in, h.exec_step + 1));
+	finish(r, MS__STOP_BROK);
 }

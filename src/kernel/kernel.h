@@ -9,7 +9,6 @@
  *   probe.c    features and the profile this kernel behaves like
  *   mapcount.c use_map_slots: exhausting the process's VMA budget
  *   deferred.c waiting for kernel work that runs after a call returned
- *   trace.c    struct ms_trace
  */
 #ifndef SEALSPEC_KERNEL_H
 #define SEALSPEC_KERNEL_H
@@ -20,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "interp/interp.h"
 #include "sealspec.h"
 
 /*
@@ -204,6 +204,7 @@ struct ms__vma {
 	bool shared;
 	uint8_t backing;	/* enum ms_backing */
 	uint64_t offset;	/* file offset in bytes of start */
+	uint64_t ino;		/* inode of the file behind it, or 0 */
 	bool sealed;
 	uint8_t lock;
 	uint8_t inherit;
@@ -293,13 +294,7 @@ struct ms__msg {
 #define MS__EXIT_SETUP 3	/* a setup step failed; its outcome tells */
 #define MS__EXIT_BROK 4		/* a BROK record was sent */
 
-/*
- * The arena: 32 TiB up, above everything the loader and the kernel's
- * top-down mmap place, and clear of AddressSanitizer's fixed ranges on
- * x86_64 (shadow below 0x10007fff8000, allocator at 0x600000000000).
- */
-#define MS__ARENA_BASE 0x200000000000ULL
-#define MS__ARENA_SIZE (64ULL << 30)	/* the arena, from MS__ARENA_BASE up */
+/* The arena (MS__ARENA_BASE, MS__ARENA_SIZE) is the interpreter's. */
 
 /* The descriptors a scenario may make and name (memfd, reopen). */
 #define MS__FDS_MAX 1024

@@ -208,7 +208,10 @@ static void parse_header(const char *p, const char *end, struct ms__vma *v)
 	v->offset = parse_hex(&p, end);
 	p = skip_field(p, end);	/* offset's trailing blanks */
 	p = skip_field(p, end);	/* dev */
-	p = skip_field(p, end);	/* inode and the padding before the path */
+	v->ino = 0;
+	while (p < end && *p >= '0' && *p <= '9')
+		v->ino = v->ino * 10 + (uint64_t)(*p++ - '0');
+	p = skip_field(p, end);	/* the padding before the path */
 	n = (size_t)(end - p);
 	if (n >= sizeof(v->path))
 		n = sizeof(v->path) - 1;
@@ -459,9 +462,11 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 			pg->prot = v.prot;
 			pg->shared = v.shared;
 			pg->backing = v.backing;
-			if (v.backing == MS_BACK_FILE)
+			if (v.backing == MS_BACK_FILE) {
 				pg->pgoff = v.offset / (uint64_t)page_size +
 					    (a - v.start) / (uint64_t)page_size;
+				pg->file = v.ino;
+			}
 			pg->vma = (uint32_t)v.index;
 			pg->sealed = v.sealed;
 			pg->lock = v.lock;

@@ -150,6 +150,7 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 		early_brok(3, "the program is truncated");
 	prog.steps = (struct ms_step *)(uintptr_t)(map + (long)sizeof(prog));
 	prog.cap_steps = prog.nsteps;
+	prog.vary = NULL;	/* the runner's pointer; an instance has none */
 
 	/*
 	 * No core files: a crashing scenario is a result, not debris.  The

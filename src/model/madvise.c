@@ -374,7 +374,10 @@ int ms_madvise(struct ms_mm *mm, uint64_t start, uint64_t len, int advice)
 					advice == MADV_POPULATE_WRITE);
 
 	v = ms__vma_find_from(mm, start);
-	if (ms__sw(mm, MS__SW_SEAL_CHECK_RANGE_FIRST)) {
+	/* As in mprotect: without partial-apply, seals are checked first. */
+	if (ms__sw(mm, MS__SW_SEAL_CHECK_RANGE_FIRST) ||
+	    (!ms__sw(mm, MS__SW_PARTIAL_APPLY) &&
+	     !ms__sw(mm, MS__SW_ATOMIC_FAILURE))) {
 		for (struct ms__vma *w = v; w && ms__vma_start(w) < end;
 		     w = ms__vma_next(w))
 			if (!can_madvise_modify(mm, w, advice))

@@ -358,6 +358,7 @@ int ms_mm_observe(const struct ms_mm *mm, uint64_t addr, int npages,
 		} else if (v->file && v->file->c->kind == MS__CONTENT_MEMFD) {
 			pg->backing = MS_BACK_FILE;
 			pg->pgoff = file_pgoff(mm, v, a);
+			pg->file = v->file->c->id;
 		} else {
 			pg->backing = MS_BACK_ANON;
 		}

@@ -73,6 +73,23 @@ static int apply_vma_lock_flags(struct ms_mm *mm, uint64_t start,
 }
 
 /*
+ * What __mm_populate() returns to do_mlock(), through
+ * __mlock_posix_error_return(): get_user_pages() refuses a VMA the
+ * process may not read (PROT_NONE: EFAULT without FOLL_FORCE), and mlock
+ * reports that as ENOMEM.  The VMAs stay locked.  Special mappings
+ * (VM_IO/VM_PFNMAP-like) are skipped, as the kernel skips them.
+ */
+static int populate_error(struct ms_mm *mm, uint64_t start, uint64_t end)
+{
+	struct ms__vma *v = ms__vma_find_from(mm, start);
+
+	for (; v && ms__vma_start(v) < end; v = ms__vma_next(v))
+		if (!v->special && !(v->flags & MS__VM_ACCESS))
+			return -ENOMEM;
+	return 0;
+}
+
+/*
  * do_mlock() (mm/mlock.c): start is rounded down and len up to pages, so
  * no alignment error exists.  Errors are apply_vma_lock_flags()'s.
  * Locked pages are faulted in (write-faulted in private writable VMAs).
@@ -88,9 +105,10 @@ static int do_mlock(struct ms_mm *mm, uint64_t start, uint64_t len,
 	err = apply_vma_lock_flags(mm, start, len, lockflags);
 	if (err)
 		return err;
-	if (!(lockflags & MS__VM_LOCKONFAULT))
-		ms__populate(mm, start, start + len, false, false);
-	return 0;
+	if (lockflags & MS__VM_LOCKONFAULT)
+		return 0;
+	ms__populate(mm, start, start + len, false, false);
+	return populate_error(mm, start, start + len);
 }
 
 int ms_mlock(struct ms_mm *mm, uint64_t addr, uint64_t len)

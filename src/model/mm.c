@@ -214,6 +214,11 @@ void ms_mm_adopt(struct ms_mm *mm, uint64_t addr)
 	mm->adopt_addr = addr;
 }
 
+void ms_mm_adopt_clear(struct ms_mm *mm)
+{
+	mm->adopt = false;
+}
+
 /* ------------------------------------------------------------------ */
 /* fork                                                                */
 

@@ -159,6 +159,7 @@ struct ms__content {
 	uint64_t npages;	/* size: pages at or past it are beyond EOF */
 	struct ms__tree pages;	/* struct ms__cpage */
 	char fill;		/* token of a page with no record */
+	uint64_t id;		/* what ms_page.file says of its pages */
 };
 
 struct ms_file {

@@ -152,7 +152,15 @@ int ms_pkey_mprotect(struct ms_mm *mm, uint64_t start, uint64_t len, int prot,
 		if (grows & PROT_GROWSUP)
 			return -EINVAL;	/* x86 has no VM_GROWSUP */
 	}
-	if (ms__sw(mm, MS__SW_SEAL_CHECK_RANGE_FIRST)) {
+	/*
+	 * Without partial-apply a sealed VMA anywhere in the range fails the
+	 * call before any VMA changes: 6.10 checked the whole range for
+	 * seals first (seal-check-range-first); atomic-failure validates
+	 * everything below.
+	 */
+	if (ms__sw(mm, MS__SW_SEAL_CHECK_RANGE_FIRST) ||
+	    (!ms__sw(mm, MS__SW_PARTIAL_APPLY) &&
+	     !ms__sw(mm, MS__SW_ATOMIC_FAILURE))) {
 		for (struct ms__vma *w = v; w && ms__vma_start(w) < end;
 		     w = ms__vma_next(w))
 			if (vma_is_sealed(w))

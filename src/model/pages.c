@@ -113,6 +113,8 @@ static struct ms__cpage *cpage_of(struct ms__node *n)
 	return n ? ms__container(n, struct ms__cpage, node) : NULL;
 }
 
+static uint64_t ms__content_ids;
+
 struct ms__content *ms__content_new(struct ms_mm *mm,
 				    enum ms__content_kind kind,
 				    uint64_t npages, char fill)
@@ -125,6 +127,8 @@ struct ms__content *ms__content_new(struct ms_mm *mm,
 	c->kind = kind;
 	c->npages = npages;
 	c->fill = fill;
+	/* Only told apart within one trace: any distinct number will do. */
+	c->id = __atomic_add_fetch(&ms__content_ids, 1, __ATOMIC_RELAXED);
 	return c;
 }
 

@@ -117,5 +117,6 @@ const struct ms_model_switch *ms_model_switches(int *n)
 
 bool ms__sw(const struct ms_mm *mm, enum ms__switch sw)
 {
-	return table[sw].on[mm->cfg.profile];
+	return table[sw].on[mm->cfg.profile] ^
+	       !!(mm->cfg.flip_switches & (1ull << sw));
 }

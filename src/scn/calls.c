@@ -92,7 +92,7 @@ const struct ms_call_desc ms_call_desc[MS_NCALLS] = {
 	 * Returns a count, not an address: the region it splits is named by
 	 * the mmap that made it, so no binding here adds a snapshot.
 	 */
-	CALL(MS_CALL_USE_MAP_SLOTS, "use_map_slots", 3, 3, "eee", MS_RET_INT,
+	CALL(MS_CALL_USE_MAP_SLOTS, "use_map_slots", 3, 3, "eee", MS_RET_LOCAL,
 	     MS_FEAT_MAP_COUNT, -1, false),
 };
 

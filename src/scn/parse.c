@@ -1147,6 +1147,11 @@ static int parse_row(struct parser *ps, const char *s, size_t n, int line)
 		return perr(ps, line, 1,
 			    "too many vary rows: at most %d variants",
 			    MS_VARY_ROWS);
+	if (!p->vary) {
+		p->vary = calloc(MS_VARY_ROWS, sizeof(*p->vary));
+		if (!p->vary)
+			return perr(ps, line, 1, "out of memory");
+	}
 	row = p->vary[p->nvary_rows];
 	for (;;) {
 		const char *c;

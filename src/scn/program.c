@@ -14,6 +14,9 @@ void ms_program_free(struct ms_program *p)
 	p->steps = NULL;
 	p->nsteps = 0;
 	p->cap_steps = 0;
+	free(p->vary);
+	p->vary = NULL;
+	p->nvary_rows = 0;
 }
 
 static bool str_eq(const char *a, const char *b, size_t n)

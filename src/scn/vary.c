@@ -192,6 +192,7 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 		return ms__scn_diag(diag, t->file, 1, 1,
 				    "%s has no variant %d", t->name, row);
 	*out = *t;
+	out->vary = NULL;	/* an instance has no table */
 	out->steps = NULL;
 	out->cap_steps = 0;
 	out->nsteps = 0;
@@ -228,6 +229,5 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 	out->features = t->features | ms_program_features(out);
 	out->nvary_cols = out->nvary_rows = 0;
 	memset(out->vary_cols, 0, sizeof(out->vary_cols));
-	memset(out->vary, 0, sizeof(out->vary));
 	return 0;
 }

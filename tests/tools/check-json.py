@@ -176,6 +176,16 @@ def check_semantics(r):
         raise Invalid("kernel.mseal false goes with detected profile none")
     if kern["detected_profile"] == "unknown":
         raise Invalid("a probed kernel has a detected profile")
+    if (kern["detected_profile"] == "guidelines") and r["target"] != "model":
+        raise Invalid("only the model target is 'detected' as guidelines")
+    for c in cases:
+        if ("model" in c) != (r["target"] == "both"):
+            raise Invalid("%s: a case has 'model' exactly with --target "
+                          "both" % c["name"])
+        m = c.get("model")
+        if m and (m["result"] == "differ") != ("what" in m):
+            raise Invalid("%s: model.what goes with result differ" %
+                          c["name"])
     if r["profile"] is None:
         raise Invalid("a probed kernel gives a profile")
     rules = json.load(open(SCHEMA))["$defs"]["rule"]["enum"]
