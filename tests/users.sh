@@ -11,18 +11,24 @@ users() {
 		not_ok "$ss was not built"
 		return
 	fi
+	# A fresh file, and wait for the whole line: the redirection of a
+	# background job happens whenever that job gets to it.
+	rm -f "$tmp/ss.out"
 	"$ss" > "$tmp/ss.out" 2> "$tmp/ss.err" &
 	hp=$!
 	# Whatever happens from here, the helper goes.
 	trap 'kill "$hp" 2> /dev/null; rm -rf "$tmp"' EXIT
 	trap 'kill "$hp" 2> /dev/null; exit 130' INT TERM
 	i=0
-	while [ ! -s "$tmp/ss.out" ] && [ $i -lt 100 ] &&
+	while ! grep -q ' lock=[a-z]*$' "$tmp/ss.out" 2> /dev/null &&
+		[ $i -lt 200 ] &&
 		kill -0 "$hp" 2> /dev/null; do
 		sleep 0.05
 		i=$((i + 1))
 	done
-	if [ ! -s "$tmp/ss.out" ]; then
+	if ! grep -q ' lock=[a-z]*$' "$tmp/ss.out" 2> /dev/null; then
+		# Still there after 10 s: it goes too (exit 143).
+		kill "$hp" 2> /dev/null
 		wait "$hp"
 		rc=$?
 		if [ "$rc" -eq 77 ]; then
