@@ -462,6 +462,26 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 		return ms__sys_process_madvise_parent(u0, u1, a[2]);
 	case MS_CALL_USE_MAP_SLOTS:
 		return ms__use_map_slots(u0, u1, a[2], ps);
+	case MS_CALL_PKEY_SET:
+		return ms__sys_pkey_set(a[0], a[1]);
+	case MS_CALL_FTRUNCATE:
+		if (!fd_is_own(r, a[0]))
+			return -EBADF;
+		return ms__sys_ftruncate((int)a[0], u1);
+	case MS_CALL_FALLOCATE:
+		if (!fd_is_own(r, a[0]))
+			return -EBADF;
+		return ms__sys_fallocate(a[0], a[1], (uint64_t)a[2],
+					 (uint64_t)a[3]);
+	case MS_CALL_PWRITE:
+		if (!fd_is_own(r, a[0]))
+			return -EBADF;
+		return ms__sys_pwrite_pattern(a[0], str[1], (uint64_t)a[2], ps);
+	case MS_CALL_PROC_MEM_READ:
+		return ms__sys_proc_mem_read(u0, u1);
+	case MS_CALL_PROCESS_MADVISE2:
+		return ms__sys_process_madvise2(u0, u1, (uint64_t)a[2],
+						(uint64_t)a[3], a[4]);
 	case MS_NCALLS:
 		break;
 	}
