@@ -54,9 +54,9 @@ fi
 # check_page PAGE: what every report page must be.
 check_page() {
 	page=$1
-	size=$(wc -c < "$page")
-	if [ "$size" -ge 2097152 ]; then
-		bad "$page is $size bytes, not under 2 MB"
+	psize=$(wc -c < "$page")
+	if [ "$psize" -ge 2097152 ]; then
+		bad "$page is $psize bytes, not under 2 MB"
 	fi
 	# Self-contained: no script, style sheet, image or frame from elsewhere.
 	if grep -qiE '<script[^>]* src=|<link |<img |<iframe|@import|url\(' "$page"; then
@@ -108,7 +108,8 @@ timeout 120 "$browser" --headless --no-sandbox --disable-gpu \
 	"file://$(realpath "$b/report.html")" > /dev/null 2>&1 ||
 	bad "no screenshot"
 
-echo "check-html: $b/report.html, $size bytes, $nfail failures drawn," \
+echo "check-html: $b/report.html, $size bytes, $nfail failures drawn;" \
+	"$b/report-both.html, $(wc -c < "$b/report-both.html") bytes;" \
 	"rendered by $($browser --version 2> /dev/null | head -n 1)," \
 	"screenshot $b/report.png"
 [ "$fail" -eq 0 ] && echo "check-html: ok"
