@@ -929,6 +929,9 @@ matrix_report() {
 }
 
 . tests/runner-hostile.sh
+. tests/users.sh
+. tests/install.sh
+. tests/html.sh
 
 for b in "$@"; do
 	echo "== $b"
@@ -942,9 +945,12 @@ for b in "$@"; do
 	catalog "$b"
 	model_catalog "$b"
 	runner_hostile "$b"
+	users "$b"
+	html_report "$b"
 	check_json_reports
 done
 matrix_report
+install_check "$1"
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -72,6 +72,8 @@ int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
+int cmd_maps(int argc, char **argv);		/* cmd_maps.c */
+int cmd_explain(int argc, char **argv);		/* cmd_explain.c */
 
 /* PID 1 in an initramfs: mount /proc, run the catalog, power off. */
 int run_as_init(void);
@@ -87,6 +89,8 @@ struct case_result {
 						 * profile; 0 = all rules */
 	int fail_step;				/* under primary, or -1 */
 	char *trace;				/* --trace: the steps, or NULL */
+	struct case_detail *detail;		/* html: a failure's pages and
+						 * text (html.c), or NULL */
 	char *steps;				/* --trace with a JSON report: the
 						 * trace as JSON, or NULL */
 	/* --target both: the model beside the kernel. */
@@ -115,9 +119,10 @@ struct run_report {
 	int colour;	/* text on a terminal, NO_COLOR unset */
 	const char *note;	/* "interrupted by SIGTERM after N of M
 				 * cases", or NULL */
+	int keep_detail;	/* keep case_detail for failures (html) */
 };
 
-enum report_format { FORMAT_TEXT, FORMAT_KTAP, FORMAT_JSON };
+enum report_format { FORMAT_TEXT, FORMAT_KTAP, FORMAT_JSON, FORMAT_HTML };
 
 void report_print(FILE *f, const struct run_report *r,
 		  enum report_format fmt);
@@ -135,6 +140,26 @@ void out_ktap_name(FILE *f, const char *name);
 void out_json_string(FILE *f, const char *s);
 /* The length of the valid UTF-8 sequence at s (of n bytes), or 0. */
 int utf8_sequence(const unsigned char *s, size_t n);
+/*
+ * HTML (html.c): what a failing case looked like, kept at judging time
+ * (the program text with the failing step, expected and observed pages),
+ * and the self-contained page report_print writes for FORMAT_HTML.
+ */
+struct case_detail *case_detail_new(const struct ms_program *p,
+				    const struct ms_trace *t,
+				    const struct ms_verdict *v,
+				    enum ms_profile profile);
+void case_detail_free(struct case_detail *d);
+void report_html(FILE *f, const struct run_report *r);
+/*
+ * The guideline table's cells for one rule (report.c): its cases, skips
+ * under the second column's profile, the verdict against the guidelines
+ * and against that profile ("pass", "FAIL 3", ...), the model column
+ * ("agree", "2 differ", "not run"); *other is the profile.
+ */
+void report_rule_row(const struct run_report *r, int rule, int *cases,
+		     int *skips, char *g, char *p, char *m, size_t len,
+		     enum ms_profile *other);
 /* Cases in which the model and the kernel differ (--target both). */
 int report_model_differ(const struct run_report *r);
 /* Counts of each result under the primary profile. */

@@ -22,7 +22,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sealspec run [--target kernel|model|both] [--profile NAME]\n"
-		"                    [--format text|ktap|json] [--rule ID]...\n"
+		"                    [--format text|ktap|json|html] [--rule ID]...\n"
 		"                    [--timeout SECONDS] [--verbose] [--trace]\n"
 		"                    [--max-map SIZE] [--max-lock SIZE]\n"
 		"                    [--max-file SIZE] [--json-out FILE]\n"
@@ -41,6 +41,9 @@ static void run_usage(FILE *f)
 		"--jobs runs N scenario processes at once (default: the CPUs\n"
 		"this process may use; 1 runs one at a time); the report is the\n"
 		"same, in catalog order, whatever N.\n"
+		"--format html writes one self-contained page: the guideline\n"
+		"table, every verdict, and each failure's expected and observed\n"
+		"pages as strips with its scenario, the failing step marked.\n"
 		"Limits of each scenario (docs/threat-model.md): --timeout of its\n"
 		"own time (10 s), --max-map of memory mapped beyond its start\n"
 		"(1G), --max-lock locked (64M); --max-file of a scenario file (1M).\n"
@@ -138,6 +141,13 @@ static int judge_case(const struct run_report *r, struct case_result *c,
 			if (!c->steps)
 				return -ENOMEM;
 		}
+		if (r->keep_detail &&
+		    (v.code == MS_FAIL || v.code == MS_BROK)) {
+			case_detail_free(c->detail);
+			c->detail = case_detail_new(p, trace, &v, primary);
+			if (!c->detail)
+				return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -230,9 +240,11 @@ static int parse_format(const char *arg, enum report_format *fmt)
 		*fmt = FORMAT_KTAP;
 	else if (strcmp(arg, "json") == 0)
 		*fmt = FORMAT_JSON;
+	else if (strcmp(arg, "html") == 0)
+		*fmt = FORMAT_HTML;
 	else {
 		fprintf(stderr, "sealspec: unknown format '%s'; formats are "
-				"text, ktap, json\n",
+				"text, ktap, json, html\n",
 			arg);
 		return -EINVAL;
 	}
@@ -859,6 +871,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	rep.trace = o->trace;
 	rep.trace_json = o->trace && (o->fmt == FORMAT_JSON || o->json_out);
 	rep.colour = o->fmt == FORMAT_TEXT && want_colour();
+	rep.keep_detail = o->fmt == FORMAT_HTML;
 	total = count_cases(&set, o->rules);
 	err = o->kernel ? ms_kernel_probe(&ki) : model_info(o, &ki);
 	set_profile(&rep, o, err == 0);
@@ -915,6 +928,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	fflush(stdout);
 	for (int i = 0; i < rep.ncases; i++) {
 		free(rep.cases[i].trace);
+		case_detail_free(rep.cases[i].detail);
 		free(rep.cases[i].steps);
 		free(rep.cases[i].model_diff);
 	}

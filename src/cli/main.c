@@ -22,6 +22,11 @@ static void usage(FILE *f)
 		"                           scenarios with their rules\n"
 		"  fmt [--check] FILE...    rewrite scenarios in canonical form\n"
 		"  profiles                 the profiles and how they differ\n"
+		"  maps [--sealed] [--format text|table|strip|json] [PID]\n"
+		"                           a live process's mappings and seals\n"
+		"  explain [--profile NAME] PID CALL\n"
+		"                           the model's prediction for CALL on a\n"
+		"                           copy of PID's mappings (never applied)\n"
 		"  fuzz, repro              differential fuzzer and C reproducers\n"
 		"                           (not in this version: they need the model)\n"
 		"\n"
@@ -236,6 +241,10 @@ static int run_command(int argc, char **argv)
 		return cmd_fmt(argc - 1, argv + 1);
 	if (strcmp(argv[1], "profiles") == 0)
 		return cmd_profiles(argc - 1, argv + 1);
+	if (strcmp(argv[1], "maps") == 0)
+		return cmd_maps(argc - 1, argv + 1);
+	if (strcmp(argv[1], "explain") == 0)
+		return cmd_explain(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);

@@ -690,7 +690,26 @@ void report_print(FILE *f, const struct run_report *r, enum report_format fmt)
 	case FORMAT_JSON:
 		print_json(f, r);
 		break;
+	case FORMAT_HTML:
+		report_html(f, r);
+		break;
 	default:
 		print_text(f, r);
 	}
+}
+
+void report_rule_row(const struct run_report *r, int rule, int *cases,
+		     int *skips, char *g, char *p, char *m, size_t len,
+		     enum ms_profile *other)
+{
+	struct rule_tally t[MS_NRULES];
+
+	*other = r->profile == MS_PROFILE_GUIDELINES ? r->ki->detected :
+						       r->profile;
+	tally(r, t);
+	*cases = t[rule].cases;
+	*skips = t[rule].n[*other][MS_SKIP];
+	rule_verdict(r, &t[rule], MS_PROFILE_GUIDELINES, g, len);
+	rule_verdict(r, &t[rule], *other, p, len);
+	model_verdict(r, rule, m, len);
 }
