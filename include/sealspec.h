@@ -655,6 +655,8 @@ void ms_kernel_exec_resume(int argc, char **argv);
  * The model target (src/model/target.c): the same interpreter, driving the
  * model of an address space (sealspec-model.h) under one profile.
  */
+struct ms_mm;
+
 struct ms_model_opts {
 	enum ms_profile profile;
 	bool snapshots;		/* as ms_kernel_opts.snapshots */
@@ -673,6 +675,17 @@ struct ms_model_opts {
 	const struct ms_trace *lockstep;
 	/* Testing aid: the switches to invert (ms_mm_config.flip_switches). */
 	uint64_t flip_switches;
+	/*
+	 * Optional, for tools that watch a run (sealspec coverage): called
+	 * before every call step with the address space it acts on (struct
+	 * ms_mm, sealspec-model.h; read it, never change it), the program,
+	 * the step's index and its evaluated arguments (MS_ARGS_MAX; a
+	 * string argument is 0 here, p->steps[step] has it).
+	 */
+	void (*before_call)(void *ctx, const struct ms_mm *mm,
+			    const struct ms_program *p, int step,
+			    const int64_t *args);
+	void *ctx;
 };
 
 /* What the model offers under profile: bit (1u << enum ms_feature). */

@@ -879,6 +879,7 @@ matrix_report() {
 }
 
 . tests/runner-hostile.sh
+. tests/coverage.sh
 
 for b in "$@"; do
 	echo "== $b"
@@ -891,6 +892,7 @@ for b in "$@"; do
 	catalog "$b"
 	model_catalog "$b"
 	runner_hostile "$b"
+	coverage_cli "$b"
 	check_json_reports
 done
 matrix_report

@@ -72,6 +72,7 @@ int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
+int cmd_coverage(int argc, char **argv);
 
 /* PID 1 in an initramfs: mount /proc, run the catalog, power off. */
 int run_as_init(void);

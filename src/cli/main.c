@@ -22,10 +22,13 @@ static void usage(FILE *f)
 		"                           scenarios with their rules\n"
 		"  fmt [--check] FILE...    rewrite scenarios in canonical form\n"
 		"  profiles                 the profiles and how they differ\n"
+		"  coverage [--format text|json] [--rule ID]... [PATH...]\n"
+		"                           which call x mapping x seal x range\n"
+		"                           cells the scenarios exercise\n"
 		"  fuzz, repro              differential fuzzer and C reproducers\n"
 		"                           (not in this version: they need the model)\n"
 		"\n"
-		"Without PATH, run and list use the built-in catalog (cases/).\n"
+		"Without PATH, run, list and coverage use the built-in catalog (cases/).\n"
 		"'sealspec COMMAND --help' describes each command.  The scenario\n"
 		"language is described in docs/scenarios.md, the JSON report in\n"
 		"docs/json.md.\n"
@@ -236,6 +239,8 @@ static int run_command(int argc, char **argv)
 		return cmd_fmt(argc - 1, argv + 1);
 	if (strcmp(argv[1], "profiles") == 0)
 		return cmd_profiles(argc - 1, argv + 1);
+	if (strcmp(argv[1], "coverage") == 0)
+		return cmd_coverage(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
