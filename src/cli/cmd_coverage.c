@@ -182,7 +182,8 @@ static void print_text(const struct cov_state *st, bool verbose)
 		printf("\n%s: %d of %d\n  %-13s", cov_calls[k].name, covered,
 		       cells, "kind");
 		for (int sh = 0; sh < COV_NSHAPES; sh++)
-			printf(" %-8s", cov_shape_title(sh));
+			printf(sh + 1 < COV_NSHAPES ? " %-8s" : " %s",
+			       cov_shape_title(sh));
 		printf("\n");
 		for (int kind = 0; kind < MS_NVMA_KINDS; kind++) {
 			printf("  %-13s", cov_kind_name(kind));
@@ -200,7 +201,8 @@ static void print_text(const struct cov_state *st, bool verbose)
 							   '.';
 				}
 				col[n] = '\0';
-				printf(" %-8s", col);
+				printf(sh + 1 < COV_NSHAPES ? " %-8s" : " %s",
+				       col);
 			}
 			printf("\n");
 		}
