@@ -168,14 +168,16 @@ static void scan(const struct ms_mm *mm, uint64_t s, uint64_t e,
 	r->holes = false;
 	r->nsealed = r->nunsealed = 0;
 	while (at < e && ms_mm_vma_find(mm, at, &info) == 0 &&
-	       info.start < e && r->n < COV_SCAN_MAX) {
+	       info.start < e) {
 		if (info.start > at)
 			r->holes = true;
-		r->v[r->n++] = info;
 		if (info.sealed)
 			r->nsealed++;
 		else
 			r->nunsealed++;
+		/* Past the cap, VMAs still count towards the seal state. */
+		if (r->n < COV_SCAN_MAX)
+			r->v[r->n++] = info;
 		at = info.end;
 	}
 	if (at < e)
