@@ -275,8 +275,8 @@ static void classify_range(const struct ms_mm *mm, uint64_t s, uint64_t e,
 	if (s >= 2 * COV_PS && ms_mm_vma_find(mm, s - COV_PS - 1, &near) == 0 &&
 	    near.end == s - COV_PS && near.sealed)
 		emit(o, near.kind, seal, COV_OFF1);
-	if (ms_mm_vma_find(mm, e, &near) == 0 && near.start == e + COV_PS &&
-	    near.sealed)
+	if (ms_mm_vma_find(mm, e + COV_PS, &near) == 0 &&
+	    near.start == e + COV_PS && near.sealed)
 		emit(o, near.kind, seal, COV_OFF1);
 }
 

@@ -205,6 +205,8 @@ int ms_munlockall(struct ms_mm *mm)
  *   (0)     len == 0
  *   ENOMEM  nothing mapped at or after start
  *   EBUSY   MS_INVALIDATE on a VM_LOCKED VMA
+ *   EINVAL  MS_SYNC reaching a shared mapping whose file cannot fsync
+ *           (an aio ring: vfs_fsync_range() without ->fsync)
  *   ENOMEM  a hole in the range: at once when the call is MS_ASYNC alone
  *           or nothing is mapped from the hole to the end, else after the
  *           VMAs were synced (msync's error is -ENOMEM whenever it meets a
@@ -244,6 +246,10 @@ int ms_msync(struct ms_mm *mm, uint64_t start, uint64_t len, int flags)
 		}
 		if ((flags & MS_INVALIDATE) && (v->flags & MS__VM_LOCKED))
 			return -EBUSY;
+		/* vfs_fsync_range(): the aio ring's file has no ->fsync. */
+		if ((flags & MS_SYNC) && (v->flags & MS__VM_SHARED) &&
+		    v->special == MS_SPECIAL_AIO + 1)
+			return -EINVAL;
 		start = v->end;
 		if (start >= end)
 			return unmapped_error;
