@@ -19,6 +19,10 @@
  *
  * Memory accesses (ms_mm_fill, ms_mm_read) report faults as results: a
  * struct ms_fault with the signal and the address, never a crash.
+ *
+ * Threads: different address spaces are independent, but one ms_mm must
+ * not be used by two threads at once, not even for queries that take it
+ * const (a lookup remembers where it ended, as the kernel's vmacache did).
  */
 #ifndef SEALSPEC_MODEL_H
 #define SEALSPEC_MODEL_H
@@ -54,6 +58,8 @@ struct ms_mm_config {
 	 * inverts switch i of ms_model_switches() under every profile.
 	 */
 	uint64_t flip_switches;
+	/* The aio ring's VMA is VM_DONTCOPY (Linux 7.1 and later). */
+	bool aio_ring_dontcopy;
 };
 
 /* Fills *c with the defaults for profile p (x86-64, 4 KiB, no PKU). */
@@ -165,6 +171,27 @@ int ms_file_reopen(struct ms_file *f, bool writable, struct ms_file **out);
 /* Drops the caller's reference (a close(2)); mappings keep theirs. */
 void ms_file_put(struct ms_file *f);
 
+/*
+ * The file changed through its descriptor (src/model/file.c): a seal
+ * protects mappings, not the file, so these reach sealed mappings too.
+ * ftruncate(2): 0 or -EINVAL (not writable); pages past the new end fault
+ * with SIGBUS in shared mappings at once, and in private ones once
+ * ms_mm_file_truncated() dropped their copies (call it for every mm).
+ */
+int ms_file_truncate(const struct ms_mm *mm, struct ms_file *f,
+		     uint64_t size);
+void ms_mm_file_truncated(struct ms_mm *mm, const struct ms_file *f);
+/*
+ * fallocate(2): PUNCH_HOLE|KEEP_SIZE zeroes the range in the file and its
+ * shared mappings (private copies stay); 0 or KEEP_SIZE allocates.  0,
+ * -EINVAL, -EBADF (not writable), -EOPNOTSUPP (another mode).
+ */
+int ms_file_fallocate(const struct ms_mm *mm, struct ms_file *f, int mode,
+		      uint64_t off, uint64_t len);
+/* pwrite(2) of one page per pattern character: the bytes, or -EBADF. */
+int64_t ms_file_pwrite(const struct ms_mm *mm, struct ms_file *f,
+		       const char *pattern, uint64_t off);
+
 /* ------------------------------------------------------------------ */
 /* Memory-management calls: each mirrors the syscall of the same name   */
 
@@ -185,6 +212,13 @@ int ms_madvise(struct ms_mm *mm, uint64_t addr, uint64_t len, int advice);
 /* process_madvise(2) on the calling process: the bytes advised or -errno. */
 int64_t ms_process_madvise(struct ms_mm *mm, uint64_t addr, uint64_t len,
 			   int advice);
+/*
+ * process_madvise(2) on the calling process with n iovecs {addr, len}:
+ * the bytes advised before the first error, or that error when none were
+ * (vector_madvise()).
+ */
+int64_t ms_process_madvise_vec(struct ms_mm *mm, const uint64_t (*iov)[2],
+			       int n, int advice);
 /* Returns the new address or -errno. */
 int64_t ms_mremap(struct ms_mm *mm, uint64_t addr, uint64_t old_len,
 		  uint64_t new_len, int flags, uint64_t new_addr);
@@ -305,6 +339,14 @@ int ms_mm_read(struct ms_mm *mm, uint64_t addr, uint64_t len,
  * -errno (-EIO), as pwrite on /proc/self/mem would.
  */
 int ms_mm_force_write(struct ms_mm *mm, uint64_t addr, const char *pattern);
+
+/*
+ * A FOLL_FORCE read of [addr, addr+len), as pread on /proc/self/mem:
+ * the bytes read (protection ignored while the VMA may be read at all; a
+ * stack grows as for a fault), or -EIO when not even the first page can
+ * be read.
+ */
+int64_t ms_mm_force_read(struct ms_mm *mm, uint64_t addr, uint64_t len);
 
 /*
  * Fills pages[0..npages) with what the kernel target would observe at

@@ -93,6 +93,15 @@ struct ms_term {
 	int64_t num;		/* NUM, PAGES (page count), SYM (value) */
 	int name;		/* NAME: index into program->names */
 	char text[MS_NAME_MAX];	/* SYM and VAR spelling, for printing */
+	/*
+	 * NUM: how the author wrote it, so that the printer gives it back:
+	 * in hexadecimal (0x20), and with a leading '-'.  A decimal of 2^63
+	 * or more is marked hex by the parser: a 64-bit value never prints
+	 * as a negative number.  A term built by code (both false) prints in
+	 * decimal, or in hex when negative.
+	 */
+	bool hex;
+	bool neg;
 };
 
 struct ms_expr {
@@ -165,6 +174,13 @@ enum ms_call {
 	MS_CALL_USE_MAP_SLOTS,	 /* use_map_slots(addr, len, free): split a
 				  * mapping until `free` VMAs are left below
 				  * vm.max_map_count */
+	MS_CALL_PKEY_SET,	 /* pkey_set(key, rights): this thread's PKRU */
+	MS_CALL_FTRUNCATE,	 /* ftruncate(fd, size) of a memfd */
+	MS_CALL_FALLOCATE,	 /* fallocate(fd, mode, off, len) */
+	MS_CALL_PWRITE,		 /* pwrite(fd, "pattern", off): the bytes */
+	MS_CALL_PROC_MEM_READ,	 /* pread(/proc/self/mem): the bytes read */
+	MS_CALL_PROCESS_MADVISE2, /* process_madvise with two iovecs:
+				   * (a1, l1, a2, l2, advice) */
 	MS_NCALLS
 };
 
@@ -233,15 +249,25 @@ enum ms_res_kind {
 	MS_RES_VALUE,	/* 0, a+2p: exactly this value */
 	MS_RES_FAULT,	/* "fault": the access raised SIGSEGV or SIGBUS */
 	MS_RES_VAR,	/* $col: the cell decides (templates only) */
+	MS_RES_UNSPEC,	/* "?": unspecified for these profiles; the step
+			 * runs and anything is accepted */
+	MS_RES_IN,	/* in(lo, hi): success with lo <= value < hi */
+	MS_RES_NOTIN,	/* notin(lo, hi): success outside [lo, hi) */
+	MS_RES_NOT,	/* not(x): success with a value other than x */
 };
 
 struct ms_result {
 	enum ms_res_kind kind;
 	int err;			/* MS_RES_ERRNO: positive errno */
-	struct ms_expr value;		/* MS_RES_VALUE */
+	struct ms_expr value;		/* MS_RES_VALUE; lo of IN and NOTIN;
+					 * x of NOT */
 	char var[MS_NAME_MAX];		/* MS_RES_VAR */
 	ms_profile_set profiles;	/* @linux @guidelines; 0 = default */
 	struct ms_loc loc;
+	int signo;			/* MS_RES_FAULT: SIGSEGV or SIGBUS,
+					 * 0 for either */
+	struct ms_expr hi;		/* MS_RES_IN, MS_RES_NOTIN: the end
+					 * of the range, excluded */
 };
 
 #define MS_ALTS_MAX 4
@@ -330,6 +356,22 @@ enum ms_step_kind {
 			 * is empty) kept for the printer; never executed */
 };
 
+/*
+ * "expect unbound NAME": no step that binds NAME has succeeded so far in
+ * this process (its binding call failed, as the step before said it
+ * would), so there is nothing at NAME to observe.  The judge decides it
+ * from the trace alone, from the bindings the outcomes before it made;
+ * the target neither evaluates nor observes anything for it and reports
+ * no outcome (it skips the step like a note).  `where` holds the name as
+ * one MS_TERM_NAME term; `profiles` limits it as for an expect.
+ *
+ * Outside the enumeration for now, so that the targets' exhaustive
+ * switches over enum ms_step_kind still build: their default (no case)
+ * is exactly the required behaviour.  It becomes an enumerator when the
+ * step interpreter names it.
+ */
+#define MS_STEP_UNBOUND ((enum ms_step_kind)(MS_STEP_NOTE + 1))
+
 struct ms_step {
 	enum ms_step_kind kind;
 	struct ms_loc loc;
@@ -350,13 +392,25 @@ struct ms_step {
 	ms_profile_set profiles;	/* 0 = every profile */
 
 	char comment[MS_STR_MAX];	/* trailing "# ..." kept by printer */
+	/*
+	 * "[G2a]" at the end of an asserting step: the rules a failure of
+	 * this step is charged to, bit (1u << enum ms_rule), a subset of the
+	 * scenario's; 0 = the scenario's rules.
+	 */
+	uint32_t rules;
+	/*
+	 * "when $col" before a call or an expect (templates only): the step
+	 * is in the rows whose cell in column col is "yes" and left out of
+	 * those where it is "no".  "" = in every row.
+	 */
+	char when[MS_NAME_MAX];
 };
 
 #define MS_NAMES_MAX 32
 #define MS_FORK_DEPTH_MAX 8	/* fork blocks nested in one another */
 /*
  * Steps of one scenario, comment and blank lines included: a parsed step
- * takes some 6 KiB, so this bounds what one scenario file can cost.
+ * takes some 8 KiB, so this bounds what one scenario file can cost.
  */
 #define MS_STEPS_MAX 10000
 
@@ -387,6 +441,9 @@ struct ms_program {
 	uint32_t rules;		/* bit (1u << enum ms_rule) */
 	uint32_t features;	/* bit (1u << enum ms_feature), header and
 				 * calls together */
+	uint32_t requires;	/* the "requires" header alone, which the
+				 * printer gives back even where a call
+				 * implies the same feature */
 	ms_profile_set xfail;	/* expected to fail under these */
 	char xfail_reason[MS_STR_MAX];
 	char head_comment[1024];/* comment lines before the header */
@@ -555,6 +612,31 @@ struct ms_trace_diff {
 int ms_trace_diff(const struct ms_program *p, const struct ms_trace *a,
 		  const struct ms_trace *b, struct ms_trace_diff *d);
 
+/*
+ * Traces as JSON (src/run/trace_json.c; the format is docs/json.md, "The
+ * steps object").  ms_trace_to_json writes trace t of program p as one
+ * JSON object, malloc'd (NULL on ENOMEM): addresses in the arena as
+ * "arena+0x...", others as "0x..." strings, VMA and file numbers renumbered
+ * in order of first appearance: two runs that did the same give the same
+ * bytes (what a target chose itself, such as an address outside the arena
+ * or a descriptor's number, still shows).  Outcomes of steps p does not
+ * have are left out, as in ms_trace_format.
+ *
+ * ms_trace_from_json reads such an object back (json need not be
+ * NUL-terminated, and may hold anything: it is untrusted).  t need not be
+ * initialised; its old contents are not freed.  Returns 0, or -EINVAL with
+ * t empty and *diag (if not NULL) saying "byte N (line L, column C): what"
+ * (diag->loc holds the line and column; its file is "<trace>"), or
+ * -ENOMEM.  The reader is strict: RFC 8259 only, no key twice, every field
+ * of the format present exactly when it should be and of its type,
+ * integers within their ranges, steps that are p's.
+ * ms_trace_diff finds from_json(to_json(t)) equal to t, and to_json of it
+ * gives the same bytes again.
+ */
+char *ms_trace_to_json(const struct ms_program *p, const struct ms_trace *t);
+int ms_trace_from_json(const struct ms_program *p, const char *json,
+		       size_t len, struct ms_trace *t, struct ms_diag *diag);
+
 /* ------------------------------------------------------------------ */
 /* Targets                                                             */
 
@@ -591,6 +673,12 @@ struct ms_kernel_info {
 	 */
 	bool data_route_forced;
 	char data_route_why[256];	/* the probe results behind it */
+	/*
+	 * The aio ring's VMA is VM_DONTCOPY ("dd" in smaps), as it is from
+	 * 7.1 on (6.18 and 7.0 copy it into a fork child).  Not something a
+	 * scenario needs, but the model must know it to agree step by step.
+	 */
+	bool aio_ring_dontcopy;
 };
 
 /*
@@ -675,6 +763,8 @@ struct ms_model_opts {
 	const struct ms_trace *lockstep;
 	/* Testing aid: the switches to invert (ms_mm_config.flip_switches). */
 	uint64_t flip_switches;
+	/* As ms_kernel_info.aio_ring_dontcopy (false: as 6.18 does). */
+	bool aio_ring_dontcopy;
 	/*
 	 * Optional, for tools that watch a run (sealspec coverage): called
 	 * before every call step with the address space it acts on (struct
@@ -725,6 +815,18 @@ struct ms_verdict {
 	 */
 	int unobservable;
 	char unobservable_at[320];
+	/*
+	 * Steps that ran with a result this profile leaves unspecified
+	 * ("=> EPERM @linux, ? @linux-6.10"): anything was accepted.
+	 */
+	int unspecified;
+	/*
+	 * The rules the verdict is charged to: for FAIL and XFAIL, the rules
+	 * of every asserted step that differed (the first decides the
+	 * reason; judging goes on only to learn this), each step's own
+	 * "[...]" rules or else the scenario's; otherwise the scenario's.
+	 */
+	uint32_t rules;
 };
 
 /* Judges trace t of program p against the expectations for profile. */

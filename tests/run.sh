@@ -298,6 +298,13 @@ verdicts() {
 	expect_grep "$tmp/out" "expected seal \"S--\"" "grid FAIL prints the expected grid"
 	expect_grep "$tmp/out" "observed seal \"-SS\"" "grid FAIL prints the observed grid"
 
+	expect_exit 1 "the wrong signal exits 1" $s run --target kernel $v/wrong-signal.scn
+	expect_grep "$tmp/out" "expected fault(SIGBUS), got fault (SIGSEGV at a)" "a signal FAIL names both signals"
+
+	expect_exit 1 "a failing [G2a] step exits 1" $s run --target kernel $v/step-rule.scn
+	expect_grep "$tmp/out" "G1        1     0  pass       pass" "a failure is not charged to a rule whose steps matched"
+	expect_grep "$tmp/out" "G2a       1     0  FAIL 1     FAIL 1" "a failure is charged to the failing step's rule"
+
 	expect_exit 3 "a crash alone exits 3" $s run --target kernel $v/crash.scn
 	expect_grep "$tmp/out" "BROK  crash" "a crash is BROK"
 	expect_grep "$tmp/out" "SIGSEGV" "BROK names the signal"
@@ -314,7 +321,8 @@ verdicts() {
 	expect_exit 1 "mixed run exits 1" $s run --target kernel --timeout 2 \
 		--format json $v
 	cp "$tmp/out" "$tmp/all.json"
-	for pair in wrong-errno:fail wrong-grid:fail crash:brok hang:brok \
+	for pair in wrong-errno:fail wrong-grid:fail wrong-signal:fail step-rule:fail \
+		crash:brok hang:brok \
 		setup-broken:brok xfail:xfail xpass:fail passes:pass; do
 		name=${pair%%:*}
 		want=${pair#*:}
@@ -394,7 +402,7 @@ verdicts() {
 	if grep -q '"userfaultfd": ' "$tmp/all.json"; then ok; else
 		expect_grep "$tmp/all.ktap" "not ok 2 hang # TIMEOUT timed out after 2 s" "a hang is TIMEOUT"
 	fi
-	expect_grep "$tmp/all.ktap" "ok 8 xfail # XFAIL expected failure" "an xfail is ok # XFAIL"
+	expect_grep "$tmp/all.ktap" "ok 10 xfail # XFAIL expected failure" "an xfail is ok # XFAIL"
 	if grep -q "BROK" "$tmp/all.ktap"; then
 		not_ok "the KTAP report still writes a BROK directive"
 	else ok; fi
@@ -612,6 +620,48 @@ hostile() {
 	expect_grep "$tmp/out" "2 id = shmget(2p)                              = id" "an IPC id prints as its binding"
 	expect_grep "$tmp/out" "1 shmget(1p)                                   = <IPC id>" "an unbound IPC id prints as <IPC id>"
 	expect_grep "$tmp/out" "mremap(a, 0, 2p, MREMAP_MAYMOVE)             = <outside the arena>" "a kernel-placed address prints symbolically"
+}
+
+# run --trace --format json: each case's trace as a "steps" object, which
+# check_json_reports validates (schema, then check-json.py's check_steps);
+# the same bytes on a second run (addresses relative to the arena, VMA and
+# file numbers renumbered); the checker refuses a broken steps object.
+trace_json() {
+	b=$1
+	s=$b/sealspec
+	tj="cases/fork-child-inherits-seals.scn cases/msync-sealed-shared-memfd.scn
+		cases/guard-install-remove-sealed-anon-rw.scn"
+
+	# shellcheck disable=SC2086
+	expect_exit 0 "--trace --format json" $s run --trace --format json $tj
+	cp "$tmp/out" "$tmp/steps1.json"
+	expect_grep "$tmp/out" '"steps": {"end": "done", "timed_out": false' "--trace --format json gives each case its steps"
+	expect_grep "$tmp/out" '"kind": "ret", "ret": -1, "errno": "EPERM"}' "steps: an errno by number and name"
+	expect_grep "$tmp/out" '"backing": "file", "pgoff": 0, "vma": 1, "file": 1,' "steps: a memfd page, renumbered"
+	# shellcheck disable=SC2086
+	expect_exit 0 "--trace --format json again" $s run --trace --format json $tj
+	if cmp -s "$tmp/steps1.json" "$tmp/out"; then ok; else
+		not_ok "two runs of --trace --format json differ:"
+		diff "$tmp/steps1.json" "$tmp/out" | head -n 20
+	fi
+	if command -v python3 > /dev/null &&
+	   python3 tests/tools/check-json.py --self-test "$tmp/steps1.json" > "$tmp/cj.out" 2>&1; then
+		ok
+	else
+		not_ok "check-json.py accepts a broken steps object:"
+		cat "$tmp/cj.out"
+	fi
+	# shellcheck disable=SC2086
+	expect_exit 0 "--trace --format json on the model" $s run --target model --trace --format json $tj
+	expect_grep "$tmp/out" '"steps": {"end": "done"' "the model's steps"
+	# shellcheck disable=SC2086
+	expect_exit 0 "--trace --json-out" $s run --trace --format ktap --json-out "$tmp/steps2.json" $tj
+	expect_grep "$tmp/steps2.json" '"steps": {"end": "done"' "--json-out has the steps too"
+	# shellcheck disable=SC2086
+	expect_exit 0 "--format json without --trace" $s run --format json $tj
+	if grep -q '"steps":' "$tmp/out"; then
+		not_ok "steps without --trace"
+	else ok; fi
 }
 
 # The profiles command prints the model's switch table, and the example
@@ -889,6 +939,7 @@ for b in "$@"; do
 	verdicts "$b"
 	hostile "$b"
 	model_cli "$b"
+	trace_json "$b"
 	catalog "$b"
 	model_catalog "$b"
 	runner_hostile "$b"

@@ -26,10 +26,11 @@ segments_of() {
 
 # nothing_left WHAT BINARY SIZE: no process of BINARY, no segment of SIZE
 # bytes left behind, allowing a moment for processes the kernel is still
-# reaping.
+# reaping (up to 20 s: on a machine loaded far past its CPUs, exiting a
+# process whose sanitizer shadow maps terabytes takes seconds).
 nothing_left() {
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 200 ]; do
 		[ -z "$(procs_of "$2")" ] && [ -z "$(segments_of "$3")" ] &&
 			break
 		sleep 0.1

@@ -84,8 +84,12 @@ struct case_result {
 	uint32_t rules;
 	struct ms_verdict primary;		/* under the chosen profile */
 	enum ms_result_code by_profile[MS_NPROFILES];
+	uint32_t charged[MS_NPROFILES];		/* ms_verdict.rules per
+						 * profile; 0 = all rules */
 	int fail_step;				/* under primary, or -1 */
 	char *trace;				/* --trace: the steps, or NULL */
+	char *steps;				/* --trace with a JSON report: the
+						 * trace as JSON, or NULL */
 	/* --target both: the model beside the kernel. */
 	enum { MODEL_NOT_RUN, MODEL_SKIPPED, MODEL_AGREE, MODEL_DIFFER } model;
 	enum ms_result_code model_code;		/* its verdict */
@@ -108,6 +112,7 @@ struct run_report {
 	struct case_result *cases;
 	int verbose;
 	int trace;	/* print every case's trace */
+	int trace_json;	/* and keep it as JSON too, for a JSON report */
 	int colour;	/* text on a terminal, NO_COLOR unset */
 	const char *note;	/* "interrupted by SIGTERM after N of M
 				 * cases", or NULL */

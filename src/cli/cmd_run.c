@@ -128,6 +128,7 @@ static int judge_case(const struct run_report *r, struct case_result *c,
 			continue;
 		ms_judge(p, trace, (enum ms_profile)i, &v);
 		c->by_profile[i] = v.code;
+		c->charged[i] = v.rules;
 		if ((enum ms_profile)i != primary)
 			continue;
 		c->primary = v;
@@ -136,6 +137,12 @@ static int judge_case(const struct run_report *r, struct case_result *c,
 			free(c->trace);
 			c->trace = ms_trace_format(p, trace);
 			if (!c->trace)
+				return -ENOMEM;
+		}
+		if (r->trace_json) {
+			free(c->steps);
+			c->steps = ms_trace_to_json(p, trace);
+			if (!c->steps)
 				return -ENOMEM;
 		}
 	}
@@ -198,6 +205,7 @@ static int compare_model(struct run_report *r, const struct ms_program *p,
 		.features = ki->features,
 		.lockstep = kt,
 		.flip_switches = o->flip,
+		.aio_ring_dontcopy = ki->aio_ring_dontcopy,
 	};
 	struct ms_trace_diff d;
 	struct ms_verdict v;
@@ -708,6 +716,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	rep.target = o->target;
 	rep.verbose = o->verbose || o->trace;
 	rep.trace = o->trace;
+	rep.trace_json = o->trace && (o->fmt == FORMAT_JSON || o->json_out);
 	rep.colour = o->fmt == FORMAT_TEXT && want_colour();
 	total = count_cases(&set, o->rules);
 	err = o->kernel ? ms_kernel_probe(&ki) : model_info(o, &ki);
@@ -765,6 +774,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 	fflush(stdout);
 	for (int i = 0; i < rep.ncases; i++) {
 		free(rep.cases[i].trace);
+		free(rep.cases[i].steps);
 		free(rep.cases[i].model_diff);
 	}
 	free(rep.cases);

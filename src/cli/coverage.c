@@ -6,7 +6,8 @@
  * the range it acts on: [addr, addr+len) rounded out to pages; for mmap
  * only MAP_FIXED and MAP_FIXED_NOREPLACE (the range it would replace);
  * for mremap the source, and as "mremap>new" the destination (the
- * MREMAP_FIXED target, or the pages an in-place growth would take).
+ * MREMAP_FIXED target, or the pages an in-place growth would take); for
+ * process_madvise2 each of its two iovecs, as process_madvise.
  *
  * Which VMAs lie in the range decides the seal state (no sealed VMA:
  * unsealed; only sealed ones: sealed; both: mixed; holes do not count)
@@ -68,6 +69,7 @@ const struct cov_call cov_calls[] = {
 	{ "remap_file_pages", MS_CALL_REMAP_FILE_PAGES },
 	{ "uffd_register", MS_CALL_UFFD_REGISTER },
 	{ "proc_mem_write", MS_CALL_PROC_MEM_WRITE },
+	{ "proc_mem_read", MS_CALL_PROC_MEM_READ },
 	{ "ptrace_poke", MS_CALL_PTRACE_POKE },
 	{ "process_vm_write", MS_CALL_PROCESS_VM_WRITE },
 };
@@ -332,6 +334,14 @@ int cov_classify(const struct ms_mm *mm, const struct ms_program *p, int step,
 		classify_range(mm, s, e, &o);
 		return o.n;
 	}
+	case MS_CALL_PROCESS_MADVISE2:
+		/* Two iovecs: two ranges of one process_madvise. */
+		o.call = find_call("process_madvise");
+		range_of(a0, a1, &s, &e);
+		classify_range(mm, s, e, &o);
+		range_of((uint64_t)args[2], (uint64_t)args[3], &s, &e);
+		classify_range(mm, s, e, &o);
+		return o.n;
 	case MS_CALL_PROC_MEM_WRITE:
 	case MS_CALL_PTRACE_POKE:
 	case MS_CALL_PROCESS_VM_WRITE:

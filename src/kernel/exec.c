@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The scenario process: runs a program's steps with raw syscalls and sends
- * the runner one record per outcome.
+ * The scenario process: the kernel backend of the step interpreter
+ * (src/interp/).  The interpreter decides what each step means; the
+ * operations here make the raw syscalls, observe /proc, fork for real,
+ * exec the image again, and send the runner one record per outcome.
  *
  *   runner (run.c)            spawner (spawn.c)      scenario process (here)
  *   --------------            -----------------      -----------------------
@@ -16,8 +18,9 @@
  * put memory where the scenario maps, and a scenario may unmap or seal
  * what malloc relies on.  Only fixed buffers, raw syscalls, no stdio.
  *
- * fork steps fork the scenario process again; the child carries on with
- * the block and exits at its "end", the parent skips to "end" and waits.
+ * fork steps fork the scenario process again (k_fork): the child carries
+ * on with the block and exits at its "end" (k_child_exit), the parent
+ * records the fork, releases the child and waits (k_wait_child).
  * exec steps re-execute /proc/self/exe with a memfd that holds a handoff
  * header and the printed program; ms_kernel_exec_resume() picks it up.
  * An observation may start one more process, the page reader
@@ -462,6 +465,26 @@ static int64_t do_syscall(struct runner *r, const struct ms_step *s,
 		return ms__sys_process_madvise_parent(u0, u1, a[2]);
 	case MS_CALL_USE_MAP_SLOTS:
 		return ms__use_map_slots(u0, u1, a[2], ps);
+	case MS_CALL_PKEY_SET:
+		return ms__sys_pkey_set(a[0], a[1]);
+	case MS_CALL_FTRUNCATE:
+		if (!fd_is_own(r, a[0]))
+			return -EBADF;
+		return ms__sys_ftruncate((int)a[0], u1);
+	case MS_CALL_FALLOCATE:
+		if (!fd_is_own(r, a[0]))
+			return -EBADF;
+		return ms__sys_fallocate(a[0], a[1], (uint64_t)a[2],
+					 (uint64_t)a[3]);
+	case MS_CALL_PWRITE:
+		if (!fd_is_own(r, a[0]))
+			return -EBADF;
+		return ms__sys_pwrite_pattern(a[0], str[1], (uint64_t)a[2], ps);
+	case MS_CALL_PROC_MEM_READ:
+		return ms__sys_proc_mem_read(u0, u1);
+	case MS_CALL_PROCESS_MADVISE2:
+		return ms__sys_process_madvise2(u0, u1, (uint64_t)a[2],
+						(uint64_t)a[3], a[4]);
 	case MS_NCALLS:
 		break;
 	}

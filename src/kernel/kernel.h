@@ -5,7 +5,7 @@
  *   sys.c      raw syscall wrappers: value or -errno; the only errno reader
  *   observe.c  page state from /proc/self/smaps, pagemap and mem
  *   memreader.c  the helper that reads page contents as a tracer
- *   exec.c     the scenario process: arena, steps, fork, exec, records
+ *   exec.c     the scenario process: the interpreter's kernel backend
  *   probe.c    features and the profile this kernel behaves like
  *   mapcount.c use_map_slots: exhausting the process's VMA budget
  *   deferred.c waiting for kernel work that runs after a call returned
@@ -78,6 +78,13 @@ long ms__sys_uffd_register(uint64_t addr, uint64_t len);
 long ms__sys_uffd_copy(uint64_t addr, const char *pattern, long page_size);
 long ms__sys_uffd_move(uint64_t dst, uint64_t src, uint64_t len);
 long ms__sys_process_madvise_parent(uint64_t addr, uint64_t len, long advice);
+long ms__sys_process_madvise2(uint64_t a1, uint64_t l1, uint64_t a2,
+			      uint64_t l2, long advice);
+long ms__sys_pkey_set(long key, long rights);
+long ms__sys_fallocate(long fd, long mode, uint64_t off, uint64_t len);
+long ms__sys_pwrite_pattern(long fd, const char *pattern, uint64_t off,
+			    long page_size);
+long ms__sys_proc_mem_read(uint64_t addr, uint64_t len);
 
 /* ---- mapcount.c -------------------------------------------------- */
 

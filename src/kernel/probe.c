@@ -221,8 +221,12 @@ static void probe_shm(struct ms_kernel_info *ki, long ps, pid_t parent)
 static void probe_aio(struct ms_kernel_info *ki)
 {
 	long ctx = ms__sys_io_setup(1);
+	struct ms__vma v;
 
 	if (ctx >= 0) {
+		ki->aio_ring_dontcopy =
+			ms__find_vma((uint64_t)ctx, &v) == 0 &&
+			(v.inherit & MS_INHERIT_DONTFORK);
 		ms__sys_io_destroy((uint64_t)ctx);
 		have(ki, MS_FEAT_AIO);
 	} else {

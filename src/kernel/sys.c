@@ -205,6 +205,24 @@ long ms__sys_process_madvise(uint64_t addr, uint64_t len, long advice)
 	return SYS(__NR_process_madvise, pidfd, &iov, 1, advice, 0);
 }
 
+/*
+ * process_madvise(2) on the calling process with two iovecs: the bytes
+ * advised before the first error, or that error when nothing was.
+ */
+long ms__sys_process_madvise2(uint64_t a1, uint64_t l1, uint64_t a2,
+			      uint64_t l2, long advice)
+{
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)(uintptr_t)a1, .iov_len = l1 },
+		{ .iov_base = (void *)(uintptr_t)a2, .iov_len = l2 },
+	};
+	long pidfd = self_pidfd();
+
+	if (pidfd < 0)
+		return pidfd;
+	return SYS(__NR_process_madvise, pidfd, iov, 2, advice, 0);
+}
+
 /* mremap(2) with all five arguments: the new address or -errno. */
 long ms__sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len,
 		    long flags, uint64_t new_addr)
@@ -426,6 +444,86 @@ long ms__sys_reopen(long fd, long flags)
 		return -EBADF;
 	fd_path(path, fd);
 	return SYS(SYS_openat, AT_FDCWD, path, flags, 0);
+}
+
+/*
+ * pkey_set(key, rights): the calling thread's PKRU bits for key become
+ * rights (PKEY_DISABLE_ACCESS, PKEY_DISABLE_WRITE), with RDPKRU/WRPKRU as
+ * pkey_set(3) does.  0, or EINVAL for a key or rights out of range; the
+ * caller has made sure the CPU has protection keys (feature pkey).
+ */
+long ms__sys_pkey_set(long key, long rights)
+{
+#if defined(__x86_64__)
+	uint32_t pkru, ecx = 0, edx = 0;
+
+	if (key < 0 || key >= 16 || rights & ~3L)
+		return -EINVAL;
+	__asm__ volatile(".byte 0x0f, 0x01, 0xee"	/* rdpkru */
+			 : "=a"(pkru), "=d"(edx)
+			 : "c"(ecx));
+	pkru &= ~(3u << (2 * key));
+	pkru |= (uint32_t)rights << (2 * key);
+	__asm__ volatile(".byte 0x0f, 0x01, 0xef"	/* wrpkru */
+			 :
+			 : "a"(pkru), "c"(ecx), "d"(edx)
+			 : "memory");
+	return 0;
+#else
+	(void)key;
+	(void)rights;
+	return -ENOSYS;
+#endif
+}
+
+/* fallocate(2): 0 or -errno. */
+long ms__sys_fallocate(long fd, long mode, uint64_t off, uint64_t len)
+{
+	return SYS(SYS_fallocate, fd, mode, off, len);
+}
+
+/*
+ * pwrite(fd, pattern, off): page i of the pattern at off + i pages ('.'
+ * skips one), one pwrite(2) each.  The bytes written, or the first -errno.
+ */
+long ms__sys_pwrite_pattern(long fd, const char *pattern, uint64_t off,
+			    long page_size)
+{
+	long done = 0;
+
+	for (size_t i = 0; pattern[i]; i++) {
+		long r;
+
+		if (pattern_skips(pattern[i]))
+			continue;
+		pattern_fill(pattern[i], page_size);
+		r = SYS(SYS_pwrite64, fd, pattern_page, page_size,
+			off + i * (uint64_t)page_size);
+		if (r < 0)
+			return r;
+		done += r;
+	}
+	return done;
+}
+
+/* What proc_mem_read() reads into: it only counts bytes. */
+static unsigned char proc_mem_buf[64 * 4096];
+
+/*
+ * proc_mem_read(addr, len): one pread(2) of /proc/self/mem, which reads
+ * with FOLL_FORCE (and grows a MAP_GROWSDOWN stack, like any access
+ * through access_remote_vm()).  The bytes read, or -errno.  Lengths past
+ * the buffer are clipped, which the catalog never reaches.
+ */
+long ms__sys_proc_mem_read(uint64_t addr, uint64_t len)
+{
+	int fd = ms__proc_fd(MS__PROC_MEM);
+
+	if (fd < 0)
+		return fd;
+	if (len > sizeof(proc_mem_buf))
+		len = sizeof(proc_mem_buf);
+	return SYS(SYS_pread64, fd, proc_mem_buf, len, addr);
 }
 
 /*

@@ -107,6 +107,9 @@ int ms_io_setup(struct ms_mm *mm, unsigned int nr_events, uint64_t *ctxp)
 		ms__content_put(c);
 		return (int)r;
 	}
+	/* 7.1 and later keep the ring out of fork children. */
+	if (mm->cfg.aio_ring_dontcopy)
+		ms__vma_find(mm, addr)->flags |= MS__VM_DONTCOPY;
 	n = &mm->aio[mm->naio++];
 	n->user_id = addr;
 	n->npages = npages;

@@ -379,13 +379,13 @@ int ms_madvise(struct ms_mm *mm, uint64_t start, uint64_t len, int advice)
 	    (!ms__sw(mm, MS__SW_PARTIAL_APPLY) &&
 	     !ms__sw(mm, MS__SW_ATOMIC_FAILURE))) {
 		for (struct ms__vma *w = v; w && ms__vma_start(w) < end;
-		     w = ms__vma_next(w))
+		     w = ms__vma_next(mm, w))
 			if (!can_madvise_modify(mm, w, advice))
 				return -EPERM;
 	}
 	if (ms__sw(mm, MS__SW_ATOMIC_FAILURE)) {
 		for (struct ms__vma *w = v; w && ms__vma_start(w) < end;
-		     w = ms__vma_next(w)) {
+		     w = ms__vma_next(mm, w)) {
 			uint64_t s = ms__vma_start(w) > start ? ms__vma_start(w)
 							      : start;
 			uint64_t e = w->end < end ? w->end : end;
@@ -420,7 +420,7 @@ int ms_madvise(struct ms_mm *mm, uint64_t start, uint64_t len, int advice)
 			start = m->end;
 		if (start >= end)
 			break;
-		v = ms__vma_next(m);
+		v = ms__vma_next(mm, m);
 	}
 	return unmapped_error;
 }
@@ -443,6 +443,37 @@ int64_t ms_process_madvise(struct ms_mm *mm, uint64_t start, uint64_t len,
 		return -EINVAL;
 	r = ms_madvise(mm, start, len, advice);
 	return r < 0 ? r : (int64_t)len;
+}
+
+/*
+ * vector_madvise() (mm/madvise.c) on the calling process: each iovec is
+ * advised in turn as by madvise, and the first error ends the walk.  The
+ * byte count of what came before it is the result, if any: a refused
+ * second iovec is a success that says how far the call got.
+ *
+ *   EINVAL  advice a process may not give itself here (as above), or
+ *           a negative n
+ *   then the first iovec's error, if nothing was advised before it
+ */
+int64_t ms_process_madvise_vec(struct ms_mm *mm, const uint64_t (*iov)[2],
+			       int n, int advice)
+{
+	int64_t done = 0;
+
+	if (n < 0)
+		return -EINVAL;
+	if (!ms__sw(mm, MS__SW_SELF_MADVISE) && advice != MADV_WILLNEED &&
+	    advice != MADV_COLD && advice != MADV_PAGEOUT &&
+	    advice != MADV_COLLAPSE)
+		return -EINVAL;
+	for (int i = 0; i < n; i++) {
+		int r = ms_madvise(mm, iov[i][0], iov[i][1], advice);
+
+		if (r < 0)
+			return done ? done : r;
+		done += (int64_t)iov[i][1];
+	}
+	return done;
 }
 
 /* process_madvise_remote_valid(): what another process may be advised. */

@@ -102,7 +102,7 @@ static bool beyond_eof(const struct ms_mm *mm, const struct ms__vma *v,
  */
 static int expand_stack(struct ms_mm *mm, struct ms__vma *v, uint64_t addr)
 {
-	struct ms__vma *prev = ms__vma_prev(v);
+	struct ms__vma *prev = ms__vma_prev(mm, v);
 
 	addr &= ~(mm->page_size - 1);
 	if (addr < mm->cfg.mmap_min_addr)
@@ -208,11 +208,24 @@ int ms_mm_read(struct ms_mm *mm, uint64_t addr, uint64_t len,
 }
 
 /*
+ * __access_remote_vm() (mm/memory.c), the path of /proc/PID/mem and
+ * PTRACE_PEEK/POKE: where no VMA holds addr it grows a stack down to it
+ * (expand_stack(), with the same limits as a fault), then looks again.
+ */
+static struct ms__vma *remote_vma(struct ms_mm *mm, uint64_t addr)
+{
+	struct ms__vma *v = ms__vma_find(mm, addr);
+
+	return v ? v : ms__find_vma_fault(mm, addr);
+}
+
+/*
  * Stores pattern[i] into page i from addr ('.' skips a page), after
  * refused() had its say about each page: the two writers below differ only
  * in what they refuse.  Returns 0 or the first -errno.
  */
 static int write_pattern(struct ms_mm *mm, uint64_t addr, const char *pattern,
+			 bool remote,
 			 int (*refused)(struct ms_mm *, struct ms__vma *,
 					uint64_t))
 {
@@ -225,7 +238,7 @@ static int write_pattern(struct ms_mm *mm, uint64_t addr, const char *pattern,
 
 		if (pattern[i] == '.')
 			continue;
-		v = ms__vma_find(mm, a);
+		v = remote ? remote_vma(mm, a) : ms__vma_find(mm, a);
 		r = refused(mm, v, a);
 		if (r == 0)
 			r = store(mm, v, a, pattern[i]);
@@ -252,7 +265,7 @@ static int vm_write_refused(struct ms_mm *mm, struct ms__vma *v, uint64_t a)
 
 int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
 {
-	return write_pattern(mm, addr, pattern, vm_write_refused);
+	return write_pattern(mm, addr, pattern, false, vm_write_refused);
 }
 
 /*
@@ -281,7 +294,7 @@ static int force_write_refused(struct ms_mm *mm, struct ms__vma *v,
 
 int ms_mm_force_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
 {
-	return write_pattern(mm, addr, pattern, force_write_refused);
+	return write_pattern(mm, addr, pattern, true, force_write_refused);
 }
 
 /*
@@ -296,7 +309,7 @@ int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 	struct ms__vma *v = ms__vma_find_from(mm, start);
 
 	(void)write;
-	for (; v && ms__vma_start(v) < end; v = ms__vma_next(v)) {
+	for (; v && ms__vma_start(v) < end; v = ms__vma_next(mm, v)) {
 		uint64_t s = ms__vma_start(v) > start ? ms__vma_start(v) : start;
 		uint64_t e = v->end < end ? v->end : end;
 
@@ -377,4 +390,32 @@ int ms_mm_observe(const struct ms_mm *mm, uint64_t addr, int npages,
 		pg->data = page_data(mm, v, a);
 	}
 	return 0;
+}
+
+/*
+ * A FOLL_FORCE read of [addr, addr+len) through /proc/self/mem
+ * (mem_rw() -> access_remote_vm()): the protection is ignored as long as
+ * the VMA may be read at all (VM_MAYREAD: PROT_NONE anonymous memory is
+ * read), a stack grows as for a fault, and the read stops at the first
+ * page it cannot reach.  Returns the bytes read, or -EIO when not even
+ * the first page could be.
+ *
+ *   EIO  no VMA (and no stack to grow), a guard page, a page beyond the
+ *        end of its file, or a VMA without VM_MAYREAD
+ */
+int64_t ms_mm_force_read(struct ms_mm *mm, uint64_t addr, uint64_t len)
+{
+	uint64_t done = 0;
+
+	while (done < len) {
+		uint64_t a = addr + done, page = a & ~(mm->page_size - 1);
+		uint64_t n = page + mm->page_size - a;
+		struct ms__vma *v = remote_vma(mm, a);
+
+		if (!v || is_guard(mm, page) || beyond_eof(mm, v, page) ||
+		    !(v->flags & MS__VM_MAYREAD))
+			break;
+		done += n < len - done ? n : len - done;
+	}
+	return done ? (int64_t)done : -EIO;
 }

@@ -93,7 +93,7 @@ static int range_is_mapped(const struct ms_mm *mm, uint64_t start,
 	bool any = false;
 
 	for (struct ms__vma *v = ms__vma_find_from(mm, start);
-	     v && ms__vma_start(v) < end; v = ms__vma_next(v)) {
+	     v && ms__vma_start(v) < end; v = ms__vma_next(mm, v)) {
 		if (ms__vma_start(v) > cur && !discontig_ok)
 			return -EFAULT;
 		cur = v->end;
@@ -126,18 +126,18 @@ static int apply_policy(struct ms_mm *mm, uint64_t start, uint64_t end,
 		if (pol < 0)
 			return (int)pol;
 		if (pol > UINT32_MAX) {		/* skip */
-			v = ms__vma_next(v);
+			v = ms__vma_next(mm, v);
 			continue;
 		}
 		*any = true;
 		if (v->policy == (uint32_t)pol) {
-			v = ms__vma_next(v);
+			v = ms__vma_next(mm, v);
 			continue;
 		}
 		m = ms__vma_modify_policy(mm, v, s, e, (uint32_t)pol, &err);
 		if (!m)
 			return err;
-		v = ms__vma_next(m);
+		v = ms__vma_next(mm, m);
 	}
 	return 0;
 }

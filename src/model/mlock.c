@@ -67,7 +67,7 @@ static int apply_vma_lock_flags(struct ms_mm *mm, uint64_t start,
 			return err;
 		tmp = m->end;
 		nstart = tmp;
-		v = ms__vma_next(m);
+		v = ms__vma_next(mm, m);
 	}
 	return tmp < end ? -ENOMEM : 0;
 }
@@ -83,7 +83,7 @@ static int populate_error(struct ms_mm *mm, uint64_t start, uint64_t end)
 {
 	struct ms__vma *v = ms__vma_find_from(mm, start);
 
-	for (; v && ms__vma_start(v) < end; v = ms__vma_next(v))
+	for (; v && ms__vma_start(v) < end; v = ms__vma_next(mm, v))
 		if (!v->special && !(v->flags & MS__VM_ACCESS))
 			return -ENOMEM;
 	return 0;
@@ -169,7 +169,7 @@ static void apply_mlockall_flags(struct ms_mm *mm, int flags)
 
 		mlock_fixup(mm, v, ms__vma_start(v), v->end,
 			    (v->flags & ~MS__VM_LOCKED_MASK) | to_add, &m);
-		v = ms__vma_next(m);
+		v = ms__vma_next(mm, m);
 	}
 }
 
@@ -253,7 +253,7 @@ int ms_msync(struct ms_mm *mm, uint64_t start, uint64_t len, int flags)
 		start = v->end;
 		if (start >= end)
 			return unmapped_error;
-		v = ms__vma_next(v);
+		v = ms__vma_next(mm, v);
 	}
 }
 

@@ -64,7 +64,7 @@ static void free_tree_vmas(struct ms_mm *mm)
 {
 	struct ms__node *n;
 
-	for (struct ms__vma *v = ms__vma_first(mm); v; v = ms__vma_next(v))
+	for (struct ms__vma *v = ms__vma_first(mm); v; v = ms__vma_next(mm, v))
 		if (v->file)
 			ms_file_put(v->file);
 	ms__vt_destroy(&mm->vmas);
@@ -127,7 +127,7 @@ int ms_mm_sealed_vmas(const struct ms_mm *mm)
 	int n = 0;
 
 	for (struct ms__vma *v = ms__vma_first(mm); v;
-	     v = ms__vma_next(v))
+	     v = ms__vma_next(mm, v))
 		n += vma_is_sealed(v);
 	return n;
 }
@@ -247,19 +247,18 @@ int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child)
 	if (c->ipc)
 		c->ipc->refs++;
 	for (struct ms__vma *v = ms__vma_first(mm); v;
-	     v = ms__vma_next(v)) {
+	     v = ms__vma_next(mm, v)) {
 		struct ms__vma *n;
 		uint64_t start = ms__vma_start(v);
 
 		if (v->flags & MS__VM_DONTCOPY)
 			continue;
-		if (ms__vt_reserve(&c->vmas) < 0)
+		if (ms__vt_reserve(&c->vmas, start) < 0)
 			goto nomem;
 		n = ms__vt_alloc(&c->vmas);
 		if (!n)
 			goto nomem;
 		*n = *v;
-		n->leaf = NULL;
 		n->flags &= ~MS__VM_LOCKED_MASK;
 		n->state = 0;
 		/*
@@ -329,7 +328,7 @@ int ms_mm_check(const struct ms_mm *mm, char *why, size_t n)
 	if (ms__tree_check(&mm->ptes) < 0)
 		return bad(why, n, "page-record tree broken");
 	for (struct ms__vma *v = ms__vma_first(mm); v;
-	     v = ms__vma_next(v)) {
+	     v = ms__vma_next(mm, v)) {
 		uint64_t s = ms__vma_start(v);
 
 		if (!ms__aligned(mm, s) || !ms__aligned(mm, v->end) ||

@@ -311,7 +311,7 @@ int ms_remap_file_pages(struct ms_mm *mm, uint64_t start, uint64_t size,
 	if (!v || !(v->flags & MS__VM_SHARED))
 		return -EINVAL;
 	for (w = v; w->end < start + size;) {
-		struct ms__vma *n = ms__vma_next(w);
+		struct ms__vma *n = ms__vma_next(mm, w);
 
 		if (!n || ms__vma_start(n) != w->end || n->file != v->file ||
 		    n->flags != v->flags)

@@ -54,6 +54,11 @@ struct ms__vmatree {
 	int height;		/* 0: the root is a leaf */
 	size_t count;		/* VMAs: mm->map_count */
 	struct ms__leaf *first;	/* leaves are linked in address order */
+	struct ms__leaf *hint;	/* where the last descent ended */
+	/* The cursor: the last VMA found is cur_leaf->vma[cur_slot], if
+	 * nothing moved it since. */
+	struct ms__leaf *cur_leaf;
+	int cur_slot;
 	void *free_leaves, *free_inodes;
 	int nfree_leaves, nfree_inodes;
 	struct ms__vma *free_vmas;	/* records to reuse */
@@ -61,7 +66,7 @@ struct ms__vmatree {
 	size_t bytes;		/* the arena's blocks */
 };
 
-int ms__vt_reserve(struct ms__vmatree *t);
+int ms__vt_reserve(struct ms__vmatree *t, uint64_t key);
 struct ms__vma *ms__vt_alloc(struct ms__vmatree *t);
 void ms__vt_free(struct ms__vmatree *t, struct ms__vma *v);
 void ms__vt_destroy(struct ms__vmatree *t);
@@ -72,8 +77,10 @@ void ms__vt_moved(struct ms__vmatree *t, struct ms__vma *v,
 struct ms__vma *ms__vt_first(const struct ms__vmatree *t);
 struct ms__vma *ms__vt_le(const struct ms__vmatree *t, uint64_t key);
 struct ms__vma *ms__vt_find_from(const struct ms__vmatree *t, uint64_t addr);
-struct ms__vma *ms__vt_next(const struct ms__vma *v);
-struct ms__vma *ms__vt_prev(const struct ms__vma *v);
+struct ms__vma *ms__vt_next(const struct ms__vmatree *t,
+			    const struct ms__vma *v);
+struct ms__vma *ms__vt_prev(const struct ms__vmatree *t,
+			    const struct ms__vma *v);
 uint64_t ms__vt_gap_topdown(const struct ms__vmatree *t, uint64_t low,
 			    uint64_t high, uint64_t len);
 long ms__vt_check(const struct ms__vmatree *t);
@@ -136,6 +143,7 @@ bool ms__sw(const struct ms_mm *mm, enum ms__switch sw);
 
 /* State that is not a vm_flag and never decides a merge. */
 #define MS__VMS_UNMERGED_START	0x01	/* a refused unmap split here */
+#define MS__VMS_INDEXED		0x80	/* in the index (vmatree.c) */
 
 /* ------------------------------------------------------------------ */
 /* Content objects and files                                           */
@@ -171,22 +179,23 @@ struct ms_file {
 /* ------------------------------------------------------------------ */
 /* VMAs and page records                                               */
 
-struct ms__leaf;
-
+/*
+ * 48 bytes: at a million VMAs the records are most of the model's memory
+ * (the index adds some 35 bytes a VMA).  A record does not point at its
+ * index leaf: the index finds it from vm_start (vmatree.c).
+ */
 struct ms__vma {
 	uint64_t start;		/* vm_start */
 	uint64_t end;		/* vm_end, exclusive */
 	uint64_t pgoff;		/* vm_pgoff: file page, or for anonymous
 				 * memory its linear page index */
 	struct ms_file *file;	/* NULL: private anonymous */
-	struct ms__leaf *leaf;	/* the index leaf holding it (vmatree.c) */
 	uint32_t flags;		/* MS__VM_* */
 	uint32_t anon_vma;	/* 0: none yet; equal ids: same anon_vma */
 	uint32_t policy;	/* NUMA policy, MS__POL(); 0: none (NULL) */
 	int8_t pkey;
 	uint8_t special;	/* enum ms_special + 1, 0 when not special */
 	uint8_t state;		/* MS__VMS_* */
-	uint8_t slot;		/* its index in leaf, when nothing moved it */
 };
 
 /*
@@ -315,8 +324,8 @@ static inline bool vma_is_anonymous(const struct ms__vma *v)
 /* vma.c: lookup, clip, merge */
 struct ms__vma *ms__vma_find(const struct ms_mm *mm, uint64_t addr);
 struct ms__vma *ms__vma_find_from(const struct ms_mm *mm, uint64_t addr);
-struct ms__vma *ms__vma_next(const struct ms__vma *v);
-struct ms__vma *ms__vma_prev(const struct ms__vma *v);
+struct ms__vma *ms__vma_next(const struct ms_mm *mm, const struct ms__vma *v);
+struct ms__vma *ms__vma_prev(const struct ms_mm *mm, const struct ms__vma *v);
 bool ms__map_count_full(const struct ms_mm *mm);
 int ms__vma_clip_start(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 		       bool check_limit);

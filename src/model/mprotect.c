@@ -78,7 +78,7 @@ static int mprotect_validate(const struct ms_mm *mm, struct ms__vma *v,
 	uint64_t tmp = start;
 
 	(void)mm;
-	for (; v && ms__vma_start(v) < end; v = ms__vma_next(v)) {
+	for (; v && ms__vma_start(v) < end; v = ms__vma_next(mm, v)) {
 		if (ms__vma_start(v) > tmp)
 			return -ENOMEM;
 		if (exceeds_may(new_vm_flags(v, prot)))
@@ -162,7 +162,7 @@ int ms_pkey_mprotect(struct ms_mm *mm, uint64_t start, uint64_t len, int prot,
 	    (!ms__sw(mm, MS__SW_PARTIAL_APPLY) &&
 	     !ms__sw(mm, MS__SW_ATOMIC_FAILURE))) {
 		for (struct ms__vma *w = v; w && ms__vma_start(w) < end;
-		     w = ms__vma_next(w))
+		     w = ms__vma_next(mm, w))
 			if (vma_is_sealed(w))
 				return -EPERM;
 	}
@@ -194,7 +194,7 @@ int ms_pkey_mprotect(struct ms_mm *mm, uint64_t start, uint64_t len, int prot,
 			break;
 		tmp = m->end;
 		nstart = tmp;
-		v = ms__vma_next(m);
+		v = ms__vma_next(mm, m);
 	}
 	if (!err && tmp < end)
 		err = -ENOMEM;

@@ -29,7 +29,7 @@ static bool range_has_sealed(const struct ms_mm *mm, uint64_t start,
 			     uint64_t end)
 {
 	for (struct ms__vma *v = ms__vma_find_from(mm, start);
-	     v && ms__vma_start(v) < end; v = ms__vma_next(v))
+	     v && ms__vma_start(v) < end; v = ms__vma_next(mm, v))
 		if (vma_is_sealed(v))
 			return true;
 	return false;
@@ -234,7 +234,7 @@ static int64_t mremap_at(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 		uint64_t old_end = v->end;
 
 		ms__vma_set_end(mm, v, v->end + delta);
-		next = ms__vma_next(v);
+		next = ms__vma_next(mm, v);
 		if (next && ms__vma_can_merge(mm, v, next)) {
 			uint64_t nend = next->end;
 

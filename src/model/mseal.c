@@ -19,7 +19,7 @@ static bool mseal_fits(const struct ms_mm *mm, struct ms__vma *v,
 {
 	long count = (long)mm->vmas.count;
 
-	for (; v && ms__vma_start(v) < end; v = ms__vma_next(v)) {
+	for (; v && ms__vma_start(v) < end; v = ms__vma_next(mm, v)) {
 		if (vma_is_sealed(v))
 			continue;
 		if (start > ms__vma_start(v)) {
@@ -66,7 +66,7 @@ int ms_mseal(struct ms_mm *mm, uint64_t start, uint64_t len, uint64_t flags)
 	/* range_contains_unmapped() */
 	v = ms__vma_find_from(mm, start);
 	cur = start;
-	for (w = v; w && ms__vma_start(w) < end; w = ms__vma_next(w)) {
+	for (w = v; w && ms__vma_start(w) < end; w = ms__vma_next(mm, w)) {
 		if (ms__vma_start(w) > cur)
 			return -ENOMEM;
 		cur = w->end;
@@ -89,7 +89,7 @@ int ms_mseal(struct ms_mm *mm, uint64_t start, uint64_t len, uint64_t flags)
 			if (!v)
 				return err;
 		}
-		v = ms__vma_next(v);
+		v = ms__vma_next(mm, v);
 	}
 	return 0;
 }

@@ -172,7 +172,7 @@ int ms_shmdt(struct ms_mm *mm, uint64_t addr)
 
 	if (addr & (mm->page_size - 1))
 		return -EINVAL;
-	for (v = ms__vma_find_from(mm, addr); v; v = ms__vma_next(v)) {
+	for (v = ms__vma_find_from(mm, addr); v; v = ms__vma_next(mm, v)) {
 		if (shm_fragment_at(mm, v, addr)) {
 			file = v->file;
 			ms__file_get(file);	/* compared with below */

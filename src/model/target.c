@@ -312,6 +312,36 @@ static int64_t m_call(struct ms__interp *in, int i, const int64_t *a,
 	case MS_CALL_USE_MAP_SLOTS:
 		ret = ms_mm_use_map_slots(mm, u0, u1, a[2]);
 		break;
+	case MS_CALL_PKEY_SET:
+		ret = ms_pkey_set(mm, (int)a[0], (unsigned int)a[1]);
+		break;
+	case MS_CALL_FTRUNCATE:
+		file = fd_file(m, a[0]);
+		ret = file ? ms_file_truncate(mm, file, u1) : -EBADF;
+		for (int d = 0; ret == 0 && d <= in->depth; d++)
+			ms_mm_file_truncated(m->mm[d], file);
+		break;
+	case MS_CALL_FALLOCATE:
+		file = fd_file(m, a[0]);
+		ret = file ? ms_file_fallocate(mm, file, (int)a[1],
+					       (uint64_t)a[2], (uint64_t)a[3]) :
+			     -EBADF;
+		break;
+	case MS_CALL_PWRITE:
+		file = fd_file(m, a[0]);
+		ret = file ? ms_file_pwrite(mm, file, str[1], (uint64_t)a[2]) :
+			     -EBADF;
+		break;
+	case MS_CALL_PROC_MEM_READ:
+		ret = ms_mm_force_read(mm, u0, u1);
+		break;
+	case MS_CALL_PROCESS_MADVISE2: {
+		const uint64_t iov[2][2] = { { u0, u1 },
+					     { (uint64_t)a[2], (uint64_t)a[3] } };
+
+		ret = ms_process_madvise_vec(mm, iov, 2, (int)a[4]);
+		break;
+	}
 	default:
 		*stop = true;
 		return ms__interp_brok(in, i, "the model has no such call", 0);
@@ -467,6 +497,7 @@ static int start_mm(struct mtarget *m, const struct ms_program *p)
 
 	ms_mm_default_config(&m->cfg, m->o->profile);
 	m->cfg.flip_switches = m->o->flip_switches;
+	m->cfg.aio_ring_dontcopy = m->o->aio_ring_dontcopy;
 	m->cfg.nr_pkeys = (m->o->features & (1u << MS_FEAT_PKEY)) ? 16 : 0;
 	/* Privileged, as the catalog runs: low addresses are mappable. */
 	if (m->o->features & (1u << MS_FEAT_LOW_ADDR))

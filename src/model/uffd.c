@@ -67,7 +67,7 @@ int ms_uffd_register(struct ms_mm *mm, uint64_t start, uint64_t len)
 	v = ms__vma_find_from(mm, start);
 	if (!v || ms__vma_start(v) >= end)
 		return -EINVAL;
-	for (w = v; w && ms__vma_start(w) < end; w = ms__vma_next(w)) {
+	for (w = v; w && ms__vma_start(w) < end; w = ms__vma_next(mm, w)) {
 		if (!vma_can_userfault(w))
 			return -EINVAL;
 		if (!(w->flags & MS__VM_MAYWRITE))
@@ -82,7 +82,7 @@ int ms_uffd_register(struct ms_mm *mm, uint64_t start, uint64_t len)
 				   v->pkey, &err);
 		if (!m)
 			return err;
-		v = ms__vma_next(m);
+		v = ms__vma_next(mm, m);
 	}
 	return 0;
 }

@@ -32,14 +32,14 @@ struct ms__vma *ms__vma_find_from(const struct ms_mm *mm, uint64_t addr)
 	return ms__vt_find_from(&mm->vmas, addr);
 }
 
-struct ms__vma *ms__vma_next(const struct ms__vma *v)
+struct ms__vma *ms__vma_next(const struct ms_mm *mm, const struct ms__vma *v)
 {
-	return ms__vt_next(v);
+	return ms__vt_next(&mm->vmas, v);
 }
 
-struct ms__vma *ms__vma_prev(const struct ms__vma *v)
+struct ms__vma *ms__vma_prev(const struct ms_mm *mm, const struct ms__vma *v)
 {
-	return ms__vt_prev(v);
+	return ms__vt_prev(&mm->vmas, v);
 }
 
 /* split_vma() refuses to add a VMA once map_count reaches the limit. */
@@ -63,13 +63,13 @@ static struct ms__vma *vma_dup(struct ms_mm *mm, const struct ms__vma *v)
 {
 	struct ms__vma *n;
 
-	if (ms__vt_reserve(&mm->vmas) < 0)
+	if (ms__vt_reserve(&mm->vmas, v->start) < 0)
 		return NULL;
 	n = ms__vt_alloc(&mm->vmas);
 	if (!n)
 		return NULL;
 	*n = *v;
-	n->leaf = NULL;
+	n->state &= (uint8_t)~MS__VMS_INDEXED;
 	if (n->file)
 		ms__file_get(n->file);
 	return n;
@@ -90,14 +90,14 @@ void ms__vma_set_start(struct ms_mm *mm, struct ms__vma *v, uint64_t start)
 		v->pgoff -= (old - start) >> mm->cfg.page_shift;
 	v->start = start;
 	v->state &= (uint8_t)~MS__VMS_UNMERGED_START;
-	if (v->leaf)
+	if (v->state & MS__VMS_INDEXED)
 		ms__vt_moved(&mm->vmas, v, old);
 }
 
 void ms__vma_set_end(struct ms_mm *mm, struct ms__vma *v, uint64_t end)
 {
 	v->end = end;
-	if (v->leaf)
+	if (v->state & MS__VMS_INDEXED)
 		ms__vt_moved(&mm->vmas, v, v->start);
 }
 
@@ -257,7 +257,7 @@ static struct ms__vma *vma_modify(struct ms_mm *mm, struct ms__vma *v,
 				  uint64_t start, uint64_t end,
 				  const struct attrs *a, int *err)
 {
-	struct ms__vma *prev = ms__vma_prev(v), *next = ms__vma_next(v);
+	struct ms__vma *prev = ms__vma_prev(mm, v), *next = ms__vma_next(mm, v);
 	uint64_t pgoff = v->pgoff +
 			 ms__pages(mm, start - ms__vma_start(v));
 	uint64_t npages = ms__pages(mm, end - start);
@@ -372,7 +372,7 @@ struct ms__vma *ms__vma_insert(struct ms_mm *mm, const struct ms__vma *proto,
 	bool left, right;
 	struct attrs a = attrs_of(proto);
 
-	next = prev ? ms__vma_next(prev) : ms__vma_first(mm);
+	next = prev ? ms__vma_next(mm, prev) : ms__vma_first(mm);
 	*err = 0;
 	left = !proto->special &&
 	       can_merge_after(mm, prev, start, &a, proto->anon_vma,
@@ -426,8 +426,8 @@ uint32_t ms__anon_vma_prepare(struct ms_mm *mm, struct ms__vma *v)
 
 	if (v->anon_vma)
 		return v->anon_vma;
-	prev = ms__vma_prev(v);
-	next = ms__vma_next(v);
+	prev = ms__vma_prev(mm, v);
+	next = ms__vma_next(mm, v);
 	if (prev && prev->anon_vma && prev->end == ms__vma_start(v) &&
 	    !((prev->flags ^ v->flags) & mask) && prev->pkey == v->pkey &&
 	    prev->policy == v->policy &&
@@ -474,7 +474,8 @@ int ms__do_munmap(struct ms_mm *mm, uint64_t start, uint64_t end)
 	    ms__sw(mm, MS__SW_ATOMIC_FAILURE)) {
 		bool sealed = false;
 
-		for (w = v; w && ms__vma_start(w) < end; w = ms__vma_next(w))
+		for (w = v; w && ms__vma_start(w) < end;
+		     w = ms__vma_next(mm, w))
 			sealed |= vma_is_sealed(w);
 		if (sealed && ms__sw(mm, MS__SW_SEAL_CHECK_RANGE_FIRST))
 			return -EPERM;
@@ -494,10 +495,10 @@ int ms__do_munmap(struct ms_mm *mm, uint64_t start, uint64_t end)
 		r = ms__vma_clip_end(mm, v, start, false);
 		if (r < 0)
 			return r;
-		v = ms__vma_next(v);
+		v = ms__vma_next(mm, v);
 		split = true;
 	}
-	for (w = v; w && ms__vma_start(w) < end; w = ms__vma_next(w)) {
+	for (w = v; w && ms__vma_start(w) < end; w = ms__vma_next(mm, w)) {
 		if (vma_is_sealed(w)) {
 			/* XXX: Linux leaves the split at start behind. */
 			if (split)
@@ -513,7 +514,7 @@ int ms__do_munmap(struct ms_mm *mm, uint64_t start, uint64_t end)
 
 	ms__zap(mm, start, end, MS__PTE_ZAP | MS__PTE_GUARD);
 	while (v && ms__vma_start(v) < end) {
-		struct ms__vma *n = ms__vma_next(v);
+		struct ms__vma *n = ms__vma_next(mm, v);
 
 		ms__vma_remove(mm, v);
 		v = n;

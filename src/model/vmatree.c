@@ -37,6 +37,7 @@
 struct ms__bnode {
 	struct ms__inode *parent;
 	int n;
+	int slot;	/* its index in parent, when nothing moved it */
 };
 
 struct ms__leaf {
@@ -75,48 +76,85 @@ static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
 /* Memory: an arena of blocks for nodes and records                    */
 
 /*
- * Nodes and records are carved from blocks that double in size from
- * BLOCK_MIN to BLOCK_MAX; blocks of 2 MiB and more are 2 MiB aligned and
- * asked to be backed by huge pages, which saves a TLB miss on most
- * accesses at a million VMAs.  No per-object allocator header: what is
- * freed goes to a free list of its kind and is reused.
+ * Nodes and records are carved from blocks.  Each new block is an eighth
+ * of what the arena already holds (at least BLOCK_MIN, at most
+ * BLOCK_MAX), so the part of the newest block not yet used is never more
+ * than a ninth of the arena: memory per VMA stays near the records' and
+ * nodes' own size at every count (from a hundred VMAs on, at most 115
+ * bytes a VMA, index included, whatever the order of the inserts), not
+ * just right after a doubling.  Blocks of BLOCK_MAX (2 MiB) are mapped
+ * 2 MiB-aligned and asked to be backed by a huge page, which saves a TLB
+ * miss on most accesses at a million VMAs.  No per-object allocator
+ * header: what is freed goes to a free list of its kind and is reused.
+ * Records are packed at 8 bytes, nodes start on a cache line.
  */
-#define BLOCK_MIN (16u << 10)
-#define BLOCK_MAX (8u << 20)
-#define HUGE_PAGE (2u << 20)
+#define BLOCK_MIN (2u << 10)
+#define BLOCK_MAX (2u << 20)
 
 struct block {
 	struct block *next;
 	size_t size, used;
 };
 
-static void *arena_get(struct ms__vmatree *t, size_t size)
+/* A 2 MiB-aligned block of BLOCK_MAX bytes: map twice that, trim. */
+static void *huge_block(void)
+{
+	char *p = mmap(NULL, 2 * (size_t)BLOCK_MAX, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t head;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (BLOCK_MAX - (uintptr_t)p % BLOCK_MAX) % BLOCK_MAX;
+	if (head)
+		munmap(p, head);
+	munmap(p + head + BLOCK_MAX, BLOCK_MAX - head);
+	madvise(p + head, BLOCK_MAX, MADV_HUGEPAGE);
+	return p + head;
+}
+
+/* Where size bytes at align fit in b, or 0. */
+static size_t block_fit(const struct block *b, size_t size, size_t align)
+{
+	size_t at = (b->used + align - 1) & ~(align - 1);
+
+	return at + size <= b->size ? at : 0;
+}
+
+/*
+ * The newest block, or the one before it: a node that did not fit at the
+ * end of a block leaves room there that records can still use.
+ */
+static void *arena_get(struct ms__vmatree *t, size_t size, size_t align)
 {
 	struct block *b = t->blocks;
+	size_t at = 0;
 
-	size = (size + 63) & ~(size_t)63;
-	if (!b || b->used + size > b->size) {
-		size_t bs = b ? b->size * 2 : BLOCK_MIN;
-
-		if (bs > BLOCK_MAX)
-			bs = BLOCK_MAX;
-		if (bs >= HUGE_PAGE) {
-			b = aligned_alloc(HUGE_PAGE, bs);
-			if (b)
-				madvise(b, bs, MADV_HUGEPAGE);
-		} else {
-			b = malloc(bs);
+	size = (size + 7) & ~(size_t)7;
+	if (b) {
+		at = block_fit(b, size, align);
+		if (!at && b->next) {
+			at = block_fit(b->next, size, align);
+			if (at)
+				b = b->next;
 		}
+	}
+	if (!at) {
+		size_t bs = t->bytes / 8;
+
+		bs = bs < BLOCK_MIN ? BLOCK_MIN : bs > BLOCK_MAX ? BLOCK_MAX :
+		     (bs + 1023) & ~(size_t)1023;
+		b = bs == BLOCK_MAX ? huge_block() : malloc(bs);
 		if (!b)
 			return NULL;
 		b->next = t->blocks;
 		b->size = bs;
-		b->used = 64;	/* the header, keeping objects 64-aligned */
 		t->blocks = b;
 		t->bytes += bs;
+		at = 64;	/* the header, keeping nodes 64-aligned */
 	}
-	b->used += size;
-	return (char *)b + b->used - size;
+	b->used = at + size;
+	return (char *)b + at;
 }
 
 static void *node_get(struct ms__vmatree *t, bool leaf)
@@ -132,7 +170,7 @@ static void *node_get(struct ms__vmatree *t, bool leaf)
 		else
 			t->nfree_inodes--;
 	} else {
-		x = arena_get(t, size);
+		x = arena_get(t, size, 64);
 		if (!x)
 			return NULL;
 	}
@@ -156,7 +194,7 @@ static int reserve_one(struct ms__vmatree *t, bool leaf, int want)
 {
 	while ((leaf ? t->nfree_leaves : t->nfree_inodes) < want) {
 		void *x = arena_get(t, leaf ? sizeof(struct ms__leaf) :
-					      sizeof(struct ms__inode));
+					      sizeof(struct ms__inode), 64);
 
 		if (!x)
 			return -ENOMEM;
@@ -165,15 +203,44 @@ static int reserve_one(struct ms__vmatree *t, bool leaf, int want)
 	return 0;
 }
 
-/*
- * Makes the next insert unable to fail: one leaf, and an internal node
- * per level plus a new root.  Returns 0 or -ENOMEM.
- */
-int ms__vt_reserve(struct ms__vmatree *t)
-{
-	int r = reserve_one(t, true, 1);
+static struct ms__leaf *descend(const struct ms__vmatree *t, uint64_t key);
 
-	return r ? r : reserve_one(t, false, t->height + 2);
+/* The internal nodes an insert into leaf l may need: one per full level. */
+static int inodes_needed(const struct ms__leaf *l)
+{
+	const struct ms__inode *p = l->h.parent;
+	int n = 1;
+
+	if (l->h.n < LEAF_MAX)
+		return 0;
+	for (; p && p->h.n == NODE_MAX; p = p->h.parent)
+		n++;
+	return p ? n - 1 : n;
+}
+
+/*
+ * Makes the next insert of a VMA starting at (or just below) key unable
+ * to fail: a leaf and an internal node per full level above it, plus a
+ * new root, when its leaf is full.  The leaf before is counted too, for
+ * a VMA split off below one that starts a leaf.  Returns 0 or -ENOMEM.
+ * Reserving only what the insert can use keeps small trees small.
+ */
+int ms__vt_reserve(struct ms__vmatree *t, uint64_t key)
+{
+	struct ms__leaf *l;
+	int inodes = 0, r;
+
+	if (t->root) {
+		l = descend(t, key);
+		inodes = inodes_needed(l);
+		if (l->prev && inodes_needed(l->prev) > inodes)
+			inodes = inodes_needed(l->prev);
+		if (!inodes && (l->h.n < LEAF_MAX &&
+				(!l->prev || l->prev->h.n < LEAF_MAX)))
+			return 0;
+	}
+	r = reserve_one(t, true, 1);
+	return r ? r : reserve_one(t, false, inodes);
 }
 
 struct ms__vma *ms__vt_alloc(struct ms__vmatree *t)
@@ -181,17 +248,18 @@ struct ms__vma *ms__vt_alloc(struct ms__vmatree *t)
 	struct ms__vma *v = t->free_vmas;
 
 	if (v)
-		t->free_vmas = (struct ms__vma *)(void *)v->leaf;
+		t->free_vmas = *(struct ms__vma **)(void *)v;
 	else
-		v = arena_get(t, sizeof(*v));
+		v = arena_get(t, sizeof(*v), 8);
 	if (v)
 		memset(v, 0, sizeof(*v));
 	return v;
 }
 
+/* A freed record's first word links the free list. */
 void ms__vt_free(struct ms__vmatree *t, struct ms__vma *v)
 {
-	v->leaf = (struct ms__leaf *)(void *)t->free_vmas;
+	*(struct ms__vma **)(void *)v = t->free_vmas;
 	t->free_vmas = v;
 }
 
@@ -203,7 +271,10 @@ void ms__vt_destroy(struct ms__vmatree *t)
 	while (b) {
 		struct block *n = b->next;
 
-		free(b);
+		if (b->size == BLOCK_MAX)
+			munmap(b, BLOCK_MAX);
+		else
+			free(b);
 		b = n;
 	}
 	memset(t, 0, sizeof(*t));
@@ -241,12 +312,16 @@ static struct summary summary_of(const struct ms__bnode *x, bool leaf)
 		      inode_summary((const struct ms__inode *)x);
 }
 
+/* x's index in its parent p: the remembered one when still right. */
 static int child_index(const struct ms__inode *p, const struct ms__bnode *x)
 {
-	int i = 0;
+	int i = x->slot;
 
-	while (p->child[i] != x)
-		i++;
+	if (i < p->h.n && p->child[i] == x)
+		return i;
+	for (i = 0; p->child[i] != x; i++)
+		;
+	((struct ms__bnode *)x)->slot = i;
 	return i;
 }
 
@@ -274,14 +349,84 @@ static void fix_up(struct ms__bnode *x, bool leaf)
 	}
 }
 
+static uint64_t first_start(const struct ms__bnode *x, bool leaf)
+{
+	return leaf ? ((const struct ms__leaf *)x)->start[0] :
+		      ((const struct ms__inode *)x)->min[0];
+}
+
+static uint64_t last_end(const struct ms__bnode *x, bool leaf)
+{
+	return leaf ? ((const struct ms__leaf *)x)->end[x->n - 1] :
+		      ((const struct ms__inode *)x)->max_end[x->n - 1];
+}
+
+/*
+ * fix_up() for a change that took gaps out of x and put others in, the
+ * largest of each being removed and added: the new largest gap of x is
+ * found without a scan unless the old largest one was taken out and
+ * nothing as large came in.  At a split, a merge or an unmap only one or
+ * two gaps of a leaf change, and scanning all of them at every level was
+ * a sixth of the time of a call.  The same holds one level up, where one
+ * child's entry changes: its own largest gap and the gaps on both sides
+ * of it.
+ */
+static void fix_up_gaps(struct ms__bnode *x, bool leaf, uint64_t removed,
+			uint64_t added)
+{
+	while (x->parent) {
+		struct ms__inode *p = x->parent;
+		int i = child_index(p, x);
+		uint64_t g = p->gap[i], mn = first_start(x, leaf),
+			 mx = last_end(x, leaf), ng;
+
+		if (removed < g)
+			ng = added > g ? added : g;
+		else if (added >= g)
+			ng = added;
+		else
+			ng = summary_of(x, leaf).gap;
+		if (p->min[i] == mn && p->max_end[i] == mx && g == ng)
+			return;
+		removed = g;
+		added = ng;
+		if (i > 0) {
+			removed = max3(removed, gap_between(p->max_end[i - 1],
+							    p->min[i]), 0);
+			added = max3(added, gap_between(p->max_end[i - 1], mn),
+				     0);
+		}
+		if (i + 1 < p->h.n) {
+			removed = max3(removed, gap_between(p->max_end[i],
+							    p->min[i + 1]), 0);
+			added = max3(added, gap_between(mx, p->min[i + 1]), 0);
+		}
+		set_entry(p, i, (struct summary){ mn, mx, ng });
+		x = &p->h;
+		leaf = false;
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Lookup                                                              */
 
 /*
  * The last index of a[0..n) (n >= 1, ascending) whose value is <= key,
- * or -1.  Branch-free: the searches are the model's inner loop, and a
- * mispredicted branch per halving cost more than the compares.
+ * or -1.  Two ways, for the two kinds of node.  An internal node is
+ * searched by counting the values <= key: the loads do not wait for each
+ * other, where a binary search is a chain of dependent loads, each a
+ * cache miss when the node is cold.  A leaf, usually hot (the hint), is
+ * searched by halving, without branches: fewer compares.
  */
+static int count_le(const uint64_t *a, int n, uint64_t key)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += a[i] <= key;
+	return c - 1;
+}
+
 static int last_le(const uint64_t *a, int n, uint64_t key)
 {
 	const uint64_t *base = a;
@@ -295,17 +440,39 @@ static int last_le(const uint64_t *a, int n, uint64_t key)
 	return (int)(base - a) + (*base <= key) - 1;
 }
 
-/* The leaf whose range holds key (the first leaf when key is smaller). */
+/*
+ * Is l the leaf a descent for key ends in: the last leaf whose first
+ * start is <= key, or the first leaf when key is below them all?
+ */
+static bool leaf_holds(const struct ms__leaf *l, uint64_t key)
+{
+	return (!l->prev || l->start[0] <= key) &&
+	       (!l->next || key < l->next->start[0]);
+}
+
+/*
+ * The leaf whose range holds key (the first leaf when key is smaller).
+ * The leaf the last lookup ended in is tried first, as the kernel's
+ * per-mm vmacache was: calls come near the VMAs the previous calls
+ * touched (a scenario works on a few neighbouring mappings), and then
+ * the descent through the internal nodes is skipped.  The hint is only
+ * a guess, checked against the leaf's neighbours each time; a freed
+ * leaf is never left in it.  It is written through a const tree: an mm
+ * is never used by two threads at once (see sealspec-model.h).
+ */
 static struct ms__leaf *descend(const struct ms__vmatree *t, uint64_t key)
 {
 	struct ms__bnode *x = t->root;
 
+	if (t->hint && leaf_holds(t->hint, key))
+		return t->hint;
 	for (int h = t->height; h > 0; h--) {
 		const struct ms__inode *p = (const struct ms__inode *)x;
-		int i = last_le(p->min, p->h.n, key);
+		int i = count_le(p->min, p->h.n, key);
 
 		x = p->child[i < 0 ? 0 : i];
 	}
+	((struct ms__vmatree *)t)->hint = (struct ms__leaf *)x;
 	return (struct ms__leaf *)x;
 }
 
@@ -315,19 +482,66 @@ static int slot_le(const struct ms__leaf *l, uint64_t key)
 	return last_le(l->start, l->h.n, key);
 }
 
-/* v's slot in its leaf: the remembered one when still right. */
-static int slot_of(const struct ms__leaf *l, const struct ms__vma *v)
+/*
+ * The cursor: the leaf and slot of the VMA a lookup or a walk returned
+ * last.  Calls walk from the VMA they found to its neighbours, split it,
+ * change it, remove it: each of those starts from where the last one
+ * ended.  Checked before use (a slot moves when its leaf changes), and
+ * cleared when its leaf is freed.
+ */
+static struct ms__vma *remember(const struct ms__vmatree *t,
+				struct ms__leaf *l, int i)
 {
-	int i = v->slot;
+	struct ms__vmatree *w = (struct ms__vmatree *)t;
 
-	if (i < l->h.n && l->vma[i] == v)
-		return i;
-	i = slot_le(l, v->start);
-	if (i < 0 || l->vma[i] != v)
-		for (i = 0; l->vma[i] != v; i++)
-			;
-	((struct ms__vma *)v)->slot = (uint8_t)i;
-	return i;
+	w->cur_leaf = l;
+	w->cur_slot = i;
+	return l->vma[i];
+}
+
+/*
+ * The leaf and slot of v, whose start in the index is key (v->start, or
+ * the old start while the index catches up with a move): the cursor's,
+ * or the descent for key ends in its leaf, usually at once through the
+ * hint.
+ */
+static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
+				const struct ms__vma *v, uint64_t key,
+				int *slot)
+{
+	struct ms__leaf *l = t->cur_leaf;
+	int i = t->cur_slot;
+
+	/* The cursor's VMA, or one of its two neighbours in the leaf. */
+	if (l) {
+		for (int j = i > 0 ? i - 1 : 0; j <= i + 1 && j < l->h.n; j++)
+			if (l->vma[j] == v) {
+				*slot = j;
+				remember(t, l, j);
+				return l;
+			}
+	}
+	l = descend(t, key);
+	i = slot_le(l, key);
+
+	if (i < 0 || l->vma[i] != v) {
+		/* Not reached while the index's starts are distinct and in
+		 * order, which the checker makes sure of; a scan of the
+		 * neighbourhood rather than a wrong answer. */
+		struct ms__leaf *c[3] = { l->prev, l, l->next };
+
+		for (int k = 0; k < 3; k++)
+			for (i = 0; c[k] && i < c[k]->h.n; i++)
+				if (c[k]->vma[i] == v) {
+					*slot = i;
+					remember(t, c[k], i);
+					return c[k];
+				}
+		abort();
+	}
+	*slot = i;
+	remember(t, l, i);
+	return l;
 }
 
 struct ms__vma *ms__vt_first(const struct ms__vmatree *t)
@@ -345,7 +559,7 @@ struct ms__vma *ms__vt_le(const struct ms__vmatree *t, uint64_t key)
 		return NULL;
 	l = descend(t, key);
 	i = slot_le(l, key);
-	return i >= 0 ? l->vma[i] : NULL;
+	return i >= 0 ? remember(t, l, i) : NULL;
 }
 
 /* find_vma(): the first VMA that ends above addr. */
@@ -359,30 +573,39 @@ struct ms__vma *ms__vt_find_from(const struct ms__vmatree *t, uint64_t addr)
 	l = descend(t, addr);
 	i = slot_le(l, addr);
 	if (i >= 0 && l->end[i] > addr)
-		return l->vma[i];
+		return remember(t, l, i);
 	if (++i < l->h.n)
-		return l->vma[i];
-	return l->next ? l->next->vma[0] : NULL;
+		return remember(t, l, i);
+	return l->next ? remember(t, l->next, 0) : NULL;
 }
 
-struct ms__vma *ms__vt_next(const struct ms__vma *v)
+/* The walks to a neighbour leaf move the hint along with them. */
+struct ms__vma *ms__vt_next(const struct ms__vmatree *t,
+			    const struct ms__vma *v)
 {
-	const struct ms__leaf *l = v->leaf;
-	int i = slot_of(l, v) + 1;
+	int i;
+	struct ms__leaf *l = leaf_of(t, v, v->start, &i);
 
-	if (i < l->h.n)
-		return l->vma[i];
-	return l->next ? l->next->vma[0] : NULL;
+	if (++i < l->h.n)
+		return remember(t, l, i);
+	if (!l->next)
+		return NULL;
+	((struct ms__vmatree *)t)->hint = l->next;
+	return remember(t, l->next, 0);
 }
 
-struct ms__vma *ms__vt_prev(const struct ms__vma *v)
+struct ms__vma *ms__vt_prev(const struct ms__vmatree *t,
+			    const struct ms__vma *v)
 {
-	const struct ms__leaf *l = v->leaf;
-	int i = slot_of(l, v);
+	int i;
+	struct ms__leaf *l = leaf_of(t, v, v->start, &i);
 
 	if (i > 0)
-		return l->vma[i - 1];
-	return l->prev ? l->prev->vma[l->prev->h.n - 1] : NULL;
+		return remember(t, l, i - 1);
+	if (!l->prev)
+		return NULL;
+	((struct ms__vmatree *)t)->hint = l->prev;
+	return remember(t, l->prev, l->prev->h.n - 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -393,8 +616,6 @@ static void leaf_put(struct ms__leaf *l, int i, struct ms__vma *v)
 	l->start[i] = v->start;
 	l->end[i] = v->end;
 	l->vma[i] = v;
-	v->leaf = l;
-	v->slot = (uint8_t)i;
 }
 
 /* Hangs r right after l (same level) below their parent, splitting up. */
@@ -453,8 +674,16 @@ static void insert_child(struct ms__vmatree *t, struct ms__bnode *l,
 	fix_up(&p->h, false);
 }
 
-static void leaf_insert_at(struct ms__leaf *l, int i, struct ms__vma *v)
+/* Inserts v at slot i of l; fix_up_gaps() is the caller's, with these. */
+static void leaf_insert_at(struct ms__leaf *l, int i, struct ms__vma *v,
+			   uint64_t *removed, uint64_t *added)
 {
+	int n = l->h.n;
+
+	*removed = i > 0 && i < n ? gap_between(l->end[i - 1], l->start[i]) :
+				    0;
+	*added = max3(i > 0 ? gap_between(l->end[i - 1], v->start) : 0,
+		      i < n ? gap_between(v->end, l->start[i]) : 0, 0);
 	memmove(l->start + i + 1, l->start + i,
 		sizeof(uint64_t) * (size_t)(l->h.n - i));
 	memmove(l->end + i + 1, l->end + i,
@@ -474,9 +703,11 @@ static void leaf_insert_at(struct ms__leaf *l, int i, struct ms__vma *v)
 void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 {
 	struct ms__leaf *l, *r;
+	uint64_t removed, added;
 	int i;
 
 	t->count++;
+	v->state |= MS__VMS_INDEXED;
 	if (!t->root) {
 		l = node_get(t, true);
 		l->h.n = 1;
@@ -489,8 +720,9 @@ void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 	l = descend(t, v->start);
 	i = slot_le(l, v->start) + 1;
 	if (l->h.n < LEAF_MAX) {
-		leaf_insert_at(l, i, v);
-		fix_up(&l->h, true);
+		leaf_insert_at(l, i, v, &removed, &added);
+		remember(t, l, i);
+		fix_up_gaps(&l->h, true, removed, added);
 		return;
 	}
 	{
@@ -502,7 +734,6 @@ void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 			r->start[k] = l->start[keep + k];
 			r->end[k] = l->end[keep + k];
 			r->vma[k] = l->vma[keep + k];
-			r->vma[k]->leaf = r;
 		}
 		l->h.n = keep;
 		r->next = l->next;
@@ -510,10 +741,13 @@ void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 		if (l->next)
 			l->next->prev = r;
 		l->next = r;
-		if (i > keep || (i == keep && keep == LEAF_MAX))
-			leaf_insert_at(r, i - keep, v);
-		else
-			leaf_insert_at(l, i, v);
+		if (i > keep || (i == keep && keep == LEAF_MAX)) {
+			leaf_insert_at(r, i - keep, v, &removed, &added);
+			remember(t, r, i - keep);
+		} else {
+			leaf_insert_at(l, i, v, &removed, &added);
+			remember(t, l, i);
+		}
 		insert_child(t, &l->h, &r->h, true);
 	}
 }
@@ -561,6 +795,10 @@ static void remove_child(struct ms__vmatree *t, struct ms__bnode *x)
 
 static void leaf_unlink(struct ms__vmatree *t, struct ms__leaf *l)
 {
+	if (t->hint == l)
+		t->hint = NULL;
+	if (t->cur_leaf == l)
+		t->cur_leaf = NULL;
 	if (l->prev)
 		l->prev->next = l->next;
 	else
@@ -573,10 +811,20 @@ static void leaf_unlink(struct ms__vmatree *t, struct ms__leaf *l)
 
 void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v)
 {
-	struct ms__leaf *l = v->leaf, *s;
-	int i = slot_of(l, v);
+	int i;
+	struct ms__leaf *l = leaf_of(t, v, v->start, &i), *s;
+	int n = l->h.n;
+	uint64_t removed = 0, added = 0;
 
 	t->count--;
+	v->state &= (uint8_t)~MS__VMS_INDEXED;
+	if (i > 0)
+		removed = gap_between(l->end[i - 1], l->start[i]);
+	if (i + 1 < n)
+		removed = max3(removed, gap_between(l->end[i], l->start[i + 1]),
+			       0);
+	if (i > 0 && i + 1 < n)
+		added = gap_between(l->end[i - 1], l->start[i + 1]);
 	memmove(l->start + i, l->start + i + 1,
 		sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
 	memmove(l->end + i, l->end + i + 1,
@@ -584,11 +832,13 @@ void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v)
 	memmove(l->vma + i, l->vma + i + 1,
 		sizeof(l->vma[0]) * (size_t)(l->h.n - i - 1));
 	l->h.n--;
+	if (t->cur_leaf == l && t->cur_slot > i)
+		t->cur_slot--;
 	if (!l->h.n) {
 		leaf_unlink(t, l);
 		return;
 	}
-	fix_up(&l->h, true);
+	fix_up_gaps(&l->h, true, removed, added);
 	/* A quarter-full leaf moves into its right sibling when both fit
 	 * in half a leaf, so erasing never leaves the tree mostly empty. */
 	s = l->next;
@@ -612,20 +862,28 @@ void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v)
 /* v's start or end changed (its order among the VMAs did not). */
 void ms__vt_moved(struct ms__vmatree *t, struct ms__vma *v, uint64_t old_start)
 {
-	struct ms__leaf *l = v->leaf;
-	int i = v->slot;
+	int i;
+	struct ms__leaf *l = leaf_of(t, v, old_start, &i);
 
-	(void)t;
-	if (i >= l->h.n || l->vma[i] != v) {
-		i = slot_le(l, old_start);
-		if (i < 0 || l->vma[i] != v)
-			for (i = 0; l->vma[i] != v; i++)
-				;
-		v->slot = (uint8_t)i;
+	{
+		int n = l->h.n;
+		uint64_t removed = 0, added = 0;
+
+		if (i > 0) {
+			removed = gap_between(l->end[i - 1], l->start[i]);
+			added = gap_between(l->end[i - 1], v->start);
+		}
+		if (i + 1 < n) {
+			removed = max3(removed,
+				       gap_between(l->end[i], l->start[i + 1]),
+				       0);
+			added = max3(added,
+				     gap_between(v->end, l->start[i + 1]), 0);
+		}
+		l->start[i] = v->start;
+		l->end[i] = v->end;
+		fix_up_gaps(&l->h, true, removed, added);
 	}
-	l->start[i] = v->start;
-	l->end[i] = v->end;
-	fix_up(&l->h, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -743,7 +1001,8 @@ static long check_node(const struct ms__vmatree *t, const struct ms__bnode *x,
 		for (int i = 0; i < l->h.n; i++) {
 			const struct ms__vma *v = l->vma[i];
 
-			if (v->leaf != l || v->start != l->start[i] ||
+			if (!(v->state & MS__VMS_INDEXED) ||
+			    v->start != l->start[i] ||
 			    v->end != l->end[i] ||
 			    (i && l->start[i] < l->end[i - 1]))
 				return -1;

@@ -94,6 +94,22 @@ const struct ms_call_desc ms_call_desc[MS_NCALLS] = {
 	 */
 	CALL(MS_CALL_USE_MAP_SLOTS, "use_map_slots", 3, 3, "eee", MS_RET_LOCAL,
 	     MS_FEAT_MAP_COUNT, -1, false),
+	/* The rights of a key between two steps (PKRU, per thread). */
+	CALL(MS_CALL_PKEY_SET, "pkey_set", 2, 2, "ee", MS_RET_INT, MS_FEAT_PKEY,
+	     -1, false),
+	/* The file behind a mapping, through its descriptor. */
+	CALL(MS_CALL_FTRUNCATE, "ftruncate", 2, 2, "ee", MS_RET_INT,
+	     MS_FEAT_MEMFD, -1, false),
+	CALL(MS_CALL_FALLOCATE, "fallocate", 4, 4, "eeee", MS_RET_INT,
+	     MS_FEAT_MEMFD, -1, false),
+	CALL(MS_CALL_PWRITE, "pwrite", 3, 3, "ese", MS_RET_INT, MS_FEAT_MEMFD,
+	     -1, false),
+	/* The FOLL_FORCE read path: what a debugger reads. */
+	CALL(MS_CALL_PROC_MEM_READ, "proc_mem_read", 2, 2, "ee", MS_RET_INT,
+	     MS_FEAT_PROC_MEM, -1, false),
+	/* Its byte count after a partial failure is observable. */
+	CALL(MS_CALL_PROCESS_MADVISE2, "process_madvise2", 5, 5, "eeeee",
+	     MS_RET_INT, -1, -1, false),
 };
 
 int ms_call_lookup(const char *name)

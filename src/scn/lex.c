@@ -124,6 +124,7 @@ static int lex_number(struct ms__lexer *lx, struct ms__tok *t)
 				       "a size in pages is written in decimal, "
 				       "like 3p");
 		t->kind = MS__T_NUM;
+		t->hex = true;
 	} else {
 		while (q < lx->end && *q >= '0' && *q <= '9') {
 			uint64_t d = (uint64_t)(*q - '0');
@@ -205,6 +206,7 @@ int ms__scn_lex(struct ms__lexer *lx, struct ms__tok *t)
 	t->col = col_of(lx, q);
 	t->s = q;
 	t->num = 0;
+	t->hex = false;
 	t->text[0] = '\0';
 	if (q >= lx->end) {
 		t->kind = MS__T_EOL;
@@ -253,10 +255,11 @@ int ms__scn_lex(struct ms__lexer *lx, struct ms__tok *t)
 		t->kind = MS__T_COMMENT;
 		lx->p = lx->end;
 	} else {
-		static const char punct[] = "(),+-|";
+		static const char punct[] = "(),+-|?[]";
 		static const enum ms__tok_kind kinds[] = {
-			MS__T_LPAREN, MS__T_RPAREN, MS__T_COMMA,
-			MS__T_PLUS,   MS__T_MINUS,  MS__T_PIPE,
+			MS__T_LPAREN, MS__T_RPAREN,   MS__T_COMMA,
+			MS__T_PLUS,   MS__T_MINUS,    MS__T_PIPE,
+			MS__T_QUEST,  MS__T_LBRACKET, MS__T_RBRACKET,
 		};
 		const char *hit = memchr(punct, *q, sizeof(punct) - 1);
 

@@ -18,7 +18,9 @@
  * ms_parse returns, so every error in a cell is a parse error.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +141,7 @@ static bool is_reserved(const char *s)
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (strcmp(reserved[i], s) == 0)
 			return true;
-	return false;
+	return strcmp(s, "unbound") == 0 || strcmp(s, "when") == 0;
 }
 
 static bool is_header_key(const char *s)
@@ -288,6 +290,11 @@ static int parse_term(struct parser *ps, struct ms_expr *e, char op)
 		tm->kind = t->kind == MS__T_NUM ? MS_TERM_NUM : MS_TERM_PAGES;
 		/* Two's complement wrap: 0xffffffffffffffff is -1. */
 		tm->num = (int64_t)(neg ? 0 - t->num : t->num);
+		if (t->kind == MS__T_NUM) {
+			tm->neg = neg;
+			/* 2^63 and up print in hex, never as negatives. */
+			tm->hex = t->hex || (!neg && t->num >> 63);
+		}
 		break;
 	case MS__T_IDENT:
 		ret = ident_term(ps, tm);
@@ -438,6 +445,108 @@ static int parse_call(struct parser *ps, struct ms_step *st)
 	return 0;
 }
 
+static bool constant_value(const struct ms_expr *e, int64_t *v);
+
+/* Expects the token kind k, described as what; then moves past it. */
+static int expect_tok(struct parser *ps, enum ms__tok_kind k,
+		      const char *what, const char *after)
+{
+	char dbuf[40];
+
+	if (ps->tok.kind != k)
+		return terr(ps, "expected %s %s, got %s", what, after,
+			    DESC(ps));
+	return next(ps);
+}
+
+/* fault(SIGBUS), fault(SIGSEGV): the current token is '('. */
+static int parse_fault_signal(struct parser *ps, struct ms_result *r)
+{
+	char dbuf[40];
+	int ret = next(ps);
+
+	if (ret)
+		return ret;
+	if (ps->tok.kind == MS__T_IDENT && strcmp(ps->tok.text, "SIGBUS") == 0)
+		r->signo = SIGBUS;
+	else if (ps->tok.kind == MS__T_IDENT &&
+		 strcmp(ps->tok.text, "SIGSEGV") == 0)
+		r->signo = SIGSEGV;
+	else
+		return terr(ps,
+			    "a fault is fault(SIGSEGV) or fault(SIGBUS), or "
+			    "plain fault for either; got %s",
+			    DESC(ps));
+	ret = next(ps);
+	return ret ? ret : expect_tok(ps, MS__T_RPAREN, "')'",
+				      "after the signal");
+}
+
+/*
+ * in(lo, hi), notin(lo, hi), not(x): a value the kernel chooses, such as
+ * the address of an mmap without MAP_FIXED, constrained rather than
+ * spelled out.  The current token is the keyword, followed by '('.
+ */
+static int parse_constraint(struct parser *ps, struct ms_result *r)
+{
+	const char *kw = ps->tok.text;
+	bool range = strcmp(kw, "not") != 0;
+	int ret;
+
+	r->kind = strcmp(kw, "in") == 0	   ? MS_RES_IN :
+		  strcmp(kw, "notin") == 0 ? MS_RES_NOTIN :
+					     MS_RES_NOT;
+	ret = next(ps);
+	if (!ret)
+		ret = next(ps);
+	if (!ret)
+		ret = parse_expr(ps, &r->value);
+	if (ret || !range)
+		return ret ? ret : expect_tok(ps, MS__T_RPAREN, "')'",
+					      "after the value of not(...)");
+	ret = expect_tok(ps, MS__T_COMMA, "','",
+			 "between the start and the end of the range");
+	if (!ret)
+		ret = parse_expr(ps, &r->hi);
+	return ret ? ret : expect_tok(ps, MS__T_RPAREN, "')'",
+				      "after the end of the range");
+}
+
+static bool is_constraint(const struct ms__tok *t, const struct ms__tok *nx)
+{
+	return t->kind == MS__T_IDENT && nx->kind == MS__T_LPAREN &&
+	       (strcmp(t->text, "in") == 0 || strcmp(t->text, "notin") == 0 ||
+		strcmp(t->text, "not") == 0);
+}
+
+/*
+ * A number after "=>" is a value the call returned.  Every call the
+ * language knows reports a failure as -errno, in [-4095, -1] (the kernel's
+ * ABI; fill and read return 0 or fault), so a constant there could only be
+ * an errno: the author must write its name.
+ */
+int ms__scn_check_value(const struct ms_expr *e, const struct ms_loc *at,
+			struct ms_diag *diag)
+{
+	int64_t v;
+	const char *name;
+
+	if (!constant_value(e, &v) || v < -4095 || v > -1)
+		return 0;
+	name = ms_errno_name((int)-v);
+	return ms__scn_diag(diag, at->file, at->line, at->col,
+			    "%" PRId64 " after '=>' would be a value the call "
+			    "returned, but calls return -errno when they "
+			    "fail: write the errno's name%s%s%s",
+			    v, name ? " (" : "", name ? name : "",
+			    name ? ")" : "");
+}
+
+static int check_not_errno(struct parser *ps, const struct ms_result *r)
+{
+	return ms__scn_check_value(&r->value, &r->loc, ps->diag);
+}
+
 static int parse_result(struct parser *ps, enum ms_call call,
 			struct ms_result *r)
 {
@@ -450,6 +559,12 @@ static int parse_result(struct parser *ps, enum ms_call call,
 	r->loc.line = t->line;
 	r->loc.col = t->col;
 	peek(ps, &nx);
+	if (t->kind == MS__T_QUEST) {
+		r->kind = MS_RES_UNSPEC;
+		return next(ps);
+	}
+	if (is_constraint(t, &nx))
+		return parse_constraint(ps, r);
 	if (t->kind == MS__T_IDENT && !is_op(nx.kind)) {
 		if (strcmp(t->text, "ok") == 0) {
 			r->kind = MS_RES_OK;
@@ -466,7 +581,10 @@ static int parse_result(struct parser *ps, enum ms_call call,
 					    "%s reports errors as an errno",
 					    ms_call_desc[call].name);
 			r->kind = MS_RES_FAULT;
-			return next(ps);
+			ret = next(ps);
+			if (!ret && ps->tok.kind == MS__T_LPAREN)
+				ret = parse_fault_signal(ps, r);
+			return ret;
 		}
 	}
 	if (t->kind == MS__T_IDENT && is_upper(t->text[0]) &&
@@ -490,7 +608,8 @@ static int parse_result(struct parser *ps, enum ms_call call,
 		return next(ps);
 	}
 	r->kind = MS_RES_VALUE;
-	return parse_expr(ps, &r->value);
+	ret = parse_expr(ps, &r->value);
+	return ret ? ret : check_not_errno(ps, r);
 }
 
 static int parse_results(struct parser *ps, struct ms_step *st)
@@ -505,7 +624,8 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 		if (ps->tok.kind == MS__T_EOL || ps->tok.kind == MS__T_COMMENT)
 			return terr(ps,
 				    "expected a result: ok, error, fault, an "
-				    "errno such as EPERM, or a value");
+				    "errno such as EPERM, a value, in(...), "
+				    "notin(...), not(...) or ?");
 		if (st->nresults == MS_ALTS_MAX)
 			return terr(ps,
 				    "too many alternatives: at most %d on one "
@@ -551,6 +671,20 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 			continue;
 		}
 		/*
+		 * '?' says "nobody knows under these profiles"; a step whose
+		 * every alternative says so checks nothing.
+		 */
+		for (int i = 0; i < st->nresults; i++) {
+			if (st->results[i].kind != MS_RES_UNSPEC)
+				break;
+			if (i + 1 == st->nresults)
+				return perr(ps, st->results[0].loc.line,
+					    st->results[0].loc.col,
+					    "every result is '?', so this "
+					    "step checks nothing: give the "
+					    "result for at least one profile");
+		}
+		/*
 		 * Every step states its result under every profile: one left
 		 * out would be silently unchecked there, and the step would
 		 * not even count as setup.
@@ -576,10 +710,60 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 	}
 }
 
+/*
+ * "[G2a G2]": the rules a failure of this step is charged to.  Each must be
+ * one of the scenario's (the header comes first, so they are known), and
+ * only a step that asserts something can carry them.
+ */
+static int step_rules(struct parser *ps, struct ms_step *st)
+{
+	const struct ms_program *p = ps->rp;
+	char dbuf[40];
+	int ret;
+
+	if (st->kind != MS_STEP_EXPECT && st->kind != MS_STEP_UNBOUND &&
+	    (st->kind != MS_STEP_CALL || !st->nresults))
+		return terr(ps,
+			    "only a step that asserts something (a result "
+			    "after '=>', or an expect) can name its rules");
+	ret = next(ps);
+	while (!ret && ps->tok.kind == MS__T_IDENT) {
+		int r = ms_rule_lookup(ps->tok.text);
+
+		if (r < 0)
+			return terr(ps, "unknown rule '%s'", ps->tok.text);
+		if (!(p->rules & (1u << r)))
+			return terr(ps,
+				    "rule %s is not among the scenario's: add "
+				    "it to the 'rules' header",
+				    ms_rule_name((enum ms_rule)r));
+		if (st->rules & (1u << r))
+			return terr(ps, "rule %s is given twice",
+				    ms_rule_name((enum ms_rule)r));
+		st->rules |= 1u << r;
+		ret = next(ps);
+	}
+	if (ret)
+		return ret;
+	if (!st->rules)
+		return terr(ps, "expected a rule such as G2a after '[', got %s",
+			    DESC(ps));
+	if (ps->tok.kind != MS__T_RBRACKET)
+		return terr(ps, "expected ']' after the step's rules, got %s",
+			    DESC(ps));
+	return next(ps);
+}
+
 static int step_end(struct parser *ps, struct ms_step *st)
 {
 	char dbuf[40];
 
+	if (ps->tok.kind == MS__T_LBRACKET) {
+		int ret = step_rules(ps, st);
+
+		if (ret)
+			return ret;
+	}
 	if (ps->tok.kind == MS__T_COMMENT) {
 		snprintf(st->comment, sizeof(st->comment), "%s", ps->tok.text);
 		int ret = next(ps);
@@ -633,14 +817,52 @@ static struct ms_step *push_step(struct parser *ps, enum ms_step_kind kind,
 	return st;
 }
 
+static int expect_profiles(struct parser *ps, struct ms_step *st);
+
+/* expect unbound NAME [@profile...]: the current token is "unbound". */
+static int parse_expect_unbound(struct parser *ps, struct ms_step *st)
+{
+	const struct ms_program *p = ps->rp;
+	char dbuf[40];
+	int ret = next(ps), i;
+
+	if (ret)
+		return ret;
+	if (ps->tok.kind != MS__T_IDENT)
+		return terr(ps, "expected a name after 'expect unbound', got %s",
+			    DESC(ps));
+	i = find_name(p, ps->tok.text);
+	if (i < 0)
+		return terr(ps,
+			    "unknown name '%s': 'expect unbound' follows a "
+			    "step that binds it, such as \"%s = mmap(...) => "
+			    "EPERM\"",
+			    ps->tok.text, ps->tok.text);
+	st->kind = MS_STEP_UNBOUND;
+	st->where.nterms = 1;
+	st->where.loc.file = ps->file;
+	st->where.loc.line = ps->tok.line;
+	st->where.loc.col = ps->tok.col;
+	st->where.t[0].op = '+';
+	st->where.t[0].kind = MS_TERM_NAME;
+	st->where.t[0].name = i;
+	ret = next(ps);
+	return ret ? ret : expect_profiles(ps, st);
+}
+
 static int parse_expect(struct parser *ps, struct ms_step *st)
 {
 	char dbuf[40], why[200];
+	struct ms__tok nx;
 	int ret, off;
 
 	ret = next(ps);
 	if (ret)
 		return ret;
+	peek(ps, &nx);
+	if (ps->tok.kind == MS__T_IDENT &&
+	    strcmp(ps->tok.text, "unbound") == 0 && nx.kind == MS__T_IDENT)
+		return parse_expect_unbound(ps, st);
 	ret = parse_expr(ps, &st->where);
 	if (ret)
 		return ret;
@@ -690,8 +912,14 @@ static int parse_expect(struct parser *ps, struct ms_step *st)
 	}
 	snprintf(st->grid.str, sizeof(st->grid.str), "%s", ps->tok.text);
 	ret = next(ps);
-	if (ret)
-		return ret;
+	return ret ? ret : expect_profiles(ps, st);
+}
+
+/* The profiles an expect step is limited to, then the end of the step. */
+static int expect_profiles(struct parser *ps, struct ms_step *st)
+{
+	int ret;
+
 	while (ps->tok.kind == MS__T_PROFILE) {
 		int pr = ms_profile_lookup(ps->tok.text);
 
@@ -772,7 +1000,58 @@ static int parse_call_step(struct parser *ps, bool binds)
 	return 0;
 }
 
+static int parse_step_kind(struct parser *ps);
+
+/*
+ * [when $col] step: a step that only some vary rows have.  The column is
+ * checked here; its cells (yes or no) by ms_instantiate.
+ */
 static int parse_step(struct parser *ps)
+{
+	struct ms_program *p = ps->p;
+	char when[MS_NAME_MAX] = "", dbuf[40];
+	int line = ps->tok.line, col = ps->tok.col, before = p->nsteps, ret;
+	struct ms__tok nx;
+
+	if (ps->tok.kind == MS__T_IDENT && strcmp(ps->tok.text, "when") == 0) {
+		ret = next(ps);
+		if (ret)
+			return ret;
+		if (ps->tok.kind != MS__T_VAR)
+			return terr(ps,
+				    "expected a column after 'when', as in "
+				    "\"when $sealed mseal(a, 1p, 0)\", got %s",
+				    DESC(ps));
+		ret = check_column(ps);
+		if (ret)
+			return ret;
+		snprintf(when, sizeof(when), "%.*s", MS_NAME_MAX - 1,
+			 ps->tok.text);
+		ret = next(ps);
+		if (ret)
+			return ret;
+		peek(ps, &nx);
+		if (ps->tok.kind == MS__T_IDENT &&
+		    (nx.kind == MS__T_EOL || nx.kind == MS__T_COMMENT) &&
+		    (strcmp(ps->tok.text, "fork") == 0 ||
+		     strcmp(ps->tok.text, "end") == 0 ||
+		     strcmp(ps->tok.text, "exec") == 0))
+			return terr(ps,
+				    "'when' leaves out a call or an expect, "
+				    "not '%s': a fork block is in every row",
+				    ps->tok.text);
+	}
+	ret = parse_step_kind(ps);
+	if (ret || !when[0])
+		return ret;
+	if (p->nsteps != before + 1)
+		return perr(ps, line, col, "'when' needs a step after it");
+	snprintf(p->steps[before].when, sizeof(p->steps[before].when), "%s",
+		 when);
+	return 0;
+}
+
+static int parse_step_kind(struct parser *ps)
 {
 	struct ms__tok nx;
 	struct ms_step *st;
@@ -1406,11 +1685,13 @@ static bool needs_low_addr(const struct ms_step *st)
 static bool needs_self_madvise(const struct ms_step *st)
 {
 	const struct ms_expr *e;
+	int adv = st->call == MS_CALL_PROCESS_MADVISE	 ? 2 :
+		  st->call == MS_CALL_PROCESS_MADVISE2 ? 4 :
+							 -1;
 
-	if (st->call != MS_CALL_PROCESS_MADVISE || st->nargs < 3 ||
-	    st->args[2].kind != MS_ARG_EXPR)
+	if (adv < 0 || st->nargs <= adv || st->args[adv].kind != MS_ARG_EXPR)
 		return false;
-	e = &st->args[2].expr;
+	e = &st->args[adv].expr;
 	for (int t = 0; t < e->nterms; t++)
 		if (e->t[t].kind == MS_TERM_VAR)
 			return false; /* a template: each row decides */
@@ -1486,6 +1767,7 @@ static int finish(struct parser *ps)
 		return perr(ps, 1, 1,
 			    "missing 'rules': name the rules the scenario "
 			    "covers, as in \"rules G1\"");
+	p->requires = ps->requires;
 	p->features = ps->requires | ms_program_features(p);
 	if (!p->nvary_cols)
 		return 0;

@@ -9,9 +9,11 @@
  *   "=> results" at column 40 (as in docs/scenarios.md), or one space
  *   after a longer step; a trailing comment two spaces after the step
  *
- * Numbers print in decimal below 0x10000 and in hex from there on, where
- * they are addresses or flags rather than counts.
+ * Numbers print in the base the author wrote them in (struct ms_term hex
+ * and neg); a 64-bit value of 2^63 or more prints in hex, never as a
+ * negative decimal.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,12 +103,16 @@ static void print_term(struct sb *b, const struct ms_program *p,
 	if (!first)
 		sb_putn(b, &t->op, 1);
 	switch (t->kind) {
-	case MS_TERM_NUM:
-		if (t->num >= 0x10000)
-			sb_printf(b, "0x%llx", (unsigned long long)t->num);
-		else
-			sb_printf(b, "%lld", (long long)t->num);
+	case MS_TERM_NUM: {
+		/* As written: the base, and a '-' only where there was one. */
+		unsigned long long mag = t->neg ? 0 - (unsigned long long)t->num :
+						  (unsigned long long)t->num;
+		bool hex = t->hex || (!t->neg && t->num < 0);
+
+		sb_printf(b, hex ? "%s0x%llx" : "%s%llu", t->neg ? "-" : "",
+			  mag);
 		break;
+	}
 	case MS_TERM_PAGES:
 		sb_printf(b, "%lldp", (long long)t->num);
 		break;
@@ -176,6 +182,26 @@ static void print_result(struct sb *b, const struct ms_program *p,
 		break;
 	case MS_RES_FAULT:
 		sb_puts(b, "fault");
+		if (r->signo == SIGBUS)
+			sb_puts(b, "(SIGBUS)");
+		else if (r->signo == SIGSEGV)
+			sb_puts(b, "(SIGSEGV)");
+		break;
+	case MS_RES_UNSPEC:
+		sb_puts(b, "?");
+		break;
+	case MS_RES_IN:
+	case MS_RES_NOTIN:
+		sb_puts(b, r->kind == MS_RES_IN ? "in(" : "notin(");
+		print_expr(b, p, &r->value);
+		sb_puts(b, ", ");
+		print_expr(b, p, &r->hi);
+		sb_puts(b, ")");
+		break;
+	case MS_RES_NOT:
+		sb_puts(b, "not(");
+		print_expr(b, p, &r->value);
+		sb_puts(b, ")");
 		break;
 	case MS_RES_ERRNO:
 		e = ms_errno_name(r->err);
@@ -198,6 +224,14 @@ static void print_result(struct sb *b, const struct ms_program *p,
 static void step_text(struct sb *b, const struct ms_program *p,
 		      const struct ms_step *st)
 {
+	if (st->when[0])
+		sb_printf(b, "when $%.*s ", MS_NAME_MAX, st->when);
+	if (st->kind == MS_STEP_UNBOUND) {
+		sb_puts(b, "expect unbound ");
+		print_expr(b, p, &st->where);
+		print_profiles(b, st->profiles);
+		return;
+	}
 	switch (st->kind) {
 	case MS_STEP_CALL:
 		if (st->bind >= 0 && st->bind < p->nnames &&
@@ -259,6 +293,14 @@ static void print_step(struct sb *b, const struct ms_program *p,
 			print_result(b, p, &st->results[i]);
 		}
 	}
+	if (st->rules) {
+		sb_puts(b, " [");
+		for (int i = 0, n = 0; i < MS_NRULES; i++)
+			if (st->rules & (1u << i))
+				sb_printf(b, "%s%s", n++ ? " " : "",
+					  ms_rule_name((enum ms_rule)i));
+		sb_puts(b, "]");
+	}
 	if (st->kind != MS_STEP_NOTE && st->comment[0]) {
 		sb_puts(b, "  ");
 		sb_putz(b, st->comment, MS_STR_MAX);
@@ -303,7 +345,12 @@ static void print_vary(struct sb *b, const struct ms_program *p)
 
 static void print_header(struct sb *b, const struct ms_program *p)
 {
-	uint32_t req = p->features & ~ms_program_features(p);
+	/*
+	 * The header as written, even where a call implies the same feature
+	 * (dropping it would change the text fmt gives back); a program not
+	 * from the parser may carry needs in features alone.
+	 */
+	uint32_t req = p->requires | (p->features & ~ms_program_features(p));
 
 	if (p->head_comment[0]) {
 		sb_putz(b, p->head_comment, sizeof(p->head_comment));

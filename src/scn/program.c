@@ -32,6 +32,7 @@ static bool term_equal(const struct ms_term *a, const struct ms_term *b)
 		return false;
 	switch (a->kind) {
 	case MS_TERM_NUM:
+		return a->num == b->num && a->hex == b->hex && a->neg == b->neg;
 	case MS_TERM_PAGES:
 		return a->num == b->num;
 	case MS_TERM_NAME:
@@ -71,7 +72,14 @@ static bool result_equal(const struct ms_result *a, const struct ms_result *b)
 	case MS_RES_ERRNO:
 		return a->err == b->err;
 	case MS_RES_VALUE:
+	case MS_RES_NOT:
 		return expr_equal(&a->value, &b->value);
+	case MS_RES_IN:
+	case MS_RES_NOTIN:
+		return expr_equal(&a->value, &b->value) &&
+		       expr_equal(&a->hi, &b->hi);
+	case MS_RES_FAULT:
+		return a->signo == b->signo;
 	case MS_RES_VAR:
 		return STR_EQ(a->var, b->var);
 	default:
@@ -82,7 +90,8 @@ static bool result_equal(const struct ms_result *a, const struct ms_result *b)
 static bool step_equal(const struct ms_step *a, const struct ms_step *b)
 {
 	if (a->kind != b->kind || a->depth != b->depth ||
-	    !STR_EQ(a->comment, b->comment))
+	    !STR_EQ(a->comment, b->comment) || a->rules != b->rules ||
+	    !STR_EQ(a->when, b->when))
 		return false;
 	if (a->kind == MS_STEP_CALL) {
 		if (a->call != b->call || a->bind != b->bind ||
@@ -96,6 +105,10 @@ static bool step_equal(const struct ms_step *a, const struct ms_step *b)
 		for (int i = 0; i < a->nresults; i++)
 			if (!result_equal(&a->results[i], &b->results[i]))
 				return false;
+	} else if (a->kind == MS_STEP_UNBOUND) {
+		if (!expr_equal(&a->where, &b->where) ||
+		    a->profiles != b->profiles)
+			return false;
 	} else if (a->kind == MS_STEP_EXPECT) {
 		if (!expr_equal(&a->where, &b->where) || a->attr != b->attr ||
 		    !arg_equal(&a->grid, &b->grid) ||
@@ -110,6 +123,7 @@ bool ms_program_equal(const struct ms_program *a, const struct ms_program *b)
 	if (!STR_EQ(a->file, b->file) || !STR_EQ(a->name, b->name) ||
 	    !STR_EQ(a->purpose, b->purpose) || a->nrefs != b->nrefs ||
 	    a->rules != b->rules || a->features != b->features ||
+	    a->requires != b->requires ||
 	    a->xfail != b->xfail || !STR_EQ(a->xfail_reason, b->xfail_reason) ||
 	    !STR_EQ(a->head_comment, b->head_comment) ||
 	    a->nvary_cols != b->nvary_cols || a->nvary_rows != b->nvary_rows ||

@@ -32,6 +32,9 @@ enum ms__tok_kind {
 	MS__T_MINUS,
 	MS__T_PIPE,
 	MS__T_COMMENT,	/* text: "# ..." to the end of the line */
+	MS__T_QUEST,	/* '?': a result left unspecified */
+	MS__T_LBRACKET,	/* '[': a step's own rules follow */
+	MS__T_RBRACKET,
 };
 
 struct ms__tok {
@@ -40,6 +43,7 @@ struct ms__tok {
 	const char *s;		/* spelling in the source */
 	size_t len;
 	uint64_t num;
+	bool hex;		/* MS__T_NUM written as 0x... */
 	char text[MS_STR_MAX];
 };
 
@@ -89,6 +93,14 @@ int ms__scn_cell_result(const struct ms_program *p,
 			const struct ms__scope *sc, int step,
 			const struct ms_cell *c, struct ms_result *r,
 			struct ms_diag *diag);
+/*
+ * A value result (=> 0, => a+2p) that is a constant in [-4095, -1] is an
+ * error at *at: every call reports failure as -errno there, so the number
+ * could only mean an errno, whose name the author must write.
+ */
+int ms__scn_check_value(const struct ms_expr *e, const struct ms_loc *at,
+			struct ms_diag *diag);
+
 /* The contents of a string cell ("AB" or AB) into buf. */
 void ms__scn_cell_string(const struct ms_cell *c, char *buf, size_t n);
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
@@ -63,6 +64,7 @@ static const struct sym symbols[] = {
 	SYM(O_RDONLY), SYM(O_WRONLY), SYM(O_RDWR), SYM(O_TRUNC),
 	SYM(O_APPEND),
 	SYM(PKEY_DISABLE_ACCESS), SYM(PKEY_DISABLE_WRITE),
+	SYM(FALLOC_FL_KEEP_SIZE), SYM(FALLOC_FL_PUNCH_HOLE),
 
 	/* The value is the page size of this machine; see ms_eval. */
 	{ "PAGE_SIZE", 0 },

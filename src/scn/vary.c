@@ -136,9 +136,18 @@ static int subst_step(const struct ms_program *t, int row, int i,
 			const struct ms_cell *c;
 			struct ms_result nr;
 
-			if (r->kind == MS_RES_VALUE) {
+			if (r->kind == MS_RES_VALUE || r->kind == MS_RES_IN ||
+			    r->kind == MS_RES_NOTIN || r->kind == MS_RES_NOT) {
 				ret = subst_expr(t, row, i, sc, &r->value,
 						 diag);
+				if (!ret && r->kind == MS_RES_VALUE)
+					ret = ms__scn_check_value(&r->value,
+								  &r->loc,
+								  diag);
+				if (!ret && (r->kind == MS_RES_IN ||
+					     r->kind == MS_RES_NOTIN))
+					ret = subst_expr(t, row, i, sc,
+							 &r->hi, diag);
 				continue;
 			}
 			if (r->kind != MS_RES_VAR)
@@ -173,9 +182,189 @@ static int subst_step(const struct ms_program *t, int row, int i,
 	return ret;
 }
 
+/*
+ * Whether step st, which has "when $col", is in row `row`: 1 when the cell
+ * says yes, 0 when it says no, -EINVAL (pointing at the cell) otherwise.
+ */
+static int when_cell(const struct ms_program *t, int row,
+		     const struct ms_step *st, struct ms_diag *diag)
+{
+	const struct ms_cell *c = cell_of(t, row, st->when, &st->loc, diag);
+	char buf[MS_CELL_MAX];
+
+	if (!c)
+		return -EINVAL;
+	ms__scn_cell_string(c, buf, sizeof(buf));
+	if (strcmp(buf, "yes") == 0)
+		return 1;
+	if (strcmp(buf, "no") == 0)
+		return 0;
+	return ms__scn_diag(diag, c->loc.file, c->loc.line, c->loc.col,
+			    "cell '%s' says whether the step at line %d is in "
+			    "this row ('when $%s'): write yes or no",
+			    c->text, st->loc.line, st->when);
+}
+
+static bool is_blank_note(const struct ms_step *st)
+{
+	return st->kind == MS_STEP_NOTE && !st->comment[0];
+}
+
+/* Renumbers the NAME terms of e; -1 for a name with no binding left. */
+static void remap_expr(struct ms_expr *e, const int *map)
+{
+	for (int k = 0; k < e->nterms && k < MS_EXPR_MAX; k++)
+		if (e->t[k].kind == MS_TERM_NAME && e->t[k].name >= 0 &&
+		    e->t[k].name < MS_NAMES_MAX)
+			e->t[k].name = map[e->t[k].name];
+}
+
+/* A NAME term of e that is not visible per sc (or not bound at all). */
+static int unbound_term(const struct ms_expr *e, const struct ms__scope *sc)
+{
+	for (int k = 0; k < e->nterms && k < MS_EXPR_MAX; k++)
+		if (e->t[k].kind == MS_TERM_NAME &&
+		    (e->t[k].name < 0 || e->t[k].name >= MS_NAMES_MAX ||
+		     !sc->bound[e->t[k].name]))
+			return k;
+	return -1;
+}
+
+/*
+ * The row's program without the steps its "when" cells leave out: blank
+ * lines collapse as the parser would have them, and names are numbered in
+ * the order of their first binding left, so that the instance prints as
+ * text that parses back to it.  A name used where no binding of it is
+ * left (or visible) is an error at the step that uses it.
+ */
+static int drop_steps(const struct ms_program *t, struct ms_program *out,
+		      const bool *keep, struct ms_diag *diag)
+{
+	int map[MS_NAMES_MAX], rev[MS_NAMES_MAX], n = 0, nn = 0;
+	struct ms_name names[MS_NAMES_MAX];
+	struct ms__scope sc;
+
+	for (int i = 0; i < out->nsteps; i++) {
+		if (!keep[i])
+			continue;
+		if (is_blank_note(&out->steps[i]) &&
+		    (n == 0 || is_blank_note(&out->steps[n - 1])))
+			continue;
+		out->steps[n++] = out->steps[i];
+	}
+	while (n && is_blank_note(&out->steps[n - 1]))
+		n--;
+	out->nsteps = n;
+
+	for (int k = 0; k < MS_NAMES_MAX; k++)
+		map[k] = -1;
+	for (int i = 0; i < n; i++) {
+		struct ms_step *st = &out->steps[i];
+
+		if (st->kind != MS_STEP_CALL || st->bind < 0 ||
+		    st->bind >= MS_NAMES_MAX)
+			continue;
+		if (map[st->bind] < 0) {
+			map[st->bind] = nn;
+			rev[nn] = st->bind;
+			names[nn] = out->names[st->bind];
+			names[nn].bound_at = i;
+			nn++;
+		}
+		st->bind = map[st->bind];
+	}
+
+	memset(&sc, 0, sizeof(sc));
+	for (int i = 0; i < n; i++) {
+		struct ms_step *st = &out->steps[i];
+		const struct ms_expr *bad = NULL;
+		int k = -1;
+
+		if (st->kind == MS_STEP_CALL) {
+			for (int a = 0; a < st->nargs && a < MS_ARGS_MAX; a++)
+				if (st->args[a].kind == MS_ARG_EXPR)
+					remap_expr(&st->args[a].expr, map);
+			for (int r = 0; r < st->nresults && r < MS_ALTS_MAX;
+			     r++) {
+				remap_expr(&st->results[r].value, map);
+				remap_expr(&st->results[r].hi, map);
+			}
+			for (int a = 0; a < st->nargs && a < MS_ARGS_MAX &&
+					k < 0; a++)
+				if (st->args[a].kind == MS_ARG_EXPR &&
+				    (k = unbound_term(&st->args[a].expr,
+						      &sc)) >= 0)
+					bad = &st->args[a].expr;
+			for (int r = 0; r < st->nresults && r < MS_ALTS_MAX &&
+					k < 0; r++) {
+				const struct ms_result *res = &st->results[r];
+
+				if (res->kind != MS_RES_VALUE &&
+				    res->kind != MS_RES_IN &&
+				    res->kind != MS_RES_NOTIN &&
+				    res->kind != MS_RES_NOT)
+					continue;
+				if ((k = unbound_term(&res->value, &sc)) >= 0)
+					bad = &res->value;
+				else if ((res->kind == MS_RES_IN ||
+					  res->kind == MS_RES_NOTIN) &&
+					 (k = unbound_term(&res->hi, &sc)) >= 0)
+					bad = &res->hi;
+			}
+		} else if (st->kind == MS_STEP_EXPECT ||
+			   st->kind == MS_STEP_UNBOUND) {
+			remap_expr(&st->where, map);
+			if (st->kind == MS_STEP_EXPECT &&
+			    (k = unbound_term(&st->where, &sc)) >= 0)
+				bad = &st->where;
+			if (st->kind == MS_STEP_UNBOUND &&
+			    (st->where.t[0].name < 0 ||
+			     names[st->where.t[0].name].bound_at > i)) {
+				k = 0;
+				bad = &st->where;
+			}
+		}
+		if (bad) {
+			int old = -1;
+
+			/* The template's name: map[] lost it. */
+			for (int q = 0; q < t->nsteps && old < 0; q++)
+				if (t->steps[q].kind == MS_STEP_CALL &&
+				    !keep[q] && t->steps[q].bind >= 0 &&
+				    t->steps[q].bind < MS_NAMES_MAX &&
+				    (bad->t[k].name < 0 ?
+					     map[t->steps[q].bind] < 0 :
+					     rev[bad->t[k].name] ==
+						     t->steps[q].bind))
+					old = q;
+			if (old >= 0)
+				return ms__scn_diag(
+					diag, st->loc.file, st->loc.line,
+					st->loc.col,
+					"in rows where $%s is no, '%s' is not "
+					"bound here: the step that binds it "
+					"(line %d) is left out; leave this "
+					"step out too (when $%s)",
+					t->steps[old].when,
+					t->names[t->steps[old].bind].name,
+					t->steps[old].loc.line,
+					t->steps[old].when);
+			return ms__scn_diag(diag, st->loc.file, st->loc.line,
+					    st->loc.col,
+					    "a name is not bound here in this "
+					    "row");
+		}
+		ms__scn_scope_step(&sc, st);
+	}
+	memcpy(out->names, names, sizeof(names[0]) * (size_t)nn);
+	out->nnames = nn;
+	return 0;
+}
+
 int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 		   struct ms_diag *diag)
 {
+	bool *keep = NULL, dropped = false;
 	struct ms__scope sc;
 	struct ms_diag dummy;
 	char name[sizeof(out->name)];
@@ -212,11 +401,47 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 	if (!t->nvary_cols)
 		return 0;
 
+	keep = malloc((size_t)out->nsteps + 1);
+	if (!keep) {
+		ret = -ENOMEM;
+		snprintf(diag->msg, sizeof(diag->msg), "out of memory");
+	}
+	for (int i = 0; i < out->nsteps && !ret; i++) {
+		keep[i] = true;
+		if (out->steps[i].when[0]) {
+			ret = when_cell(t, row, &out->steps[i], diag);
+			keep[i] = ret == 1;
+			dropped |= ret == 0;
+			ret = ret < 0 ? ret : 0;
+			out->steps[i].when[0] = '\0';
+		}
+	}
 	memset(&sc, 0, sizeof(sc));
 	for (int i = 0; i < out->nsteps && !ret; i++) {
+		if (!keep[i])
+			continue;	/* its cells may be placeholders */
 		ret = subst_step(t, row, i, &sc, &out->steps[i], diag);
 		ms__scn_scope_step(&sc, &out->steps[i]);
 	}
+	/*
+	 * A cell of nothing but '?' checks nothing in its row: the row leaves
+	 * the line out, as if it were written for the other rows only (a
+	 * written grid like that is a parse error, so the row's text must
+	 * not hold one).
+	 */
+	for (int i = 0; i < out->nsteps && !ret; i++) {
+		const struct ms_step *st = &out->steps[i];
+
+		if (keep[i] && st->kind == MS_STEP_EXPECT &&
+		    st->grid.kind == MS_ARG_STR &&
+		    strspn(st->grid.str, "? ") == strlen(st->grid.str)) {
+			keep[i] = false;
+			dropped = true;
+		}
+	}
+	if (!ret && dropped)
+		ret = drop_steps(t, out, keep, diag);
+	free(keep);
 	if (ret) {
 		ms_program_free(out);
 		memset(out, 0, sizeof(*out));
@@ -225,8 +450,12 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 	}
 	ms_variant_name(t, row, name, sizeof(name));
 	memcpy(out->name, name, sizeof(out->name));
-	/* A row may bring its own needs (MADV_GUARD_INSTALL in a cell). */
-	out->features = t->features | ms_program_features(out);
+	/*
+	 * A row may bring its own needs (MADV_GUARD_INSTALL in a cell), and
+	 * leave out a step whose needs it then does not have.
+	 */
+	out->features = (dropped ? t->requires : t->features) |
+			ms_program_features(out);
 	out->nvary_cols = out->nvary_rows = 0;
 	memset(out->vary_cols, 0, sizeof(out->vary_cols));
 	return 0;

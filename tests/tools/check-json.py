@@ -23,6 +23,7 @@ Exits 0 when every file passes, 1 otherwise.
 import copy
 import json
 import os
+import re
 import sys
 
 SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
@@ -32,6 +33,12 @@ KEYWORDS = {"$schema", "$id", "$defs", "title", "description", "type",
             "additionalProperties", "propertyNames", "items", "minimum",
             "anyOf", "$ref"}
 RESULTS = ("pass", "fail", "skip", "xfail", "brok")
+# The steps object (run --trace --format json): docs/json.md.
+HEX = re.compile(r"0x(0|[1-9a-f][0-9a-f]{0,15})\Z")
+ADDR = re.compile(r"(arena\+)?0x(0|[1-9a-f][0-9a-f]{0,15})\Z")
+DATA_TOKENS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0*!.?~")
+FORK_DEPTH_MAX = 8
+GRID_MAX = 64
 
 
 class Invalid(Exception):
@@ -119,6 +126,81 @@ def validate(v, s, root, path):
             validate(item, s["items"], root, "%s[%d]" % (path, i))
 
 
+def check_steps(s, at):
+    """A case's trace as JSON: what the schema cannot say about it."""
+    if not HEX.match(s["arena"]):
+        raise Invalid("%s.arena: %r is not 0x and lower-case hex" %
+                      (at, s["arena"]))
+    arena, size = int(s["arena"], 16), s["arena_size"]
+    ps = s["page_size"]
+    if ps & (ps - 1):
+        raise Invalid("%s.page_size: %d is not a power of two" % (at, ps))
+
+    def addr(v, where):
+        if not isinstance(v, str) or not ADDR.match(v):
+            raise Invalid("%s: %r is not an address (0x... or arena+0x...)"
+                          % (where, v))
+        if v.startswith("arena+"):
+            if int(v[6:], 16) >= size:
+                raise Invalid("%s: %s lies past the end of the arena" %
+                              (where, v))
+        elif size and arena <= int(v, 16) < arena + size:
+            raise Invalid("%s: %s lies in the arena: it is written "
+                          "arena+0x..." % (where, v))
+
+    seen = {"vma": 0, "file": 0}
+    for i, o in enumerate(s["outcomes"]):
+        w = "%s.outcomes[%d]" % (at, i)
+        if o["number"] > o["step"] + 1:
+            raise Invalid("%s: step %d cannot be number %d" %
+                          (w, o["step"], o["number"]))
+        if o["depth"] > FORK_DEPTH_MAX:
+            raise Invalid("%s.depth: %d is deeper than forks nest" %
+                          (w, o["depth"]))
+        if o["kind"] == "ret":
+            ret = o["ret"]
+            if isinstance(ret, str):
+                addr(ret, w + ".ret")
+            elif not -2**63 <= ret < 2**63:
+                raise Invalid("%s.ret: %d is not a 64-bit value" % (w, ret))
+            if "errno" in o and not (isinstance(ret, int) and
+                                     -4095 <= ret <= -1):
+                raise Invalid("%s: errno %s with ret %r" %
+                              (w, o["errno"], ret))
+        elif o["kind"] == "fault":
+            if o["signo"] > 64:
+                raise Invalid("%s.signo: %d is no signal" % (w, o["signo"]))
+            addr(o["fault_addr"], w + ".fault_addr")
+        elif o["kind"] == "pages":
+            addr(o["addr"], w + ".addr")
+            if o["npages"] != len(o["pages"]) or o["npages"] > GRID_MAX:
+                raise Invalid("%s: npages %d for %d pages" %
+                              (w, o["npages"], len(o["pages"])))
+            for k, pg in enumerate(o["pages"]):
+                pw = "%s.pages[%d]" % (w, k)
+                if (pg["vma"] is None) == pg["mapped"]:
+                    raise Invalid("%s: vma is null exactly when the page "
+                                  "is not mapped" % pw)
+                if (pg["file"] is not None) != \
+                        (pg["mapped"] and pg["backing"] == "file"):
+                    raise Invalid("%s: file is a number exactly for a "
+                                  "mapped file page" % pw)
+                if len(pg["data"]) != 1 or pg["data"] not in DATA_TOKENS:
+                    raise Invalid("%s.data: %r is no contents token" %
+                                  (pw, pg["data"]))
+                if pg["pkey"] > 127:
+                    raise Invalid("%s.pkey: %d" % (pw, pg["pkey"]))
+                # Numbered in order of first appearance, from 1.
+                for f in ("vma", "file"):
+                    n = pg[f]
+                    if n is None or n <= seen[f]:
+                        continue
+                    if n != seen[f] + 1:
+                        raise Invalid("%s.%s: %d appears before %d" %
+                                      (pw, f, n, seen[f] + 1))
+                    seen[f] = n
+
+
 def check_semantics(r):
     """What the schema cannot say."""
     cases = r["cases"]
@@ -148,6 +230,10 @@ def check_semantics(r):
         if c["target"] != r["target"]:
             raise Invalid("%s: target %s in a %s run" %
                           (at, c["target"], r["target"]))
+        if "steps" in c:
+            if "trace" not in c:
+                raise Invalid("%s: 'steps' comes with 'trace' (--trace)" % at)
+            check_steps(c["steps"], at + ".steps")
     if summ["cases"] != len(cases):
         raise Invalid("summary.cases is %d for %d cases" %
                       (summ["cases"], len(cases)))
@@ -256,6 +342,31 @@ def self_test(path):
         a = copy.deepcopy(r)
         a["cases"].append(copy.deepcopy(a["cases"][0]))
         broken.append(("a case twice", a))
+    # With --trace: the steps object.
+    withpages = [(i, j) for i, c in enumerate(r["cases"]) if "steps" in c
+                 for j, o in enumerate(c["steps"]["outcomes"])
+                 if o["kind"] == "pages" and o["pages"]]
+    if withpages:
+        i, j = withpages[0]
+
+        def edit(what, fn):
+            a = copy.deepcopy(r)
+            fn(a["cases"][i], a["cases"][i]["steps"]["outcomes"][j])
+            broken.append((what, a))
+
+        edit("steps without trace", lambda c, o: c.pop("trace"))
+        edit("a page without data", lambda c, o: o["pages"][0].pop("data"))
+        edit("a page with data \"AA\"",
+             lambda c, o: o["pages"][0].update(data="AA"))
+        edit("an address as a number", lambda c, o: o.update(addr=4096))
+        edit("an address in upper case",
+             lambda c, o: o.update(addr=o["addr"].upper()))
+        edit("an outcome with an extra field", lambda c, o: o.update(x=1))
+        edit("npages that is not the number of pages",
+             lambda c, o: o.update(npages=o["npages"] + 1))
+        edit("a VMA numbered out of order",
+             lambda c, o: [p.update(vma=p["vma"] + 5) for p in o["pages"]
+                           if p["vma"] is not None])
     tmp = path + ".selftest"
     failures = 0
     for what, doc in broken:

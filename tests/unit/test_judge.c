@@ -396,7 +396,86 @@ static void test_invariant(void)
 	t.out[t.nout - 1].pages[1].sealed = false;
 	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
 	CHECK(strstr(v.reason, "lost its seal") != NULL, "%s", v.reason);
+	t.out[t.nout - 1].pages[1].sealed = true;
 
+	/*
+	 * Across a refused call (EPERM) the whole page state stays (GP 1):
+	 * lock, inherit, pkey, guard and contents too.
+	 */
+	o->pages[0].lock = MS_LOCK_LOCKED;
+	CHECK_INT(judge(p, &t, MS_PROFILE_GUIDELINES, &v), MS_FAIL);
+	CHECK_INT(v.step, 2);
+	CHECK(strstr(v.reason, "the sealed page at a changed its lock state "
+			       "in a refused call") != NULL,
+	      "%s", v.reason);
+	o->pages[0].lock = 0;
+	o->pages[1].inherit = MS_INHERIT_DONTFORK;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "changed its inherit flags") != NULL, "%s",
+	      v.reason);
+	o->pages[1].inherit = 0;
+	o->pages[1].guard = true;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "changed its guard state") != NULL, "%s",
+	      v.reason);
+	o->pages[1].guard = false;
+	o->pages[1].pkey = 3;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "changed its protection key") != NULL, "%s",
+	      v.reason);
+	o->pages[1].pkey = -1;
+
+	/*
+	 * Only across the refused call itself: the same change after a call
+	 * that succeeded (mseal here) is allowed.
+	 */
+	t.out[2].pages[0].lock = MS_LOCK_LOCKED;	/* after mseal */
+	for (int k = 4; k < t.nout; k++)
+		if (t.out[k].kind == MS_OUT_PAGES)
+			t.out[k].pages[0].lock = MS_LOCK_LOCKED;
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
+
+	ms_trace_free(&t);
+	ms_program_free(p);
+	free(p);
+}
+
+/*
+ * Contents across a refused call: compared where both observations read
+ * them, never where one says '?'.
+ */
+static void test_invariant_contents(void)
+{
+	static const char src[] =
+		"purpose  t\n"
+		"rules    GP\n"
+		"\n"
+		"a = mmap(0, 1p, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)\n"
+		"mseal(a, 1p, 0)                        => 0\n"
+		"madvise(a, 1p, MADV_DONTNEED)          => EPERM\n";
+	struct ms_program *p = parse(src);
+	struct ms_trace t;
+	struct ms_verdict v;
+	struct ms_outcome *before, *after;
+
+	ms_trace_init(&t);
+	t.page_size = PS;
+	ret_out(&t, 0, BASE);
+	ret_out(&t, 1, 0);
+	before = pages_out(&t, 1, 0, BASE, "S", PROT_READ);
+	ret_out(&t, 2, -EPERM);
+	after = pages_out(&t, 2, 0, BASE, "S", PROT_READ);
+	before = &t.out[2];
+	before->pages[0].data = 'A';
+	after->pages[0].data = '?';
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
+	after->pages[0].data = 'A';
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_PASS);
+	after->pages[0].data = '0';
+	CHECK_INT(judge(p, &t, MS_PROFILE_LINUX, &v), MS_FAIL);
+	CHECK(strstr(v.reason, "changed its contents in a refused call") !=
+		      NULL,
+	      "%s", v.reason);
 	ms_trace_free(&t);
 	ms_program_free(p);
 	free(p);
@@ -505,6 +584,7 @@ int main(void)
 	test_grids();
 	test_unobservable();
 	test_invariant();
+	test_invariant_contents();
 	test_trace_symbolic();
 	return check_report();
 }

@@ -116,7 +116,7 @@ static void test_index_gaps(void)
 				memset(used + want, 1, (size_t)len);
 			}
 		}
-		if (i % 4999 == 0)
+		if (i % 499 == 0)
 			checked(mm, __LINE__);
 	}
 	CHECK(ms_mm_map_count(mm) > 5000, "only %d VMAs", ms_mm_map_count(mm));
