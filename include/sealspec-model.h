@@ -357,6 +357,42 @@ int ms_mm_observe(const struct ms_mm *mm, uint64_t addr, int npages,
 		  struct ms_page *pages);
 
 /* ------------------------------------------------------------------ */
+/* Inspection: read-only, for tools that classify what a call touches  */
+
+/*
+ * The kind of memory a VMA maps, as sealspec coverage tells them apart.
+ * A mapping of a memfd reopened O_RDONLY is MS_VMA_FILE_RDONLY whether
+ * private or shared; MAP_GROWSDOWN is private anonymous memory (the
+ * kernel refuses it on shared anonymous mappings, shmat has no such flag).
+ */
+enum ms_vma_kind {
+	MS_VMA_ANON_PRIVATE,
+	MS_VMA_ANON_SHARED,
+	MS_VMA_FILE_PRIVATE,	/* memfd opened O_RDWR, MAP_PRIVATE */
+	MS_VMA_FILE_SHARED,	/* memfd opened O_RDWR, MAP_SHARED */
+	MS_VMA_FILE_RDONLY,	/* a descriptor reopened O_RDONLY */
+	MS_VMA_SYSV_SHM,
+	MS_VMA_GROWSDOWN,
+	MS_VMA_VDSO,
+	MS_VMA_AIO,
+	MS_NVMA_KINDS
+};
+
+struct ms_vma_info {
+	uint64_t start, end;	/* [start, end) */
+	int prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
+	enum ms_vma_kind kind;
+	bool sealed;
+};
+
+/*
+ * find_vma(): the first VMA of mm that ends above addr, into *info.
+ * Returns 0, or -ENOENT when there is none.  Walk with addr = info->end.
+ */
+int ms_mm_vma_find(const struct ms_mm *mm, uint64_t addr,
+		   struct ms_vma_info *info);
+
+/* ------------------------------------------------------------------ */
 /* Profiles                                                            */
 
 /*

@@ -769,6 +769,8 @@ void ms_kernel_exec_resume(int argc, char **argv);
  * The model target (src/model/target.c): the same interpreter, driving the
  * model of an address space (sealspec-model.h) under one profile.
  */
+struct ms_mm;
+
 struct ms_model_opts {
 	enum ms_profile profile;
 	bool snapshots;		/* as ms_kernel_opts.snapshots */
@@ -789,6 +791,17 @@ struct ms_model_opts {
 	uint64_t flip_switches;
 	/* As ms_kernel_info.aio_ring_dontcopy (false: as 6.18 does). */
 	bool aio_ring_dontcopy;
+	/*
+	 * Optional, for tools that watch a run (sealspec coverage): called
+	 * before every call step with the address space it acts on (struct
+	 * ms_mm, sealspec-model.h; read it, never change it), the program,
+	 * the step's index and its evaluated arguments (MS_ARGS_MAX; a
+	 * string argument is 0 here, p->steps[step] has it).
+	 */
+	void (*before_call)(void *ctx, const struct ms_mm *mm,
+			    const struct ms_program *p, int step,
+			    const int64_t *args);
+	void *ctx;
 };
 
 /* What the model offers under profile: bit (1u << enum ms_feature). */

@@ -932,6 +932,7 @@ matrix_report() {
 . tests/users.sh
 . tests/install.sh
 . tests/html.sh
+. tests/coverage.sh
 
 for b in "$@"; do
 	echo "== $b"
@@ -947,6 +948,7 @@ for b in "$@"; do
 	runner_hostile "$b"
 	users "$b"
 	html_report "$b"
+	coverage_cli "$b"
 	check_json_reports
 done
 matrix_report

@@ -27,10 +27,13 @@ static void usage(FILE *f)
 		"  explain [--profile NAME] PID CALL\n"
 		"                           the model's prediction for CALL on a\n"
 		"                           copy of PID's mappings (never applied)\n"
+		"  coverage [--format text|json] [--rule ID]... [PATH...]\n"
+		"                           which call x mapping x seal x range\n"
+		"                           cells the scenarios exercise\n"
 		"  fuzz, repro              differential fuzzer and C reproducers\n"
 		"                           (not in this version: they need the model)\n"
 		"\n"
-		"Without PATH, run and list use the built-in catalog (cases/).\n"
+		"Without PATH, run, list and coverage use the built-in catalog (cases/).\n"
 		"'sealspec COMMAND --help' describes each command.  The scenario\n"
 		"language is described in docs/scenarios.md, the JSON report in\n"
 		"docs/json.md.\n"
@@ -245,6 +248,8 @@ static int run_command(int argc, char **argv)
 		return cmd_maps(argc - 1, argv + 1);
 	if (strcmp(argv[1], "explain") == 0)
 		return cmd_explain(argc - 1, argv + 1);
+	if (strcmp(argv[1], "coverage") == 0)
+		return cmd_coverage(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);

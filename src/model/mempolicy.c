@@ -80,20 +80,27 @@ static int64_t mpol_new(const struct ms_mm *mm, int mode, int mflags,
 
 /*
  * The part of do_mbind() that walks the range before it changes anything
- * (queue_pages_range() without MPOL_MF_DISCONTIG_OK): the range must be
- * mapped throughout.  Returns 0 or -EFAULT.
+ * (queue_pages_range()): the range must be mapped throughout, unless
+ * discontig_ok (MPOL_MF_DISCONTIG_OK, which do_mbind() sets for
+ * MPOL_DEFAULT: "operation on discontinuous address spaces is okay after
+ * all"); then only a range with no VMA at all fails.  Returns 0 or
+ * -EFAULT.
  */
 static int range_is_mapped(const struct ms_mm *mm, uint64_t start,
-			   uint64_t end)
+			   uint64_t end, bool discontig_ok)
 {
 	uint64_t cur = start;
+	bool any = false;
 
 	for (struct ms__vma *v = ms__vma_find_from(mm, start);
 	     v && ms__vma_start(v) < end; v = ms__vma_next(mm, v)) {
-		if (ms__vma_start(v) > cur)
+		if (ms__vma_start(v) > cur && !discontig_ok)
 			return -EFAULT;
 		cur = v->end;
+		any = true;
 	}
+	if (discontig_ok)
+		return any ? 0 : -EFAULT;
 	return cur < end ? -EFAULT : 0;
 }
 
@@ -154,7 +161,8 @@ static int64_t set_policy(uint32_t old, uint32_t pol)
  *   (0)     len == 0
  *   EINVAL  the nodes do not suit the mode (none where some are needed,
  *           some for MPOL_DEFAULT or MPOL_LOCAL, none online)
- *   EFAULT  a hole in the range (nothing changes)
+ *   EFAULT  a hole in the range (nothing changes); for MPOL_DEFAULT
+ *           only a range with no VMA in it
  *   ENOMEM  a split with map_count at the limit (VMAs before it keep the
  *           new policy)
  *   EINVAL  a split of the vDSO
@@ -187,7 +195,7 @@ int ms_mbind(struct ms_mm *mm, uint64_t start, uint64_t len, int mode,
 	pol = mpol_new(mm, mode, mflags, nodemask);
 	if (pol < 0)
 		return (int)pol;
-	err = range_is_mapped(mm, start, end);
+	err = range_is_mapped(mm, start, end, pol == 0);
 	if (err)
 		return err;
 	return apply_policy(mm, start, end, set_policy, (uint32_t)pol, &any);

@@ -205,8 +205,12 @@ int ms_munlockall(struct ms_mm *mm)
  *   (0)     len == 0
  *   ENOMEM  nothing mapped at or after start
  *   EBUSY   MS_INVALIDATE on a VM_LOCKED VMA
- *   ENOMEM  a hole in the range (after the VMAs were synced), unless the
- *           call is MS_ASYNC alone, which stops quietly at the first hole
+ *   EINVAL  MS_SYNC reaching a shared mapping whose file cannot fsync
+ *           (an aio ring: vfs_fsync_range() without ->fsync)
+ *   ENOMEM  a hole in the range: at once when the call is MS_ASYNC alone
+ *           or nothing is mapped from the hole to the end, else after the
+ *           VMAs were synced (msync's error is -ENOMEM whenever it meets a
+ *           hole; unmapped_error only carries it past the VMAs)
  *
  * The model's files are always in sync: contents never change here.
  */
@@ -234,14 +238,18 @@ int ms_msync(struct ms_mm *mm, uint64_t start, uint64_t len, int flags)
 			return -ENOMEM;
 		if (start < ms__vma_start(v)) {
 			if (flags == MS_ASYNC)
-				return unmapped_error;
+				return -ENOMEM;
 			start = ms__vma_start(v);
 			if (start >= end)
-				return unmapped_error;
+				return -ENOMEM;
 			unmapped_error = -ENOMEM;
 		}
 		if ((flags & MS_INVALIDATE) && (v->flags & MS__VM_LOCKED))
 			return -EBUSY;
+		/* vfs_fsync_range(): the aio ring's file has no ->fsync. */
+		if ((flags & MS_SYNC) && (v->flags & MS__VM_SHARED) &&
+		    v->special == MS_SPECIAL_AIO + 1)
+			return -EINVAL;
 		start = v->end;
 		if (start >= end)
 			return unmapped_error;

@@ -258,6 +258,18 @@ static int64_t mremap_at(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 }
 
 /*
+ * vma_multi_allowed(): may this VMA move as one of several?  Not when it
+ * is registered with userfaultfd, nor when its file has a
+ * get_unmapped_area of its own that is not shmem's (a SysV segment).
+ */
+static bool vma_multi_allowed(const struct ms__vma *v)
+{
+	if (v->flags & MS__VM_UFFD_MISSING)
+		return false;
+	return !v->file || v->file->c->kind != MS__CONTENT_SYSV;
+}
+
+/*
  * remap_move() (6.17+, mremap-multi-vma-move): a same-size MREMAP_FIXED
  * move of [addr, addr+len) that may span VMAs; each is checked and moved
  * in turn, keeping the gaps between them, so a sealed VMA fails the call
@@ -265,6 +277,8 @@ static int64_t mremap_at(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
  * the destination are validated first.
  *
  *   EFAULT  the range starts in a hole, or holds no VMA
+ *   EFAULT  a VMA that may not move with others (vma_multi_allowed())
+ *           that is not alone in the range, before its seal is looked at
  *   EPERM   a sealed VMA (after those before it moved)
  *   and mremap_to()'s errors for each piece
  */
@@ -300,6 +314,8 @@ static int64_t remap_move(struct ms_mm *mm, uint64_t start, uint64_t len,
 		l = (end < vend ? end : vend) - a;
 		off = seen ? ms__vma_start(v) - last_end : 0;
 		last_end = vend;
+		if (!vma_multi_allowed(v) && (seen || vend < end))
+			return -EFAULT;
 		/* check_prep_vma() */
 		if (vma_is_sealed(v))
 			return -EPERM;

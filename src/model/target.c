@@ -149,6 +149,8 @@ static int64_t m_call(struct ms__interp *in, int i, const int64_t *a,
 	struct ms_file *file;
 	int64_t ret;
 
+	if (m->o->before_call)
+		m->o->before_call(m->o->ctx, mm, in->p, i, a);
 	/* The kernel chose an address: take the same one. */
 	if (k && k->kind == MS_OUT_RET && k->ret >= 0 &&
 	    ms_call_desc[s->call].ret == MS_RET_ADDR)

@@ -26,16 +26,16 @@ static int validate_range(const struct ms_mm *mm, uint64_t start,
 
 /*
  * vma_can_userfault() for MISSING mode: anonymous memory and shmem
- * (memfd, MAP_SHARED|MAP_ANONYMOUS, SysV); not other files or special
- * mappings.
+ * (memfd, MAP_SHARED|MAP_ANONYMOUS); not other files, special mappings,
+ * nor SysV attaches (vma_is_shmem() asks for shmem_vm_ops, and a SysV
+ * attach has shm_vm_ops).
  */
 static bool vma_can_userfault(const struct ms__vma *v)
 {
 	if (v->special)
 		return false;
 	return !v->file || v->file->c->kind == MS__CONTENT_SHMEM ||
-	       v->file->c->kind == MS__CONTENT_MEMFD ||
-	       v->file->c->kind == MS__CONTENT_SYSV;
+	       v->file->c->kind == MS__CONTENT_MEMFD;
 }
 
 /*

@@ -186,6 +186,16 @@ static bool is_mergeable_vma(const struct ms__vma *v, const struct attrs *a)
 	       !(a->flags & MS__VM_SPECIAL) && !v->special;
 }
 
+/*
+ * can_merge_remove_vma(): a VMA whose vm_ops has a close (shm_close(), a
+ * SysV segment) may grow or shrink in a merge but is never removed by
+ * one, so its pieces stay apart once split.
+ */
+static bool can_merge_remove(const struct ms__vma *v)
+{
+	return !v->file || v->file->c->kind != MS__CONTENT_SYSV;
+}
+
 static bool anon_vma_compatible(uint32_t a, uint32_t b)
 {
 	return !a || !b || a == b;
@@ -203,6 +213,7 @@ bool ms__vma_can_merge(const struct ms_mm *mm, const struct ms__vma *a,
 	struct attrs ab = attrs_of(b);
 
 	return a->end == ms__vma_start(b) && is_mergeable_vma(a, &ab) &&
+	       can_merge_remove(a) && can_merge_remove(b) &&
 	       anon_vma_compatible(a->anon_vma, b->anon_vma) &&
 	       a->pgoff + vma_pages(mm, a) == b->pgoff;
 }
@@ -266,6 +277,11 @@ static struct ms__vma *vma_modify(struct ms_mm *mm, struct ms__vma *v,
 	/* prev and next must suit each other too (can_vma_merge_right). */
 	if (merge_left && merge_right &&
 	    !anon_vma_compatible(prev->anon_vma, next->anon_vma))
+		merge_right = false;
+	/* A merge over all of v removes it; one with both sides, next. */
+	if (left_side && right_side && !can_merge_remove(v))
+		merge_left = merge_right = false;
+	if (merge_left && merge_right && !can_merge_remove(next))
 		merge_right = false;
 
 	if (merge_left && merge_right) {
