@@ -139,8 +139,6 @@ void out_text(FILE *f, const char *s);
 void out_lines(FILE *f, const char *prefix, const char *s);
 void out_ktap_name(FILE *f, const char *name);
 void out_json_string(FILE *f, const char *s);
-/* The length of the valid UTF-8 sequence at s (of n bytes), or 0. */
-int utf8_sequence(const unsigned char *s, size_t n);
 /*
  * HTML (html.c): what a failing case looked like, kept at judging time
  * (the program text with the failing step, expected and observed pages),

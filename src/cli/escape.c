@@ -19,46 +19,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "run/run.h"
 
-int utf8_sequence(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	int len;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0; /* a continuation byte, an overlong lead, > 4 */
-	/* The second byte's range rules out overlongs, surrogates and code
-	 * points above U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if ((size_t)len > n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (int i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
 
 /* Writes s[0..n) with every control character and bad byte as \xNN. */
 static void out_text_n(FILE *f, const unsigned char *p, size_t n)
 {
 	while (n) {
-		int len = utf8_sequence(p, n);
+		int len = ms__utf8_len(p, n);
 
 		/* C1 controls are U+0080..U+009F: 0xc2 0x80..0x9f. */
 		if (len == 0 || (len == 1 && (*p < 0x20 || *p == 0x7f)) ||
@@ -111,7 +79,7 @@ void out_json_string(FILE *f, const char *s)
 
 	fputc('"', f);
 	while (n) {
-		int len = utf8_sequence(p, n);
+		int len = ms__utf8_len(p, n);
 
 		if (len == 0) {
 			fputs("\\ufffd", f);

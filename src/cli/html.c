@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "run/run.h"
 
 #define DETAIL_ROWS 8	/* expected grids kept per failure */
 #define DETAIL_SNAPS 4	/* observed regions kept for a failing call */
@@ -262,7 +263,7 @@ static void html_text(FILE *f, const char *s)
 			i++;
 			continue;
 		}
-		len = utf8_sequence(u + i, n - i);
+		len = ms__utf8_len(u + i, n - i);
 		if (len == 0) {
 			fputs("\xef\xbf\xbd", f);
 			i++;

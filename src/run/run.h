@@ -7,6 +7,12 @@
 
 #define MS__TOKEN_MAX 24
 
+/*
+ * The length of the valid UTF-8 sequence at s (of n bytes, n > 0), or 0:
+ * overlongs, surrogates and code points above U+10FFFF are not valid.
+ */
+int ms__utf8_len(const unsigned char *s, size_t n);
+
 /* Splits a grid into tokens; returns how many, or -EINVAL. */
 int ms__grid_split(enum ms_attr attr, const char *grid,
 		   char tok[][MS__TOKEN_MAX], int max);

@@ -147,39 +147,6 @@ static void sb_printf(struct sb *b, const char *fmt, ...)
 		b->oom = true;
 }
 
-/* The length of the valid UTF-8 sequence at s (of n bytes), or 0. */
-static int utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	int len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	/* The second byte's range rules out overlongs, surrogates and code
-	 * points above U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if ((size_t)len > n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (int i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
 
 /* s[0..n) as a JSON string; each byte that is not UTF-8 becomes '?'. */
 static void sb_str(struct sb *b, const char *s, size_t n)
@@ -188,7 +155,7 @@ static void sb_str(struct sb *b, const char *s, size_t n)
 
 	sb_add(b, "\"", 1);
 	while (n) {
-		int len = utf8_len(p, n);
+		int len = ms__utf8_len(p, n);
 
 		if (len == 0) {
 			sb_add(b, "?", 1);
@@ -585,7 +552,7 @@ static int parse_string(struct jp *jp, size_t *at, size_t *n)
 				     "string: write it as \\u%04x",
 				     c, c);
 		if (c >= 0x80) {
-			len = utf8_len((const unsigned char *)jp->s + jp->pos,
+			len = ms__utf8_len((const unsigned char *)jp->s + jp->pos,
 				       jp->len - jp->pos);
 			if (len == 0)
 				return jfail(jp, -EINVAL, jp->pos,
