@@ -135,6 +135,20 @@ static int run_cases(const struct scenario_set *set, unsigned int rules,
 	return EXIT_PASS;
 }
 
+/* Cell number c, as the tables index it: call, kind, seal, shape. */
+static struct cov_cell cell_of(int c)
+{
+	struct cov_cell cell;
+
+	cell.shape = c % COV_NSHAPES;
+	c /= COV_NSHAPES;
+	cell.seal = c % COV_NSEALS;
+	c /= COV_NSEALS;
+	cell.kind = c % MS_NVMA_KINDS;
+	cell.call = c / MS_NVMA_KINDS;
+	return cell;
+}
+
 static bool reachable(const struct cov_cell *c)
 {
 	return !cov_unreachable(c->kind, c->seal, c->shape);
@@ -230,15 +244,8 @@ static void print_text(const struct cov_state *st, bool verbose)
 	if (verbose) {
 		printf("\nReachable cells no scenario exercises:\n");
 		for (int c = 0; c < st->ncells; c++) {
-			int i = c;
-			struct cov_cell cell;
+			struct cov_cell cell = cell_of(c);
 
-			cell.shape = i % COV_NSHAPES;
-			i /= COV_NSHAPES;
-			cell.seal = i % COV_NSEALS;
-			i /= COV_NSEALS;
-			cell.kind = i % MS_NVMA_KINDS;
-			cell.call = i / MS_NVMA_KINDS;
 			if (reachable(&cell) && !st->ncases[c])
 				printf("  %s %s %s %s\n",
 				       cov_calls[cell.call].name,
@@ -293,15 +300,8 @@ static void print_json(const struct cov_state *st)
 	printf("},\n  \"covered_cells\": [");
 	for (int pass = 0; pass < 2; pass++) {
 		for (int c = 0; c < st->ncells; c++) {
-			int i = c;
-			struct cov_cell cell;
+			struct cov_cell cell = cell_of(c);
 
-			cell.shape = i % COV_NSHAPES;
-			i /= COV_NSHAPES;
-			cell.seal = i % COV_NSEALS;
-			i /= COV_NSEALS;
-			cell.kind = i % MS_NVMA_KINDS;
-			cell.call = i / MS_NVMA_KINDS;
 			if (!reachable(&cell) || (st->ncases[c] == 0) != pass)
 				continue;
 			printf("%s\n    ", sep);
