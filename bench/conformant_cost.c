@@ -19,6 +19,11 @@
  *                    unsealed read-only private anon page (FOLL_FORCE:
  *                    the series' new test in check_vma_flags())
  *   procmem-read     pread of the same 8 bytes
+ *   procmem-write-sealed-ro  the pwrite into a sealed read-only anon page
+ *                    (refused with EIO by the series)
+ *
+ * Then one line "poke ptrace-poke-sealed-ro R": PTRACE_POKEDATA from this
+ * process into a traced child's copy of the sealed read-only page.
  *
  * Each figure is the median of ROUNDS rounds of ITER operations (the two
  * pairs: ITER/2).  Output, one line each:
@@ -32,8 +37,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,12 +131,45 @@ static long op_procmem_write(void)
 	return n < 0 ? -errno : n;
 }
 
+static long op_procmem_write_sealed(void)
+{
+	ssize_t n = pwrite(procmem, "conform", 8, (off_t)(uintptr_t)sealed_ro);
+
+	return n < 0 ? -errno : n;
+}
+
 static long op_procmem_read(void)
 {
 	char buf[8];
 	ssize_t n = pread(procmem, buf, 8, (off_t)(uintptr_t)ro_page);
 
 	return n < 0 ? -errno : n;
+}
+
+/* PTRACE_POKEDATA into a stopped child's sealed read-only page. */
+static long poke_sealed(void)
+{
+	long ret;
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -ECHILD;
+	}
+	ret = ptrace(PTRACE_POKEDATA, pid, sealed_ro, (void *)0x5a5a5a5aL) ?
+		      -errno : 0;
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return ret;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -209,5 +250,7 @@ int main(int argc, char **argv)
 	measure("madvise-sealed-ro-anon", op_madvise_sealed_ro_anon, iter);
 	measure("procmem-write", op_procmem_write, iter);
 	measure("procmem-read", op_procmem_read, iter);
+	measure("procmem-write-sealed-ro", op_procmem_write_sealed, iter);
+	printf("poke ptrace-poke-sealed-ro %s\n", ret_name(poke_sealed()));
 	return 0;
 }

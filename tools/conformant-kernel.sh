@@ -6,17 +6,18 @@
 # Fetches Debian's newest linux-source-* package with apt's own client
 # (a private configuration whose archive URIs are read at run time from the
 # machine's deb822 sources, as make matrix does), unpacks it once into a git
-# tree, applies the series listed in kernel/series, builds a small x86_64
-# configuration of the unpatched and of the patched source (two object
-# directories, one source tree), boots each under QEMU (TCG, -cpu qemu64,+pku) with the static
+# tree, keeps a second work tree of it with the series listed in
+# kernel/series applied, builds a small x86_64 configuration of both
+# (the unpatched one for the before/after comparison), boots each under QEMU (TCG, -cpu qemu64,+pku) with the static
 # sealspec as /init once per profile, and prints the guideline table of
 # every boot.  A last boot per kernel runs the upstream selftest
 # tools/testing/selftests/mm/mseal_test.c of the same tree and the
 # bench/conformant_cost.c loop (init: tools/conformant-init.c).
 #
-# Incremental: the unpacked tree and the object directories are kept; a
-# re-run resets only the files the series touches, re-applies it and
-# rebuilds what changed.  Compilers run under nice -n 19 with -j2.
+# Incremental: the trees and their object directories are kept; when the
+# series changed, a re-run resets the files the old series touched,
+# applies the new one and rebuilds what changed (a re-run with the same
+# series rebuilds nothing).  Compilers run under nice -n 19 with -j2.
 #
 # Knobs (environment):
 #   CONFORMANT_PATCHED   1: the patched kernel only; 0: the unpatched only;
@@ -26,7 +27,11 @@
 #   CONFORMANT_SOURCE    the source package (default: the newest
 #                        linux-source-X.Y the private apt lists have)
 #   CONFORMANT_BOOT      0: build only, boot nothing
-#   CONFORMANT_SELFTEST  0: no selftest/bench boot
+#   CONFORMANT_SELFTEST  0: no selftest/cost boots
+#   CONFORMANT_COST_BOOTS  selftest/cost boots per kernel, alternating
+#                        between the kernels (default 3; the cost table
+#                        gives the median)
+#   CONFORMANT_COST_ITER operations per round of the cost loop (default 20000)
 #   CONFORMANT_JOBS      make -j (default 2)
 #   CONFORMANT_TIMEOUT   seconds of wall clock per boot (default 900)
 #   CONFORMANT_APPEND    more kernel command line
@@ -34,9 +39,14 @@
 #                        (default /etc/apt/sources.list.d/debian.sources)
 #
 # Everything is written under build/conformant/: apt/ (private apt state),
-# debs/, src/linux (the git tree), obj-unpatched/ and obj-patched/ (kernel
-# objects and bzImage), initramfs/, runs/<kernel>-<profile>/ (console.log,
-# ttyS1.log: the report) and runs/<kernel>-selftest/, and summary.txt.
+# debs/, src/linux (Debian's source, a git tree tagged "debian"),
+# src/patched (a work tree of it with the series applied), obj-unpatched/
+# and obj-patched/ (kernel objects, bzImage, build.log, build-seconds),
+# initramfs/, runs/<kernel>-<profile>/ (console.log, ttyS1.log,
+# report.txt, failed.txt) and runs/<kernel>-selftest-N/,
+# verdicts.txt (did each profile run fail exactly what it should),
+# costs.txt and summary.txt.  The exit status is 1 when a profile run
+# failed other cases than expected.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -216,7 +226,7 @@ pick_source() {
 
 # Downloads the source package (unless debs/ has it) and unpacks its
 # tarball into src/linux as a git repository whose one commit, tagged
-# "debian", is the source as Debian ships it.  src/linux/.debian-version
+# "debian", is the source as Debian ships it.  src/version
 # says which build it is, so a re-run with the same version does nothing.
 fetch_source() {
 	local pkg=$1 version=$2 info file tarball
@@ -235,8 +245,8 @@ fetch_source() {
 			die "apt-get download $pkg=$version failed"
 		[ -s "$file" ] || die "apt-get download did not leave ${file#"$root"/}"
 	fi
-	tarball=$(dpkg-deb --fsys-tarfile "$file" | tar -t | grep -E '^(\./)?usr/src/linux-source-[^/]*\.tar\.(xz|bz2|gz)$') ||
-		die "no usr/src/linux-source-*.tar.* in ${file#"$root"/}"
+	tarball=$(dpkg-deb --fsys-tarfile "$file" | tar -t | grep -E '^(\./)?usr/src/linux-source-[^/]*\.tar\.xz$') ||
+		die "no usr/src/linux-source-*.tar.xz in ${file#"$root"/}"
 	tarball=${tarball%%$'\n'*}
 	say "unpacking $tarball"
 	rm -rf "$top/src" "$top"/obj-*
@@ -263,22 +273,41 @@ fetch_source() {
 # The patch file names in kernel/series, in order.
 series() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/kernel/series"; }
 
-# Puts the source tree in the state of one tree: "unpatched" is Debian's
-# source, "patched" is it plus the series.  Only files that differ are
-# rewritten, so make rebuilds only what the series touches.
+# The source directory of one tree.
+tree_dir() {
+	case $1 in
+	unpatched) echo "$src" ;;
+	patched) echo "$top/src/patched" ;;
+	esac
+}
+
+# Brings one tree to its state: "unpatched" is Debian's source as shipped,
+# "patched" is it plus the series.  The patched tree remembers the hash of
+# the series it carries; when that changed, the old series is undone
+# (git reset rewrites only the files that differ) and the new one applied,
+# so make rebuilds only what the two series touch.
 checkout_tree() {
-	local tree=$1 p
-	(
-		cd "$src"
-		git reset -q --hard debian
-		git clean -q -fd
-		if [ "$tree" = patched ]; then
-			for p in $(series); do
-				git apply --whitespace=error-all "$root/kernel/$p" ||
-					{ echo "conformant: kernel/$p does not apply" >&2 && exit 1; }
-			done
+	local tree=$1 dir p want
+	dir=$(tree_dir "$tree")
+	if [ "$tree" = unpatched ]; then
+		if [ -n "$(git -C "$dir" status --porcelain --untracked-files=no)" ]; then
+			say "resetting src/linux to Debian's source"
+			git -C "$dir" reset -q --hard debian
 		fi
-	)
+		return 0
+	fi
+	[ -d "$dir" ] || git -C "$src" worktree add -q --detach "$dir" debian
+	want=$(cd "$root/kernel" && series | xargs cat | sha256sum | cut -d' ' -f1)
+	[ "$(cat "$dir.series" 2> /dev/null)" != "$want" ] || return 0
+	say "applying the series to ${dir#"$root"/}"
+	rm -f "$dir.series"
+	git -C "$dir" reset -q --hard debian
+	git -C "$dir" clean -q -fd
+	for p in $(series); do
+		git -C "$dir" apply --whitespace=error-all "$root/kernel/$p" ||
+			die "kernel/$p does not apply to $(cat "$top/src/version")"
+	done
+	printf '%s\n' "$want" > "$dir.series"
 }
 
 # ---------------------------------------------------------------- config
@@ -294,21 +323,21 @@ DEVTMPFS EPOLL EVENTFD SIGNALFD TIMERFD INOTIFY_USER FILE_LOCKING
 PROC_MEM_ALWAYS_FORCE HIGH_RES_TIMERS"
 
 configure() {
-	local obj=$1 opt missing=""
+	local obj=$1 dir=$2 opt missing=""
 	[ -s "$obj/.config.sealspec" ] && return 0
 	mkdir -p "$obj"
 	say "configuring ${obj#"$root"/}"
-	nice -n 19 make -s -C "$src" O="$obj" tinyconfig > /dev/null
+	nice -n 19 make -s -C "$dir" O="$obj" tinyconfig > /dev/null
 	# shellcheck disable=SC2086 # one option per word
 	(
 		cd "$obj"
 		args=()
 		for opt in $kconfig_options; do args+=(-e "$opt"); done
-		"$src/scripts/config" --file .config "${args[@]}" \
+		"$dir/scripts/config" --file .config "${args[@]}" \
 			-d PROC_MEM_FORCE_PTRACE -d PROC_MEM_NO_FORCE \
 			-e TRANSPARENT_HUGEPAGE_MADVISE
 	)
-	nice -n 19 make -s -C "$src" O="$obj" olddefconfig > /dev/null
+	nice -n 19 make -s -C "$dir" O="$obj" olddefconfig > /dev/null
 	for opt in $kconfig_options; do
 		grep -qx "CONFIG_$opt=y" "$obj/.config" || missing="$missing $opt"
 	done
@@ -318,32 +347,35 @@ configure() {
 
 # Builds one tree's bzImage; prints and records the wall-clock seconds.
 build_tree() {
-	local tree=$1 obj=$top/obj-$1 t0 t1
+	local tree=$1 obj=$top/obj-$1 dir t0 t1
+	dir=$(tree_dir "$tree")
 	checkout_tree "$tree"
-	configure "$obj"
+	configure "$obj" "$dir"
 	say "building the $tree kernel in ${obj#"$root"/} (nice -n 19, -j$jobs)"
 	t0=$(date +%s)
-	if ! nice -n 19 make -s -C "$src" O="$obj" -j"$jobs" bzImage > "$obj/build.log" 2>&1; then
+	# LOCALVERSION names the tree in the kernel release the reports print.
+	if ! nice -n 19 make -s -C "$dir" O="$obj" -j"$jobs" \
+		LOCALVERSION=-sealspec-"$tree" bzImage > "$obj/build.log" 2>&1; then
 		tail -n 30 "$obj/build.log" >&2
 		die "the $tree build failed; see ${obj#"$root"/}/build.log"
 	fi
 	t1=$(date +%s)
 	printf '%s\n' $((t1 - t0)) > "$obj/build-seconds"
-	say "$tree kernel built in $((t1 - t0)) s ($(make -s -C "$src" O="$obj" kernelrelease 2> /dev/null))"
+	say "$tree kernel built in $((t1 - t0)) s ($(make -s -C "$dir" O="$obj" LOCALVERSION=-sealspec-"$tree" kernelrelease 2> /dev/null))"
 }
 
 # ---------------------------------------------------------------- initramfs
 
-# The upstream selftest of the same tree, static, against the tree's own
-# uapi headers (the patched tree's headers are the same: the series
-# changes no uapi).
+# The upstream selftest of the same source, static, against the tree's own
+# uapi headers.  It is taken from Debian's source as shipped: the series
+# changes neither tools/ nor the uapi headers.
 build_selftest() {
-	local hdr=$top/uapi out=$top/initramfs
+	local hdr=$top/obj-hdr/usr/include out=$top/initramfs
 	mkdir -p "$out"
-	if [ ! -d "$hdr/include" ]; then
-		nice -n 19 make -s -C "$src" O="$top/obj-hdr" INSTALL_HDR_PATH="$hdr" headers_install > /dev/null
-	fi
-	nice -n 19 gcc -static -O2 -Wall -isystem "$hdr/include" \
+	# "make headers": the sanitised uapi headers, as the selftests'
+	# Makefile uses them (headers_install would need rsync).
+	nice -n 19 make -s -C "$src" O="$top/obj-hdr" headers > /dev/null
+	nice -n 19 gcc -static -O2 -Wall -isystem "$hdr" \
 		-I"$src/tools/testing/selftests" -I"$src/tools/testing/selftests/mm" \
 		-I"$src/tools/include/uapi" \
 		-o "$out/mseal_test" "$src/tools/testing/selftests/mm/mseal_test.c" \
@@ -369,20 +401,23 @@ build_initramfs() {
 
 # ---------------------------------------------------------------- boots
 
-# Boots one kernel; $3 is "profile NAME" or "selftest".  The report (or
-# the selftest output) comes back on the second serial port.
+# Boots one kernel.  $2 is "profile" ($3 names the profile: the catalog
+# under sealspec as /init) or "selftest" ($3 names the run: mseal_test and
+# the cost loop under tools/conformant-init.c).  The report comes back on
+# the second serial port; runs/<tree>-<$3>/report.txt keeps it.
 boot() {
-	local tree=$1 what=$2 arg=$3 dir cmdline t0 t1 rc=0 qpid
-	dir=$runs/$tree-${arg}
+	local tree=$1 what=$2 name=$3 dir cmdline t0 t1 rc=0 qpid
+	dir=$runs/$tree-$name
+	rm -rf "$dir"
 	mkdir -p "$dir"
-	rm -f "$dir"/*.log
 	if [ "$what" = profile ]; then
-		cmdline="console=ttyS0 panic=-1 loglevel=1 sealspec.profile=$arg sealspec.format=text sealspec.timeout=60 sealspec.output=/dev/ttyS1"
+		cmdline="console=ttyS0 panic=-1 loglevel=1 sealspec.profile=$name sealspec.format=text sealspec.timeout=60 sealspec.output=/dev/ttyS1"
 	else
-		cmdline="console=ttyS0 panic=-1 loglevel=1 rdinit=/conformant-init"
+		cmdline="console=ttyS0 panic=-1 loglevel=1 rdinit=/conformant-init conformant.iter=$cost_iter"
 	fi
 	cmdline="$cmdline${append:+ $append}"
 	t0=$(date +%s)
+	# In the background so that an interrupt reaches QEMU at once.
 	timeout -k 10 "$boot_timeout" qemu-system-x86_64 \
 		-nodefaults -machine pc -cpu qemu64,+pku -smp 2 \
 		-accel tcg,thread=single -m 512M -display none -no-reboot \
@@ -395,24 +430,100 @@ boot() {
 	wait "$qpid" || rc=$?
 	trap - INT TERM
 	t1=$(date +%s)
-	printf 'cmdline=%s\nseconds=%s\nqemu_status=%s\n' "$cmdline" $((t1 - t0)) "$rc" > "$dir/meta.txt"
+	printf 'tree=%s\nsource=%s\ncmdline=%s\nseconds=%s\nqemu_status=%s\n' \
+		"$tree" "$(cat "$top/src/version")" "$cmdline" $((t1 - t0)) "$rc" > "$dir/meta.txt"
 	tr -d '\r' < "$dir/ttyS1.log" > "$dir/report.txt" || true
 	if [ ! -s "$dir/report.txt" ]; then
-		say "$tree $arg: no report after $((t1 - t0)) s (QEMU status $rc); see ${dir#"$root"/}/console.log"
+		say "$tree $name: no report after $((t1 - t0)) s (QEMU status $rc); see ${dir#"$root"/}/console.log"
 		return 0
 	fi
 	if [ "$what" = profile ]; then
-		printf '\n== %s kernel, --profile %s (%d s) ==\n' "$tree" "$arg" $((t1 - t0))
+		printf '\n== %s kernel (%s), --profile %s: %d s ==\n' "$tree" \
+			"$(sed -n 's/^sealspec: target kernel, kernel \([^ ]*\).*/\1/p' "$dir/report.txt")" \
+			"$name" $((t1 - t0))
 		sed -n '/^Guideline table/,$p' "$dir/report.txt"
-	else
-		printf '\n== %s kernel: mseal_test and the cost loop (%d s) ==\n' "$tree" $((t1 - t0))
-		grep -E '^(# Totals|# PASSED|# FAILED|not ok|cost )' "$dir/report.txt" || true
+		awk '/^FAIL  /{ print $2 }' "$dir/report.txt" | sort > "$dir/failed.txt"
+		compare_failures "$tree" "$name" "$dir/failed.txt"
 	fi
+}
+
+# What a profile run should fail: nothing under guidelines on the patched
+# kernel; tests/guidelines-deviations.txt under guidelines on the unpatched
+# one and under linux on the patched one; nothing under linux unpatched.
+compare_failures() {
+	local tree=$1 profile=$2 failed=$3 want=/dev/null label="no failure"
+	if { [ "$tree" = unpatched ] && [ "$profile" = guidelines ]; } ||
+		{ [ "$tree" = patched ] && [ "$profile" = linux ]; }; then
+		want=$tmp/deviations
+		label="tests/guidelines-deviations.txt"
+	fi
+	case $profile in guidelines | linux) ;; *) return 0 ;; esac
+	if diff -u "$want" "$failed" > "$failed.diff"; then
+		say "$tree --profile $profile: the failures are exactly as expected ($label)"
+		echo "$tree $profile expected" >> "$top/verdicts.txt"
+	else
+		say "$tree --profile $profile: the failures differ from $label:"
+		sed -n '3,$p' "$failed.diff" | sed 's/^/    /'
+		echo "$tree $profile UNEXPECTED" >> "$top/verdicts.txt"
+	fi
+}
+
+# The selftest boot's report: mseal_test's totals and failures.
+show_selftest() {
+	local tree=$1 f=$runs/$1-selftest-1/report.txt
+	printf '\n== %s kernel: tools/testing/selftests/mm/mseal_test.c ==\n' "$tree"
+	[ -s "$f" ] || { echo "(no report)" && return 0; }
+	grep -E '^(# Totals|not ok|conformant-init: /mseal_test)' "$f" || true
+}
+
+# Median ns/op of every cost line over the selftest boots, per tree.
+show_costs() {
+	printf '\n== the cost loop (bench/conformant_cost.c, %s iterations, median of %s boots per kernel, boots alternating) ==\n' \
+		"$cost_iter" "$cost_boots"
+	python3 - "$runs" $trees <<-'PY'
+		import glob, os, statistics, sys
+		runs, trees = sys.argv[1], sys.argv[2:]
+		ns, ret, order = {}, {}, []
+		for t in trees:
+		    for f in sorted(glob.glob(os.path.join(runs, t + "-selftest-*", "report.txt"))):
+		        for line in open(f):
+		            w = line.split()
+		            if len(w) >= 4 and w[0] == "cost" and w[3] == "ns/op":
+		                if w[1] not in order:
+		                    order.append(w[1])
+		                ns.setdefault((t, w[1]), []).append(int(w[2]))
+		                ret[(t, w[1])] = line.split("(ret ")[-1].rstrip(")\n")
+		            elif len(w) == 3 and w[0] == "poke":
+		                if w[1] not in order:
+		                    order.append(w[1])
+		                ret[(t, w[1])] = w[2]
+		head = "%-26s" % "operation" + "".join("%14s %-8s" % (t + " ns", "ret") for t in trees)
+		if len(trees) == 2:
+		    head += "  change"
+		print(head)
+		for op in order:
+		    row, med = "%-26s" % op, []
+		    for t in trees:
+		        v = ns.get((t, op))
+		        m = statistics.median(v) if v else None
+		        med.append(m)
+		        row += "%14s %-8s" % ("-" if m is None else "%.0f" % m, ret.get((t, op), "-"))
+		    if len(trees) == 2 and None not in med and med[0]:
+		        row += "  %+.1f%%" % (100.0 * (med[1] - med[0]) / med[0])
+		    print(row)
+	PY
 }
 
 # ---------------------------------------------------------------- main
 
 start=$(date +%s)
+rm -f "$top/verdicts.txt"
+cost_iter=${CONFORMANT_COST_ITER:-20000}
+cost_boots=${CONFORMANT_COST_BOOTS:-3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sed -e 's/#.*//' -e '/^[[:space:]]*$/d' tests/guidelines-deviations.txt | sort > "$tmp/deviations"
+
 need_tools
 mkdir -p "$top"
 write_sources
@@ -425,23 +536,38 @@ fetch_source "$srcpkg" "$srcver"
 for tree in $trees; do
 	build_tree "$tree"
 done
-# Leave the tree patched: what a reader of src/linux expects to find.
-checkout_tree patched
 
 if [ "${CONFORMANT_BOOT:-1}" != 0 ]; then
 	build_initramfs
+	rm -rf "$runs"
+	: > "$top/verdicts.txt"
 	for tree in $trees; do
 		for p in $profiles; do
 			boot "$tree" profile "$p"
 		done
-		[ "${CONFORMANT_SELFTEST:-1}" = 0 ] || boot "$tree" selftest selftest
 	done
+	if [ "${CONFORMANT_SELFTEST:-1}" != 0 ]; then
+		# Alternating boots, so that the load of the shared machine
+		# drifts over both kernels alike.
+		for i in $(seq "$cost_boots"); do
+			for tree in $trees; do
+				boot "$tree" selftest "selftest-$i"
+			done
+		done
+		for tree in $trees; do
+			show_selftest "$tree"
+		done
+		show_costs | tee "$top/costs.txt"
+	fi
 fi
 
 {
+	echo
 	echo "source: $srcpkg $srcver"
 	for tree in $trees; do
-		echo "$tree: build $(cat "$top/obj-$tree/build-seconds") s"
+		echo "$tree: last build $(cat "$top/obj-$tree/build-seconds") s"
 	done
+	[ ! -s "$top/verdicts.txt" ] || sed 's/^/verdict: /' "$top/verdicts.txt"
 	echo "total: $(($(date +%s) - start)) s"
 } | tee "$top/summary.txt"
+! grep -q UNEXPECTED "$top/verdicts.txt" 2> /dev/null
