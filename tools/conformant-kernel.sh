@@ -314,17 +314,24 @@ checkout_tree() {
 
 # tinyconfig (64-bit) plus what the catalog needs.  Every option here is
 # checked after olddefconfig: one that did not stick stops the build.
+# NET and UNIX: sealspec's scenario helper talks over a socketpair;
+# SCHEDSTATS: /proc/PID/schedstat, which lets a timeout discount the time
+# a scenario waited for a CPU of the loaded, emulated machine.
 kconfig_options="64BIT SMP NUMA PRINTK PRINTK_TIME TTY SERIAL_8250
 SERIAL_8250_CONSOLE BLK_DEV_INITRD RD_GZIP BINFMT_ELF BINFMT_SCRIPT PROC_FS
 SYSCTL PROC_PAGE_MONITOR SYSFS TMPFS SHMEM MEMFD_CREATE SYSVIPC AIO
 USERFAULTFD ADVISE_SYSCALLS MULTIUSER FUTEX POSIX_TIMERS CROSS_MEMORY_ATTACH
 X86_INTEL_MEMORY_PROTECTION_KEYS TRANSPARENT_HUGEPAGE KSM SWAP BLOCK PCI ACPI
 DEVTMPFS EPOLL EVENTFD SIGNALFD TIMERFD INOTIFY_USER FILE_LOCKING
-PROC_MEM_ALWAYS_FORCE HIGH_RES_TIMERS"
+PROC_MEM_ALWAYS_FORCE HIGH_RES_TIMERS NET UNIX SCHEDSTATS"
 
 configure() {
 	local obj=$1 dir=$2 opt missing=""
-	[ -s "$obj/.config.sealspec" ] && return 0
+	# The options the .config was made from: a changed list configures
+	# again (kbuild then rebuilds what the changed options touch).
+	[ -s "$obj/.config.sealspec" ] &&
+		[ "$(cat "$obj/.config.options" 2> /dev/null)" = "$(echo $kconfig_options)" ] &&
+		return 0
 	mkdir -p "$obj"
 	say "configuring ${obj#"$root"/}"
 	nice -n 19 make -s -C "$dir" O="$obj" tinyconfig > /dev/null
@@ -343,6 +350,7 @@ configure() {
 	done
 	[ -z "$missing" ] || die "options that did not stick in ${obj#"$root"/}/.config:$missing"
 	cp "$obj/.config" "$obj/.config.sealspec"
+	echo $kconfig_options > "$obj/.config.options"
 }
 
 # Builds one tree's bzImage; prints and records the wall-clock seconds.
@@ -443,6 +451,12 @@ boot() {
 			"$name" $((t1 - t0))
 		sed -n '/^Guideline table/,$p' "$dir/report.txt"
 		awk '/^FAIL  /{ print $2 }' "$dir/report.txt" | sort > "$dir/failed.txt"
+		# "N passed, N failed, N skipped, N broken, N xfail (N cases, ...)"
+		if ! grep -Eq '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped, 0 broken, .*\([1-9][0-9]* cases' "$dir/report.txt"; then
+			say "$tree --profile $name: the run broke or ran no case; see ${dir#"$root"/}/report.txt"
+			echo "$tree $name BROKEN" >> "$top/verdicts.txt"
+			return 0
+		fi
 		compare_failures "$tree" "$name" "$dir/failed.txt"
 	fi
 }
@@ -570,4 +584,4 @@ fi
 	[ ! -s "$top/verdicts.txt" ] || sed 's/^/verdict: /' "$top/verdicts.txt"
 	echo "total: $(($(date +%s) - start)) s"
 } | tee "$top/summary.txt"
-! grep -q UNEXPECTED "$top/verdicts.txt" 2> /dev/null
+! grep -Eq 'UNEXPECTED|BROKEN' "$top/verdicts.txt" 2> /dev/null
