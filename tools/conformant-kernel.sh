@@ -45,8 +45,9 @@
 # initramfs/, runs/<kernel>-<profile>/ (console.log, ttyS1.log,
 # report.txt, failed.txt) and runs/<kernel>-selftest-N/,
 # verdicts.txt (did each profile run fail exactly what it should),
-# costs.txt and summary.txt.  The exit status is 1 when a profile run
-# failed other cases than expected.
+# costs.txt, results.md (tools/conformant-report.py) and summary.txt.
+# The exit status is 1 when a profile run broke or failed other cases
+# than expected.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -573,6 +574,8 @@ if [ "${CONFORMANT_BOOT:-1}" != 0 ]; then
 		done
 		show_costs | tee "$top/costs.txt"
 	fi
+	python3 tools/conformant-report.py "$top" > "$top/results.md"
+	say "the results as Markdown: ${top#"$root"/}/results.md"
 fi
 
 {
