@@ -491,42 +491,11 @@ show_selftest() {
 	grep -E '^(# Totals|not ok|conformant-init: /mseal_test)' "$f" || true
 }
 
-# Median ns/op of every cost line over the selftest boots, per tree.
+# The cost table: median ns/op over the selftest boots, per kernel.
 show_costs() {
-	printf '\n== the cost loop (bench/conformant_cost.c, %s iterations, median of %s boots per kernel, boots alternating) ==\n' \
+	printf '\n== the cost loop (bench/conformant_cost.c, %s operations a round, %s boots per kernel, alternating) ==\n' \
 		"$cost_iter" "$cost_boots"
-	python3 - "$runs" $trees <<-'PY'
-		import glob, os, statistics, sys
-		runs, trees = sys.argv[1], sys.argv[2:]
-		ns, ret, order = {}, {}, []
-		for t in trees:
-		    for f in sorted(glob.glob(os.path.join(runs, t + "-selftest-*", "report.txt"))):
-		        for line in open(f):
-		            w = line.split()
-		            if len(w) >= 4 and w[0] == "cost" and w[3] == "ns/op":
-		                if w[1] not in order:
-		                    order.append(w[1])
-		                ns.setdefault((t, w[1]), []).append(int(w[2]))
-		                ret[(t, w[1])] = line.split("(ret ")[-1].rstrip(")\n")
-		            elif len(w) == 3 and w[0] == "poke":
-		                if w[1] not in order:
-		                    order.append(w[1])
-		                ret[(t, w[1])] = w[2]
-		head = "%-26s" % "operation" + "".join("%14s %-8s" % (t + " ns", "ret") for t in trees)
-		if len(trees) == 2:
-		    head += "  change"
-		print(head)
-		for op in order:
-		    row, med = "%-26s" % op, []
-		    for t in trees:
-		        v = ns.get((t, op))
-		        m = statistics.median(v) if v else None
-		        med.append(m)
-		        row += "%14s %-8s" % ("-" if m is None else "%.0f" % m, ret.get((t, op), "-"))
-		    if len(trees) == 2 and None not in med and med[0]:
-		        row += "  %+.1f%%" % (100.0 * (med[1] - med[0]) / med[0])
-		    print(row)
-	PY
+	python3 tools/conformant-report.py --costs "$top"
 }
 
 # ---------------------------------------------------------------- main

@@ -5,7 +5,8 @@ guideline tables of the unpatched and the patched kernel side by side, the
 count lines and failed cases of every profile run, the kernel's own
 mseal_test per kernel, and the cost table.  docs/conformance.md quotes it.
 
-usage: conformant-report.py DIR     (DIR: build/conformant)
+usage: conformant-report.py DIR          (DIR: build/conformant)
+       conformant-report.py --costs DIR  the cost table alone
 """
 
 import glob
@@ -63,9 +64,64 @@ def release(report):
     return m.group(1) if m else "?"
 
 
+def costs_table(runs):
+    """The cost lines of every selftest boot: per operation and kernel the
+    median over the boots (each boot's figure is already a median of
+    rounds), the range, the errno or count, and the change."""
+    import statistics
+    ns, ret, order, boots = {}, {}, [], {}
+    for t in TREES:
+        files = sorted(glob.glob(os.path.join(runs, t + "-selftest-*",
+                                              "report.txt")))
+        boots[t] = 0
+        for f in files:
+            seen = False
+            for line in read(f).splitlines():
+                w = line.split()
+                if len(w) >= 4 and w[0] == "cost" and w[3] == "ns/op":
+                    seen = True
+                    if w[1] not in order:
+                        order.append(w[1])
+                    ns.setdefault((t, w[1]), []).append(int(w[2]))
+                    ret[(t, w[1])] = line.split("(ret ")[-1].rstrip(")")
+                elif len(w) == 3 and w[0] == "poke":
+                    if w[1] not in order:
+                        order.append(w[1])
+                    ret[(t, w[1])] = w[2]
+            boots[t] += seen
+    trees = [t for t in TREES if boots[t]]
+    if not trees:
+        return [], 0
+    out = ["| operation | " + " | ".join(
+        "%s ns (range) | ret" % t for t in trees) +
+        (" | patched vs unpatched |" if len(trees) == 2 else " |")]
+    out.append("|---" * (1 + 2 * len(trees) + (len(trees) == 2)) + "|")
+    for op in order:
+        cells, med = [], []
+        for t in trees:
+            v = ns.get((t, op))
+            if v:
+                m = statistics.median(v)
+                med.append(m)
+                cells.append("%.0f (%d–%d)" % (m, min(v), max(v)))
+            else:
+                med.append(None)
+                cells.append("–")
+            cells.append("`%s`" % ret.get((t, op), "–"))
+        if len(trees) == 2:
+            cells.append("%+.1f%%" % (100.0 * (med[1] - med[0]) / med[0])
+                         if None not in med and med[0] else "–")
+        out.append("| %s | %s |" % (op, " | ".join(cells)))
+    return out, min(boots[t] for t in trees)
+
+
 def main(argv):
+    if len(argv) == 2 and argv[0] == "--costs":
+        lines, n = costs_table(os.path.join(argv[1], "runs"))
+        print("\n".join(lines) if lines else "(no cost figures)")
+        return 0
     if len(argv) != 1:
-        sys.stderr.write("usage: conformant-report.py DIR\n")
+        sys.stderr.write("usage: conformant-report.py [--costs] DIR\n")
         return 2
     top = argv[0]
     runs = os.path.join(top, "runs")
@@ -100,11 +156,20 @@ def main(argv):
                     t, release(rep), prof, count_line(rep)))
     out.append("")
 
+    deviations = sorted(
+        l.split("#")[0].strip() for l in read(os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+            "guidelines-deviations.txt")).splitlines()
+        if l.split("#")[0].strip())
     for t in TREES:
         for prof in ("guidelines", "linux"):
-            failed = read(os.path.join(runs, "%s-%s" % (t, prof),
-                                       "failed.txt")).split()
-            if failed:
+            failed = sorted(read(os.path.join(runs, "%s-%s" % (t, prof),
+                                              "failed.txt")).split())
+            if failed and failed == deviations:
+                out.append("Failed on the %s kernel under `%s`: exactly the "
+                           "%d cases of `tests/guidelines-deviations.txt`.\n"
+                           % (t, prof, len(failed)))
+            elif failed:
                 out.append("Failed on the %s kernel under `%s` (%d): %s.\n" % (
                     t, prof, len(failed),
                     ", ".join("`%s`" % f for f in failed)))
@@ -122,11 +187,11 @@ def main(argv):
             out.append("    %s" % l)
         out.append("")
 
-    costs = read(os.path.join(top, "costs.txt"))
-    if costs:
-        out.append("```")
-        out.append(costs.rstrip())
-        out.append("```")
+    lines, n = costs_table(runs)
+    if lines:
+        out.append("Cost loop (bench/conformant_cost.c): median over %d "
+                   "boots per kernel, ns per operation:\n" % n)
+        out.extend(lines)
     print("\n".join(out))
     return 0
 
