@@ -327,11 +327,12 @@ DEVTMPFS EPOLL EVENTFD SIGNALFD TIMERFD INOTIFY_USER FILE_LOCKING
 PROC_MEM_ALWAYS_FORCE HIGH_RES_TIMERS NET UNIX SCHEDSTATS"
 
 configure() {
-	local obj=$1 dir=$2 opt missing=""
+	local obj=$1 dir=$2 opt lost="" opts
 	# The options the .config was made from: a changed list configures
 	# again (kbuild then rebuilds what the changed options touch).
+	opts=$(printf '%s' "$kconfig_options" | tr -s '[:space:]' ' ')
 	[ -s "$obj/.config.sealspec" ] &&
-		[ "$(cat "$obj/.config.options" 2> /dev/null)" = "$(echo $kconfig_options)" ] &&
+		[ "$(cat "$obj/.config.options" 2> /dev/null)" = "$opts" ] &&
 		return 0
 	mkdir -p "$obj"
 	say "configuring ${obj#"$root"/}"
@@ -347,11 +348,11 @@ configure() {
 	)
 	nice -n 19 make -s -C "$dir" O="$obj" olddefconfig > /dev/null
 	for opt in $kconfig_options; do
-		grep -qx "CONFIG_$opt=y" "$obj/.config" || missing="$missing $opt"
+		grep -qx "CONFIG_$opt=y" "$obj/.config" || lost="$lost $opt"
 	done
-	[ -z "$missing" ] || die "options that did not stick in ${obj#"$root"/}/.config:$missing"
+	[ -z "$lost" ] || die "options that did not stick in ${obj#"$root"/}/.config:$lost"
 	cp "$obj/.config" "$obj/.config.sealspec"
-	echo $kconfig_options > "$obj/.config.options"
+	printf '%s\n' "$opts" > "$obj/.config.options"
 }
 
 # Builds one tree's bzImage; prints and records the wall-clock seconds.
@@ -402,7 +403,7 @@ build_selftest() {
 build_initramfs() {
 	local out=$top/initramfs
 	say "building the static sealspec"
-	make --no-print-directory static > /dev/null
+	nice -n 19 make --no-print-directory static > /dev/null
 	build_selftest
 	python3 tools/matrix-initramfs.py build/static/sealspec "$out/init.cpio" \
 		"$out/conformant-init" "$out/mseal_test" "$out/conformant_cost"
