@@ -13,6 +13,12 @@
 #                   and .html (tools/matrix.sh; knobs MATRIX_SERIES,
 #                   MATRIX_EXTRA, MATRIX_VARIANTS, MATRIX_JOBS, MATRIX_TIMEOUT,
 #                   MATRIX_APPEND; needs the network and root for apt-get)
+#   make conformant-kernel  Debian's newest kernel source with kernel/*.patch
+#                   (the guidelines implemented), built and booted under QEMU
+#                   beside the unpatched build: guideline tables, the kernel's
+#                   mseal selftest, the checks' cost (tools/conformant-kernel.sh;
+#                   knobs CONFORMANT_PATCHED, CONFORMANT_PROFILES, ...; needs
+#                   the network, root for apt-get, ~4 GB in build/conformant)
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -35,8 +41,8 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/catalog.o
 TESTS    := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit-tests static bench matrix fuzz-parser install \
-	uninstall check-html clean format
+.PHONY: all run test unit-tests static bench matrix conformant-kernel \
+	fuzz-parser install uninstall check-html clean format
 
 all: $(BUILD)/sealspec $(BUILD)/libsealspec.a
 
@@ -123,6 +129,11 @@ matrix:
 # in build/report.png.  Not part of make test.
 check-html: all
 	sh tools/check-html.sh $(BUILD)
+
+# The patch series in kernel/ on Debian's newest kernel source, patched and
+# unpatched, booted under QEMU (docs/conformance.md).  Not part of make test.
+conformant-kernel:
+	bash tools/conformant-kernel.sh
 
 fuzz-parser:
 	@mkdir -p $(BUILD)/fuzz $(BUILD)/fuzz/corpus
