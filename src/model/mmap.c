@@ -237,8 +237,9 @@ int64_t ms__map_special(struct ms_mm *mm, uint64_t addr, uint64_t npages,
 	proto.end = addr + (npages << mm->cfg.page_shift);
 	proto.file = f;
 	proto.special = (uint8_t)(kind + 1);
+	/* map_vdso() gives the vDSO VM_MAYWRITE too (arch/x86/entry/vdso). */
 	proto.flags = prot_to_flags(prot) | MS__VM_MAYREAD | MS__VM_MAYEXEC |
-		      MS__VM_DONTEXPAND;
+		      MS__VM_MAYWRITE | MS__VM_DONTEXPAND;
 	/* aio_setup_ring() maps its file MAP_SHARED, read-write. */
 	if (kind == MS_SPECIAL_AIO)
 		proto.flags |= MS__VM_SHARED | MS__VM_MAYSHARE |
