@@ -275,13 +275,17 @@ int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
  * EIO that /proc/self/mem and PTRACE_POKEDATA report.
  *
  *   EIO  no VMA, a guard page, beyond EOF, a shared mapping without
- *        VM_WRITE, a special mapping (not modelled), or under
- *        foll-force-refused a sealed VMA without VM_WRITE (guideline 7)
+ *        VM_WRITE, or under foll-force-refused a sealed VMA without
+ *        VM_WRITE (guideline 7)
+ *
+ * The special mappings are no exception: the aio ring is a shared
+ * writable mapping, and the vDSO a private one with VM_MAYWRITE, which a
+ * FOLL_FORCE write copies on write (a debugger's breakpoint), as on 6.18.
  */
 static int force_write_refused(struct ms_mm *mm, struct ms__vma *v,
 			       uint64_t a)
 {
-	if (!v || is_guard(mm, a) || v->special || beyond_eof(mm, v, a))
+	if (!v || is_guard(mm, a) || beyond_eof(mm, v, a))
 		return -EIO;
 	if (!(v->flags & MS__VM_WRITE) &&
 	    (v->flags & (MS__VM_SHARED | MS__VM_MAYWRITE)) != MS__VM_MAYWRITE)

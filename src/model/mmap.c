@@ -237,8 +237,9 @@ int64_t ms__map_special(struct ms_mm *mm, uint64_t addr, uint64_t npages,
 	proto.end = addr + (npages << mm->cfg.page_shift);
 	proto.file = f;
 	proto.special = (uint8_t)(kind + 1);
+	/* map_vdso() gives the vDSO VM_MAYWRITE too (arch/x86/entry/vdso). */
 	proto.flags = prot_to_flags(prot) | MS__VM_MAYREAD | MS__VM_MAYEXEC |
-		      MS__VM_DONTEXPAND;
+		      MS__VM_MAYWRITE | MS__VM_DONTEXPAND;
 	/* aio_setup_ring() maps its file MAP_SHARED, read-write. */
 	if (kind == MS_SPECIAL_AIO)
 		proto.flags |= MS__VM_SHARED | MS__VM_MAYSHARE |
@@ -294,6 +295,7 @@ int ms_remap_file_pages(struct ms_mm *mm, uint64_t start, uint64_t size,
 {
 	struct ms__vma *v, *w;
 	struct ms_file *f;
+	uint8_t special;
 	int64_t r;
 	int mflags;
 
@@ -325,9 +327,24 @@ int ms_remap_file_pages(struct ms_mm *mm, uint64_t start, uint64_t size,
 	if (v->flags & MS__VM_LOCKED)
 		mflags |= MAP_LOCKED;
 	f = v->file;
+	special = v->special;
 	ms__file_get(f);	/* get_file(): the VMA may go */
 	r = ms_mmap(mm, start, size, prot, mflags, f,
 		    pgoff << mm->cfg.page_shift);
 	ms_file_put(f);
-	return r < 0 ? (int)r : 0;
+	if (r < 0)
+		return (int)r;
+	/*
+	 * The file's own mmap makes the new VMA what the old one was: an
+	 * aio ring's (aio_ring_mmap(): VM_DONTEXPAND, aio_ring_vm_ops), so
+	 * it stays special and merges with nothing.
+	 */
+	if (special)
+		for (w = ms__vma_find(mm, start);
+		     w && ms__vma_start(w) < start + size;
+		     w = ms__vma_next(mm, w)) {
+			w->special = special;
+			w->flags |= MS__VM_DONTEXPAND;
+		}
+	return 0;
 }

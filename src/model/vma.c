@@ -383,6 +383,13 @@ struct ms__vma *ms__vma_insert(struct ms_mm *mm, const struct ms__vma *proto,
 	if (left && right &&
 	    !anon_vma_compatible(prev->anon_vma, next->anon_vma))
 		right = false;
+	/*
+	 * Joining both sides removes next, which a VMA with a close (a
+	 * SysV attach) never is: prev takes the range and next stays
+	 * (remap_file_pages of a page inside a SysV attach, 6.18).
+	 */
+	if (left && right && !can_merge_remove(next))
+		right = false;
 
 	if (left && right) {
 		uint64_t nend = next->end;
