@@ -24,6 +24,11 @@ elif sum(c["cells"] for c in d["by_call"]) != cells:
     print("by_call cells do not add up to %d" % cells)
 elif cov == 0 or d["cases"] == 0:
     print("nothing covered (%d cases)" % d["cases"])
+elif un:
+    # The catalog covers every reachable cell (issue 8): a scenario that
+    # goes away, or a cell that becomes reachable, shows here.
+    print("%d reachable cells no scenario exercises, e.g. %s" %
+          (len(un), json.dumps(un[:3])))
 PY
 )
 	if [ "$rc" -eq 0 ] && [ -z "$why" ]; then ok; else
