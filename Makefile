@@ -24,7 +24,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Isrc
 LDFLAGS  ?=
 
-LIB_SRCS := $(sort $(wildcard src/scn/*.c src/interp/*.c src/kernel/*.c src/run/*.c src/model/*.c))
+LIB_SRCS := $(sort $(wildcard src/scn/*.c src/interp/*.c src/kernel/*.c src/run/*.c src/model/*.c src/fuzz/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 CASES    := $(sort $(wildcard cases/*.scn))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
@@ -37,7 +37,7 @@ TESTS    := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/sealspec $(BUILD)/libsealspec.a
 
-$(BUILD)/%.o: %.c include/sealspec.h include/sealspec-model.h $(wildcard src/*.h src/*/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 

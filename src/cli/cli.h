@@ -72,6 +72,8 @@ int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
+int cmd_repro(int argc, char **argv);
 
 /* PID 1 in an initramfs: mount /proc, run the catalog, power off. */
 int run_as_init(void);

@@ -22,8 +22,11 @@ static void usage(FILE *f)
 		"                           scenarios with their rules\n"
 		"  fmt [--check] FILE...    rewrite scenarios in canonical form\n"
 		"  profiles                 the profiles and how they differ\n"
-		"  fuzz, repro              differential fuzzer and C reproducers\n"
-		"                           (not in this version: they need the model)\n"
+		"  fuzz [--time SECONDS] [--seed N] [--profile NAME] [--out DIR]\n"
+		"       [--jobs N] [--format text|json]\n"
+		"                           differential fuzzer: kernel against model\n"
+		"  repro FILE.scn [-o FILE.c]\n"
+		"                           a standalone C reproducer of a scenario\n"
 		"\n"
 		"Without PATH, run and list use the built-in catalog (cases/).\n"
 		"'sealspec COMMAND --help' describes each command.  The scenario\n"
@@ -241,13 +244,10 @@ static int run_command(int argc, char **argv)
 		usage(stdout);
 		return EXIT_PASS;
 	}
-	if (strcmp(argv[1], "fuzz") == 0 || strcmp(argv[1], "repro") == 0) {
-		fprintf(stderr,
-			"sealspec: '%s' needs the model target, which this "
-			"version does not have yet\n",
-			argv[1]);
-		return EXIT_USAGE;
-	}
+	if (strcmp(argv[1], "fuzz") == 0)
+		return cmd_fuzz(argc - 1, argv + 1);
+	if (strcmp(argv[1], "repro") == 0)
+		return cmd_repro(argc - 1, argv + 1);
 	fprintf(stderr, "sealspec: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
