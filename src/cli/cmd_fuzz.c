@@ -36,6 +36,7 @@ struct fuzz_opts {
 	double seconds;
 	uint64_t seed;
 	long programs;		/* stop after this many (0: --time decides) */
+	uint64_t start;		/* the first program's number */
 	int jobs;
 	int max_steps;
 	bool json;
@@ -90,6 +91,10 @@ static void usage(FILE *f)
 		"  --programs N    stop after N programs\n"
 		"  --steps N       generated steps per program at most "
 		"(default 10)\n"
+		"  --start N       number the first program N (default 0): "
+		"--start N\n"
+		"                  --programs 1 runs program N of the seed "
+		"again\n"
 		"\n"
 		"SEALSPEC_MODEL_FLIP=NAME[,NAME] inverts model switches (a "
 		"testing aid).\n"
@@ -244,7 +249,19 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 	m->steps_before = count_steps(p);
 	ms_fuzz_minimise(e, p, first->sig, MINIMISE_RUNS, &runs);
 	m->runs = runs;
-	pin_difference(p, first);
+	/* Where the minimised program differs, to pin it there. */
+	err = ms_fuzz_run(e, p, &r);
+	if (err)
+		return err;
+	if (r.status == MS_FUZZ_DIFFER)
+		pin_difference(p, &r);
+	ms_fuzz_result_free(&r);
+	if (getenv("SEALSPEC_FUZZ_DEBUG")) {
+		char *dbg = ms_print(p);
+
+		fprintf(stderr, "%s", dbg ? dbg : "");
+		free(dbg);
+	}
 	err = ms_fuzz_run(e, p, &r);
 	if (err)
 		return err;
@@ -258,10 +275,15 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 	}
 	m->steps_after = count_steps(p);
 	if (r.status == MS_FUZZ_DIFFER || r.status == MS_FUZZ_AGREE) {
-		eo.expect = &r.mt;
-		c = ms_emit_c(p, &eo, &cerr, why, sizeof(why));
 		err = ms_fuzz_fill_results(p, &r.kt);
+		eo.expect = &r.mt;
+		if (!err)
+			c = ms_emit_c(p, &eo, &cerr, why, sizeof(why));
 	} else {
+		fprintf(stderr,
+			"sealspec: fuzz: program %" PRIu64 ", minimised, did "
+			"not run on the kernel: %s\n",
+			m->index, r.kt.reason);
 		err = -ESRCH;
 	}
 	snprintf(p->head_comment, sizeof(p->head_comment),
@@ -298,7 +320,7 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 	if (!err && c) {
 		snprintf(m->c, sizeof(m->c), "%.250s.c", base);
 		err = write_text(m->c, c);
-	} else if (!c) {
+	} else if (!c && !err) {
 		fprintf(stderr, "sealspec: fuzz: no C reproducer for program "
 				"%" PRIu64 ": %s\n",
 			m->index, cerr == -ENOTSUP ? why : strerror(-cerr));
@@ -343,7 +365,8 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 	double last = 0;
 	int err = 0;
 
-	for (uint64_t idx = (uint64_t)job; !stop_now; idx += (uint64_t)fo->jobs) {
+	for (uint64_t idx = fo->start + (uint64_t)job; !stop_now;
+	     idx += (uint64_t)fo->jobs) {
 		struct ms_fuzz_gen_opts go = {
 			.seed = fo->seed,
 			.index = idx,
@@ -355,7 +378,7 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 		struct ms_fuzz_result r;
 		struct ms_program p;
 
-		if (fo->programs ? (long)idx >= fo->programs :
+		if (fo->programs ? (long)(idx - fo->start) >= fo->programs :
 				   now() >= deadline)
 			break;
 		if (ms_fuzz_generate(&go, &p))
@@ -415,6 +438,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "programs", required_argument, NULL, 'n' },
 		{ "steps", required_argument, NULL, 'S' },
+		{ "start", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -456,6 +480,11 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 		case 'S':
 			o->max_steps = (int)strtol(optarg, &end, 10);
 			if (*end || o->max_steps < 2 || o->max_steps > 200)
+				goto bad;
+			break;
+		case 'F':
+			o->start = strtoull(optarg, &end, 0);
+			if (*end || errno || !*optarg)
 				goto bad;
 			break;
 		case 'f':

@@ -486,6 +486,13 @@ static void gen_mremap(struct gen *g, int ri)
 
 	pick_range(g, r, &off, &len);
 	new_len = form == 0 ? len : 1 + rnd(g, len + 3);
+	/*
+	 * A region the kernel placed lies among mappings the model does not
+	 * have (the scenario process's own): whether it grows in place there
+	 * says nothing about sealing.
+	 */
+	if (r->fixed_only && new_len > len)
+		new_len = len;
 	/* MAYMOVE without FIXED: the kernel chooses where; name it. */
 	if (form == 2 || (form == 4 && chance(g, 50)))
 		bind = new_name(g);

@@ -205,8 +205,12 @@ int ms_munlockall(struct ms_mm *mm)
  *   (0)     len == 0
  *   ENOMEM  nothing mapped at or after start
  *   EBUSY   MS_INVALIDATE on a VM_LOCKED VMA
- *   ENOMEM  a hole in the range (after the VMAs were synced), unless the
- *           call is MS_ASYNC alone, which stops quietly at the first hole
+ *   ENOMEM  a hole in the range: MS_ASYNC alone stops at the first one,
+ *           and a hole that ends the range stops the walk, both with
+ *           ENOMEM at once; other holes give ENOMEM after the VMAs
+ *           after them were synced (the kernel's error starts as -ENOMEM
+ *           on each turn of its loop; sealspec fuzz found the quiet
+ *           return the model had)
  *
  * The model's files are always in sync: contents never change here.
  */
@@ -234,10 +238,10 @@ int ms_msync(struct ms_mm *mm, uint64_t start, uint64_t len, int flags)
 			return -ENOMEM;
 		if (start < ms__vma_start(v)) {
 			if (flags == MS_ASYNC)
-				return unmapped_error;
+				return -ENOMEM;
 			start = ms__vma_start(v);
 			if (start >= end)
-				return unmapped_error;
+				return -ENOMEM;
 			unmapped_error = -ENOMEM;
 		}
 		if ((flags & MS_INVALIDATE) && (v->flags & MS__VM_LOCKED))

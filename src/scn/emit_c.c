@@ -497,7 +497,8 @@ char *ms_emit_c(const struct ms_program *p, const struct ms_emit_opts *o,
 	put_constants(&b, p);
 	put(&b, "\n/* The scenario's names. */\n");
 	for (int k = 0; k < p->nnames; k++)
-		put(&b, "static int64_t v_%s;\n", p->names[k].name);
+		put(&b, "static int64_t v_%s __attribute__((unused));\n",
+		    p->names[k].name);
 	put(&b, "\nint main(void)\n{\n\tstruct out o;\n\tconst char "
 		"*step_text;\n\n\t(void)o;\n\t(void)step_text;\n\tbegin();\n");
 	for (int i = 0; i < p->nsteps; i++) {
