@@ -144,11 +144,13 @@ struct ms_fuzz_result {
 	struct ms_trace kt, mt;	/* the kernel's and the model's traces */
 	struct ms_trace_diff d;
 	/*
-	 * How it differs, independent of addresses and sizes: "mprotect:
-	 * kernel EPERM, model ok", "madvise: seal", "munmap: trace ends".
+	 * How it differs, independent of addresses and sizes: the call, what
+	 * its address argument hits (anon, shared anon, file, shared file,
+	 * special, hole) and the results or the attribute: "mprotect on
+	 * anon: kernel EPERM, model ok", "madvise on file: seal".
 	 * Two runs that differ "the same way" have the same signature.
 	 */
-	char sig[160];
+	char sig[256];
 };
 
 /*

@@ -57,7 +57,7 @@ struct msg {
 	bool is_known;
 	uint64_t index;
 	int steps_before, steps_after, runs;
-	char sig[160];
+	char sig[256];
 	char reason[160];
 	char scn[256], c[256];
 	char what[400];
@@ -331,13 +331,13 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 	return err;
 }
 
-static bool seen_sig(char (*seen)[160], int *nseen, const char *sig)
+static bool seen_sig(char (*seen)[256], int *nseen, const char *sig)
 {
 	for (int i = 0; i < *nseen; i++)
 		if (strcmp(seen[i], sig) == 0)
 			return true;
 	if (*nseen < FINDINGS_MAX)
-		snprintf(seen[(*nseen)++], 160, "%s", sig);
+		snprintf(seen[(*nseen)++], 256, "%s", sig);
 	return false;
 }
 
@@ -359,7 +359,7 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 		.profile = (enum ms_profile)fo->profile,
 		.flip_switches = fo->flip,
 	};
-	static char seen[FINDINGS_MAX][160];
+	static char seen[FINDINGS_MAX][256];
 	int nseen = 0;
 	struct msg st = { .type = MSG_STATS, .job = job };
 	double last = 0;
