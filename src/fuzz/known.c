@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The explained differences: signatures (ms_fuzz_result.sig, matched as
- * shell patterns) on which the kernel and the model are known to differ,
+ * fnmatch(3) patterns: brackets of the context are escaped) on which the kernel and the model are known to differ,
  * each with the reason.  The fuzzer reports them apart from new ones and
  * minimises only new ones.  Every entry is a place where the model is not
  * yet the kernel: each was found by the fuzzer on 6.18, its minimised
@@ -25,7 +25,7 @@ static const struct {
 	  "model's vDSO has no VM_MAYWRITE, refuses POPULATE_READ and "
 	  "WIPEONFORK, refuses FOLL_FORCE writes, and a refused mremap of "
 	  "part of it leaves the destination changed" },
-	{ "*[vDSO moved]*",
+	{ "*\\[vDSO moved\\]*",
 	  "model gap (vDSO): after a refused mremap of part of the vDSO the "
 	  "model keeps a page at the destination, which the kernel never "
 	  "mapped, and what follows differs" },
@@ -44,11 +44,15 @@ static const struct {
 	  "model gap: pages freed lazily with MADV_FREE are dropped when "
 	  "MADV_PAGEOUT (or memory pressure) reclaims them and then read as "
 	  "zero; the model keeps their contents" },
+	{ "*: VMA boundaries*\\[DONTUNMAP\\]*",
+	  "model gap: MREMAP_DONTUNMAP clears VM_LOCKED/VM_LOCKONFAULT on "
+	  "the source VMA and gives it a fresh anon_vma, so it no longer "
+	  "merges with its old neighbours, then or later; the model merges" },
 	{ "mremap*: VMA boundaries*",
 	  "model gap: MREMAP_DONTUNMAP clears VM_LOCKED/VM_LOCKONFAULT on "
 	  "the source VMA and gives it a fresh anon_vma without merging it "
 	  "with its neighbours; the model merges" },
-	{ "*: VMA boundaries*[guard]*",
+	{ "*: VMA boundaries*\\[guard\\]*",
 	  "model gap: MADV_GUARD_INSTALL gives each VMA it touches an "
 	  "anon_vma of its own (anon_vma_prepare()), and VMAs with different "
 	  "anon_vmas do not merge; the model's guard markers leave VMAs "
@@ -57,7 +61,7 @@ static const struct {
 	  "model gap: a multi-VMA mremap move whose range ends in a SysV "
 	  "segment (or another VMA the move may not take) is EFAULT in the "
 	  "kernel; the model moves it" },
-	{ "*: VMA boundaries*[SysV]*",
+	{ "*: VMA boundaries*\\[SysV\\]*",
 	  "model gap: a merge may not remove a SysV shm VMA (shm_vm_ops "
 	  "has a close operation: can_merge_remove_vma()), so the pieces of "
 	  "an attach that mprotect or mseal made alike again stay apart; "

@@ -178,12 +178,13 @@ static void signature_of(const struct ms_program *p,
 /*
  * What in the program, before the difference, the known differences
  * depend on: " [SysV]" when it attaches a SysV segment, " [vDSO moved]"
- * when it mremaps the vDSO, " [guard]" when it installs guard markers.
+ * when it mremaps the vDSO, " [guard]" when it installs guard markers,
+ * " [DONTUNMAP]" when it moves with MREMAP_DONTUNMAP.
  */
 static void context(const struct ms_program *p, int upto, char *buf,
 		    size_t n)
 {
-	bool sysv = false, vdso_moved = false, guard = false;
+	bool sysv = false, vdso_moved = false, guard = false, dontunmap = false;
 	int vdso = -1;
 
 	for (int i = 0; i <= upto && i < p->nsteps; i++) {
@@ -201,19 +202,25 @@ static void context(const struct ms_program *p, int upto, char *buf,
 			guard = true;
 		if (s->call == MS_CALL_VDSO)
 			vdso = s->bind;
+		if (s->call == MS_CALL_MREMAP && s->nargs > 3 &&
+		    s->args[3].kind == MS_ARG_EXPR)
+			for (int k = 0; k < s->args[3].expr.nterms; k++)
+				dontunmap |= !strcmp(s->args[3].expr.t[k].text,
+						     "MREMAP_DONTUNMAP");
 		if (s->call == MS_CALL_MREMAP && vdso >= 0 &&
 		    s->args[0].kind == MS_ARG_EXPR &&
 		    s->args[0].expr.t[0].kind == MS_TERM_NAME &&
 		    s->args[0].expr.t[0].name == vdso)
 			vdso_moved = true;
 	}
-	snprintf(buf, n, "%s%s%s", sysv ? " [SysV]" : "",
-		 vdso_moved ? " [vDSO moved]" : "", guard ? " [guard]" : "");
+	snprintf(buf, n, "%s%s%s%s", sysv ? " [SysV]" : "",
+		 vdso_moved ? " [vDSO moved]" : "", guard ? " [guard]" : "",
+		 dontunmap ? " [DONTUNMAP]" : "");
 }
 
 static void signature(const struct ms_program *p, struct ms_fuzz_result *r)
 {
-	char ctx[48];
+	char ctx[64];
 	size_t len;
 
 	signature_of(p, r);
