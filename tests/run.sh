@@ -860,6 +860,7 @@ matrix_report() {
 }
 
 . tests/runner-hostile.sh
+. tests/fuzz.sh
 
 for b in "$@"; do
 	echo "== $b"
@@ -872,6 +873,7 @@ for b in "$@"; do
 	catalog "$b"
 	model_catalog "$b"
 	runner_hostile "$b"
+	fuzz_checks "$b"
 	check_json_reports
 done
 matrix_report
