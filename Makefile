@@ -88,9 +88,10 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsealspec.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsealspec.a
 
-bench: all $(BUILD)/bench/kernel_target $(BUILD)/bench/model
+bench: all $(BUILD)/bench/kernel_target $(BUILD)/bench/model $(BUILD)/bench/fuzz
 	$(BUILD)/bench/kernel_target
 	$(BUILD)/bench/model
+	$(BUILD)/bench/fuzz
 	@n=$$($(BUILD)/sealspec list | tail -n 1); \
 	for t in kernel model both; do \
 	s=$$(date +%s%N); $(BUILD)/sealspec run --target $$t > /dev/null; \
