@@ -6,6 +6,7 @@
 #   make fuzz-parser  libFuzzer on the scenario parser (FUZZ_SECONDS=600)
 #   make static     build/static/sealspec, for an initramfs
 #   make bench      what the kernel target and the model cost (figures)
+#   make mutants    model faults against the catalog and the fuzzer
 #   make matrix     the catalog on Debian's kernels (6.1 ... 7.3) under QEMU,
 #                   as shipped and with protection keys: build/matrix/matrix.md
 #                   and .html (tools/matrix.sh; knobs MATRIX_SERIES,
@@ -33,7 +34,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/catalog.o
 TESTS    := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit-tests static bench matrix fuzz-parser install clean format
+.PHONY: all run test unit-tests static bench matrix fuzz-parser mutants install clean format
 
 all: $(BUILD)/sealspec $(BUILD)/libsealspec.a
 
@@ -108,6 +109,11 @@ static:
 # /init; a table on the terminal, the report in build/matrix/.
 matrix:
 	bash tools/matrix.sh
+
+# Model faults one at a time: does the catalog kill each, does fuzzing
+# (MUTANT_SECONDS, default 60) kill it?  Figures, not a test.
+mutants: all
+	sh tools/mutants.sh
 
 fuzz-parser:
 	@mkdir -p $(BUILD)/fuzz $(BUILD)/fuzz/corpus
