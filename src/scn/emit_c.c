@@ -93,41 +93,68 @@ static void put_str(struct cb *b, const char *s)
 	put(b, "\"");
 }
 
+/*
+ * An expression as C, evaluated as sealspec does (left to right, 64-bit
+ * unsigned): "(uint64_t)(v_w + 2 * ps)".  C gives '|' a lower precedence
+ * than '+' and '-', so what a '|' built is parenthesised before a '+' or
+ * '-' follows it.
+ */
 static void put_expr(struct cb *b, const struct ms_program *p,
 		     const struct ms_expr *e)
 {
-	for (int k = 0; k < e->nterms; k++)
-		put(b, "(");
+	char acc[1024] = "", term[96];
+	bool has_or = false;
+
 	for (int k = 0; k < e->nterms; k++) {
 		const struct ms_term *t = &e->t[k];
 
-		if (k)
-			put(b, " %c ", t->op);
 		switch (t->kind) {
 		case MS_TERM_NUM:
-			put(b, "(uint64_t)%lldLL", (long long)t->num);
+			if (t->num >= 0x10000)
+				snprintf(term, sizeof(term), "0x%llxULL",
+					 (unsigned long long)t->num);
+			else
+				snprintf(term, sizeof(term), "%lldLL",
+					 (long long)t->num);
 			break;
 		case MS_TERM_PAGES:
-			put(b, "(uint64_t)%lld * (uint64_t)ps",
-			    (long long)t->num);
+			snprintf(term, sizeof(term), "%lld * ps",
+				 (long long)t->num);
 			break;
 		case MS_TERM_NAME:
-			put(b, "(uint64_t)v_%s", p->names[t->name].name);
+			snprintf(term, sizeof(term), "v_%s",
+				 p->names[t->name].name);
 			break;
 		case MS_TERM_SYM:
-			if (strcmp(t->text, "PAGE_SIZE") == 0)
-				put(b, "(uint64_t)ps");
-			else if (strcmp(t->text, "NULL") == 0)
-				put(b, "(uint64_t)0");
-			else
-				put(b, "(uint64_t)%s", t->text);
+			snprintf(term, sizeof(term), "%s",
+				 !strcmp(t->text, "PAGE_SIZE") ? "ps" :
+				 !strcmp(t->text, "NULL")      ? "0" :
+								 t->text);
 			break;
 		default:
-			put(b, "0");
+			snprintf(term, sizeof(term), "0");
 			break;
 		}
-		put(b, ")");
+		if (k == 0) {
+			snprintf(acc, sizeof(acc), "%s", term);
+			continue;
+		}
+		if (t->op != '|' && has_or) {
+			size_t l = strlen(acc);
+
+			if (l + 3 <= sizeof(acc)) {
+				memmove(acc + 1, acc, l);
+				acc[0] = '(';
+				acc[l + 1] = ')';
+				acc[l + 2] = '\0';
+			}
+			has_or = false;
+		}
+		has_or |= t->op == '|';
+		snprintf(acc + strlen(acc), sizeof(acc) - strlen(acc),
+			 " %c %s", t->op, term);
 	}
+	put(b, "(uint64_t)(%s)", acc);
 }
 
 static void put_arg(struct cb *b, const struct ms_program *p,
@@ -209,8 +236,7 @@ static bool put_call(struct cb *b, const struct ms_program *p,
 	case MS_CALL_MSEAL:
 	case MS_CALL_REMAP_FILE_PAGES:
 	case MS_CALL_SHMAT:
-	case MS_CALL_SHMDT:
-	case MS_CALL_IO_DESTROY: {
+	case MS_CALL_SHMDT: {
 		static const char *const nr[MS_NCALLS] = {
 			[MS_CALL_MUNMAP] = "munmap",
 			[MS_CALL_MPROTECT] = "mprotect",
@@ -232,7 +258,6 @@ static bool put_call(struct cb *b, const struct ms_program *p,
 			[MS_CALL_REMAP_FILE_PAGES] = "remap_file_pages",
 			[MS_CALL_SHMAT] = "shmat",
 			[MS_CALL_SHMDT] = "shmdt",
-			[MS_CALL_IO_DESTROY] = "io_destroy",
 		};
 		int n = ms_call_desc[s->call].max_args;
 
@@ -262,6 +287,9 @@ static bool put_call(struct cb *b, const struct ms_program *p,
 		return true;
 	case MS_CALL_IO_SETUP:
 		put(b, "\to = ret_of(do_io_setup("), A(0), put(b, "));\n");
+		return true;
+	case MS_CALL_IO_DESTROY:
+		put(b, "\to = ret_of(do_io_destroy("), A(0), put(b, "));\n");
 		return true;
 	case MS_CALL_MEMFD:
 		put(b, "\to = ret_of(do_memfd(");
