@@ -61,6 +61,7 @@ struct msg {
 	char reason[160];
 	char scn[256], c[256];
 	char what[400];
+	uint8_t cells[(MS_FUZZ_CELLS + 7) / 8];	/* MSG_STATS: reached */
 };
 
 struct finding {
@@ -390,6 +391,8 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 		}
 		st.programs++;
 		st.steps += count_steps(&p);
+		if (r.status != MS_FUZZ_NOT_RUN)
+			ms_fuzz_cover(&p, &r.kt, st.cells);
 		if (r.status == MS_FUZZ_NOT_RUN)
 			st.not_run++;
 		if (r.status == MS_FUZZ_DIFFER) {
@@ -513,6 +516,59 @@ bad:
 				     c == 'n' ? "programs" : c == 'S' ? "steps" :
 				     "format") : "?");
 	return -EINVAL;
+}
+
+/* The cells all workers reached, in u. */
+static int union_cells(const struct msg *total, int jobs, uint8_t *u)
+{
+	memset(u, 0, (MS_FUZZ_CELLS + 7) / 8);
+	for (int j = 0; j < jobs; j++)
+		for (size_t i = 0; i < (MS_FUZZ_CELLS + 7) / 8; i++)
+			u[i] |= total[j].cells[i];
+	return ms_fuzz_cells(u);
+}
+
+/*
+ * The cells the built-in catalog reaches, every variant on the model
+ * (with the kernel's features, under the profile), read the same way.
+ */
+static int catalog_cells(const struct ms_kernel_info *ki,
+			 enum ms_profile profile, uint8_t *cells)
+{
+	struct scenario_set set = { 0 };
+	struct ms_model_opts mo = { .profile = profile, .snapshots = true,
+				    .features = ki->features };
+
+	memset(cells, 0, (MS_FUZZ_CELLS + 7) / 8);
+	if (load_scenarios(NULL, 0, &set))
+		return -1;
+	for (int i = 0; i < set.n; i++) {
+		const struct ms_program *t = set.v[i].t;
+		int rows = ms_variant_count(t);
+
+		for (int r = 0; r < rows; r++) {
+			struct ms_program p;
+			struct ms_diag d;
+			struct ms_trace tr;
+
+			memset(&p, 0, sizeof(p));
+			if (ms_instantiate(t, r, &p, &d))
+				continue;
+			/* Setup steps recorded: their snapshots show the
+			 * state the first checked step starts from. */
+			for (int k = 0; k < p.nsteps; k++)
+				if (p.steps[k].kind == MS_STEP_CALL &&
+				    !p.steps[k].nresults)
+					p.steps[k].record = true;
+			ms_trace_init(&tr);
+			if (ms_model_run(&p, &mo, &tr) == 0)
+				ms_fuzz_cover(&p, &tr, cells);
+			ms_trace_free(&tr);
+			ms_program_free(&p);
+		}
+	}
+	free_scenarios(&set);
+	return ms_fuzz_cells(cells);
 }
 
 static void json_str(const char *s)
@@ -640,12 +696,14 @@ int cmd_fuzz(int argc, char **argv)
 		}
 		if (tty && !fo.json) {
 			double el = now() - t0;
+			uint8_t u[(MS_FUZZ_CELLS + 7) / 8];
 
 			fprintf(stderr,
 				"\r\033[K%.0fs  %ld programs (%.0f/s)  %ld steps"
-				"  %d divergences (%ld programs)",
+				"  %d divergences (%ld programs)  %d cells",
 				el, progs, el > 0 ? progs / el : 0.0, steps,
-				nfound, new_programs + known_programs);
+				nfound, new_programs + known_programs,
+				union_cells(total, fo.jobs, u));
 		}
 	}
 	close(pipes[0]);
@@ -661,8 +719,16 @@ int cmd_fuzz(int argc, char **argv)
 		fprintf(stderr, "\r\033[K");
 	{
 		long progs = 0, steps = 0, not_run = 0;
-		int nnew = 0, nknown = 0;
+		int nnew = 0, nknown = 0, ncells, ncat, beyond = 0;
 		double el = now() - t0;
+		uint8_t u[(MS_FUZZ_CELLS + 7) / 8], cat[(MS_FUZZ_CELLS + 7) / 8];
+
+		ncells = union_cells(total, fo.jobs, u);
+		ncat = catalog_cells(&ki, (enum ms_profile)fo.profile, cat);
+		for (size_t i = 0; i < sizeof(u); i++)
+			cat[i] = u[i] & ~cat[i];
+		if (ncat >= 0)
+			beyond = ms_fuzz_cells(cat);
 
 		for (int j = 0; j < fo.jobs; j++) {
 			progs += total[j].programs;
@@ -681,9 +747,12 @@ int cmd_fuzz(int argc, char **argv)
 			       "\"divergences_new\": %d, "
 			       "\"divergences_known\": %d, "
 			       "\"divergent_programs\": %ld, \"not_run\": %ld, "
-			       "\"jobs\": %d, \"profile\": ",
+			       "\"jobs\": %d, \"cells\": %d, "
+			       "\"catalog_cells\": %d, "
+			       "\"cells_beyond_catalog\": %d, \"profile\": ",
 			       fo.seed, el, progs, steps, nnew, nknown,
-			       new_programs + known_programs, not_run, fo.jobs);
+			       new_programs + known_programs, not_run, fo.jobs,
+			       ncells, ncat, beyond);
 			json_str(ms_profile_name((enum ms_profile)fo.profile));
 			printf(", \"kernel\": ");
 			json_str(ki.release);
@@ -737,6 +806,10 @@ int cmd_fuzz(int argc, char **argv)
 			       "(%ld programs)\n",
 			       nnew, nnew == 1 ? "" : "s", new_programs,
 			       nknown, known_programs);
+			printf("coverage: %d cells (call x mapping kind x seal "
+			       "state x range shape), %d of them beyond the %d "
+			       "the catalog reaches\n",
+			       ncells, beyond, ncat);
 		}
 	}
 	return status;
