@@ -257,12 +257,6 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 	if (r.status == MS_FUZZ_DIFFER)
 		pin_difference(p, &r);
 	ms_fuzz_result_free(&r);
-	if (getenv("SEALSPEC_FUZZ_DEBUG")) {
-		char *dbg = ms_print(p);
-
-		fprintf(stderr, "%s", dbg ? dbg : "");
-		free(dbg);
-	}
 	err = ms_fuzz_run(e, p, &r);
 	if (err)
 		return err;
@@ -300,6 +294,12 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 		if (*q == '\r')
 			*q = ' ';
 	snprintf(base, sizeof(base), "%s/%s", fo->out, p->name);
+	/* DIR is made on the first finding: a clean run leaves nothing. */
+	if (mkdir(fo->out, 0777) && errno != EEXIST) {
+		fprintf(stderr, "sealspec: fuzz: %s: %s\n", fo->out,
+			strerror(errno));
+		err = -errno;
+	}
 	if (!err) {
 		text = ms_print(p);
 		if (!text)
@@ -510,11 +510,11 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "sealspec: fuzz: bad value '%s' for --%s\n", optarg,
-		opts[0].name && c ? (c == 't' ? "time" : c == 's' ? "seed" :
-				     c == 'p' ? "profile" : c == 'j' ? "jobs" :
-				     c == 'n' ? "programs" : c == 'S' ? "steps" :
-				     "format") : "?");
+	for (int k = 0; opts[k].name; k++)
+		if (opts[k].val == c)
+			fprintf(stderr, "sealspec: fuzz: bad value '%s' for --%s\n",
+				optarg, opts[k].name);
+	usage(stderr);
 	return -EINVAL;
 }
 
@@ -608,11 +608,6 @@ int cmd_fuzz(int argc, char **argv)
 	}
 	if (fo.profile < 0)
 		fo.profile = (int)ki.detected;
-	if (mkdir(fo.out, 0777) && errno != EEXIST) {
-		fprintf(stderr, "sealspec: fuzz: %s: %s\n", fo.out,
-			strerror(errno));
-		return EXIT_BROKEN;
-	}
 	if (pipe(pipes)) {
 		perror("sealspec: fuzz: pipe");
 		return EXIT_BROKEN;
