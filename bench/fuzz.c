@@ -33,7 +33,8 @@ struct cost {
 static void worker(const struct ms_kernel_info *ki, int job, int jobs,
 		   double seconds, struct cost *c)
 {
-	struct ms_kernel_opts ko = { .timeout_ms = 10000, .snapshots = true };
+	struct ms_kernel_opts ko = { .timeout_ms = 10000,
+				     .snapshots = !getenv("BENCH_NO_SNAPSHOTS") };
 	double end = now() + seconds;
 
 	memset(c, 0, sizeof(*c));

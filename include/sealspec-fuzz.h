@@ -131,6 +131,12 @@ struct ms_fuzz_env {
 	struct ms_kernel_opts ko;
 	enum ms_profile profile;
 	uint64_t flip_switches;	/* SEALSPEC_MODEL_FLIP */
+	/*
+	 * The fast path: both targets without snapshots (results and the
+	 * program's own expect steps only); a program that differs there is
+	 * run again with ko.snapshots, whose result is the one returned.
+	 */
+	bool fast;
 };
 
 enum ms_fuzz_status {

@@ -40,6 +40,7 @@ struct fuzz_opts {
 	int jobs;
 	int max_steps;
 	bool json;
+	bool snapshots;		/* every program with every snapshot */
 	const char *out;
 	int profile;		/* -1: the detected one */
 	uint64_t flip;
@@ -92,6 +93,9 @@ static void usage(FILE *f)
 		"  --programs N    stop after N programs\n"
 		"  --steps N       generated steps per program at most "
 		"(default 10)\n"
+		"  --snapshots     observe every name after every step on "
+		"every program,\n"
+		"                  not only on those that differ (slower)\n"
 		"  --start N       number the first program N (default 0): "
 		"--start N\n"
 		"                  --programs 1 runs program N of the seed "
@@ -351,6 +355,34 @@ static void on_signal(int sig)
 	ms_kernel_interrupt();
 }
 
+/*
+ * Coverage of a program that agreed on the fast path (no snapshots): the
+ * model's run with snapshots, in lockstep with the kernel's trace, shows
+ * the same states.
+ */
+static void cover_on_model(const struct ms_fuzz_env *e,
+			   const struct ms_program *p,
+			   const struct ms_trace *kt, uint8_t *cells)
+{
+	struct ms_model_opts mo = {
+		.profile = e->profile,
+		.snapshots = true,
+		.features = e->ki->features,
+		.lockstep = kt,
+		.flip_switches = e->flip_switches,
+	};
+	struct ms_trace t;
+
+	if (!e->fast) {
+		ms_fuzz_cover(p, kt, cells);
+		return;
+	}
+	ms_trace_init(&t);
+	if (ms_model_run(p, &mo, &t) == 0)
+		ms_fuzz_cover(p, &t, cells);
+	ms_trace_free(&t);
+}
+
 static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 		  int job, int fd, double deadline)
 {
@@ -359,7 +391,9 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 		.ko = { .timeout_ms = 10000, .snapshots = true },
 		.profile = (enum ms_profile)fo->profile,
 		.flip_switches = fo->flip,
+		.fast = !fo->snapshots,
 	};
+	struct ms_fuzz_env full = e;
 	static char seen[FINDINGS_MAX][256];
 	int nseen = 0;
 	struct msg st = { .type = MSG_STATS, .job = job };
@@ -391,7 +425,9 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 		}
 		st.programs++;
 		st.steps += count_steps(&p);
-		if (r.status != MS_FUZZ_NOT_RUN)
+		if (r.status == MS_FUZZ_AGREE)
+			cover_on_model(&e, &p, &r.kt, st.cells);
+		else if (r.status == MS_FUZZ_DIFFER)
 			ms_fuzz_cover(&p, &r.kt, st.cells);
 		if (r.status == MS_FUZZ_NOT_RUN)
 			st.not_run++;
@@ -408,7 +444,8 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 				snprintf(m.reason, sizeof(m.reason), "%s", why);
 				write_all(fd, &m, sizeof(m));
 			} else if (!seen_sig(seen, &nseen, r.sig)) {
-				if (report_new(fo, &e, ki, &p, &r, &m))
+				full.fast = false;
+				if (report_new(fo, &full, ki, &p, &r, &m))
 					fprintf(stderr,
 						"sealspec: fuzz: writing the "
 						"finding of program %" PRIu64
@@ -442,6 +479,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 		{ "programs", required_argument, NULL, 'n' },
 		{ "steps", required_argument, NULL, 'S' },
 		{ "start", required_argument, NULL, 'F' },
+		{ "snapshots", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -484,6 +522,9 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			o->max_steps = (int)strtol(optarg, &end, 10);
 			if (*end || o->max_steps < 2 || o->max_steps > 200)
 				goto bad;
+			break;
+		case 'P':
+			o->snapshots = true;
 			break;
 		case 'F':
 			o->start = strtoull(optarg, &end, 0);

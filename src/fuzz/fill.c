@@ -129,6 +129,13 @@ int ms_fuzz_fill_results(struct ms_program *p, const struct ms_trace *kt)
 			for (char *c = grid; *c; c++)
 				if (*c == MS_DATA_UNOBSERVABLE)
 					*c = '?';
+			/*
+			 * ms_grid_format writes an unmapped page "..." beside
+			 * executable ones; the language spells it "..".
+			 */
+			if (s->attr == MS_ATTR_PROT)
+				for (char *c; (c = strstr(grid, "...")); )
+					memmove(c, c + 1, strlen(c));
 			snprintf(s->grid.str, sizeof(s->grid.str), "%s", grid);
 			continue;
 		}

@@ -699,21 +699,45 @@ static int prelude(struct gen *g)
 	return 0;
 }
 
-/* A closing observation of the window's contents (snapshots have none). */
+/*
+ * Closing observations of the window: its VMA boundaries, protections and
+ * seals (what the snapshots show after every step, for a run without
+ * them) and its contents (which snapshots never show).  The grids are
+ * placeholders: a trace fills them in (ms_fuzz_fill_results).
+ */
 static int closing(struct gen *g)
 {
-	struct ms_step *s = ms_build_step(g->p, MS_STEP_EXPECT);
-	char grid[MS_GRID_MAX + 1];
-	struct ms_expr e;
+	static const struct {
+		enum ms_attr attr;
+		const char *tok;
+	} obs[] = {
+		{ MS_ATTR_VMAS, "a" },
+		{ MS_ATTR_PROT, "rw " },
+		{ MS_ATTR_SEAL, "-" },
+		{ MS_ATTR_DATA, "0" },
+	};
 
-	if (!s)
-		return -ENOMEM;
-	s->where = *ms_expr_name(&e, g->reg[0].name, 0);
-	s->attr = MS_ATTR_DATA;
-	s->grid.kind = MS_ARG_STR;
-	memset(grid, '0', (size_t)g->W);
-	grid[g->W] = '\0';
-	snprintf(s->grid.str, sizeof(s->grid.str), "%s", grid);
+	for (size_t i = 0; i < sizeof(obs) / sizeof(obs[0]); i++) {
+		struct ms_step *s = ms_build_step(g->p, MS_STEP_EXPECT);
+		struct ms_expr e;
+		size_t used = 0;
+
+		if (!s)
+			return -ENOMEM;
+		s->where = *ms_expr_name(&e, g->reg[0].name, 0);
+		s->attr = obs[i].attr;
+		s->grid.kind = MS_ARG_STR;
+		for (int k = 0; k < g->W; k++) {
+			used += (size_t)snprintf(s->grid.str + used,
+						 sizeof(s->grid.str) - used,
+						 "%s", obs[i].tok);
+			if (used >= sizeof(s->grid.str))
+				return -EINVAL;
+		}
+		/* No trailing blank after the last "rw". */
+		while (used && s->grid.str[used - 1] == ' ')
+			s->grid.str[--used] = '\0';
+	}
 	return 0;
 }
 

@@ -229,8 +229,31 @@ static void signature(const struct ms_program *p, struct ms_fuzz_result *r)
 	snprintf(r->sig + len, sizeof(r->sig) - len, "%s", ctx);
 }
 
+static int run_once(const struct ms_fuzz_env *e, const struct ms_program *p,
+		    struct ms_fuzz_result *r);
+
 int ms_fuzz_run(const struct ms_fuzz_env *e, const struct ms_program *p,
 		struct ms_fuzz_result *r)
+{
+	struct ms_fuzz_env full;
+	int err;
+
+	if (!e->fast)
+		return run_once(e, p, r);
+	full = *e;
+	full.fast = false;
+	full.ko.snapshots = false;
+	err = run_once(&full, p, r);
+	if (err || r->status != MS_FUZZ_DIFFER)
+		return err;
+	/* Confirmed, and described, with every snapshot. */
+	ms_fuzz_result_free(r);
+	full.ko.snapshots = true;
+	return run_once(&full, p, r);
+}
+
+static int run_once(const struct ms_fuzz_env *e, const struct ms_program *p,
+		    struct ms_fuzz_result *r)
 {
 	struct ms_model_opts mo = {
 		.profile = e->profile,
