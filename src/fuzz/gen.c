@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "fuzz/fuzz.h"
+#include "interp/interp.h"
 #include "sealspec-model.h"
 
 #define WINDOW_MIN 8
@@ -137,6 +138,14 @@ static void refresh(struct gen *g)
 			continue;
 		g->reg[ri].seen = true;
 		g->reg[ri].npages = o->npages;
+		/*
+		 * A slot the hint could not have (something was there) put
+		 * the mapping outside the arena, among mappings the model
+		 * does not have: leave its neighbours alone.
+		 */
+		if (o->addr < MS__ARENA_BASE ||
+		    o->addr >= MS__ARENA_BASE + MS__ARENA_SIZE)
+			g->reg[ri].fixed_only = true;
 		memcpy(g->reg[ri].pg, o->pages,
 		       sizeof(o->pages[0]) * (size_t)o->npages);
 	}

@@ -48,6 +48,11 @@ static const struct {
 	  "model gap: MREMAP_DONTUNMAP clears VM_LOCKED/VM_LOCKONFAULT on "
 	  "the source VMA and gives it a fresh anon_vma, so it no longer "
 	  "merges with its old neighbours, then or later; the model merges" },
+	{ "*: lock*\\[DONTUNMAP\\]*",
+	  "model gap: MREMAP_DONTUNMAP of part of a locked VMA leaves the "
+	  "part it did not move unlocked too on 6.18 (the lock flags are "
+	  "cleared on the source VMA before it is split); the model keeps "
+	  "that part locked" },
 	{ "mremap*: VMA boundaries*",
 	  "model gap: MREMAP_DONTUNMAP clears VM_LOCKED/VM_LOCKONFAULT on "
 	  "the source VMA and gives it a fresh anon_vma without merging it "
