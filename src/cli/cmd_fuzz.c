@@ -394,7 +394,12 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 		.fast = !fo->snapshots,
 	};
 	struct ms_fuzz_env full = e;
-	static char seen[FINDINGS_MAX][256];
+	/*
+	 * On the heap, as every table here: the scenario processes carry
+	 * sealspec's image, and mlockall(MCL_CURRENT) in a scenario counts
+	 * its size against RLIMIT_MEMLOCK.
+	 */
+	char (*seen)[256] = calloc(FINDINGS_MAX, sizeof(*seen));
 	int nseen = 0;
 	struct msg st = { .type = MSG_STATS, .job = job };
 	double last = 0;
@@ -443,7 +448,7 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 				m.is_known = true;
 				snprintf(m.reason, sizeof(m.reason), "%s", why);
 				write_all(fd, &m, sizeof(m));
-			} else if (!seen_sig(seen, &nseen, r.sig)) {
+			} else if (!seen || !seen_sig(seen, &nseen, r.sig)) {
 				full.fast = false;
 				if (report_new(fo, &full, ki, &p, &r, &m))
 					fprintf(stderr,
@@ -464,6 +469,7 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 		}
 	}
 	write_all(fd, &st, sizeof(st));
+	free(seen);
 	return err ? EXIT_BROKEN : 0;
 }
 
@@ -617,12 +623,28 @@ static void json_str(const char *s)
 	out_json_string(stdout, s);
 }
 
+static int fuzz_main(int argc, char **argv, struct finding *found);
+
 int cmd_fuzz(int argc, char **argv)
+{
+	/* On the heap: see worker(). */
+	struct finding *found = calloc(FINDINGS_MAX, sizeof(*found));
+	int status;
+
+	if (!found) {
+		fprintf(stderr, "sealspec: fuzz: out of memory\n");
+		return EXIT_BROKEN;
+	}
+	status = fuzz_main(argc, argv, found);
+	free(found);
+	return status;
+}
+
+static int fuzz_main(int argc, char **argv, struct finding *found)
 {
 	struct fuzz_opts fo = { .seconds = 60, .seed = 1, .jobs = 1,
 				.max_steps = 10, .out = "fuzz-findings",
 				.profile = -1 };
-	static struct finding found[FINDINGS_MAX];
 	struct ms_kernel_info ki;
 	struct msg total[64];
 	int nfound = 0, pipes[2], status = EXIT_PASS, err;
