@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * What differential fuzzing costs: generated programs (up to 10 steps)
- * per second on this kernel and the model in lockstep, with one worker
- * process and with two, and where one worker's time goes (generating from
- * the model's state, the kernel run with its fork and snapshots, the model
- * run, the comparison).  Figures, not a test.
+ * per second on this kernel and the model in lockstep, on the fast path
+ * (no snapshots: results and the closing observations, as sealspec fuzz
+ * runs every program) with one worker process and with two, and with
+ * every snapshot (--snapshots); and where one worker's time goes
+ * (generating from the model's state, the kernel run with its fork, the
+ * model run, the comparison).  Figures, not a test.
  *
  *   build/bench/fuzz [SECONDS]     (default 5 per measurement)
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +34,10 @@ struct cost {
 };
 
 static void worker(const struct ms_kernel_info *ki, int job, int jobs,
-		   double seconds, struct cost *c)
+		   bool snapshots, double seconds, struct cost *c)
 {
 	struct ms_kernel_opts ko = { .timeout_ms = 10000,
-				     .snapshots = !getenv("BENCH_NO_SNAPSHOTS") };
+				     .snapshots = snapshots };
 	double end = now() + seconds;
 
 	memset(c, 0, sizeof(*c));
@@ -44,7 +47,7 @@ static void worker(const struct ms_kernel_info *ki, int job, int jobs,
 			.profile = ki->detected, .max_steps = 10,
 		};
 		struct ms_model_opts mo = {
-			.profile = ki->detected, .snapshots = true,
+			.profile = ki->detected, .snapshots = snapshots,
 			.features = ki->features,
 		};
 		struct ms_trace kt, mt;
@@ -77,8 +80,8 @@ static void worker(const struct ms_kernel_info *ki, int job, int jobs,
 }
 
 /* Runs `jobs` worker processes; returns the sum of their costs. */
-static void measure(const struct ms_kernel_info *ki, int jobs, double secs,
-		    struct cost *sum)
+static void measure(const struct ms_kernel_info *ki, int jobs,
+		    bool snapshots, double secs, struct cost *sum)
 {
 	int fds[2];
 
@@ -90,7 +93,7 @@ static void measure(const struct ms_kernel_info *ki, int jobs, double secs,
 			struct cost c;
 
 			close(fds[0]);
-			worker(ki, j, jobs, secs, &c);
+			worker(ki, j, jobs, snapshots, secs, &c);
 			ms_kernel_stop();
 			if (write(fds[1], &c, sizeof(c)) != sizeof(c))
 				_exit(1);
@@ -125,14 +128,18 @@ int main(int argc, char **argv)
 		printf("fuzz bench: no usable kernel (probe failed or no mseal)\n");
 		return 0;
 	}
-	for (int jobs = 1; jobs <= 2; jobs++) {
+	for (int m = 0; m < 3; m++) {
+		int jobs = m == 1 ? 2 : 1;
+		bool snapshots = m == 2;
 		double total;
 
-		measure(&ki, jobs, secs, &c);
+		measure(&ki, jobs, snapshots, secs, &c);
 		total = c.gen + c.kernel + c.model + c.diff;
-		printf("fuzz, %d job%s: %.0f programs/s (%.1f calls each), "
+		printf("fuzz, %d job%s, %s: %.0f programs/s (%.1f calls each), "
 		       "%.0f calls/s\n",
-		       jobs, jobs == 1 ? " " : "s", c.programs / secs,
+		       jobs, jobs == 1 ? " " : "s",
+		       snapshots ? "every snapshot" : "fast path",
+		       c.programs / secs,
 		       c.programs ? (double)c.steps / c.programs : 0.0,
 		       c.steps / secs);
 		if (total > 0)
