@@ -71,6 +71,11 @@ static const struct {
 	  "has a close operation: can_merge_remove_vma()), so the pieces of "
 	  "an attach that mprotect or mseal made alike again stay apart; "
 	  "the model merges them" },
+	{ "*\\[GROWSDOWN+FOLL_FORCE\\]*",
+	  "model gap: a FOLL_FORCE write just below a MAP_GROWSDOWN VMA "
+	  "grows it (GUP expands the stack) and writes the pages after; the "
+	  "model refuses with EIO at the first page, so results, boundaries "
+	  "and contents differ" },
 	{ "proc_mem_write*",
 	  "model gap: a FOLL_FORCE write just below a MAP_GROWSDOWN VMA "
 	  "grows it (GUP expands the stack); the model refuses with EIO" },

@@ -179,12 +179,15 @@ static void signature_of(const struct ms_program *p,
  * What in the program, before the difference, the known differences
  * depend on: " [SysV]" when it attaches a SysV segment, " [vDSO moved]"
  * when it mremaps the vDSO, " [guard]" when it installs guard markers,
- * " [DONTUNMAP]" when it moves with MREMAP_DONTUNMAP.
+ * " [DONTUNMAP]" when it moves with MREMAP_DONTUNMAP,
+ * " [GROWSDOWN+FOLL_FORCE]" when it maps MAP_GROWSDOWN and writes with
+ * proc_mem_write.
  */
 static void context(const struct ms_program *p, int upto, char *buf,
 		    size_t n)
 {
 	bool sysv = false, vdso_moved = false, guard = false, dontunmap = false;
+	bool growsdown = false, force = false;
 	int vdso = -1;
 
 	for (int i = 0; i <= upto && i < p->nsteps; i++) {
@@ -194,6 +197,13 @@ static void context(const struct ms_program *p, int upto, char *buf,
 			continue;
 		if (s->call == MS_CALL_SHMAT)
 			sysv = true;
+		if (s->call == MS_CALL_PROC_MEM_WRITE)
+			force = true;
+		if (s->call == MS_CALL_MMAP && s->nargs > 3 &&
+		    s->args[3].kind == MS_ARG_EXPR)
+			for (int k = 0; k < s->args[3].expr.nterms; k++)
+				growsdown |= !strcmp(s->args[3].expr.t[k].text,
+						     "MAP_GROWSDOWN");
 		if ((s->call == MS_CALL_MADVISE ||
 		     s->call == MS_CALL_PROCESS_MADVISE) &&
 		    s->nargs > 2 && s->args[2].kind == MS_ARG_EXPR &&
@@ -213,14 +223,15 @@ static void context(const struct ms_program *p, int upto, char *buf,
 		    s->args[0].expr.t[0].name == vdso)
 			vdso_moved = true;
 	}
-	snprintf(buf, n, "%s%s%s%s", sysv ? " [SysV]" : "",
+	snprintf(buf, n, "%s%s%s%s%s", sysv ? " [SysV]" : "",
 		 vdso_moved ? " [vDSO moved]" : "", guard ? " [guard]" : "",
-		 dontunmap ? " [DONTUNMAP]" : "");
+		 dontunmap ? " [DONTUNMAP]" : "",
+		 growsdown && force ? " [GROWSDOWN+FOLL_FORCE]" : "");
 }
 
 static void signature(const struct ms_program *p, struct ms_fuzz_result *r)
 {
-	char ctx[64];
+	char ctx[96];
 	size_t len;
 
 	signature_of(p, r);
