@@ -211,12 +211,38 @@ static int pick_offset(struct gen *g, const struct region *r)
 	return off;
 }
 
+/* A whole mapped VMA of r, a sealed one when there is one: true, or false. */
+static bool one_vma(struct gen *g, const struct region *r, int *off, int *len)
+{
+	int e[MS_GRID_MAX + 2], n = edges(r, e), cand[MS_GRID_MAX + 2], nc = 0;
+	bool sealed_only = chance(g, 60);
+
+	for (int pass = 0; pass < 2 && !nc; pass++, sealed_only = false)
+		for (int i = 0; i + 1 < n; i++)
+			if (e[i] < r->npages && r->pg[e[i]].mapped &&
+			    (!sealed_only || r->pg[e[i]].sealed))
+				cand[nc++] = i;
+	if (!nc)
+		return false;
+	nc = cand[rnd(g, nc)];
+	*off = e[nc];
+	*len = e[nc + 1] - e[nc];
+	return *len > 0;
+}
+
 /* A range [*off, *off + *len) from edge to edge, or short. */
 static void pick_range(struct gen *g, const struct region *r, int *off,
 		       int *len)
 {
 	int e[MS_GRID_MAX + 2], n = edges(r, e), end;
 
+	/*
+	 * Often exactly one VMA, sealed ones first: what the rules are
+	 * about (a sealed read-only private file VMA and a discard, say)
+	 * needs the whole VMA, not a range that happens to cover it.
+	 */
+	if (chance(g, 35) && one_vma(g, r, off, len))
+		return;
 	*off = pick_offset(g, r);
 	if (chance(g, 50)) {
 		end = e[rnd(g, n)] + (chance(g, 60) ? 0 : rnd(g, 3) - 1);
@@ -606,6 +632,35 @@ static void gen_fork(struct gen *g)
 		g->nreg--;
 }
 
+/*
+ * Makes a VMA what the rules talk about: read-only (or as it is), then
+ * sealed, in two steps.
+ */
+static void gen_seal_vma(struct gen *g, int ri)
+{
+	struct region *r = &g->reg[ri];
+	struct ms_step *s;
+	int off, len;
+	bool keep = chance(g, 30);
+
+	if (!one_vma(g, r, &off, &len))
+		return;
+	if (!keep) {
+		s = rec(g, MS_CALL_MPROTECT, -1);
+		if (!s)
+			return;
+		arg_addr(s, g, r, off);
+		arg_pages(s, len);
+		arg_syms(s, chance(g, 80) ? "PROT_READ" : "PROT_NONE");
+	}
+	s = rec(g, MS_CALL_MSEAL, -1);
+	if (!s)
+		return;
+	arg_addr(s, g, r, off);
+	arg_pages(s, len);
+	arg_num(s, 0);
+}
+
 static void gen_step(struct gen *g, bool allow_fork)
 {
 	int ri = pick_region(g), what;
@@ -624,7 +679,8 @@ static void gen_step(struct gen *g, bool allow_fork)
 	else if (what < 36)
 		gen_range_call(g, ri, MS_CALL_MPROTECT);
 	else if (what < 50)
-		gen_range_call(g, ri, MS_CALL_MSEAL);
+		chance(g, 50) ? gen_seal_vma(g, ri) :
+				gen_range_call(g, ri, MS_CALL_MSEAL);
 	else if (what < 64)
 		gen_range_call(g, ri, chance(g, 15) ? MS_CALL_PROCESS_MADVISE :
 						      MS_CALL_MADVISE);
