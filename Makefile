@@ -8,6 +8,7 @@
 #   make check-html the HTML report in headless Chromium, a screenshot
 #   make install    PREFIX (/usr/local), DESTDIR; make uninstall
 #   make bench      what the kernel target and the model cost (figures)
+#   make mutants    model faults against the catalog and the fuzzer
 #   make matrix     the catalog on Debian's kernels (6.1 ... 7.3) under QEMU,
 #                   as shipped and with protection keys: build/matrix/matrix.md
 #                   and .html (tools/matrix.sh; knobs MATRIX_SERIES,
@@ -32,7 +33,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Isrc
 LDFLAGS  ?=
 
-LIB_SRCS := $(sort $(wildcard src/scn/*.c src/interp/*.c src/kernel/*.c src/run/*.c src/model/*.c))
+LIB_SRCS := $(sort $(wildcard src/scn/*.c src/interp/*.c src/kernel/*.c src/run/*.c src/model/*.c src/fuzz/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 CASES    := $(sort $(wildcard cases/*.scn))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
@@ -42,11 +43,11 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/catalog.o
 TESTS    := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run test unit-tests static bench matrix conformant-kernel \
-	fuzz-parser install uninstall check-html clean format
+	fuzz-parser mutants install uninstall check-html clean format
 
 all: $(BUILD)/sealspec $(BUILD)/libsealspec.a
 
-$(BUILD)/%.o: %.c include/sealspec.h include/sealspec-model.h $(wildcard src/*.h src/*/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -108,9 +109,10 @@ $(BUILD)/bench/fork_floor: bench/fork_floor.c
 		$(CC) $(ALL_CFLAGS) -o $@ $<
 
 bench: all $(BUILD)/bench/kernel_target $(BUILD)/bench/model \
-	$(BUILD)/bench/catalog $(BUILD)/bench/fork_floor
+	$(BUILD)/bench/catalog $(BUILD)/bench/fork_floor $(BUILD)/bench/fuzz
 	$(BUILD)/bench/kernel_target $(BUILD)/sealspec $(BUILD)/bench/fork_floor
 	$(BUILD)/bench/model
+	$(BUILD)/bench/fuzz
 	@echo "catalog: $$($(BUILD)/sealspec list | tail -n 1)"
 	$(BUILD)/bench/catalog $(BUILD)/sealspec
 
@@ -134,6 +136,11 @@ check-html: all
 # unpatched, booted under QEMU (docs/conformance.md).  Not part of make test.
 conformant-kernel:
 	bash tools/conformant-kernel.sh
+
+# Model faults one at a time: does the catalog kill each, does fuzzing
+# (MUTANT_SECONDS, default 60) kill it?  Figures, not a test.
+mutants: all
+	sh tools/mutants.sh
 
 fuzz-parser:
 	@mkdir -p $(BUILD)/fuzz $(BUILD)/fuzz/corpus

@@ -384,6 +384,14 @@ struct ms_step {
 	struct ms_arg args[MS_ARGS_MAX];
 	int nresults;			/* 0: a setup step, must succeed */
 	struct ms_result results[MS_ALTS_MAX];
+	/*
+	 * A recorded step (nresults 0, record true): it expects nothing, and
+	 * whatever it returns is recorded and the program goes on, as after
+	 * a step with results.  Only the fuzzer's generator makes them (the
+	 * language has no spelling for them): it fills in results from a
+	 * trace (ms_fuzz_fill_results) before a program is printed.
+	 */
+	bool record;
 
 	/* MS_STEP_EXPECT */
 	struct ms_expr where;

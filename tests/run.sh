@@ -933,6 +933,7 @@ matrix_report() {
 . tests/install.sh
 . tests/html.sh
 . tests/coverage.sh
+. tests/fuzz.sh
 
 for b in "$@"; do
 	echo "== $b"
@@ -949,6 +950,7 @@ for b in "$@"; do
 	users "$b"
 	html_report "$b"
 	coverage_cli "$b"
+	fuzz_checks "$b"
 	check_json_reports
 done
 matrix_report

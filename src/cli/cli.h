@@ -75,6 +75,8 @@ int cmd_profiles(int argc, char **argv);
 int cmd_maps(int argc, char **argv);		/* cmd_maps.c */
 int cmd_explain(int argc, char **argv);		/* cmd_explain.c */
 int cmd_coverage(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
+int cmd_repro(int argc, char **argv);
 
 /* PID 1 in an initramfs: mount /proc, run the catalog, power off. */
 int run_as_init(void);

@@ -30,8 +30,11 @@ static void usage(FILE *f)
 		"  coverage [--format text|json] [--rule ID]... [PATH...]\n"
 		"                           which call x mapping x seal x range\n"
 		"                           cells the scenarios exercise\n"
-		"  fuzz, repro              differential fuzzer and C reproducers\n"
-		"                           (not in this version: they need the model)\n"
+		"  fuzz [--time SECONDS] [--seed N] [--profile NAME] [--out DIR]\n"
+		"       [--jobs N] [--format text|json]\n"
+		"                           differential fuzzer: kernel against model\n"
+		"  repro FILE.scn [-o FILE.c]\n"
+		"                           a standalone C reproducer of a scenario\n"
 		"\n"
 		"Without PATH, run, list and coverage use the built-in catalog (cases/).\n"
 		"'sealspec COMMAND --help' describes each command.  The scenario\n"
@@ -255,13 +258,10 @@ static int run_command(int argc, char **argv)
 		usage(stdout);
 		return EXIT_PASS;
 	}
-	if (strcmp(argv[1], "fuzz") == 0 || strcmp(argv[1], "repro") == 0) {
-		fprintf(stderr,
-			"sealspec: '%s' needs the model target, which this "
-			"version does not have yet\n",
-			argv[1]);
-		return EXIT_USAGE;
-	}
+	if (strcmp(argv[1], "fuzz") == 0)
+		return cmd_fuzz(argc - 1, argv + 1);
+	if (strcmp(argv[1], "repro") == 0)
+		return cmd_repro(argc - 1, argv + 1);
 	fprintf(stderr, "sealspec: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -247,7 +247,7 @@ static int run_call(struct ms__interp *in, int i)
 	st = in->ops->emit(in, o);
 	if (st)
 		return st;
-	if (s->nresults == 0 && (signo || ret < 0))
+	if (s->nresults == 0 && !s->record && (signo || ret < 0))
 		return MS__STOP_SETUP;
 
 	/* A failed call leaves the name as it was. */
@@ -256,7 +256,7 @@ static int run_call(struct ms__interp *in, int i)
 		in->n.bound[s->bind] = true;
 		in->n.sizes[s->bind] = bound_size(in, s, a, ret);
 	}
-	if (in->snapshots && s->nresults > 0)
+	if (in->snapshots && (s->nresults > 0 || s->record))
 		return emit_snapshots(in, i);
 	return 0;
 }

@@ -95,6 +95,7 @@ static bool step_equal(const struct ms_step *a, const struct ms_step *b)
 		return false;
 	if (a->kind == MS_STEP_CALL) {
 		if (a->call != b->call || a->bind != b->bind ||
+		    a->record != b->record ||
 		    a->nargs != b->nargs || a->nresults != b->nresults ||
 		    a->nargs < 0 || a->nargs > MS_ARGS_MAX ||
 		    a->nresults < 0 || a->nresults > MS_ALTS_MAX)

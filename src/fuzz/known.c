@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The explained differences: signatures (ms_fuzz_result.sig, matched as
+ * fnmatch(3) patterns: brackets of the context are escaped) on which the kernel and the model are known to differ,
+ * each with the reason.  The fuzzer reports them apart from new ones and
+ * minimises only new ones.  Every entry is a place where the model is not
+ * yet the kernel: each was found by the fuzzer on 6.18, its minimised
+ * scenario and reproducer are described in docs/fuzz.md, and an entry
+ * goes when the model is fixed.  None of them is about a seal: they are
+ * gaps in what the model does around the sealing checks.
+ */
+#include <fnmatch.h>
+#include <stddef.h>
+
+#include "fuzz/fuzz.h"
+
+static const struct {
+	const char *pattern;
+	const char *reason;
+} known[] = {
+	{ "* on special: *",
+	  "model gap (vDSO): x86 installs the vDSO VM_MAYWRITE (for "
+	  "debuggers), special_mapping_split() refuses to split it, and GUP "
+	  "populates it and FOLL_FORCE-writes it by copy on write; the "
+	  "model's vDSO has no VM_MAYWRITE, refuses POPULATE_READ and "
+	  "WIPEONFORK, refuses FOLL_FORCE writes, and a refused mremap of "
+	  "part of it leaves the destination changed" },
+	{ "*\\[vDSO moved\\]*",
+	  "model gap (vDSO): after a refused mremap of part of the vDSO the "
+	  "model keeps a page at the destination, which the kernel never "
+	  "mapped, and what follows differs" },
+	{ "mlock*: kernel ENOMEM, model ok*",
+	  "model gap: mlock populates the range, and a guard marker or a "
+	  "page beyond the end of the file makes the kernel's populate fail: "
+	  "ENOMEM (after the VMAs were locked); the model's populate never "
+	  "fails" },
+	{ "*madvise(MADV_POPULATE_*: kernel EINVAL, model *",
+	  "model gap: MADV_POPULATE_READ/WRITE refuse (EINVAL) a VMA the "
+	  "access may not touch (write-only or PROT_NONE for a read, "
+	  "read-only for a write) and find that before a hole (ENOMEM) or a "
+	  "page beyond the end of the file (EFAULT); the model populates, "
+	  "or answers the later errno" },
+	{ "expect*: data (expect), kernel zero, model contents*",
+	  "model gap: pages freed lazily with MADV_FREE are dropped when "
+	  "MADV_PAGEOUT (or memory pressure) reclaims them and then read as "
+	  "zero; the model keeps their contents" },
+	{ "*: VMA boundaries*\\[DONTUNMAP\\]*",
+	  "model gap: MREMAP_DONTUNMAP clears VM_LOCKED/VM_LOCKONFAULT on "
+	  "the source VMA and gives it a fresh anon_vma, so it no longer "
+	  "merges with its old neighbours, then or later; the model merges" },
+	{ "*: lock*\\[DONTUNMAP\\]*",
+	  "model gap: MREMAP_DONTUNMAP of part of a locked VMA leaves the "
+	  "part it did not move unlocked too on 6.18 (the lock flags are "
+	  "cleared on the source VMA before it is split); the model keeps "
+	  "that part locked" },
+	{ "mremap*: VMA boundaries*",
+	  "model gap: MREMAP_DONTUNMAP clears VM_LOCKED/VM_LOCKONFAULT on "
+	  "the source VMA and gives it a fresh anon_vma without merging it "
+	  "with its neighbours; the model merges" },
+	{ "*: VMA boundaries*\\[guard\\]*",
+	  "model gap: MADV_GUARD_INSTALL gives each VMA it touches an "
+	  "anon_vma of its own (anon_vma_prepare()), and VMAs with different "
+	  "anon_vmas do not merge; the model's guard markers leave VMAs "
+	  "mergeable" },
+	{ "mremap*: kernel EFAULT, model *",
+	  "model gap: a multi-VMA mremap move whose range ends in a SysV "
+	  "segment (or another VMA the move may not take) is EFAULT in the "
+	  "kernel; the model moves it" },
+	{ "*: VMA boundaries*\\[SysV\\]*",
+	  "model gap: a merge may not remove a SysV shm VMA (shm_vm_ops "
+	  "has a close operation: can_merge_remove_vma()), so the pieces of "
+	  "an attach that mprotect or mseal made alike again stay apart; "
+	  "the model merges them" },
+	{ "*\\[GROWSDOWN+FOLL_FORCE\\]*",
+	  "model gap: a FOLL_FORCE write just below a MAP_GROWSDOWN VMA "
+	  "grows it (GUP expands the stack) and writes the pages after; the "
+	  "model refuses with EIO at the first page, so results, boundaries "
+	  "and contents differ" },
+	{ "proc_mem_write*",
+	  "model gap: a FOLL_FORCE write just below a MAP_GROWSDOWN VMA "
+	  "grows it (GUP expands the stack); the model refuses with EIO" },
+	{ NULL, NULL },
+};
+
+const char *ms_fuzz_known(const char *sig)
+{
+	for (size_t i = 0; known[i].pattern; i++)
+		if (fnmatch(known[i].pattern, sig, 0) == 0)
+			return known[i].reason;
+	return NULL;
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The builder and validator (sealspec-fuzz.h), the generator's programs
+ * and the C emitter, without a kernel: what a built program may be, that
+ * generated programs are valid and deterministic by seed, that filled-in
+ * programs print as scenarios that parse back equal, and that the C of a
+ * program names its syscalls behind #ifndef guards.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "sealspec-fuzz.h"
+#include "sealspec-model.h"
+
+static struct ms_program build_basic(void)
+{
+	struct ms_program p;
+	struct ms_expr e;
+	struct ms_step *s;
+	int a;
+
+	ms_build_init(&p, "built", "a built program", 1u << MS_RULE_G1);
+	a = ms_build_name(&p, "a", 0);
+	s = ms_build_call(&p, MS_CALL_MMAP, a);
+	ms_build_arg(s, ms_expr_num(&e, 0));
+	ms_build_arg(s, ms_expr_pages(&e, 4));
+	ms_build_arg(s, ms_expr_syms(&e, "PROT_READ|PROT_WRITE"));
+	ms_build_arg(s, ms_expr_syms(&e, "MAP_PRIVATE|MAP_ANONYMOUS"));
+	s = ms_build_call(&p, MS_CALL_MSEAL, -1);
+	s->record = true;
+	ms_build_arg(s, ms_expr_name(&e, a, 2));
+	ms_build_arg(s, ms_expr_pages(&e, 2));
+	ms_build_arg(s, ms_expr_num(&e, 0));
+	ms_build_step(&p, MS_STEP_FORK);
+	s = ms_build_call(&p, MS_CALL_MUNMAP, -1);
+	s->record = true;
+	ms_build_arg(s, ms_expr_name(&e, a, 0));
+	ms_build_arg(s, ms_expr_pages(&e, 4));
+	ms_build_step(&p, MS_STEP_END);
+	return p;
+}
+
+static void test_validate(void)
+{
+	struct ms_program p = build_basic();
+	char why[160];
+	struct ms_expr e;
+	int b;
+
+	CHECK_INT(ms_build_finish(&p, 0, why, sizeof(why)), 0);
+	CHECK_INT(p.steps[3].depth, 1);
+	CHECK_INT(p.steps[4].depth, 0);
+	CHECK(p.features & (1u << MS_FEAT_MSEAL), "features 0x%x", p.features);
+
+	/* A name used before it is bound. */
+	b = ms_build_name(&p, "b", p.nsteps);
+	p.steps[1].args[0].expr = *ms_expr_name(&e, b, 0);
+	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), -EINVAL);
+	CHECK(strstr(why, "'b' is not bound") != NULL, "why: %s", why);
+	p.steps[1].args[0].expr = *ms_expr_name(&e, 0, 2);
+	p.nnames--;
+
+	/* A fork without its end. */
+	p.nsteps--;
+	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), -EINVAL);
+	CHECK(strstr(why, "fork without end") != NULL, "why: %s", why);
+	p.nsteps++;
+
+	/* A wrong depth. */
+	p.steps[3].depth = 0;
+	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), -EINVAL);
+	p.steps[3].depth = 1;
+
+	/* Two results without a profile. */
+	p.steps[1].record = false;
+	p.steps[1].nresults = 2;
+	p.steps[1].results[0].kind = MS_RES_OK;
+	p.steps[1].results[1].kind = MS_RES_ERROR;
+	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), -EINVAL);
+	p.steps[1].nresults = 1;
+	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), 0);
+
+	/* A string where a number goes. */
+	p.steps[1].args[1].kind = MS_ARG_STR;
+	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), -EINVAL);
+	ms_program_free(&p);
+
+	CHECK(ms_expr_syms(&e, "PROT_READ|NO_SUCH") == NULL, "unknown symbol");
+}
+
+/* A recorded step runs whatever it returns; a setup step stops there. */
+static void test_record(void)
+{
+	struct ms_program p = build_basic();
+	struct ms_trace t;
+	char why[160];
+	int nret = 0;
+
+	ms_build_finish(&p, 0, why, sizeof(why));
+	/* munmap of sealed memory fails in the child, and the run goes on */
+	ms_trace_init(&t);
+	CHECK_INT(ms_model_run(&p, NULL, &t), 0);
+	CHECK_INT(t.end, MS_END_DONE);
+	for (int i = 0; i < t.nout; i++)
+		if (t.out[i].kind == MS_OUT_RET && t.out[i].step == 3) {
+			CHECK_INT(t.out[i].ret, -EPERM);
+			nret++;
+		}
+	CHECK_INT(nret, 1);
+	ms_trace_free(&t);
+	ms_program_free(&p);
+}
+
+static void test_generate(void)
+{
+	struct ms_fuzz_gen_opts go = {
+		.seed = 7,
+		.features = ms_model_features(MS_PROFILE_LINUX),
+		.profile = MS_PROFILE_LINUX,
+	};
+	int valid = 0, roundtrip = 0, same = 0, n = 60;
+
+	for (int i = 0; i < n; i++) {
+		struct ms_program p, q, r;
+		struct ms_model_opts mo = { .profile = MS_PROFILE_LINUX,
+					    .features = go.features };
+		struct ms_trace t;
+		struct ms_diag d;
+		char why[160], *text;
+
+		go.index = (uint64_t)i;
+		if (ms_fuzz_generate(&go, &p))
+			continue;
+		if (ms_fuzz_generate(&go, &q) == 0) {
+			same += ms_program_equal(&p, &q);
+			ms_program_free(&q);
+		}
+		valid += ms_program_validate(&p, why, sizeof(why)) == 0;
+		if (ms_program_validate(&p, why, sizeof(why)))
+			printf("# program %d: %s\n", i, why);
+		/* The model's trace stands in for the kernel's here. */
+		ms_trace_init(&t);
+		if (ms_model_run(&p, &mo, &t) == 0 && t.end == MS_END_DONE &&
+		    ms_fuzz_fill_results(&p, &t) == 0) {
+			text = ms_print(&p);
+			memset(&r, 0, sizeof(r));
+			if (text && ms_parse(p.file, text, strlen(text), &r,
+					     &d) == 0) {
+				char *again = ms_print(&r);
+
+				roundtrip += again && !strcmp(again, text);
+				free(again);
+			} else {
+				printf("# program %d does not parse: %d: %s\n",
+				       i, d.loc.line, d.msg);
+			}
+			ms_program_free(&r);
+			free(text);
+		}
+		ms_trace_free(&t);
+		ms_program_free(&p);
+	}
+	CHECK_INT(valid, n);
+	CHECK_INT(same, n);
+	CHECK_INT(roundtrip, n);
+}
+
+static void test_emit(void)
+{
+	struct ms_program p = build_basic();
+	struct ms_emit_opts o = { .profile = MS_PROFILE_LINUX };
+	char why[160];
+	char *c;
+	int err;
+
+	ms_build_finish(&p, 0, why, sizeof(why));
+	c = ms_emit_c(&p, &o, &err, why, sizeof(why));
+	CHECK(c != NULL, "emit failed: %d %s", err, why);
+	if (c) {
+		CHECK(strstr(c, "#ifndef __NR_mseal") != NULL, "no guard");
+		CHECK(strstr(c, "SYS(__NR_mseal, ") != NULL, "no raw mseal");
+		CHECK(strstr(c, "fork()") != NULL, "no fork");
+		CHECK(strstr(c, "sealspec.h") == NULL, "depends on sealspec");
+	}
+	free(c);
+	/* A call the runtime does not have. */
+	p.steps[1].call = MS_CALL_UFFD_REGISTER;
+	p.steps[1].nargs = 2;
+	c = ms_emit_c(&p, &o, &err, why, sizeof(why));
+	CHECK(c == NULL && err == -ENOTSUP, "emitted uffd_register");
+	CHECK(strstr(why, "uffd_register") != NULL, "why: %s", why);
+	free(c);
+	ms_program_free(&p);
+}
+
+int main(void)
+{
+	test_validate();
+	test_record();
+	test_generate();
+	test_emit();
+	return check_report();
+}
