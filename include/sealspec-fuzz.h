@@ -193,16 +193,5 @@ int ms_fuzz_fill_results(struct ms_program *p, const struct ms_trace *kt);
  */
 const char *ms_fuzz_known(const char *sig);
 
-/*
- * Coverage cells (src/fuzz/coverage.c): call x mapping kind (6) x seal
- * state (3) x range shape (4), read from a trace's snapshots.
- * ms_fuzz_cover sets the bits of the cells trace t of p reaches in cells
- * (MS_FUZZ_CELLS bits); ms_fuzz_cells counts them.
- */
-#define MS_FUZZ_CELLS (MS_NCALLS * 6 * 3 * 4)
-void ms_fuzz_cover(const struct ms_program *p, const struct ms_trace *t,
-		   uint8_t *cells);
-int ms_fuzz_cells(const uint8_t *cells);
-const char *ms_fuzz_cell_kind(int k);
 
 #endif /* SEALSPEC_FUZZ_H */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "coverage.h"
 #include "sealspec-fuzz.h"
 #include "sealspec-model.h"
 
@@ -62,7 +63,7 @@ struct msg {
 	char reason[160];
 	char scn[256], c[256];
 	char what[400];
-	uint8_t cells[(MS_FUZZ_CELLS + 7) / 8];	/* MSG_STATS: reached */
+	uint8_t cells[(COV_NCELLS + 7) / 8];	/* MSG_STATS: reached */
 };
 
 struct finding {
@@ -366,21 +367,12 @@ static void cover_on_model(const struct ms_fuzz_env *e,
 {
 	struct ms_model_opts mo = {
 		.profile = e->profile,
-		.snapshots = true,
 		.features = e->ki->features,
 		.lockstep = kt,
 		.flip_switches = e->flip_switches,
 	};
-	struct ms_trace t;
 
-	if (!e->fast) {
-		ms_fuzz_cover(p, kt, cells);
-		return;
-	}
-	ms_trace_init(&t);
-	if (ms_model_run(p, &mo, &t) == 0)
-		ms_fuzz_cover(p, &t, cells);
-	ms_trace_free(&t);
+	cov_program(p, &mo, cells);
 }
 
 static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
@@ -430,10 +422,8 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 		}
 		st.programs++;
 		st.steps += count_steps(&p);
-		if (r.status == MS_FUZZ_AGREE)
+		if (r.status == MS_FUZZ_AGREE || r.status == MS_FUZZ_DIFFER)
 			cover_on_model(&e, &p, &r.kt, st.cells);
-		else if (r.status == MS_FUZZ_DIFFER)
-			ms_fuzz_cover(&p, &r.kt, st.cells);
 		if (r.status == MS_FUZZ_NOT_RUN)
 			st.not_run++;
 		if (r.status == MS_FUZZ_DIFFER) {
@@ -568,11 +558,11 @@ bad:
 /* The cells all workers reached, in u. */
 static int union_cells(const struct msg *total, int jobs, uint8_t *u)
 {
-	memset(u, 0, (MS_FUZZ_CELLS + 7) / 8);
+	memset(u, 0, (COV_NCELLS + 7) / 8);
 	for (int j = 0; j < jobs; j++)
-		for (size_t i = 0; i < (MS_FUZZ_CELLS + 7) / 8; i++)
+		for (size_t i = 0; i < (COV_NCELLS + 7) / 8; i++)
 			u[i] |= total[j].cells[i];
-	return ms_fuzz_cells(u);
+	return cov_count(u);
 }
 
 /*
@@ -583,10 +573,10 @@ static int catalog_cells(const struct ms_kernel_info *ki,
 			 enum ms_profile profile, uint8_t *cells)
 {
 	struct scenario_set set = { 0 };
-	struct ms_model_opts mo = { .profile = profile, .snapshots = true,
+	struct ms_model_opts mo = { .profile = profile,
 				    .features = ki->features };
 
-	memset(cells, 0, (MS_FUZZ_CELLS + 7) / 8);
+	memset(cells, 0, (COV_NCELLS + 7) / 8);
 	if (load_scenarios(NULL, 0, &set))
 		return -1;
 	for (int i = 0; i < set.n; i++) {
@@ -596,26 +586,16 @@ static int catalog_cells(const struct ms_kernel_info *ki,
 		for (int r = 0; r < rows; r++) {
 			struct ms_program p;
 			struct ms_diag d;
-			struct ms_trace tr;
 
 			memset(&p, 0, sizeof(p));
 			if (ms_instantiate(t, r, &p, &d))
 				continue;
-			/* Setup steps recorded: their snapshots show the
-			 * state the first checked step starts from. */
-			for (int k = 0; k < p.nsteps; k++)
-				if (p.steps[k].kind == MS_STEP_CALL &&
-				    !p.steps[k].nresults)
-					p.steps[k].record = true;
-			ms_trace_init(&tr);
-			if (ms_model_run(&p, &mo, &tr) == 0)
-				ms_fuzz_cover(&p, &tr, cells);
-			ms_trace_free(&tr);
+			cov_program(&p, &mo, cells);
 			ms_program_free(&p);
 		}
 	}
 	free_scenarios(&set);
-	return ms_fuzz_cells(cells);
+	return cov_count(cells);
 }
 
 static void json_str(const char *s)
@@ -754,7 +734,7 @@ static int fuzz_main(int argc, char **argv, struct finding *found)
 		}
 		if (tty && !fo.json) {
 			double el = now() - t0;
-			uint8_t u[(MS_FUZZ_CELLS + 7) / 8];
+			uint8_t u[(COV_NCELLS + 7) / 8];
 
 			fprintf(stderr,
 				"\r\033[K%.0fs  %ld programs (%.0f/s)  %ld steps"
@@ -779,14 +759,14 @@ static int fuzz_main(int argc, char **argv, struct finding *found)
 		long progs = 0, steps = 0, not_run = 0;
 		int nnew = 0, nknown = 0, ncells, ncat, beyond = 0;
 		double el = now() - t0;
-		uint8_t u[(MS_FUZZ_CELLS + 7) / 8], cat[(MS_FUZZ_CELLS + 7) / 8];
+		uint8_t u[(COV_NCELLS + 7) / 8], cat[(COV_NCELLS + 7) / 8];
 
 		ncells = union_cells(total, fo.jobs, u);
 		ncat = catalog_cells(&ki, (enum ms_profile)fo.profile, cat);
 		for (size_t i = 0; i < sizeof(u); i++)
 			cat[i] = u[i] & ~cat[i];
 		if (ncat >= 0)
-			beyond = ms_fuzz_cells(cat);
+			beyond = cov_count(cat);
 
 		for (int j = 0; j < fo.jobs; j++) {
 			progs += total[j].programs;

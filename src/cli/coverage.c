@@ -49,7 +49,7 @@
 #define COV_PS 4096ULL
 #define COV_SCAN_MAX 512	/* VMAs looked at in one range */
 
-const struct cov_call cov_calls[] = {
+const struct cov_call cov_calls[COV_NCALLS] = {
 	{ "mmap(MAP_FIXED)", MS_CALL_MMAP },
 	{ "munmap", MS_CALL_MUNMAP },
 	{ "mprotect", MS_CALL_MPROTECT },
@@ -361,4 +361,44 @@ int cov_classify(const struct ms_mm *mm, const struct ms_program *p, int step,
 	range_of(a0, a1, &s, &e);
 	classify_range(mm, s, e, &o);
 	return o.n;
+}
+
+/* The model's hook for cov_program: one call's cells into the bitmap. */
+static void mark_cells(void *ctx, const struct ms_mm *mm,
+		       const struct ms_program *p, int step,
+		       const int64_t *args)
+{
+	uint8_t *cells = ctx;
+	struct cov_cell hits[COV_MAX_HITS];
+	int n = cov_classify(mm, p, step, args, hits, COV_MAX_HITS);
+
+	for (int i = 0; i < n; i++) {
+		int c = cov_index(&hits[i]);
+
+		cells[c / 8] |= (uint8_t)(1u << (c % 8));
+	}
+}
+
+int cov_program(const struct ms_program *p, const struct ms_model_opts *mo,
+		uint8_t *cells)
+{
+	struct ms_model_opts o = *mo;
+	struct ms_trace t;
+	int err;
+
+	o.before_call = mark_cells;
+	o.ctx = cells;
+	ms_trace_init(&t);
+	err = ms_model_run(p, &o, &t);
+	ms_trace_free(&t);
+	return err;
+}
+
+int cov_count(const uint8_t *cells)
+{
+	int n = 0;
+
+	for (int i = 0; i < (COV_NCELLS + 7) / 8; i++)
+		n += __builtin_popcount(cells[i]);
+	return n;
 }

@@ -31,7 +31,9 @@ struct cov_call {
 	enum ms_call call;
 };
 
-extern const struct cov_call cov_calls[];
+#define COV_NCALLS 22	/* entries of cov_calls */
+
+extern const struct cov_call cov_calls[COV_NCALLS];
 extern const int cov_ncalls;
 
 const char *cov_kind_name(enum ms_vma_kind k);
@@ -55,6 +57,17 @@ struct cov_cell {
 };
 
 #define COV_NCELLS_PER_CALL (MS_NVMA_KINDS * COV_NSEALS * COV_NSHAPES)
+#define COV_NCELLS (COV_NCALLS * COV_NCELLS_PER_CALL)
+
+/*
+ * Runs p on the model (options mo, lockstep and all) with every range
+ * call classified, and sets the bit of each cell it exercises in cells
+ * (COV_NCELLS bits).  0, or what ms_model_run returned.
+ */
+int cov_program(const struct ms_program *p, const struct ms_model_opts *mo,
+		uint8_t *cells);
+/* The number of bits set in cells (COV_NCELLS bits). */
+int cov_count(const uint8_t *cells);
 #define COV_MAX_HITS 64
 
 static inline int cov_index(const struct cov_cell *c)
