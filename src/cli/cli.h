@@ -76,6 +76,12 @@ int cmd_maps(int argc, char **argv);		/* cmd_maps.c */
 int cmd_explain(int argc, char **argv);		/* cmd_explain.c */
 int cmd_coverage(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
+/*
+ * SEALSPEC_MODEL_FLIP=NAME[,NAME...], a testing aid: the model switches
+ * (`sealspec profiles`) to invert, as bits in *out.  0, or -EINVAL after
+ * saying which name is unknown.
+ */
+int model_flips_from_env(uint64_t *out);
 int cmd_repro(int argc, char **argv);
 
 /* PID 1 in an initramfs: mount /proc, run the catalog, power off. */

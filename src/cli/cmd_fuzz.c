@@ -117,34 +117,6 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int flips(uint64_t *out)
-{
-	const char *v = getenv("SEALSPEC_MODEL_FLIP");
-	int n;
-	const struct ms_model_switch *sw = ms_model_switches(&n);
-
-	*out = 0;
-	while (v && *v) {
-		size_t len = strcspn(v, ",");
-		int i;
-
-		for (i = 0; i < n; i++)
-			if (strlen(sw[i].name) == len &&
-			    strncmp(sw[i].name, v, len) == 0)
-				break;
-		if (i == n) {
-			fprintf(stderr, "sealspec: SEALSPEC_MODEL_FLIP: no "
-					"switch '%.*s'; see 'sealspec "
-					"profiles'\n",
-				(int)len, v);
-			return -EINVAL;
-		}
-		*out |= 1ull << i;
-		v += len + (v[len] == ',');
-	}
-	return 0;
-}
-
 static int write_all(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;
@@ -637,7 +609,7 @@ static int fuzz_main(int argc, char **argv, struct finding *found)
 	err = parse_opts(argc, argv, &fo);
 	if (err)
 		return err > 0 ? EXIT_PASS : EXIT_USAGE;
-	if (flips(&fo.flip))
+	if (model_flips_from_env(&fo.flip))
 		return EXIT_USAGE;
 	err = ms_kernel_probe(&ki);
 	if (err) {

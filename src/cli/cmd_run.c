@@ -315,12 +315,13 @@ static int sizes_from_env(struct run_opts *o)
  * those switches of `sealspec profiles` under every profile, so a test can
  * see --target both catch a model that is wrong.
  */
-static int flips_from_env(struct run_opts *o)
+int model_flips_from_env(uint64_t *out)
 {
 	const char *v = getenv("SEALSPEC_MODEL_FLIP");
 	int n;
 	const struct ms_model_switch *sw = ms_model_switches(&n);
 
+	*out = 0;
 	while (v && *v) {
 		size_t len = strcspn(v, ",");
 		int i;
@@ -336,7 +337,7 @@ static int flips_from_env(struct run_opts *o)
 				(int)len, v);
 			return -EINVAL;
 		}
-		o->flip |= 1ull << i;
+		*out |= 1ull << i;
 		v += len + (v[len] == ',');
 	}
 	return 0;
@@ -469,7 +470,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		}
 	}
 	if (!err)
-		err = flips_from_env(o);
+		err = model_flips_from_env(&o->flip);
 	if (err || check_target(o->target))
 		return -1;
 	o->kernel = strcmp(o->target, "model") != 0;
