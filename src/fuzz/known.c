@@ -62,23 +62,6 @@ static const struct {
 	  "anon_vma of its own (anon_vma_prepare()), and VMAs with different "
 	  "anon_vmas do not merge; the model's guard markers leave VMAs "
 	  "mergeable" },
-	{ "mremap*: kernel EFAULT, model *",
-	  "model gap: a multi-VMA mremap move whose range ends in a SysV "
-	  "segment (or another VMA the move may not take) is EFAULT in the "
-	  "kernel; the model moves it" },
-	{ "*: VMA boundaries*\\[SysV\\]*",
-	  "model gap: a merge may not remove a SysV shm VMA (shm_vm_ops "
-	  "has a close operation: can_merge_remove_vma()), so the pieces of "
-	  "an attach that mprotect or mseal made alike again stay apart; "
-	  "the model merges them" },
-	{ "*\\[GROWSDOWN+FOLL_FORCE\\]*",
-	  "model gap: a FOLL_FORCE write just below a MAP_GROWSDOWN VMA "
-	  "grows it (GUP expands the stack) and writes the pages after; the "
-	  "model refuses with EIO at the first page, so results, boundaries "
-	  "and contents differ" },
-	{ "proc_mem_write*",
-	  "model gap: a FOLL_FORCE write just below a MAP_GROWSDOWN VMA "
-	  "grows it (GUP expands the stack); the model refuses with EIO" },
 	{ NULL, NULL },
 };
 
