@@ -336,8 +336,9 @@ int ms_remap_file_pages(struct ms_mm *mm, uint64_t start, uint64_t size,
 		return (int)r;
 	/*
 	 * The file's own mmap makes the new VMA what the old one was: an
-	 * aio ring's (aio_ring_mmap(): VM_DONTEXPAND, aio_ring_vm_ops), so
-	 * it stays special and merges with nothing.
+	 * aio ring's (aio_ring_mmap(): VM_DONTEXPAND, and VM_DONTCOPY from
+	 * Linux 7.1 on, aio_ring_vm_ops), so it stays special and merges
+	 * with nothing.
 	 */
 	if (special)
 		for (w = ms__vma_find(mm, start);
@@ -345,6 +346,9 @@ int ms_remap_file_pages(struct ms_mm *mm, uint64_t start, uint64_t size,
 		     w = ms__vma_next(mm, w)) {
 			w->special = special;
 			w->flags |= MS__VM_DONTEXPAND;
+			if (special == MS_SPECIAL_AIO + 1 &&
+			    mm->cfg.aio_ring_dontcopy)
+				w->flags |= MS__VM_DONTCOPY;
 		}
 	return 0;
 }
