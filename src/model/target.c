@@ -369,21 +369,20 @@ static void m_observe_hold(struct ms__interp *in, bool hold)
 	(void)hold;
 }
 
+/*
+ * The pages from addr to the end of its VMA, as far as a snapshot shows
+ * them (MS_GRID_MAX): one observation, whose VMA numbers tell the VMAs
+ * apart (they mean nothing across two observations).
+ */
 static uint64_t m_region_size(struct ms__interp *in, uint64_t addr)
 {
-	struct ms_page pg;
+	struct ms_page pg[MS_GRID_MAX];
 	struct mtarget *m = mtarget_of(in);
 	uint64_t n = 0;
-	uint32_t vma;
 
-	if (ms_mm_observe(cur_mm(m), addr, 1, &pg) || !pg.mapped)
+	if (ms_mm_observe(cur_mm(m), addr, MS_GRID_MAX, pg))
 		return 0;
-	vma = pg.vma;
-	/* Snapshots show at most MS_GRID_MAX pages. */
-	while (n < MS_GRID_MAX && !ms_mm_observe(cur_mm(m),
-						 addr + n * (uint64_t)in->ps,
-						 1, &pg) &&
-	       pg.mapped && pg.vma == vma)
+	while (n < MS_GRID_MAX && pg[n].mapped && pg[n].vma == pg[0].vma)
 		n++;
 	return n * (uint64_t)in->ps;
 }

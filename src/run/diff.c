@@ -236,7 +236,6 @@ int ms_trace_diff(const struct ms_program *p, const struct ms_trace *a,
 				 ms_step_number(p, oa->step),
 				 ms_step_number(p, ob->step));
 		} else {
-			const struct ms_outcome *o = oa ? oa : ob;
 			const struct ms_trace *t = oa ? b : a;
 
 			snprintf(d->what, sizeof(d->what),
@@ -244,7 +243,6 @@ int ms_trace_diff(const struct ms_program *p, const struct ms_trace *a,
 				 oa ? "the second" : "the first",
 				 end_name(t->end), t->reason[0] ? ": " : "",
 				 t->reason);
-			(void)o;
 		}
 		d->index = i;
 		d->step = (oa ? oa : ob)->step;
