@@ -654,6 +654,22 @@ trace_json() {
 	# shellcheck disable=SC2086
 	expect_exit 0 "--trace --format json on the model" $s run --target model --trace --format json $tj
 	expect_grep "$tmp/out" '"steps": {"end": "done"' "the model's steps"
+	# --target both: the model's lockstep run beside the kernel's, and
+	# for these cases (which agree) outcomes of the same kinds and errnos
+	# (descriptors and VMA numbers may differ: ms_trace_diff compares them
+	# by success and as partitions).
+	# shellcheck disable=SC2086
+	expect_exit 0 "--trace --format json on both targets" $s run --target both --trace --format json $tj
+	if python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+for c in r["cases"]:
+    k, m = c["steps"]["outcomes"], c["model"]["steps"]["outcomes"]
+    if c["model"]["result"] != "agree" or len(k) != len(m) or \
+       [o["kind"] for o in k] != [o["kind"] for o in m] or \
+       [o.get("errno") for o in k] != [o.get("errno") for o in m]:
+        sys.exit("%s: model.steps do not match steps" % c["name"])
+' "$tmp/out"; then ok; else not_ok "--target both: model.steps beside steps"; fi
 	# shellcheck disable=SC2086
 	expect_exit 0 "--trace --json-out" $s run --trace --format ktap --json-out "$tmp/steps2.json" $tj
 	expect_grep "$tmp/steps2.json" '"steps": {"end": "done"' "--json-out has the steps too"

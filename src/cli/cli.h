@@ -107,6 +107,9 @@ struct case_result {
 	enum ms_result_code model_code;		/* its verdict */
 	int model_step;				/* first difference, or -1 */
 	char *model_diff;			/* what differs, or NULL */
+	char *model_steps;			/* --trace with a JSON report: the
+						 * model's lockstep trace as JSON,
+						 * or NULL */
 };
 
 struct run_report {

@@ -227,6 +227,11 @@ static int compare_model(const struct run_report *r, struct case_result *c,
 				err = -ENOMEM;
 		}
 	}
+	if (!err && r->trace_json) {
+		c->model_steps = ms_trace_to_json(p, &t);
+		if (!c->model_steps)
+			err = -ENOMEM;
+	}
 	ms_trace_free(&t);
 	return err;
 }
@@ -932,6 +937,7 @@ static int run_main(const struct run_opts *o, char **paths, int npaths)
 		case_detail_free(rep.cases[i].detail);
 		free(rep.cases[i].steps);
 		free(rep.cases[i].model_diff);
+		free(rep.cases[i].model_steps);
 	}
 	free(rep.cases);
 	free_scenarios(&set);

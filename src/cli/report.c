@@ -615,6 +615,11 @@ static void print_json(FILE *f, const struct run_report *r)
 				out_json_string(f, c->model_diff ?
 							   c->model_diff : "");
 			}
+			/* Already JSON, valid UTF-8 (ms_trace_to_json). */
+			if (c->model_steps) {
+				fputs(",\n       \"steps\": ", f);
+				fputs(c->model_steps, f);
+			}
 			fputc('}', f);
 		}
 		if (c->primary.unobservable) {

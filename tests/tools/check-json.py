@@ -234,6 +234,12 @@ def check_semantics(r):
             if "trace" not in c:
                 raise Invalid("%s: 'steps' comes with 'trace' (--trace)" % at)
             check_steps(c["steps"], at + ".steps")
+        m = c.get("model")
+        if m and "steps" in m:
+            if "trace" not in c or m["result"] == "skip":
+                raise Invalid("%s: 'model.steps' comes with 'trace' "
+                              "(--trace) on a case the model ran" % at)
+            check_steps(m["steps"], at + ".model.steps")
     if summ["cases"] != len(cases):
         raise Invalid("summary.cases is %d for %d cases" %
                       (summ["cases"], len(cases)))
