@@ -944,6 +944,85 @@ matrix_report() {
 		python3 tools/matrix-report.py --extract tests/matrix/runs/7.2.13+deb14-cloud-amd64-pku
 }
 
+# tools/papt.sh derives the private apt's sources from the machine's
+# deb822 file: the main and security entries' URIs and keys (continuation
+# lines kept), the first of each, with our suites; disabled, deb-src and
+# commented entries are left out; no main entry is an error.  No network.
+papt_sources() {
+	mkdir -p "$tmp/papt"
+	cat > "$tmp/papt/in.sources" <<-'DEB'
+		# a comment
+		Types: deb-src
+		URIs: http://src.example/debian
+		Suites: bookworm
+		Components: main
+
+		Types: deb
+		URIs: http://disabled.example/debian
+		Suites: bookworm
+		Components: main
+		Enabled: no
+
+		Types: deb deb-src
+		URIs: http://main.example/debian
+		Suites: bookworm bookworm-updates
+		Components: main contrib
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+		Types: deb
+		URIs: http://second.example/debian
+		Suites: bookworm
+		Components: main
+
+		Types: deb
+		URIs: http://security.example/debian-security
+		Suites: bookworm-security
+		Components: main
+		Signed-By:
+		 -----BEGIN PGP PUBLIC KEY BLOCK-----
+		 .
+		 xyz
+		 -----END PGP PUBLIC KEY BLOCK-----
+	DEB
+	cat > "$tmp/papt/want.sources" <<-'DEB'
+		Types: deb
+		URIs: http://main.example/debian
+		Suites: sid experimental
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+		Types: deb
+		URIs: http://security.example/debian-security
+		Suites: trixie-security
+		Components: main
+		Signed-By:
+		 -----BEGIN PGP PUBLIC KEY BLOCK-----
+		 .
+		 xyz
+		 -----END PGP PUBLIC KEY BLOCK-----
+
+	DEB
+	if bash -c '
+		set -eu
+		root=$1 aptdir=$1 sources=$1/in.sources
+		main_suites="sid experimental" security_suites=trixie-security
+		say() { :; }; die() { echo "$*"; exit 1; }
+		. tools/papt.sh
+		papt_write_sources t
+		awk -v RS= -v ORS="\n\n" "/security/" "$1/in.sources" \
+			> "$1/nomain.sources"
+		sources=$1/nomain.sources
+		if (papt_write_sources u) > "$1/err" 2>&1; then exit 1; fi
+		grep -q "no enabled deb entry for the main archive" "$1/err"
+	' sh "$tmp/papt" && cmp -s "$tmp/papt/sources/t.sources" "$tmp/papt/want.sources"; then
+		ok
+	else
+		not_ok "tools/papt.sh: the private apt sources are not as derived"
+		diff "$tmp/papt/want.sources" "$tmp/papt/sources/t.sources" | head -n 20
+	fi
+	rm -rf "$tmp/papt"
+}
+
 . tests/runner-hostile.sh
 . tests/users.sh
 . tests/install.sh
@@ -970,6 +1049,7 @@ for b in "$@"; do
 	check_json_reports
 done
 matrix_report
+papt_sources
 install_check "$1"
 
 echo "$passed passed, $failed failed, $skipped skipped"

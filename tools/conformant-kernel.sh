@@ -82,127 +82,10 @@ die() {
 case $jobs in '' | *[!0-9]* | 0) die "CONFORMANT_JOBS must be a positive number" ;; esac
 case $boot_timeout in '' | *[!0-9]* | 0) die "CONFORMANT_TIMEOUT must be a positive number of seconds" ;; esac
 
-# ---------------------------------------------------------------- tools
-
-need_tools() {
-	local missing=() pair
-	for pair in qemu-system-x86_64:qemu-system-x86 python3:python3 \
-		dpkg-deb:dpkg git:git bison:bison flex:flex bc:bc perl:perl \
-		xz:xz-utils /usr/include/libelf.h:libelf-dev \
-		/usr/include/openssl/ssl.h:libssl-dev; do
-		case ${pair%%:*} in
-		/*) [ -e "${pair%%:*}" ] || missing+=("${pair#*:}") ;;
-		*) command -v "${pair%%:*}" > /dev/null || missing+=("${pair#*:}") ;;
-		esac
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		say "installing ${missing[*]}"
-		apt-get update
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-			-o DPkg::Lock::Timeout=600 "${missing[@]}"
-	fi
-}
-
 # ---------------------------------------------------------------- apt
 
-# Writes $aptdir/sources/conformant.sources: the newer suites, with the
-# URIs and Signed-By of the machine's own main and security entries, so no
-# mirror is named here (the same derivation as tools/matrix.sh).
-write_sources() {
-	local rc=0
-	[ -r "$sources" ] || die "cannot read $sources (set MATRIX_SOURCES to a deb822 sources file)"
-	mkdir -p "$aptdir/sources"
-	awk -v main_suites="$main_suites" -v security_suites="$security_suites" '
-	function flush(   is_sec, n, s, i, which) {
-		if (types !~ /(^|[ \t])deb([ \t]|$)/ || tolower(enabled) == "no" || uris == "") {
-			reset(); return
-		}
-		n = split(suites, s, /[ \t]+/)
-		is_sec = 0
-		for (i = 1; i <= n; i++)
-			if (s[i] ~ /-security$/) is_sec = 1
-		which = is_sec ? "security" : "main"
-		if (!(which in done)) {
-			done[which] = 1
-			out = out "Types: deb\nURIs: " uris "\nSuites: " \
-				(is_sec ? security_suites : main_suites) \
-				"\nComponents: main\n"
-			if (signed != "") out = out "Signed-By:" signed "\n"
-			out = out "\n"
-		}
-		reset()
-	}
-	function reset() { types = uris = suites = signed = enabled = field = "" }
-	BEGIN { reset() }
-	/^#/ { next }
-	/^[ \t]*$/ { flush(); next }
-	/^[ \t]/ {
-		if (field == "signed-by") signed = signed "\n" $0
-		else if (field == "uris") uris = uris " " $1
-		next
-	}
-	{
-		field = tolower(substr($0, 1, index($0, ":") - 1))
-		value = substr($0, index($0, ":") + 1)
-		if (field == "signed-by") { signed = value; next }
-		sub(/^[ \t]+/, "", value); sub(/[ \t]+$/, "", value)
-		if (field == "types") types = value
-		else if (field == "uris") uris = value
-		else if (field == "suites") suites = value
-		else if (field == "enabled") enabled = value
-	}
-	END {
-		flush()
-		if (!("main" in done)) exit 3
-		printf "%s", out
-		if (!("security" in done)) exit 4
-	}' "$sources" > "$aptdir/sources/conformant.sources.new" || rc=$?
-	case $rc in
-	0 | 4) ;;
-	*) die "$sources has no enabled deb entry for the main archive" ;;
-	esac
-	mv "$aptdir/sources/conformant.sources.new" "$aptdir/sources/conformant.sources"
-}
-
-write_apt_conf() {
-	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial" \
-		"$aptdir/state" "$aptdir/preferences.d"
-	: > "$aptdir/status"
-	cat > "$aptdir/apt.conf" <<-EOF
-		Dir::Etc::SourceList "/dev/null";
-		Dir::Etc::SourceParts "$aptdir/sources";
-		Dir::Etc::Preferences "/dev/null";
-		Dir::Etc::PreferencesParts "$aptdir/preferences.d";
-		Dir::State "$aptdir/state";
-		Dir::State::Lists "$aptdir/lists";
-		Dir::State::status "$aptdir/status";
-		Dir::Cache "$aptdir/cache";
-		APT::Sandbox::User "root";
-		APT::Architecture "amd64";
-		APT::Architectures { "amd64"; };
-		Acquire::Languages "none";
-		Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled "false";
-	EOF
-}
-
-papt_get() { APT_CONFIG=$aptdir/apt.conf apt-get -q "$@"; }
-papt_cache() { APT_CONFIG=$aptdir/apt.conf apt-cache "$@"; }
-
-# The lists are refreshed at most once a day: a re-run after a patch
-# change needs no network.
-apt_update() {
-	if compgen -G "$aptdir/lists/*_Packages*" > /dev/null &&
-		[ -z "$(find "$aptdir/lists" -maxdepth 1 -name '*_Packages*' -mmin +1440)" ]; then
-		return 0
-	fi
-	say "apt-get update (private configuration in ${aptdir#"$root"/})"
-	if ! papt_get update > "$aptdir/update.log" 2>&1; then
-		say "apt-get update reported problems (some suites may not exist):"
-		grep -E '^(W|E|Err):' "$aptdir/update.log" | sed 's/^/    /' | head -n 20 || true
-	fi
-	compgen -G "$aptdir/lists/*_Packages*" > /dev/null ||
-		die "no package lists after apt-get update; see ${aptdir#"$root"/}/update.log"
-}
+# shellcheck source=tools/papt.sh
+. "$root/tools/papt.sh"
 
 # Prints "package version" of the newest linux-source-X.Y in the lists (or
 # of CONFORMANT_SOURCE).
@@ -509,11 +392,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sed -e 's/#.*//' -e '/^[[:space:]]*$/d' tests/guidelines-deviations.txt | sort > "$tmp/deviations"
 
-need_tools
+papt_install_missing qemu-system-x86_64:qemu-system-x86 python3:python3 \
+	dpkg-deb:dpkg git:git bison:bison flex:flex bc:bc perl:perl \
+	xz:xz-utils /usr/include/libelf.h:libelf-dev \
+	/usr/include/openssl/ssl.h:libssl-dev
 mkdir -p "$top"
-write_sources
-write_apt_conf
-apt_update
+papt_write_sources conformant
+papt_write_conf
+# The lists are refreshed at most once a day: a re-run after a patch
+# change needs no network.
+papt_update 1440
 read -r srcpkg srcver <<< "$(pick_source)"
 say "source: $srcpkg $srcver"
 fetch_source "$srcpkg" "$srcver"

@@ -62,124 +62,8 @@ done
 
 # ---------------------------------------------------------------- tools
 
-# Installs the Debian packages behind missing commands; apt-get update only
-# when something is missing.
-need_tools() {
-	local missing=() pair
-	for pair in qemu-system-x86_64:qemu-system-x86 python3:python3 \
-		dpkg-deb:dpkg timeout:coreutils; do
-		command -v "${pair%%:*}" > /dev/null || missing+=("${pair#*:}")
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		say "installing ${missing[*]}"
-		apt-get update
-		# Another apt-get may hold the dpkg lock for a while: wait for it.
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-			-o DPkg::Lock::Timeout=600 "${missing[@]}"
-	fi
-}
-
-# ---------------------------------------------------------------- apt
-
-# Writes $aptdir/sources/matrix.sources: the suites above, with the URIs
-# and Signed-By of the machine's own main and security entries, so no
-# mirror is named here.  deb822: "Field: value" lines, continuation lines
-# start with a space, stanzas are separated by blank lines.
-write_sources() {
-	local rc=0
-	[ -r "$sources" ] || die "cannot read $sources (set MATRIX_SOURCES to a deb822 sources file)"
-	mkdir -p "$aptdir/sources"
-	awk -v main_suites="$main_suites" -v security_suites="$security_suites" '
-	function flush(   is_sec, n, s, i, which) {
-		if (types !~ /(^|[ \t])deb([ \t]|$)/ || tolower(enabled) == "no" || uris == "") {
-			reset(); return
-		}
-		n = split(suites, s, /[ \t]+/)
-		is_sec = 0
-		for (i = 1; i <= n; i++)
-			if (s[i] ~ /-security$/) is_sec = 1
-		which = is_sec ? "security" : "main"
-		if (!(which in done)) {
-			done[which] = 1
-			out = out "Types: deb\nURIs: " uris "\nSuites: " \
-				(is_sec ? security_suites : main_suites) \
-				"\nComponents: main\n"
-			if (signed != "") out = out "Signed-By:" signed "\n"
-			out = out "\n"
-		}
-		reset()
-	}
-	function reset() { types = uris = suites = signed = enabled = field = "" }
-	BEGIN { reset() }
-	/^#/ { next }
-	/^[ \t]*$/ { flush(); next }
-	/^[ \t]/ {
-		if (field == "signed-by") signed = signed "\n" $0
-		else if (field == "uris") uris = uris " " $1
-		next
-	}
-	{
-		field = tolower(substr($0, 1, index($0, ":") - 1))
-		value = substr($0, index($0, ":") + 1)
-		if (field == "signed-by") { signed = value; next }
-		sub(/^[ \t]+/, "", value); sub(/[ \t]+$/, "", value)
-		if (field == "types") types = value
-		else if (field == "uris") uris = value
-		else if (field == "suites") suites = value
-		else if (field == "enabled") enabled = value
-	}
-	END {
-		flush()
-		if (!("main" in done)) exit 3
-		printf "%s", out
-		if (!("security" in done)) exit 4
-	}' "$sources" > "$aptdir/sources/matrix.sources.new" || rc=$?
-	case $rc in
-	0) ;;
-	4) say "$sources has no security entry: the -security suites are left out" ;;
-	*) die "$sources has no enabled deb entry for the main archive" ;;
-	esac
-	mv "$aptdir/sources/matrix.sources.new" "$aptdir/sources/matrix.sources"
-}
-
-# A private apt: its own sources, lists, cache and (empty) status and
-# preferences; the machine's apt.conf.d (proxies, say) still applies.
-write_apt_conf() {
-	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial" \
-		"$aptdir/state" "$aptdir/preferences.d"
-	: > "$aptdir/status"
-	cat > "$aptdir/apt.conf" <<-EOF
-		Dir::Etc::SourceList "/dev/null";
-		Dir::Etc::SourceParts "$aptdir/sources";
-		Dir::Etc::Preferences "/dev/null";
-		Dir::Etc::PreferencesParts "$aptdir/preferences.d";
-		Dir::State "$aptdir/state";
-		Dir::State::Lists "$aptdir/lists";
-		Dir::State::status "$aptdir/status";
-		Dir::Cache "$aptdir/cache";
-		APT::Sandbox::User "root";
-		APT::Architecture "amd64";
-		APT::Architectures { "amd64"; };
-		Acquire::Languages "none";
-		Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled "false";
-	EOF
-}
-
-papt_get() { APT_CONFIG=$aptdir/apt.conf apt-get -q "$@"; }
-papt_cache() { APT_CONFIG=$aptdir/apt.conf apt-cache "$@"; }
-
-# Suites that are not there make apt-get update complain and exit non-zero;
-# that is expected (say experimental is gone), so only an update that
-# leaves no package lists at all stops the run.
-apt_update() {
-	say "apt-get update (private configuration in ${aptdir#"$root"/})"
-	if ! papt_get update > "$aptdir/update.log" 2>&1; then
-		say "apt-get update reported problems (some suites may not exist):"
-		grep -E '^(W|E|Err):' "$aptdir/update.log" | sed 's/^/    /' | head -n 20 || true
-	fi
-	compgen -G "$aptdir/lists/*_Packages*" > /dev/null ||
-		die "no package lists after apt-get update; see ${aptdir#"$root"/}/update.log"
-}
+# shellcheck source=tools/papt.sh
+. "$root/tools/papt.sh"
 
 # ---------------------------------------------------------------- kernels
 
@@ -396,7 +280,8 @@ boot() {
 # ---------------------------------------------------------------- main
 
 start=$(date +%s)
-need_tools
+papt_install_missing qemu-system-x86_64:qemu-system-x86 python3:python3 \
+	dpkg-deb:dpkg timeout:coreutils
 qemu_version=$(qemu-system-x86_64 --version | head -n 1)
 
 say "building the static sealspec"
@@ -404,9 +289,9 @@ make --no-print-directory static > /dev/null
 mkdir -p "$top" "$debs" "$kernels"
 python3 tools/matrix-initramfs.py build/static/sealspec "$top/init.cpio"
 
-write_sources
-write_apt_conf
-apt_update
+papt_write_sources matrix
+papt_write_conf
+papt_update never # always refresh: a new kernel may have come
 
 kernel_list=$(resolve_kernels)
 [ -n "$kernel_list" ] || die "no kernel to boot"
