@@ -87,8 +87,13 @@
 #define PROG_MAX \
 	(sizeof(struct ms_program) + PROG_STEPS_MAX * sizeof(struct ms_step))
 
-/* Sealed VMAs left over before the executor is replaced. */
+/*
+ * Sealed VMAs left over before the executor is replaced; and programs
+ * that made a SysV segment and left a sealed VMA, which may be an attach
+ * that keeps the segment (and a slot of the system's kernel.shmmni).
+ */
 #define LEFTOVER_MAX 512
+#define SHM_LEFT_MAX 64
 /* The executor's own VMAs (outside the span), and kept leftovers there. */
 #define OWN_MAX 512
 
@@ -263,6 +268,7 @@ static int nown;
 static uint64_t stack_end;	/* the stack's VMA may grow down */
 static int leftovers;		/* all told */
 static int kept;		/* by the last program */
+static int shm_left;		/* programs that may have left a segment */
 static long base_pages;
 static uint64_t max_map;
 
@@ -321,8 +327,11 @@ static bool clean_outside(void)
 
 	while ((r = next_vma(addr, &v)) == 1) {
 		addr = v.end;
-		if (v.start >= SPAN_LO && v.end <= SPAN_HI)
+		/* The windows, and what stays in them: not ours to look at. */
+		if (v.start >= SPAN_LO && v.end <= SPAN_HI) {
+			addr = SPAN_HI;
 			continue;
+		}
 		if (i < nown && v.end == own[i].end &&
 		    (v.start == own[i].start || v.end == stack_end)) {
 			own[i++].start = v.start;
@@ -363,7 +372,9 @@ static void clean_up(const struct req *rq, struct ms__here *h, uint64_t *k)
 		recycle(RC_VDSO);
 	if (left > 0 && ++*k >= NWINDOWS)
 		recycle(RC_LEFTOVERS);
-	if (leftovers > LEFTOVER_MAX)
+	if (kept && h->nheld)
+		shm_left++;
+	if (leftovers > LEFTOVER_MAX || shm_left > SHM_LEFT_MAX)
 		recycle(RC_LEFTOVERS);
 	if (kept && rq->locks && ms__sys_locked_bytes() != 0)
 		recycle(RC_LOCKED);
@@ -435,8 +446,10 @@ static void __attribute__((noreturn)) executor_main(const struct start *s)
 	    ms__sys_dup_to(rec, EX_REC, true) < 0 ||
 	    ms__sys_dup_to(sock, EX_SOCK, true) < 0 ||
 	    ms__sys_dup_to(pfd, EX_PROG, true) < 0 ||
-	    ms__sys_dup_to(null, 0, false) < 0)
+	    ms__sys_dup_to(null, 0, false) < 0 ||
+	    ms__sys_dup_to(null, 1, false) < 0)
 		ms__exit(MS__EXIT_BROK);
+	/* stderr stays the worker's: a sanitizer's report shows. */
 	ms__sys_close_from(EX_PROG + 1);
 	ps = sysconf(_SC_PAGESIZE);
 	ms__sys_setrlimit(RLIMIT_CORE, 0, 0);
@@ -741,14 +754,21 @@ static int put_program(const struct ms_program *p, uint64_t *len)
 
 enum wait_end { W_REPLY, W_DIED, W_HUNG };
 
+/*
+ * Waits for the reply.  Records are read when it has come, not as they
+ * arrive (a wakeup per record would cost both processes a context switch
+ * several times a program), and every RECORD_READ_MS meanwhile, so that a
+ * program that writes more than the pipe holds never waits long.
+ */
+#define RECORD_READ_MS 5
+
 static int wait_reply(const struct req *rq, int timeout_ms, struct rep *rp,
 		      struct ms_trace *t, bool *brok, int *how)
 {
 	int64_t deadline = ms__now_ms() + timeout_ms;
 
 	for (;;) {
-		struct pollfd pf[2] = { { ex.sock, POLLIN, 0 },
-					{ ex.rec, POLLIN, 0 } };
+		struct pollfd pf = { ex.sock, POLLIN, 0 };
 		int64_t left = deadline - ms__now_ms();
 		int n, err;
 
@@ -758,32 +778,29 @@ static int wait_reply(const struct req *rq, int timeout_ms, struct rep *rp,
 			*how = W_HUNG;
 			return 0;
 		}
-		n = ms__sys_poll(pf, 2, left > 100 ? 100 : (int)left);
+		n = ms__sys_poll(&pf, 1, left > RECORD_READ_MS ?
+						 RECORD_READ_MS : (int)left);
 		if (n < 0 && n != -EINTR)
 			return n;
+		err = read_records(t, brok);
+		if (err)
+			return err;
 		if (n <= 0)
 			continue;
-		if (pf[1].revents) {
-			err = read_records(t, brok);
-			if (err)
-				return err;
-		}
-		if (pf[0].revents & POLLIN) {
+		if (pf.revents & POLLIN) {
 			int fds[MS__SEND_FDS_MAX], nfds;
 			long r = ms__sys_recv_fds(ex.sock, rp, sizeof(*rp), fds,
 						  MS__SEND_FDS_MAX, &nfds);
 
 			for (int i = 0; i < nfds; i++)
 				ms__sys_close(fds[i]);
-			if (r == sizeof(*rp) && rp->magic == REQ_MAGIC &&
-			    rp->seq == rq->seq) {
-				*how = W_REPLY;
-				return read_records(t, brok);
-			}
-			*how = W_DIED;
+			*how = r == sizeof(*rp) && rp->magic == REQ_MAGIC &&
+					       rp->seq == rq->seq ?
+				       W_REPLY :
+				       W_DIED;
 			return read_records(t, brok);
 		}
-		if (pf[0].revents) {
+		if (pf.revents) {
 			*how = W_DIED;
 			return read_records(t, brok);
 		}
