@@ -156,6 +156,9 @@ int main(int argc, char **argv)
 	struct cost c[2][2];
 	double call_per_program = 0;
 
+	/* The page reader, where a scenario needs one, is this binary too. */
+	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
+		ms_kernel_exec_resume(argc, argv);
 	if (ms_kernel_probe(&ki) || !ki.has_mseal) {
 		printf("fuzz bench: no usable kernel (probe failed or no mseal)\n");
 		return 0;

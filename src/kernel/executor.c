@@ -523,7 +523,14 @@ static struct {
 	int64_t since;		/* for the SysV sweep after a kill */
 	uint32_t seq;
 	bool unsupported;	/* no PROCMAP_QUERY, or the span is taken */
-} ex = { 0, -1, -1, 0, 0, false };
+	int failures;		/* programs in a row it could not judge */
+} ex = { 0, -1, -1, 0, 0, false, 0 };
+
+/*
+ * An executor that fails this many programs in a row (it cannot set
+ * itself up here, say) is given up: a scenario process per program.
+ */
+#define FAILURES_MAX 8
 
 static int prog_fd = -1;
 static char *prog_map;
@@ -913,6 +920,12 @@ int ms__executor_run(const struct ms_program *p,
 		count_recycle(status);
 	}
 	stats.run_ns += (uint64_t)(ms__now_ns_raw() - t0);
+	if (how != W_REPLY || brok || rp.st == MS__STOP_BROK) {
+		if (++ex.failures >= FAILURES_MAX)
+			ex.unsupported = true;
+	} else {
+		ex.failures = 0;
+	}
 	if (how == W_HUNG) {
 		stats.hung++;
 		end_executor(true);
