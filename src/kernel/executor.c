@@ -33,12 +33,13 @@
  * The executor exits (to be started again) when it cannot put back what
  * the next program would see: a program used the vDSO (moved, sealed,
  * written: decided before it runs); its own VMAs changed; locked memory
- * is left; more than LEFTOVER_MAX sealed VMAs or a quarter of --max-map
+ * is left; more than LEFTOVER_MAX sealed VMAs, a quarter of --max-map or
+ * the sealed leftovers of SHM_LEFT_MAX programs that made a SysV segment
  * are left; the windows ran out.
  *
  * Programs it never takes (a scenario process runs them, as the catalog):
- * the calls whose state belongs to the whole process and is neither put
- * back by the cleanup nor the same in a fresh process after others ran:
+ * those with a call whose state belongs to the whole process, which the
+ * cleanup cannot put back:
  *   exec                 replaces the image
  *   brk                  the program break
  *   mlockall, munlockall every VMA, and those mapped later
@@ -568,8 +569,11 @@ static bool is_recycle(int status)
 	       WEXITSTATUS(status) < EXIT_RECYCLE + RC_N;
 }
 
-/* Kills the executor's process group and reaps it: its wait status. */
-static int end_executor(bool kill)
+/*
+ * Kills the executor's process group and reaps the executor (one that has
+ * begun to exit keeps its exit status): its wait status.
+ */
+static int end_executor(void)
 {
 	int status = 0;
 
@@ -578,10 +582,8 @@ static int end_executor(bool kill)
 	ms__sys_close(ex.sock);
 	ms__sys_close(ex.rec);
 	ex.sock = ex.rec = -1;
-	if (kill) {
-		ms__sys_kill(-ex.pid, SIGKILL);
-		ms__sys_kill(ex.pid, SIGKILL);
-	}
+	ms__sys_kill(-ex.pid, SIGKILL);
+	ms__sys_kill(ex.pid, SIGKILL);
 	ms__sys_wait(ex.pid, &status, 0);
 	/* A segment between shmget() and its mark, if it died there. */
 	if (!is_recycle(status) && !(WIFEXITED(status) &&
@@ -593,7 +595,7 @@ static int end_executor(bool kill)
 
 void ms__executor_stop(void)
 {
-	end_executor(true);
+	end_executor();
 }
 
 /* The memfd programs travel in, mapped here: 0 or -errno. */
@@ -905,12 +907,13 @@ int ms__executor_run(const struct ms_program *p,
 			how = W_DIED;
 		else if ((err = wait_reply(&rq, timeout_ms, &rp, t, &brok,
 					   &how)) < 0) {
-			end_executor(true);
+			end_executor();
 			return err;
 		}
 		if (how != W_DIED || t->nout)
 			break;
-		status = end_executor(false);
+		/* Killed if still there: an exit already begun keeps its status. */
+		status = end_executor();
 		if (!is_recycle(status)) {
 			if (WIFEXITED(status) &&
 			    WEXITSTATUS(status) == EXIT_UNSUPPORTED)
@@ -928,11 +931,11 @@ int ms__executor_run(const struct ms_program *p,
 	}
 	if (how == W_HUNG) {
 		stats.hung++;
-		end_executor(true);
+		end_executor();
 		return 1;
 	}
 	if (how == W_DIED) {
-		end_executor(true);
+		end_executor();
 		if (ex.unsupported)
 			stats.refused++;
 		else if (brok)
@@ -943,7 +946,7 @@ int ms__executor_run(const struct ms_program *p,
 	}
 	if (brok || rp.st == MS__STOP_BROK) {
 		stats.broken++;
-		end_executor(true);
+		end_executor();
 		return 1;
 	}
 	shift_trace(p, t, rp.arena);
