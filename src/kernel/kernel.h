@@ -335,7 +335,8 @@ const char *ms__signal_name(int sig);
 /*
  * The executor (executor.c) runs program after program in one process
  * with the scenario process's backend: ms__scenario_prepare_here() once
- * (fault handlers, the smaps buffer; records go to out_fd), then
+ * (fault handlers, the smaps buffer; records go to out_fd; a failure
+ * sends a BROK record and exits), then
  * ms__scenario_run_here() per program, each in the arena h->arena.  It
  * returns how the program ended (MS__STOP_DONE, SETUP or BROK, whose
  * record it sent) instead of exiting, and closes the descriptors the
