@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: MIT
 /*
- * What differential fuzzing costs: generated programs (up to 10 steps)
- * per second on this kernel and the model in lockstep, on the fast path
- * (no snapshots: results and the closing observations, as sealspec fuzz
- * runs every program) with one worker process and with two, and with
- * every snapshot (--snapshots); and where one worker's time goes
- * (generating from the model's state, the kernel run with its fork, the
- * model run, the comparison).  Figures, not a test.
+ * What differential fuzzing costs: generated programs (--steps 10: up to
+ * 10 generated steps between the prelude and the closing observations)
+ * per second on this kernel and the model, the way sealspec fuzz runs
+ * them (ms_fuzz_run on the fast path: results and the closing
+ * observations, a difference confirmed with every snapshot in a scenario
+ * process of its own), with one worker process and with two:
+ *
+ *   fork per program   every program in a scenario process of its own
+ *   executor           in the long-lived executor (src/kernel/executor.c)
+ *
+ * both in the same run, so that the load of the machine weighs on both
+ * alike; and where the time goes: generating from the model's state, the
+ * rest of ms_fuzz_run (the kernel run, the model in lockstep, the
+ * comparison), and, of that, the executor's round trips and the time
+ * inside the programs' own calls and memory accesses (the kernel's work
+ * proper, measured in the executor; the same calls cost the same in a
+ * scenario process).  Figures, not a test; the load average is printed.
  *
  *   build/bench/fuzz [SECONDS]     (default 5 per measurement)
  */
@@ -29,16 +39,23 @@ static double now(void)
 }
 
 struct cost {
-	long programs, steps;
-	double gen, kernel, model, diff;
+	long programs, steps, differ, not_run;
+	double wall, gen, run;
+	struct ms_fuzz_exec_stats x;
 };
 
 static void worker(const struct ms_kernel_info *ki, int job, int jobs,
-		   bool snapshots, double seconds, struct cost *c)
+		   bool executor, double seconds, struct cost *c)
 {
-	struct ms_kernel_opts ko = { .timeout_ms = 10000,
-				     .snapshots = snapshots };
-	double end = now() + seconds;
+	struct ms_fuzz_env e = {
+		.ki = ki,
+		.ko = { .timeout_ms = 10000 },
+		.profile = ki->detected,
+		.fast = true,
+		.executor = executor,
+		.time_calls = executor,
+	};
+	double start = now(), end = start + seconds;
 
 	memset(c, 0, sizeof(*c));
 	for (uint64_t i = (uint64_t)job; now() < end; i += (uint64_t)jobs) {
@@ -46,42 +63,33 @@ static void worker(const struct ms_kernel_info *ki, int job, int jobs,
 			.seed = 1, .index = i, .features = ki->features,
 			.profile = ki->detected, .max_steps = 10,
 		};
-		struct ms_model_opts mo = {
-			.profile = ki->detected, .snapshots = snapshots,
-			.features = ki->features,
-		};
-		struct ms_trace kt, mt;
-		struct ms_trace_diff d;
+		struct ms_fuzz_result r;
 		struct ms_program p;
-		double t0 = now(), t1, t2, t3;
+		double t0 = now(), t1;
 
 		if (ms_fuzz_generate(&go, &p))
 			continue;
 		t1 = now();
-		ms_trace_init(&kt);
-		ms_trace_init(&mt);
-		ms_kernel_run(&p, ki, &ko, &kt);
-		t2 = now();
-		mo.lockstep = &kt;
-		ms_model_run(&p, &mo, &mt);
-		t3 = now();
-		ms_trace_diff(&p, &kt, &mt, &d);
+		if (ms_fuzz_run(&e, &p, &r) == 0) {
+			c->programs++;
+			c->differ += r.status == MS_FUZZ_DIFFER;
+			c->not_run += r.status == MS_FUZZ_NOT_RUN;
+			for (int k = 0; k < p.nsteps; k++)
+				c->steps += p.steps[k].kind == MS_STEP_CALL;
+			ms_fuzz_result_free(&r);
+		}
 		c->gen += t1 - t0;
-		c->kernel += t2 - t1;
-		c->model += t3 - t2;
-		c->diff += now() - t3;
-		c->programs++;
-		for (int k = 0; k < p.nsteps; k++)
-			c->steps += p.steps[k].kind == MS_STEP_CALL;
-		ms_trace_free(&kt);
-		ms_trace_free(&mt);
+		c->run += now() - t1;
 		ms_program_free(&p);
 	}
+	c->wall = now() - start;
+	ms_fuzz_exec_stats(&c->x);
+	ms_fuzz_exec_stop();
 }
 
 /* Runs `jobs` worker processes; returns the sum of their costs. */
-static void measure(const struct ms_kernel_info *ki, int jobs,
-		    bool snapshots, double secs, struct cost *sum)
+static void measure(const struct ms_kernel_info *ki, int jobs, bool executor,
+		    double secs, struct cost *sum)
 {
 	int fds[2];
 
@@ -93,7 +101,7 @@ static void measure(const struct ms_kernel_info *ki, int jobs,
 			struct cost c;
 
 			close(fds[0]);
-			worker(ki, j, jobs, snapshots, secs, &c);
+			worker(ki, j, jobs, executor, secs, &c);
 			ms_kernel_stop();
 			if (write(fds[1], &c, sizeof(c)) != sizeof(c))
 				_exit(1);
@@ -108,45 +116,97 @@ static void measure(const struct ms_kernel_info *ki, int jobs,
 			break;
 		sum->programs += c.programs;
 		sum->steps += c.steps;
+		sum->differ += c.differ;
+		sum->not_run += c.not_run;
+		sum->wall += c.wall;
 		sum->gen += c.gen;
-		sum->kernel += c.kernel;
-		sum->model += c.model;
-		sum->diff += c.diff;
+		sum->run += c.run;
+		sum->x.executor += c.x.executor;
+		sum->x.refused += c.x.refused;
+		sum->x.failed += c.x.failed;
+		sum->x.processes += c.x.processes;
+		sum->x.recycled += c.x.recycled;
+		sum->x.confirmed += c.x.confirmed;
+		sum->x.unconfirmed += c.x.unconfirmed;
+		sum->x.call_ns += c.x.call_ns;
+		sum->x.run_ns += c.x.run_ns;
 	}
 	close(fds[0]);
 	while (wait(NULL) > 0)
 		;
 }
 
+static double loadavg(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 5;
 	struct ms_kernel_info ki;
-	struct cost c;
+	struct cost c[2][2];
+	double call_per_program = 0;
 
+	/* The page reader, where a scenario needs one, is this binary too. */
+	if (argc > 1 && strcmp(argv[1], MS_EXEC_ARGV1) == 0)
+		ms_kernel_exec_resume(argc, argv);
 	if (ms_kernel_probe(&ki) || !ki.has_mseal) {
 		printf("fuzz bench: no usable kernel (probe failed or no mseal)\n");
 		return 0;
 	}
-	for (int m = 0; m < 3; m++) {
-		int jobs = m == 1 ? 2 : 1;
-		bool snapshots = m == 2;
-		double total;
+	printf("fuzz: differential programs (--steps 10), %.0f s each, load "
+	       "average %.2f at the start\n", secs, loadavg());
+	/* Executor first: its measured calls give the old path's share. */
+	for (int m = 1; m >= 0; m--) {
+		for (int jobs = 1; jobs <= 2; jobs++) {
+			struct cost *k = &c[m][jobs - 1];
+			double share;
 
-		measure(&ki, jobs, snapshots, secs, &c);
-		total = c.gen + c.kernel + c.model + c.diff;
-		printf("fuzz, %d job%s, %s: %.0f programs/s (%.1f calls each), "
-		       "%.0f calls/s\n",
-		       jobs, jobs == 1 ? " " : "s",
-		       snapshots ? "every snapshot" : "fast path",
-		       c.programs / secs,
-		       c.programs ? (double)c.steps / c.programs : 0.0,
-		       c.steps / secs);
-		if (total > 0)
-			printf("  time: generating %.0f%%, kernel run %.0f%%, "
-			       "model run %.0f%%, comparing %.0f%%\n",
-			       100 * c.gen / total, 100 * c.kernel / total,
-			       100 * c.model / total, 100 * c.diff / total);
+			measure(&ki, jobs, m == 1, secs, k);
+			if (m == 1 && jobs == 1 && k->x.executor)
+				call_per_program = (double)k->x.call_ns / 1e9 /
+						   (double)k->x.executor;
+			share = k->wall > 0 ? call_per_program * k->programs /
+						      k->wall : 0;
+			printf("%-17s %d job%s: %5.0f programs/s (%.1f calls "
+			       "each), load %.2f\n",
+			       m ? "executor," : "fork per program,", jobs,
+			       jobs == 1 ? " " : "s", k->programs / secs,
+			       k->programs ? (double)k->steps / k->programs :
+					     0.0,
+			       loadavg());
+			printf("    time: generating %.0f%%, kernel, model and "
+			       "comparing %.0f%%; inside the programs' own "
+			       "calls %.0f%%\n",
+			       100 * k->gen / k->wall, 100 * k->run / k->wall,
+			       100 * share);
+			if (m)
+				printf("    executor: %ld programs judged there "
+				       "(round trips %.0f%% of the time), %ld "
+				       "refused, %ld it could not judge; %ld "
+				       "processes, %ld recycled; differences "
+				       "%ld confirmed, %ld not\n",
+				       k->x.executor,
+				       100 * (double)k->x.run_ns / 1e9 / k->wall,
+				       k->x.refused, k->x.failed,
+				       k->x.processes, k->x.recycled,
+				       k->x.confirmed, k->x.unconfirmed);
+		}
 	}
+	for (int jobs = 1; jobs <= 2; jobs++)
+		if (c[0][jobs - 1].programs)
+			printf("executor / fork per program, %d job%s: %.1fx\n",
+			       jobs, jobs == 1 ? "" : "s",
+			       (double)c[1][jobs - 1].programs /
+				       (double)c[0][jobs - 1].programs);
 	return 0;
 }

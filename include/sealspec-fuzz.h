@@ -137,7 +137,37 @@ struct ms_fuzz_env {
 	 * run again with ko.snapshots, whose result is the one returned.
 	 */
 	bool fast;
+	/*
+	 * The first run of each program (fast or with snapshots) goes to a
+	 * long-lived executor process rather than a scenario process of its
+	 * own; a program it refuses or cannot judge, and every run that
+	 * confirms a difference, goes to a scenario process as before
+	 * (src/kernel/executor.c, docs/fuzz.md).
+	 */
+	bool executor;
+	bool time_calls;	/* measure the programs' own calls (bench) */
 };
+
+/* How the kernel runs of ms_fuzz_run went in this process. */
+struct ms_fuzz_exec_stats {
+	long executor;		/* programs the executor judged */
+	long refused;		/* it takes no such program (brk, exec...) */
+	long failed;		/* it crashed, hung or said BROK on them */
+	long processes;		/* executors started */
+	long recycled;		/* replaced between programs */
+	long confirmed;		/* differences the executor found that a
+				 * scenario process showed again */
+	long unconfirmed;	/* ... that a scenario process did not */
+	uint64_t call_ns;	/* inside the programs' own calls
+				 * (time_calls), as the executor saw */
+	uint64_t run_ns;	/* the executor's runs, as the worker saw */
+};
+
+void ms_fuzz_exec_stats(struct ms_fuzz_exec_stats *s);
+/* Ends this process's executor, if one runs. */
+void ms_fuzz_exec_stop(void);
+/* Async-signal-safe: the executor's run in progress ends with -EINTR. */
+void ms_fuzz_exec_interrupt(void);
 
 enum ms_fuzz_status {
 	MS_FUZZ_AGREE,

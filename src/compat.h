@@ -217,4 +217,32 @@ struct uffdio_move {
 #define SHM_EXEC 0100000
 #endif
 
+/*
+ * PROCMAP_QUERY (6.11+): one VMA of /proc/PID/maps by address, without
+ * formatting the others (include/uapi/linux/fs.h).
+ */
+#ifndef PROCMAP_QUERY
+#include <linux/ioctl.h>
+#include <stdint.h>
+struct procmap_query {
+	uint64_t size;
+	uint64_t query_flags;
+	uint64_t query_addr;
+	uint64_t vma_start;
+	uint64_t vma_end;
+	uint64_t vma_flags;
+	uint64_t vma_page_size;
+	uint64_t vma_offset;
+	uint64_t inode;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint32_t vma_name_size;
+	uint32_t build_id_size;
+	uint64_t vma_name_addr;
+	uint64_t build_id_addr;
+};
+#define PROCMAP_QUERY _IOWR(0x66, 17, struct procmap_query)
+#define PROCMAP_QUERY_COVERING_OR_NEXT_VMA 0x10
+#endif
+
 #endif /* SEALSPEC_COMPAT_H */

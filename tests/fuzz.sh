@@ -4,6 +4,8 @@
 #   - the fuzzer's regression scenarios (tests/fuzz/) on kernel and model;
 #   - a short fuzz finds no new difference, and prints one JSON object;
 #   - programs are a function of the seed;
+#   - the executor and a scenario process per program find the same
+#     differences in the same programs;
 #   - a model fault (SEALSPEC_MODEL_FLIP=atomic-failure) is found, shrunk
 #     to a scenario that passes on this kernel and is in canonical form,
 #     and to C that compiles with -Wall -Wextra -Werror and reports the
@@ -63,6 +65,36 @@ fuzz_checks() {
 	d=$(fuzz_json "$tmp/seed3.json" steps)
 	if [ -n "$a" ] && [ "$a" = "$c" ] && [ "$a" != "$d" ]; then ok; else
 		not_ok "fuzz --seed: 150 programs of seed 3 gave '$a' and (2 jobs) '$c' steps, of seed 4 '$d'"
+	fi
+
+	# The long-lived executor against a scenario process per program: the
+	# same programs, the same differences (the model's known gaps).
+	$s fuzz --programs 1500 --seed 9 --out "$tmp/fz" --format json \
+		> "$tmp/ex1.json" 2> /dev/null
+	$s fuzz --programs 1500 --seed 9 --no-executor --out "$tmp/fz" \
+		--format json > "$tmp/ex2.json" 2> /dev/null
+	if python3 - "$tmp/ex1.json" "$tmp/ex2.json" > "$tmp/ex.txt" 2>&1 <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+sig = lambda d: sorted((x["signature"], x["programs"]) for x in d["divergences"])
+problems = []
+if a["executor"]["programs"] < 1400:
+    problems.append("the executor judged %d of 1500 programs" % a["executor"]["programs"])
+if b["executor"]["programs"] != 0:
+    problems.append("--no-executor: the executor judged %d" % b["executor"]["programs"])
+for k in ("programs", "steps", "divergent_programs", "not_run"):
+    if a[k] != b[k]:
+        problems.append("%s: %s with the executor, %s without" % (k, a[k], b[k]))
+if sig(a) != sig(b):
+    problems.append("signatures: %s with the executor, %s without" % (sig(a), sig(b)))
+if a["executor"]["unconfirmed"] != 0:
+    problems.append("%d differences of the executor were not confirmed" % a["executor"]["unconfirmed"])
+print("\n".join(problems))
+sys.exit(1 if problems else 0)
+PY
+	then ok; else
+		not_ok "fuzz with and without the executor differ (seed 9, 1500 programs):"
+		cat "$tmp/ex.txt"
 	fi
 
 	# The sanitizer build runs the above; the rest needs the plain one.

@@ -8,9 +8,11 @@
  *   parent: probe, fork N workers --- pipe: stats, findings ---> report
  *   worker j: programs j, j+N, j+2N ... until --time (or --programs)
  *
- * A worker is a process of its own, with its own spawner (ms_kernel_run),
- * so jobs share nothing but the pipe and --out, where every file name
- * carries the program's number.
+ * A worker is a process of its own, with its own executor (the long-lived
+ * process that runs its programs, src/kernel/executor.c) and its own
+ * spawner (ms_kernel_run: the programs the executor does not take, and
+ * every confirmation of a difference), so jobs share nothing but the pipe
+ * and --out, where every file name carries the program's number.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +44,7 @@ struct fuzz_opts {
 	int max_steps;
 	bool json;
 	bool snapshots;		/* every program with every snapshot */
+	bool no_executor;	/* every program in a scenario process */
 	const char *out;
 	int profile;		/* -1: the detected one */
 	uint64_t flip;
@@ -55,6 +58,7 @@ struct msg {
 	int job;
 	/* MSG_STATS: totals so far of this worker */
 	long programs, steps, not_run, differ, known;
+	struct ms_fuzz_exec_stats x;
 	/* MSG_FINDING */
 	bool is_known;
 	uint64_t index;
@@ -101,6 +105,9 @@ static void usage(FILE *f)
 		"--start N\n"
 		"                  --programs 1 runs program N of the seed "
 		"again\n"
+		"  --no-executor   every program in a scenario process of its "
+		"own, not in\n"
+		"                  the long-lived executor (slower)\n"
 		"\n"
 		"SEALSPEC_MODEL_FLIP=NAME[,NAME] inverts model switches (a "
 		"testing aid).\n"
@@ -326,6 +333,7 @@ static void on_signal(int sig)
 	(void)sig;
 	stop_now = 1;
 	ms_kernel_interrupt();
+	ms_fuzz_exec_interrupt();
 }
 
 /*
@@ -356,6 +364,7 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 		.profile = (enum ms_profile)fo->profile,
 		.flip_switches = fo->flip,
 		.fast = !fo->snapshots,
+		.executor = !fo->no_executor,
 	};
 	struct ms_fuzz_env full = e;
 	/*
@@ -411,7 +420,9 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 				snprintf(m.reason, sizeof(m.reason), "%s", why);
 				write_all(fd, &m, sizeof(m));
 			} else if (!seen || !seen_sig(seen, &nseen, r.sig)) {
+				/* Minimised in scenario processes only. */
 				full.fast = false;
+				full.executor = false;
 				if (report_new(fo, &full, ki, &p, &r, &m))
 					fprintf(stderr,
 						"sealspec: fuzz: writing the "
@@ -427,9 +438,12 @@ static int worker(const struct fuzz_opts *fo, const struct ms_kernel_info *ki,
 		ms_program_free(&p);
 		if (now() - last > 0.25) {
 			last = now();
+			ms_fuzz_exec_stats(&st.x);
 			write_all(fd, &st, sizeof(st));
 		}
 	}
+	ms_fuzz_exec_stats(&st.x);
+	ms_fuzz_exec_stop();
 	write_all(fd, &st, sizeof(st));
 	free(seen);
 	return err ? EXIT_BROKEN : 0;
@@ -448,6 +462,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 		{ "steps", required_argument, NULL, 'S' },
 		{ "start", required_argument, NULL, 'F' },
 		{ "snapshots", no_argument, NULL, 'P' },
+		{ "no-executor", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -493,6 +508,9 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			break;
 		case 'P':
 			o->snapshots = true;
+			break;
+		case 'E':
+			o->no_executor = true;
 			break;
 		case 'F':
 			o->start = strtoull(optarg, &end, 0);
@@ -729,6 +747,7 @@ static int fuzz_main(int argc, char **argv, struct finding *found)
 		fprintf(stderr, "\r\033[K");
 	{
 		long progs = 0, steps = 0, not_run = 0;
+		struct ms_fuzz_exec_stats x = { 0 };
 		int nnew = 0, nknown = 0, ncells, ncat, beyond = 0;
 		double el = now() - t0;
 		uint8_t u[(COV_NCELLS + 7) / 8], cat[(COV_NCELLS + 7) / 8];
@@ -741,9 +760,18 @@ static int fuzz_main(int argc, char **argv, struct finding *found)
 			beyond = cov_count(cat);
 
 		for (int j = 0; j < fo.jobs; j++) {
+			const struct ms_fuzz_exec_stats *w = &total[j].x;
+
 			progs += total[j].programs;
 			steps += total[j].steps;
 			not_run += total[j].not_run;
+			x.executor += w->executor;
+			x.refused += w->refused;
+			x.failed += w->failed;
+			x.processes += w->processes;
+			x.recycled += w->recycled;
+			x.confirmed += w->confirmed;
+			x.unconfirmed += w->unconfirmed;
 		}
 		for (int k = 0; k < nfound; k++)
 			found[k].m.is_known ? nknown++ : nnew++;
@@ -759,10 +787,16 @@ static int fuzz_main(int argc, char **argv, struct finding *found)
 			       "\"divergent_programs\": %ld, \"not_run\": %ld, "
 			       "\"jobs\": %d, \"cells\": %d, "
 			       "\"catalog_cells\": %d, "
-			       "\"cells_beyond_catalog\": %d, \"profile\": ",
+			       "\"cells_beyond_catalog\": %d, \"executor\": "
+			       "{\"programs\": %ld, \"refused\": %ld, "
+			       "\"failed\": %ld, \"processes\": %ld, "
+			       "\"recycled\": %ld, \"confirmed\": %ld, "
+			       "\"unconfirmed\": %ld}, \"profile\": ",
 			       fo.seed, el, progs, steps, nnew, nknown,
 			       new_programs + known_programs, not_run, fo.jobs,
-			       ncells, ncat, beyond);
+			       ncells, ncat, beyond, x.executor, x.refused,
+			       x.failed, x.processes, x.recycled, x.confirmed,
+			       x.unconfirmed);
 			json_str(ms_profile_name((enum ms_profile)fo.profile));
 			printf(", \"kernel\": ");
 			json_str(ki.release);
@@ -820,6 +854,15 @@ static int fuzz_main(int argc, char **argv, struct finding *found)
 			       "state x range shape), %d of them beyond the %d "
 			       "the catalog reaches\n",
 			       ncells, beyond, ncat);
+			if (!fo.no_executor)
+				printf("executor: %ld programs in %ld processes "
+				       "(%ld replaced between programs); %ld in "
+				       "scenario processes (%ld refused, %ld it "
+				       "could not judge); %ld differences "
+				       "confirmed, %ld not\n",
+				       x.executor, x.processes, x.recycled,
+				       x.refused + x.failed, x.refused,
+				       x.failed, x.confirmed, x.unconfirmed);
 		}
 	}
 	return status;

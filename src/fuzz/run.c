@@ -9,6 +9,36 @@
 #include <string.h>
 
 #include "fuzz/fuzz.h"
+#include "kernel/executor.h"
+
+static long confirmed, unconfirmed;
+
+void ms_fuzz_exec_stats(struct ms_fuzz_exec_stats *s)
+{
+	struct ms__executor_stats x;
+
+	ms__executor_get_stats(&x);
+	memset(s, 0, sizeof(*s));
+	s->executor = x.programs;
+	s->refused = x.refused;
+	s->failed = x.crashed + x.hung + x.broken;
+	s->processes = x.processes;
+	s->recycled = x.recycled;
+	s->confirmed = confirmed;
+	s->unconfirmed = unconfirmed;
+	s->call_ns = x.call_ns;
+	s->run_ns = x.run_ns;
+}
+
+void ms_fuzz_exec_stop(void)
+{
+	ms__executor_stop();
+}
+
+void ms_fuzz_exec_interrupt(void)
+{
+	ms__executor_interrupt();
+}
 
 /* A result as the signature names it: an errno, "ok" or "fault". */
 static void result_word(const struct ms_outcome *o, char *buf, size_t n)
@@ -241,30 +271,59 @@ static void signature(const struct ms_program *p, struct ms_fuzz_result *r)
 }
 
 static int run_once(const struct ms_fuzz_env *e, const struct ms_program *p,
-		    struct ms_fuzz_result *r);
+		    struct ms_fuzz_result *r, bool executor, bool *judged);
 
+/*
+ * A difference the executor found is confirmed in a scenario process of
+ * its own, with every snapshot, and that run's result is the one
+ * returned: a difference that only a long-lived process shows is no
+ * finding (counted as unconfirmed).
+ */
 int ms_fuzz_run(const struct ms_fuzz_env *e, const struct ms_program *p,
 		struct ms_fuzz_result *r)
 {
 	struct ms_fuzz_env full;
+	bool judged = false;
 	int err;
 
-	if (!e->fast)
-		return run_once(e, p, r);
 	full = *e;
 	full.fast = false;
-	full.ko.snapshots = false;
-	err = run_once(&full, p, r);
-	if (err || r->status != MS_FUZZ_DIFFER)
+	if (e->fast)
+		full.ko.snapshots = false;
+	err = run_once(&full, p, r, e->executor, &judged);
+	if (err || r->status != MS_FUZZ_DIFFER || (!e->fast && !judged))
 		return err;
 	/* Confirmed, and described, with every snapshot. */
 	ms_fuzz_result_free(r);
 	full.ko.snapshots = true;
-	return run_once(&full, p, r);
+	err = run_once(&full, p, r, false, NULL);
+	if (!err && judged) {
+		if (r->status == MS_FUZZ_DIFFER)
+			confirmed++;
+		else
+			unconfirmed++;
+	}
+	return err;
+}
+
+/* The kernel's trace: in the executor when asked and it can judge p. */
+static int kernel_run(const struct ms_fuzz_env *e, const struct ms_program *p,
+		      struct ms_trace *t, bool executor, bool *judged)
+{
+	if (executor) {
+		int got = ms__executor_run(p, e->ki, &e->ko, e->time_calls, t);
+
+		if (got <= 0) {
+			if (judged)
+				*judged = got == 0;
+			return got;
+		}
+	}
+	return ms_kernel_run(p, e->ki, &e->ko, t);
 }
 
 static int run_once(const struct ms_fuzz_env *e, const struct ms_program *p,
-		    struct ms_fuzz_result *r)
+		    struct ms_fuzz_result *r, bool executor, bool *judged)
 {
 	struct ms_model_opts mo = {
 		.profile = e->profile,
@@ -278,7 +337,7 @@ static int run_once(const struct ms_fuzz_env *e, const struct ms_program *p,
 	ms_trace_init(&r->kt);
 	ms_trace_init(&r->mt);
 	r->d.step = r->d.index = -1;
-	err = ms_kernel_run(p, e->ki, &e->ko, &r->kt);
+	err = kernel_run(e, p, &r->kt, executor, judged);
 	if (err)
 		return err;
 	if (r->kt.end != MS_END_DONE) {

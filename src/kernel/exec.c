@@ -61,6 +61,7 @@ struct runner {
 	pid_t child;
 	int sync_w;
 	uint8_t own_fds[MS__FDS_MAX / 8];	/* descriptors it made */
+	struct ms__here *here;	/* run by the executor (executor.c), or NULL */
 	struct ms__msg msg;
 };
 
@@ -264,10 +265,14 @@ static void send_shm(struct runner *r, enum ms__msg_kind kind, long id)
  *     orphaned we remove the segment ourselves before dying.
  * So we wait here until the mark is set.
  */
+static long shm_create_held(struct runner *r, uint64_t size);
+
 static long shm_create(struct runner *r, uint64_t size)
 {
 	long id, marked = 0;
 
+	if (r->here)
+		return shm_create_held(r, size);
 	if (ms__sys_death_defer(r->parent) < 0)
 		ms__exit(MS__EXIT_BROK);
 	send_shm(r, MS__MSG_SHM_INTENT, -1);
@@ -283,6 +288,36 @@ static long shm_create(struct runner *r, uint64_t size)
 		}
 	}
 	ms__sys_death_resume();
+	return id;
+}
+
+/*
+ * shmget(size) in the executor, where no runner holds segments: the
+ * executor holds each one itself, with a read-only attach the kernel
+ * places outside the arena, and marks it for removal at once, with the
+ * death signal deferred in between as above.  Its cleanup detaches the
+ * hold after the program (executor.c), and a killed executor's attaches
+ * go with it, so the segment never outlives the executor.
+ */
+static long shm_create_held(struct runner *r, uint64_t size)
+{
+	struct ms__here *h = r->here;
+	long id, at = 0;
+
+	if (ms__sys_death_defer(r->parent) < 0)
+		ms__exit(MS__EXIT_BROK);
+	id = ms__sys_shmget(size);
+	if (id >= 0) {
+		at = ms__sys_shmat(id, 0, SHM_RDONLY);
+		ms__sys_shm_rmid(id);
+		if (at >= 0 && h->nheld < MS__HELD_MAX)
+			h->held[h->nheld++] = (uint64_t)at;
+	}
+	if (!ms__sys_parent_is(r->parent))
+		ms__exit(MS__EXIT_BROK);
+	ms__sys_death_resume();
+	if (at < 0)
+		brok(r, -1, "cannot hold a SysV segment the program made", at);
 	return id;
 }
 
@@ -500,7 +535,14 @@ static int64_t k_call(struct ms__interp *in, int i, const int64_t *a,
 	int64_t ret;
 
 	(void)stop; /* the kernel's own limits end the process (brok) */
-	ret = do_syscall(r, s, a, str, &faulted);
+	if (r->here && r->here->time_calls) {
+		int64_t t0 = ms__now_ns_raw();
+
+		ret = do_syscall(r, s, a, str, &faulted);
+		r->here->call_ns += (uint64_t)(ms__now_ns_raw() - t0);
+	} else {
+		ret = do_syscall(r, s, a, str, &faulted);
+	}
 	switch (s->call) {
 	case MS_CALL_MMAP:
 		check_map_limit(r, i, ret, (uint64_t)a[1]);
@@ -781,6 +823,67 @@ void ms__scenario_main(const struct ms__scenario *s)
 		ms__sys_brk(ms__page_up((uint64_t)brk0, r->in.ps));
 
 	finish(r, ms__interp_run(&r->in, 0));
+}
+
+/* ---- many programs in one process (executor.c) ----------------------- */
+
+static struct runner here_runner;
+
+int ms__scenario_prepare_here(int out_fd, pid_t parent, bool lock_lowered,
+			      enum ms_data_route route, bool route_forced)
+{
+	struct runner *r = &here_runner;
+
+	r->in.ops = &kernel_ops;
+	r->in.ps = sysconf(_SC_PAGESIZE);
+	r->out_fd = out_fd;
+	r->text_fd = -1;
+	r->parent = parent;
+	r->lock_lowered = lock_lowered;
+	r->data_route = route;
+	r->data_route_forced = route_forced;
+	scenario_prepare(r);
+	return 0;
+}
+
+/*
+ * As ms__scenario_main() after its checks, with the interpreter's state
+ * fresh for each program and the end returned: a BROK record is sent as
+ * finish() would, but the process goes on (unless the kernel's own
+ * plumbing ended it, as brok() does everywhere).
+ */
+int ms__scenario_run_here(struct ms__here *h)
+{
+	struct runner *r = &here_runner;
+	int st;
+
+	memset(&r->in.n, 0, sizeof(r->in.n));
+	r->in.p = h->p;
+	r->in.arena = h->arena;
+	r->in.slot_off = 0;
+	r->in.depth = 0;
+	r->in.snapshots = h->snapshots;
+	r->in.held = false;
+	r->in.reason[0] = '\0';
+	r->in.append_last = false;
+	r->in.reported = false;
+	r->here = h;
+	h->call_ns = 0;
+	h->nheld = 0;
+	st = ms__interp_run(&r->in, 0);
+	if (st == MS__STOP_BROK && !r->in.reported) {
+		memset(&r->msg, 0, offsetof(struct ms__msg, out));
+		r->msg.kind = MS__MSG_BROK;
+		r->msg.append_last = r->in.append_last;
+		copy_str(r->msg.reason, sizeof(r->msg.reason), r->in.reason);
+		send_msg(r);
+	}
+	for (int fd = 0; fd < MS__FDS_MAX; fd++)
+		if (fd_is_own(r, fd))
+			ms__sys_close(fd);
+	memset(r->own_fds, 0, sizeof(r->own_fds));
+	r->here = NULL;
+	return st;
 }
 
 /* ---- the image an exec step starts ---------------------------------- */

@@ -9,6 +9,7 @@
  *   probe.c    features and the profile this kernel behaves like
  *   mapcount.c use_map_slots: exhausting the process's VMA budget
  *   deferred.c waiting for kernel work that runs after a call returned
+ *   executor.c many programs in one long-lived process (the fuzzer's)
  */
 #ifndef SEALSPEC_KERNEL_H
 #define SEALSPEC_KERNEL_H
@@ -132,6 +133,7 @@ void ms__sys_forget(void);
 
 int ms__sys_open(const char *path, int flags);
 int ms__sys_close(int fd);
+long ms__sys_ioctl(int fd, unsigned long request, void *arg);
 long ms__sys_read(int fd, void *buf, size_t n);
 long ms__sys_pread(int fd, void *buf, size_t n, uint64_t off);
 long ms__sys_pwrite(int fd, const void *buf, size_t n, uint64_t off);
@@ -156,6 +158,9 @@ int ms__sys_ftruncate(int fd, uint64_t size);
 long ms__sys_userfaultfd_probe(void);
 long ms__sys_ptrace_probe(void);
 int64_t ms__now_ms(void);
+/* CLOCK_MONOTONIC in ns by the system call, never the vDSO (a program
+ * may have moved or sealed it). */
+int64_t ms__now_ns_raw(void);
 void ms__sys_sleep_ms(long ms);
 void ms__exit(int code) __attribute__((noreturn));
 
@@ -326,6 +331,34 @@ void ms__scenario_main(const struct ms__scenario *s)
 	__attribute__((noreturn));
 /* "SIGSEGV", or "a signal". */
 const char *ms__signal_name(int sig);
+
+/*
+ * The executor (executor.c) runs program after program in one process
+ * with the scenario process's backend: ms__scenario_prepare_here() once
+ * (fault handlers, the smaps buffer; records go to out_fd; a failure
+ * sends a BROK record and exits), then
+ * ms__scenario_run_here() per program, each in the arena h->arena.  It
+ * returns how the program ended (MS__STOP_DONE, SETUP or BROK, whose
+ * record it sent) instead of exiting, and closes the descriptors the
+ * program made.  The SysV segments the program makes are held by an
+ * attach of this process, listed in held[], and marked for removal at
+ * once.
+ */
+#define MS__HELD_MAX 16
+struct ms__here {
+	const struct ms_program *p;
+	uint64_t arena;
+	bool snapshots;
+	bool time_calls;	/* add the time of each call to call_ns */
+	uint64_t call_ns;	/* out: inside the program's calls and
+				 * memory accesses */
+	int nheld;		/* out */
+	uint64_t held[MS__HELD_MAX];
+};
+
+int ms__scenario_prepare_here(int out_fd, pid_t parent, bool lock_lowered,
+			      enum ms_data_route route, bool route_forced);
+int ms__scenario_run_here(struct ms__here *h);
 
 /*
  * What an exec step hands to the new image, at offset 0 of the memfd; the

@@ -1063,6 +1063,19 @@ int64_t ms__now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long ms__sys_ioctl(int fd, unsigned long request, void *arg)
+{
+	return SYS(SYS_ioctl, fd, request, arg);
+}
+
+int64_t ms__now_ns_raw(void)
+{
+	struct timespec ts;
+
+	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* _exit(2): no atexit handlers, no stdio flush, no leak check. */
 void ms__exit(int code)
 {
