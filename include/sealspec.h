@@ -86,13 +86,19 @@ enum ms_term_kind {
 	MS_TERM_VAR,   /* $advice: a vary column, only in templates */
 };
 
+/*
+ * One term of an expression.  The terms of every expression of a program
+ * live in its pool (struct ms_pool, below): an expression is a run of
+ * them, so that a step costs the same whatever its expressions hold.
+ */
 struct ms_term {
-	char op;		/* '+', '-' or '|' joining it to what precedes;
-				 * '+' for the first term */
-	enum ms_term_kind kind;
 	int64_t num;		/* NUM, PAGES (page count), SYM (value) */
 	int name;		/* NAME: index into program->names */
-	char text[MS_NAME_MAX];	/* SYM and VAR spelling, for printing */
+	uint32_t text;		/* SYM and VAR spelling, for printing:
+				 * pool text (ms_text) */
+	enum ms_term_kind kind;
+	char op;		/* '+', '-' or '|' joining it to what precedes;
+				 * '+' for the first term */
 	/*
 	 * NUM: how the author wrote it, so that the printer gives it back:
 	 * in hexadecimal (0x20), and with a leading '-'.  A decimal of 2^63
@@ -104,9 +110,15 @@ struct ms_term {
 	bool neg;
 };
 
+/*
+ * An expression: nterms terms (at most MS_EXPR_MAX) from index first of
+ * its program's pool.terms (ms_expr_terms).  Each expression of a program
+ * has terms of its own: copying an ms_expr copies a reference, not the
+ * terms, so a copy belongs in one slot only while the other is dropped.
+ */
 struct ms_expr {
+	uint32_t first;
 	int nterms;
-	struct ms_term t[MS_EXPR_MAX];
 	struct ms_loc loc;
 };
 
@@ -115,10 +127,10 @@ enum ms_arg_kind { MS_ARG_EXPR, MS_ARG_STR, MS_ARG_VAR };
 
 struct ms_arg {
 	enum ms_arg_kind kind;
-	union {				/* one or the other: steps are many */
+	union {
 		struct ms_expr expr;	/* MS_ARG_EXPR */
-		char str[MS_STR_MAX];	/* MS_ARG_STR: contents; MS_ARG_VAR:
-					 * column name (string slot) */
+		uint32_t str;		/* pool text: MS_ARG_STR, the
+					 * contents; MS_ARG_VAR, the column */
 	};
 };
 
@@ -261,7 +273,8 @@ struct ms_result {
 	int err;			/* MS_RES_ERRNO: positive errno */
 	struct ms_expr value;		/* MS_RES_VALUE; lo of IN and NOTIN;
 					 * x of NOT */
-	char var[MS_NAME_MAX];		/* MS_RES_VAR */
+	uint32_t var;			/* MS_RES_VAR: column name, pool
+					 * text */
 	ms_profile_set profiles;	/* @linux @guidelines; 0 = default */
 	struct ms_loc loc;
 	int signo;			/* MS_RES_FAULT: SIGSEGV or SIGBUS,
@@ -399,7 +412,8 @@ struct ms_step {
 	struct ms_arg grid;		/* MS_ARG_STR, or MS_ARG_VAR */
 	ms_profile_set profiles;	/* 0 = every profile */
 
-	char comment[MS_STR_MAX];	/* trailing "# ..." kept by printer */
+	uint32_t comment;		/* trailing "# ..." kept by the
+					 * printer: pool text, 0 = none */
 	/*
 	 * "[G2a]" at the end of an asserting step: the rules a failure of
 	 * this step is charged to, bit (1u << enum ms_rule), a subset of the
@@ -409,22 +423,46 @@ struct ms_step {
 	/*
 	 * "when $col" before a call or an expect (templates only): the step
 	 * is in the rows whose cell in column col is "yes" and left out of
-	 * those where it is "no".  "" = in every row.
+	 * those where it is "no".  Pool text, the column's name; 0 ("") =
+	 * in every row.
 	 */
-	char when[MS_NAME_MAX];
+	uint32_t when;
 };
 
 #define MS_NAMES_MAX 32
 #define MS_FORK_DEPTH_MAX 8	/* fork blocks nested in one another */
 /*
- * Steps of one scenario, comment and blank lines included: a parsed step
- * takes some 8 KiB, so this bounds what one scenario file can cost.
+ * Steps of one scenario, comment and blank lines included: a bound on what
+ * one scenario file can cost (a step is some 700 bytes, plus its pool
+ * text and terms).
  */
 #define MS_STEPS_MAX 10000
 
 struct ms_name {
 	char name[MS_NAME_MAX];
 	int bound_at;	/* step that binds it */
+};
+
+/*
+ * The pool: what varies in length in a program's steps (expression terms,
+ * string arguments and grids, symbol spellings, column names, comments)
+ * lives here, owned by the program, so that a step has one small size
+ * whatever it holds.  Steps refer into it by offset and index, never by
+ * pointer: a byte copy of the pool is as good as the original (the kernel
+ * target hands it to the scenario process that way), ms_program_copy
+ * copies it with the steps, and a step means something only beside its own
+ * program's pool.  Never copy a step or an expression from one program
+ * into another: build it again there (ms_text_add, ms_expr_add_term).
+ *
+ * Additions never fail loudly: on ENOMEM they give offset 0 ("") or NULL
+ * and set nomem, which the parser and ms_build_finish report as -ENOMEM.
+ */
+struct ms_pool {
+	char *text;		/* NUL-terminated strings; offset 0 is "" */
+	uint32_t text_len, text_cap;
+	struct ms_term *terms;	/* the terms of every expression */
+	uint32_t nterms, cap_terms;
+	bool nomem;		/* an addition failed (sticky) */
 };
 
 /* A scenario header plus its steps; with vary rows it is a template. */
@@ -472,7 +510,39 @@ struct ms_program {
 	int nsteps;
 	struct ms_step *steps;	/* owned */
 	int cap_steps;
+
+	struct ms_pool pool;	/* owned: the steps' text and terms */
 };
+
+/*
+ * The pool's text at offset off: "" for 0 and for an offset outside the
+ * pool.  Valid until the next addition to p's pool.
+ */
+const char *ms_text(const struct ms_program *p, uint32_t off);
+/*
+ * Adds the n bytes at s (no NUL needed; a NUL ends the string early) to
+ * p's pool as one string; returns its offset.  "" is always offset 0.
+ * 0 with p->pool.nomem set on ENOMEM.
+ */
+uint32_t ms_text_add(struct ms_program *p, const char *s, size_t n);
+uint32_t ms_text_add_str(struct ms_program *p, const char *s); /* strlen */
+/*
+ * The terms of e, e->nterms of them, in p's pool; NULL when e does not
+ * lie inside the pool (a program not built by these functions).  Valid
+ * until the next addition to the pool.
+ */
+const struct ms_term *ms_expr_terms(const struct ms_program *p,
+				    const struct ms_expr *e);
+/* The same, to change them in place (e's terms are its own). */
+struct ms_term *ms_expr_terms_mut(struct ms_program *p,
+				  const struct ms_expr *e);
+/*
+ * Appends a term to e (moving e's terms to the end of the pool first when
+ * others follow them there) and returns it: zeroed, with op '+' and name
+ * -1.  NULL when e has MS_EXPR_MAX terms already, or on ENOMEM (nomem
+ * set).  The pointer is valid until the next addition to the pool.
+ */
+struct ms_term *ms_expr_add_term(struct ms_program *p, struct ms_expr *e);
 
 /* Diagnostics: "file:line:col: message". */
 struct ms_diag {
@@ -531,7 +601,14 @@ bool ms_name_byte_is_plain(unsigned char c);
  */
 size_t ms_name_escape(char *buf, size_t n, const char *s, size_t len);
 
+/* Frees what p owns (steps, vary table, pool); p is then empty. */
 void ms_program_free(struct ms_program *p);
+/*
+ * A deep copy of src into dst (not initialised; its old contents are not
+ * freed): steps, pool and vary table of its own.  0 or -ENOMEM (dst then
+ * owns nothing).
+ */
+int ms_program_copy(struct ms_program *dst, const struct ms_program *src);
 
 /*
  * The number a report gives step i: its place among the steps that do
@@ -550,9 +627,14 @@ uint32_t ms_program_features(const struct ms_program *p);
 /* Deep equality, for the round-trip property (locations ignored). */
 bool ms_program_equal(const struct ms_program *a, const struct ms_program *b);
 
-/* Evaluates e given the values of names (bound[i] false: unbound). */
-int ms_eval(const struct ms_expr *e, const int64_t *values, const bool *bound,
-	    long page_size, int64_t *out);
+/*
+ * Evaluates e, an expression of p, given the values of names (bound[i]
+ * false: unbound).  0, or -EINVAL (an unbound name, a $column, terms
+ * outside p's pool).
+ */
+int ms_eval(const struct ms_program *p, const struct ms_expr *e,
+	    const int64_t *values, const bool *bound, long page_size,
+	    int64_t *out);
 
 /* Symbolic constants (PROT_READ, MAP_FIXED, MADV_GUARD_INSTALL, EPERM). */
 int ms_symbol_lookup(const char *name, int64_t *value);

@@ -167,7 +167,7 @@ static void pin_difference(struct ms_program *p,
 	const struct ms_outcome *o;
 	struct ms_step *s, tmp;
 	const char *colon = strchr(r->sig, ':');
-	char word[32];
+	char word[32], grid[MS_STR_MAX];
 	int attr, at;
 
 	if (r->d.index < 0 || r->d.index >= r->kt.nout || !colon)
@@ -189,19 +189,20 @@ static void pin_difference(struct ms_program *p,
 		sizeof(p->steps[0]) * (size_t)(p->nsteps - 1 - at));
 	tmp.depth = p->steps[at - 1].depth +
 		    (p->steps[at - 1].kind == MS_STEP_FORK);
-	ms_expr_name(&tmp.where, o->name, 0);
+	ms_expr_name(p, &tmp.where, o->name, 0);
 	tmp.attr = (enum ms_attr)attr;
 	tmp.grid.kind = MS_ARG_STR;
-	memset(tmp.grid.str, 0, sizeof(tmp.grid.str));
+	memset(grid, 0, sizeof(grid));
 	for (int k = 0; k < o->npages; k++)
-		tmp.grid.str[k] = attr == MS_ATTR_VMAS ? 'a' :
-				  attr == MS_ATTR_PROT ? '?' : '?';
+		grid[k] = attr == MS_ATTR_VMAS ? 'a' :
+			  attr == MS_ATTR_PROT ? '?' : '?';
 	if (attr == MS_ATTR_PROT || attr == MS_ATTR_BACK) {
 		/* Space-separated tokens: "?? ?? ??". */
-		memset(tmp.grid.str, 0, sizeof(tmp.grid.str));
+		memset(grid, 0, sizeof(grid));
 		for (int k = 0; k < o->npages && k < 60; k++)
-			strcat(tmp.grid.str, k ? " ??" : "??");
+			strcat(grid, k ? " ??" : "??");
 	}
+	tmp.grid.str = ms_text_add_str(p, grid);
 	p->steps[at] = tmp;
 	for (int n = 0; n < p->nnames; n++)
 		if (p->names[n].bound_at >= at)

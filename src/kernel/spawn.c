@@ -133,7 +133,7 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 {
 	static struct ms_program prog;
 	struct ms__scenario s;
-	uint64_t steps_len;
+	uint64_t steps_len, terms_len;
 	bool lowered = false;
 	int text_fd;
 	long map;
@@ -149,16 +149,27 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 	ms__sys_sigdefault(SIGPIPE);
 	map = take_descriptors(req, fds, nfds, &text_fd);
 
-	/* [struct ms_program][its steps], as run.c wrote it. */
+	/* [struct ms_program][steps][pool terms][pool text], as run.c
+	 * wrote it. */
 	if (req->program_len < sizeof(prog))
 		early_brok(3, "the program is truncated");
 	memcpy(&prog, (void *)(uintptr_t)map, sizeof(prog));
-	steps_len = req->program_len - sizeof(prog);
+	steps_len = (uint64_t)prog.nsteps * sizeof(struct ms_step);
+	terms_len = (uint64_t)prog.pool.nterms * sizeof(struct ms_term);
 	if (prog.nsteps < 0 ||
-	    steps_len != (uint64_t)prog.nsteps * sizeof(struct ms_step))
+	    req->program_len != sizeof(prog) + steps_len + terms_len +
+					prog.pool.text_len)
 		early_brok(3, "the program is truncated");
 	prog.steps = (struct ms_step *)(uintptr_t)(map + (long)sizeof(prog));
 	prog.cap_steps = prog.nsteps;
+	prog.pool.terms = (struct ms_term *)(uintptr_t)(map +
+		(long)(sizeof(prog) + steps_len));
+	prog.pool.cap_terms = prog.pool.nterms;
+	prog.pool.text = (char *)(uintptr_t)(map +
+		(long)(sizeof(prog) + steps_len + terms_len));
+	prog.pool.text_cap = prog.pool.text_len;
+	if (prog.pool.text_len && prog.pool.text[prog.pool.text_len - 1])
+		early_brok(3, "the program's text is not terminated");
 	prog.vary = NULL;	/* the runner's pointer; an instance has none */
 
 	/*
