@@ -146,7 +146,7 @@ fuzz-parser:
 	@mkdir -p $(BUILD)/fuzz $(BUILD)/fuzz/corpus
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		-Iinclude -Isrc -o $(BUILD)/fuzz/parser fuzz/parser.c \
-		$(sort $(wildcard src/scn/*.c))
+		$(sort $(wildcard src/scn/*.c)) src/run/pages.c
 	cp $(CASES) $(BUILD)/fuzz/corpus/
 	$(BUILD)/fuzz/parser -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-dict=fuzz/scenario.dict $(BUILD)/fuzz/corpus

@@ -655,14 +655,22 @@ struct ms_outcome {
 	int step;		/* index into program->steps */
 	int pid_depth;		/* 0 scenario process, 1 its fork child... */
 	enum ms_out_kind kind;
-	int64_t ret;
 	int signo;
+	int64_t ret;
 	uint64_t fault_addr;
+	uint64_t addr;		/* first page observed */
 	int name;		/* MS_OUT_PAGES snapshots: the region's name,
 				 * -1 for an expect step's own observation */
-	uint64_t addr;		/* first page observed */
-	int npages;
-	struct ms_page pages[MS_GRID_MAX];
+	int npages;		/* 0 .. MS_GRID_MAX */
+	/*
+	 * MS_OUT_PAGES: the npages page states observed, NULL when npages is
+	 * 0.  An outcome in a trace points into the trace's own store of
+	 * pages (ms_trace_add copies them there), which moves when it grows:
+	 * read them through t->out[i], and keep no pointer to a page across
+	 * an ms_trace_add.  An outcome being made points wherever its maker
+	 * keeps them.
+	 */
+	struct ms_page *pages;
 };
 
 enum ms_trace_end {
@@ -674,6 +682,9 @@ enum ms_trace_end {
 struct ms_trace {
 	int nout, cap;
 	struct ms_outcome *out;	/* owned */
+	/* The pages of the outcomes, one run each: owned, see ms_outcome. */
+	struct ms_page *pages;
+	int npages, cap_pages;
 	enum ms_trace_end end;
 	bool timed_out;		/* MS_END_BROK because the target hung */
 	char reason[256];
@@ -683,6 +694,10 @@ struct ms_trace {
 };
 
 void ms_trace_init(struct ms_trace *t);
+/*
+ * Appends a copy of o, and of its o->npages pages, to t.  0, -ENOMEM, or
+ * -EINVAL for npages outside 0 .. MS_GRID_MAX (or pages NULL with some).
+ */
 int ms_trace_add(struct ms_trace *t, const struct ms_outcome *o);
 void ms_trace_free(struct ms_trace *t);
 

@@ -74,6 +74,8 @@ static struct ms_outcome *new_outcome(struct ms__interp *in, int step,
 	struct ms_outcome *o = &in->out;
 
 	memset(o, 0, sizeof(*o));
+	memset(in->pages, 0, sizeof(in->pages));
+	o->pages = in->pages;
 	o->step = step;
 	o->pid_depth = in->depth;
 	o->kind = kind;

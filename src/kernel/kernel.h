@@ -292,7 +292,8 @@ struct ms__msg {
 	int32_t pid;		/* SHMID, SHM_INTENT: the process */
 	int32_t append_last;	/* BROK: add " after step N (line L)" */
 	char reason[200];
-	struct ms_outcome out;
+	struct ms_outcome out;	/* its pages pointer means nothing here */
+	struct ms_page pages[MS_GRID_MAX]; /* OUTCOME: out.npages pages */
 };
 
 /* Exit codes of the scenario process. */

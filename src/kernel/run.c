@@ -290,6 +290,16 @@ static int take_record(struct ms__msg *msg, struct ms_trace *t,
 {
 	switch (msg->kind) {
 	case MS__MSG_OUTCOME:
+		msg->out.pages = msg->pages;
+		if (msg->out.npages < 0 || msg->out.npages > MS_GRID_MAX) {
+			if (!c->brok) {
+				c->brok = true;
+				snprintf(c->reason, sizeof(c->reason),
+					 "the scenario sent an outcome of %d "
+					 "pages", msg->out.npages);
+			}
+			break;
+		}
 		if (t->nout < TRACE_MAX)
 			return ms_trace_add(t, &msg->out);
 		if (!c->brok) {
