@@ -395,8 +395,10 @@ struct ms_step {
 	int bind;			/* names index, or -1 */
 	int nargs;
 	struct ms_arg args[MS_ARGS_MAX];
-	int nresults;			/* 0: a setup step, must succeed */
-	struct ms_result results[MS_ALTS_MAX];
+	int nresults;			/* 0: a setup step, must succeed;
+					 * at most MS_ALTS_MAX */
+	uint32_t first_result;		/* its results: pool.results from
+					 * here (ms_step_results) */
 	/*
 	 * A recorded step (nresults 0, record true): it expects nothing, and
 	 * whatever it returns is recorded and the program goes on, as after
@@ -444,15 +446,16 @@ struct ms_name {
 };
 
 /*
- * The pool: what varies in length in a program's steps (expression terms,
- * string arguments and grids, symbol spellings, column names, comments)
- * lives here, owned by the program, so that a step has one small size
+ * The pool: what varies in length in a program's steps (expected results,
+ * expression terms, string arguments and grids, symbol spellings, column
+ * names, comments) lives here, owned by the program, so that a step has one small size
  * whatever it holds.  Steps refer into it by offset and index, never by
  * pointer: a byte copy of the pool is as good as the original (the kernel
  * target hands it to the scenario process that way), ms_program_copy
  * copies it with the steps, and a step means something only beside its own
  * program's pool.  Never copy a step or an expression from one program
- * into another: build it again there (ms_text_add, ms_expr_add_term).
+ * into another: build it again there (ms_text_add, ms_expr_add_term,
+ * ms_step_add_result).
  *
  * Additions never fail loudly: on ENOMEM they give offset 0 ("") or NULL
  * and set nomem, which the parser and ms_build_finish report as -ENOMEM.
@@ -462,6 +465,8 @@ struct ms_pool {
 	uint32_t text_len, text_cap;
 	struct ms_term *terms;	/* the terms of every expression */
 	uint32_t nterms, cap_terms;
+	struct ms_result *results; /* the expected results of every step */
+	uint32_t nresults, cap_results;
 	bool nomem;		/* an addition failed (sticky) */
 };
 
@@ -543,6 +548,20 @@ struct ms_term *ms_expr_terms_mut(struct ms_program *p,
  * set).  The pointer is valid until the next addition to the pool.
  */
 struct ms_term *ms_expr_add_term(struct ms_program *p, struct ms_expr *e);
+/*
+ * The expected results of s, a step of p: s->nresults of them in p's pool;
+ * NULL when they do not lie inside it.  Valid until the next addition.
+ */
+const struct ms_result *ms_step_results(const struct ms_program *p,
+					const struct ms_step *s);
+/* The same, to change them in place. */
+struct ms_result *ms_step_results_mut(struct ms_program *p,
+				      const struct ms_step *s);
+/*
+ * Appends a result to s, as ms_expr_add_term does a term: zeroed, counted
+ * in s->nresults.  NULL when s has MS_ALTS_MAX, or on ENOMEM.
+ */
+struct ms_result *ms_step_add_result(struct ms_program *p, struct ms_step *s);
 
 /* Diagnostics: "file:line:col: message". */
 struct ms_diag {

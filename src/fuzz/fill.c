@@ -75,6 +75,7 @@ static void drop_unbound_names(struct ms_program *p)
 		/* Unused by validation: no step may refer to it either. */
 		for (int i = 0; i < p->nsteps; i++) {
 			struct ms_step *s = &p->steps[i];
+			struct ms_result *res = ms_step_results_mut(p, s);
 
 			if (s->bind > n)
 				s->bind--;
@@ -94,11 +95,11 @@ static void drop_unbound_names(struct ms_program *p)
 					    t[k].name > n)
 						t[k].name--;
 			}
-			for (int r = 0; r < s->nresults; r++) {
-				struct ms_expr *e = &s->results[r].value;
+			for (int r = 0; res && r < s->nresults; r++) {
+				struct ms_expr *e = &res[r].value;
 				struct ms_term *t = ms_expr_terms_mut(p, e);
 
-				if (s->results[r].kind != MS_RES_VALUE)
+				if (res[r].kind != MS_RES_VALUE)
 					continue;
 				for (int k = 0; t && k < e->nterms; k++)
 					if (t[k].kind == MS_TERM_NAME &&
@@ -118,7 +119,7 @@ int ms_fuzz_fill_results(struct ms_program *p, const struct ms_trace *kt)
 	for (int i = 0; i < p->nsteps; i++) {
 		struct ms_step *s = &p->steps[i];
 		const struct ms_outcome *o;
-		struct ms_result *r = &s->results[0];
+		struct ms_result *r;
 		int idx = 0;
 
 		if (s->kind == MS_STEP_EXPECT) {
@@ -147,9 +148,10 @@ int ms_fuzz_fill_results(struct ms_program *p, const struct ms_trace *kt)
 		o = outcome_of(kt, i, false, &idx);
 		if (!o)
 			return -ESRCH;
-		memset(r, 0, sizeof(*r));
+		r = ms_step_add_result(p, s);
+		if (!r)
+			return -ENOMEM;
 		s->record = false;
-		s->nresults = 1;
 		if (o->kind == MS_OUT_FAULT) {
 			r->kind = MS_RES_FAULT;
 		} else if (o->ret < 0) {

@@ -210,7 +210,7 @@ static int pwrite_all(int fd, const void *buf, uint64_t n, uint64_t off)
 
 /*
  * The program for the scenario process: [struct ms_program][steps][pool
- * terms][pool text], in the job's memfd.  One memfd per job serves every
+ * results][pool terms][pool text], in the job's memfd.  One memfd per job serves every
  * case of it: the
  * spawner answers only once every process of the last case is gone, and
  * what the last case wrote there (it maps it read-only, but it could
@@ -219,6 +219,7 @@ static int pwrite_all(int fd, const void *buf, uint64_t n, uint64_t off)
 static int make_program_fd(int job, const struct ms_program *p, uint64_t *len)
 {
 	uint64_t steps = (uint64_t)p->nsteps * sizeof(struct ms_step);
+	uint64_t res = (uint64_t)p->pool.nresults * sizeof(struct ms_result);
 	uint64_t terms = (uint64_t)p->pool.nterms * sizeof(struct ms_term);
 	int fd, err;
 
@@ -234,16 +235,19 @@ static int make_program_fd(int job, const struct ms_program *p, uint64_t *len)
 	if (!err)
 		err = pwrite_all(fd, p->steps, steps, sizeof(*p));
 	if (!err)
-		err = pwrite_all(fd, p->pool.terms, terms, sizeof(*p) + steps);
+		err = pwrite_all(fd, p->pool.results, res, sizeof(*p) + steps);
+	if (!err)
+		err = pwrite_all(fd, p->pool.terms, terms,
+				 sizeof(*p) + steps + res);
 	if (!err)
 		err = pwrite_all(fd, p->pool.text, p->pool.text_len,
-				 sizeof(*p) + steps + terms);
+				 sizeof(*p) + steps + res + terms);
 	if (err) {
 		ms__sys_close(fd);
 		program_fd_open[job] = false;
 		return err;
 	}
-	*len = sizeof(*p) + steps + terms + p->pool.text_len;
+	*len = sizeof(*p) + steps + res + terms + p->pool.text_len;
 	return fd;
 }
 

@@ -133,7 +133,7 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 {
 	static struct ms_program prog;
 	struct ms__scenario s;
-	uint64_t steps_len, terms_len;
+	uint64_t steps_len, res_len, terms_len;
 	bool lowered = false;
 	int text_fd;
 	long map;
@@ -149,24 +149,28 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 	ms__sys_sigdefault(SIGPIPE);
 	map = take_descriptors(req, fds, nfds, &text_fd);
 
-	/* [struct ms_program][steps][pool terms][pool text], as run.c
-	 * wrote it. */
+	/* [struct ms_program][steps][pool results][pool terms][pool text],
+	 * as run.c wrote it. */
 	if (req->program_len < sizeof(prog))
 		early_brok(3, "the program is truncated");
 	memcpy(&prog, (void *)(uintptr_t)map, sizeof(prog));
 	steps_len = (uint64_t)prog.nsteps * sizeof(struct ms_step);
+	res_len = (uint64_t)prog.pool.nresults * sizeof(struct ms_result);
 	terms_len = (uint64_t)prog.pool.nterms * sizeof(struct ms_term);
 	if (prog.nsteps < 0 ||
-	    req->program_len != sizeof(prog) + steps_len + terms_len +
-					prog.pool.text_len)
+	    req->program_len != sizeof(prog) + steps_len + res_len +
+					terms_len + prog.pool.text_len)
 		early_brok(3, "the program is truncated");
 	prog.steps = (struct ms_step *)(uintptr_t)(map + (long)sizeof(prog));
 	prog.cap_steps = prog.nsteps;
-	prog.pool.terms = (struct ms_term *)(uintptr_t)(map +
+	prog.pool.results = (struct ms_result *)(uintptr_t)(map +
 		(long)(sizeof(prog) + steps_len));
+	prog.pool.cap_results = prog.pool.nresults;
+	prog.pool.terms = (struct ms_term *)(uintptr_t)(map +
+		(long)(sizeof(prog) + steps_len + res_len));
 	prog.pool.cap_terms = prog.pool.nterms;
 	prog.pool.text = (char *)(uintptr_t)(map +
-		(long)(sizeof(prog) + steps_len + terms_len));
+		(long)(sizeof(prog) + steps_len + res_len + terms_len));
 	prog.pool.text_cap = prog.pool.text_len;
 	if (prog.pool.text_len && prog.pool.text[prog.pool.text_len - 1])
 		early_brok(3, "the program's text is not terminated");

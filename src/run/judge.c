@@ -93,16 +93,17 @@ static void appendf(char *buf, size_t len, const char *fmt, ...)
 }
 
 /* The alternative that applies to profile, or NULL when none does. */
-static const struct ms_result *result_for(const struct ms_step *s,
+static const struct ms_result *result_for(const struct ms_program *p,
+					  const struct ms_step *s,
 					  enum ms_profile profile)
 {
-	const struct ms_result *dflt = NULL;
+	const struct ms_result *res = ms_step_results(p, s), *dflt = NULL;
 
-	for (int i = 0; i < s->nresults; i++) {
-		if (s->results[i].profiles & (1u << profile))
-			return &s->results[i];
-		if (s->results[i].profiles == 0)
-			dflt = &s->results[i];
+	for (int i = 0; res && i < s->nresults; i++) {
+		if (res[i].profiles & (1u << profile))
+			return &res[i];
+		if (res[i].profiles == 0)
+			dflt = &res[i];
 	}
 	return dflt;
 }
@@ -578,7 +579,7 @@ static bool judge_outcome(struct judge *j, const struct ms_outcome *o,
 	char exp[128], got[128];
 
 	if (s->kind == MS_STEP_CALL && o->kind != MS_OUT_PAGES) {
-		const struct ms_result *r = result_for(s, j->profile);
+		const struct ms_result *r = result_for(j->p, s, j->profile);
 		int m;
 
 		if (!r || s->nresults == 0)

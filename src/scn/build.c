@@ -258,6 +258,7 @@ static int check_results(const struct ms_program *p,
 			 size_t n)
 {
 	const struct ms_step *s = &p->steps[i];
+	const struct ms_result *res;
 	ms_profile_set seen = 0;
 	bool dflt = false;
 	int ret;
@@ -266,8 +267,11 @@ static int check_results(const struct ms_program *p,
 		return bad(why, n, p, i, "%d results", s->nresults);
 	if (s->nresults && s->record)
 		return bad(why, n, p, i, "a recorded step with results");
+	res = ms_step_results(p, s);
+	if (!res)
+		return bad(why, n, p, i, "results outside the pool");
 	for (int k = 0; k < s->nresults; k++) {
-		const struct ms_result *r = &s->results[k];
+		const struct ms_result *r = &res[k];
 
 		if (r->profiles & ~MS_ALL_PROFILES || r->profiles & seen)
 			return bad(why, n, p, i, "a profile given twice");

@@ -386,14 +386,14 @@ static void put_check(struct cb *b, const struct ms_program *p, int i,
 				 (long long)x->ret);
 		}
 	} else if (s->nresults) {
-		const struct ms_result *r = NULL;
+		const struct ms_result *res = ms_step_results(p, s), *r = NULL;
 
-		for (int k = 0; k < s->nresults && !r; k++)
-			if (s->results[k].profiles & (1u << o->profile))
-				r = &s->results[k];
-		for (int k = 0; k < s->nresults && !r; k++)
-			if (!s->results[k].profiles)
-				r = &s->results[k];
+		for (int k = 0; res && k < s->nresults && !r; k++)
+			if (res[k].profiles & (1u << o->profile))
+				r = &res[k];
+		for (int k = 0; res && k < s->nresults && !r; k++)
+			if (!res[k].profiles)
+				r = &res[k];
 		if (r) {
 			switch (r->kind) {
 			case MS_RES_OK:

@@ -615,6 +615,7 @@ static int parse_result(struct parser *ps, enum ms_call call,
 
 static int parse_results(struct parser *ps, struct ms_step *st)
 {
+	const struct ms_result *res;
 	ms_profile_set seen = 0;
 	bool dflt = false;
 	int ret;
@@ -632,7 +633,9 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 				    "too many alternatives: at most %d on one "
 				    "step",
 				    MS_ALTS_MAX);
-		r = &st->results[st->nresults];
+		r = ms_step_add_result(ps->dst, st);
+		if (!r)
+			return -ENOMEM;
 		ret = parse_result(ps, st->call, r);
 		if (ret)
 			return ret;
@@ -664,7 +667,6 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 			dflt = true;
 		}
 		seen |= r->profiles;
-		st->nresults++;
 		if (ps->tok.kind == MS__T_COMMA) {
 			ret = next(ps);
 			if (ret)
@@ -675,12 +677,12 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 		 * '?' says "nobody knows under these profiles"; a step whose
 		 * every alternative says so checks nothing.
 		 */
+		res = ms_step_results(ps->dst, st);
 		for (int i = 0; i < st->nresults; i++) {
-			if (st->results[i].kind != MS_RES_UNSPEC)
+			if (res[i].kind != MS_RES_UNSPEC)
 				break;
 			if (i + 1 == st->nresults)
-				return perr(ps, st->results[0].loc.line,
-					    st->results[0].loc.col,
+				return perr(ps, res[0].loc.line, res[0].loc.col,
 					    "every result is '?', so this "
 					    "step checks nothing: give the "
 					    "result for at least one profile");
@@ -701,8 +703,7 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 						 " @%s",
 						 ms_profile_name(
 							 (enum ms_profile)i));
-			return perr(ps, st->results[0].loc.line,
-				    st->results[0].loc.col,
+			return perr(ps, res[0].loc.line, res[0].loc.col,
 				    "no result for%s: add an alternative "
 				    "without a profile, or tag one with them",
 				    missing);
@@ -1868,8 +1869,10 @@ int ms_parse(const char *file, const char *src, size_t len,
 		line++;
 	}
 	ret = finish(&ps);
-	if (!ret)
+	if (!ret) {
+		ms__scn_trim(p);
 		return 0;
+	}
 fail:
 	if (ret == -ENOMEM && ps.too_many) {
 		ret = -EINVAL;

@@ -290,10 +290,12 @@ static void print_step(struct sb *b, const struct ms_program *p,
 
 		sb_pad(b, col, col < RESULT_COL ? RESULT_COL : col + 1);
 		sb_puts(b, "=> ");
-		for (int i = 0; i < st->nresults && i < MS_ALTS_MAX; i++) {
+		const struct ms_result *res = ms_step_results(p, st);
+
+		for (int i = 0; res && i < st->nresults; i++) {
 			if (i)
 				sb_puts(b, ", ");
-			print_result(b, p, &st->results[i]);
+			print_result(b, p, &res[i]);
 		}
 	}
 	if (st->rules) {

@@ -148,10 +148,83 @@ struct ms_term *ms_expr_add_term(struct ms_program *p, struct ms_expr *e)
 	return t;
 }
 
+const struct ms_result *ms_step_results(const struct ms_program *p,
+					const struct ms_step *s)
+{
+	static const struct ms_result none;
+
+	if (s->nresults < 0 || s->nresults > MS_ALTS_MAX ||
+	    s->first_result > p->pool.nresults ||
+	    (uint32_t)s->nresults > p->pool.nresults - s->first_result)
+		return NULL;
+	return s->nresults ? p->pool.results + s->first_result : &none;
+}
+
+struct ms_result *ms_step_results_mut(struct ms_program *p,
+				      const struct ms_step *s)
+{
+	const struct ms_result *r = ms_step_results(p, s);
+
+	return r && s->nresults ? p->pool.results + s->first_result : NULL;
+}
+
+/* Room for `more` results; false (nomem set) when there is none. */
+static bool result_room(struct ms_pool *pl, uint32_t more)
+{
+	size_t want = (size_t)pl->nresults + more, cap = pl->cap_results;
+	struct ms_result *r;
+
+	if (want <= cap)
+		return true;
+	if (want > UINT32_MAX / sizeof(*r))
+		goto nomem;
+	while (cap < want)
+		cap = cap ? 2 * cap : 32;
+	r = realloc(pl->results, cap * sizeof(*r));
+	if (!r)
+		goto nomem;
+	pl->results = r;
+	pl->cap_results = (uint32_t)cap;
+	return true;
+nomem:
+	pl->nomem = true;
+	return false;
+}
+
+struct ms_result *ms_step_add_result(struct ms_program *p, struct ms_step *s)
+{
+	struct ms_pool *pl = &p->pool;
+	struct ms_result *r;
+	uint32_t n;
+
+	if (s->nresults < 0 || s->nresults >= MS_ALTS_MAX)
+		return NULL;
+	if (!ms_step_results(p, s))
+		s->nresults = 0;	/* not p's: it starts again */
+	n = (uint32_t)s->nresults;
+	/* Its results must be the last of the pool to grow in place. */
+	if (n == 0 || s->first_result + n != pl->nresults) {
+		if (!result_room(pl, n + 1))
+			return NULL;
+		if (n)
+			memcpy(pl->results + pl->nresults,
+			       pl->results + s->first_result, sizeof(*r) * n);
+		s->first_result = pl->nresults;
+		pl->nresults += n;
+	} else if (!result_room(pl, 1)) {
+		return NULL;
+	}
+	r = &pl->results[pl->nresults++];
+	memset(r, 0, sizeof(*r));
+	s->nresults++;
+	return r;
+}
+
 static void pool_free(struct ms_pool *pl)
 {
 	free(pl->text);
 	free(pl->terms);
+	free(pl->results);
 	memset(pl, 0, sizeof(*pl));
 }
 
@@ -175,11 +248,69 @@ static int pool_copy(struct ms_pool *dst, const struct ms_pool *src)
 		       sizeof(*dst->terms) * src->nterms);
 		dst->nterms = dst->cap_terms = src->nterms;
 	}
+	if (src->nresults) {
+		dst->results = malloc(sizeof(*dst->results) * src->nresults);
+		if (!dst->results) {
+			pool_free(dst);
+			return -ENOMEM;
+		}
+		memcpy(dst->results, src->results,
+		       sizeof(*dst->results) * src->nresults);
+		dst->nresults = dst->cap_results = src->nresults;
+	}
 	dst->nomem = src->nomem;
 	return 0;
 }
 
 /* ---- programs ------------------------------------------------------------ */
+
+/* *v, an array of cap elements of size sz, cut to n (kept when realloc
+ * cannot). */
+static void shrink(void **v, size_t sz, size_t n, size_t *cap)
+{
+	void *nv;
+
+	if (!*v || n >= *cap)
+		return;
+	if (n == 0) {
+		free(*v);
+		*v = NULL;
+		*cap = 0;
+		return;
+	}
+	nv = realloc(*v, sz * n);
+	if (nv) {
+		*v = nv;
+		*cap = n;
+	}
+}
+
+void ms__scn_trim(struct ms_program *p)
+{
+	size_t cap;
+
+	cap = (size_t)p->cap_steps;
+	shrink((void **)&p->steps, sizeof(*p->steps), (size_t)p->nsteps, &cap);
+	p->cap_steps = (int)cap;
+	cap = p->pool.text_cap;
+	shrink((void **)&p->pool.text, 1, p->pool.text_len, &cap);
+	p->pool.text_cap = (uint32_t)cap;
+	cap = p->pool.cap_terms;
+	shrink((void **)&p->pool.terms, sizeof(*p->pool.terms),
+	       p->pool.nterms, &cap);
+	p->pool.cap_terms = (uint32_t)cap;
+	cap = p->pool.cap_results;
+	shrink((void **)&p->pool.results, sizeof(*p->pool.results),
+	       p->pool.nresults, &cap);
+	p->pool.cap_results = (uint32_t)cap;
+	if (p->vary && p->nvary_rows > 0) {
+		void *v = realloc(p->vary,
+				  sizeof(*p->vary) * (size_t)p->nvary_rows);
+
+		if (v)
+			p->vary = v;
+	}
+}
 
 void ms_program_free(struct ms_program *p)
 {
@@ -323,6 +454,9 @@ static bool step_equal(const struct pair *pp, const struct ms_step *a,
 	    !text_eq(pp, a->when, b->when))
 		return false;
 	if (a->kind == MS_STEP_CALL) {
+		const struct ms_result *ra = ms_step_results(pp->a, a);
+		const struct ms_result *rb = ms_step_results(pp->b, b);
+
 		if (a->call != b->call || a->bind != b->bind ||
 		    a->record != b->record ||
 		    a->nargs != b->nargs || a->nresults != b->nresults ||
@@ -332,9 +466,10 @@ static bool step_equal(const struct pair *pp, const struct ms_step *a,
 		for (int i = 0; i < a->nargs; i++)
 			if (!arg_equal(pp, &a->args[i], &b->args[i]))
 				return false;
+		if (!ra || !rb)
+			return false;
 		for (int i = 0; i < a->nresults; i++)
-			if (!result_equal(pp, &a->results[i],
-					  &b->results[i]))
+			if (!result_equal(pp, &ra[i], &rb[i]))
 				return false;
 	} else if (a->kind == MS_STEP_UNBOUND) {
 		if (!expr_equal(pp, &a->where, &b->where) ||

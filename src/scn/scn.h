@@ -105,6 +105,12 @@ int ms__scn_check_value(const struct ms_program *p, const struct ms_expr *e,
 /* The contents of a string cell ("AB" or AB) into buf. */
 void ms__scn_cell_string(const struct ms_cell *c, char *buf, size_t n);
 
+/*
+ * Gives back what p's arrays hold beyond their use (steps, pool, vary
+ * rows): a parsed program keeps what it has, not what doubling left.
+ */
+void ms__scn_trim(struct ms_program *p);
+
 /* The features the calls of p need, bit (1u << enum ms_feature). */
 
 /* The n-th symbol name, NULL past the end (for "did you mean"). */

@@ -161,7 +161,9 @@ static int subst_step(const struct ms_program *t, struct ms_program *out,
 		}
 		for (int k = 0; k < st->nresults && k < MS_ALTS_MAX && !ret;
 		     k++) {
-			struct ms_result *r = &st->results[k];
+			/* Looked up each time: a cell's result adds to the
+			 * pool. */
+			struct ms_result *r = ms_step_results_mut(out, st) + k;
 			const struct ms_cell *c;
 			struct ms_result nr;
 
@@ -325,13 +327,14 @@ static int drop_steps(const struct ms_program *t, struct ms_program *out,
 		int k = -1;
 
 		if (st->kind == MS_STEP_CALL) {
+			struct ms_result *res = ms_step_results_mut(out, st);
+
 			for (int a = 0; a < st->nargs && a < MS_ARGS_MAX; a++)
 				if (st->args[a].kind == MS_ARG_EXPR)
 					remap_expr(out, &st->args[a].expr, map);
-			for (int r = 0; r < st->nresults && r < MS_ALTS_MAX;
-			     r++) {
-				remap_expr(out, &st->results[r].value, map);
-				remap_expr(out, &st->results[r].hi, map);
+			for (int r = 0; res && r < st->nresults; r++) {
+				remap_expr(out, &res[r].value, map);
+				remap_expr(out, &res[r].hi, map);
 			}
 			for (int a = 0; a < st->nargs && a < MS_ARGS_MAX &&
 					k < 0; a++)
@@ -339,23 +342,23 @@ static int drop_steps(const struct ms_program *t, struct ms_program *out,
 				    (k = unbound_term(out, &st->args[a].expr,
 						      &sc)) >= 0)
 					bad = &st->args[a].expr;
-			for (int r = 0; r < st->nresults && r < MS_ALTS_MAX &&
-					k < 0; r++) {
-				const struct ms_result *res = &st->results[r];
+			for (int r = 0; res && r < st->nresults && k < 0;
+			     r++) {
+				const struct ms_result *rr = &res[r];
 
-				if (res->kind != MS_RES_VALUE &&
-				    res->kind != MS_RES_IN &&
-				    res->kind != MS_RES_NOTIN &&
-				    res->kind != MS_RES_NOT)
+				if (rr->kind != MS_RES_VALUE &&
+				    rr->kind != MS_RES_IN &&
+				    rr->kind != MS_RES_NOTIN &&
+				    rr->kind != MS_RES_NOT)
 					continue;
-				k = unbound_term(out, &res->value, &sc);
+				k = unbound_term(out, &rr->value, &sc);
 				if (k >= 0) {
-					bad = &res->value;
-				} else if (res->kind == MS_RES_IN ||
-					   res->kind == MS_RES_NOTIN) {
-					k = unbound_term(out, &res->hi, &sc);
+					bad = &rr->value;
+				} else if (rr->kind == MS_RES_IN ||
+					   rr->kind == MS_RES_NOTIN) {
+					k = unbound_term(out, &rr->hi, &sc);
 					if (k >= 0)
-						bad = &res->hi;
+						bad = &rr->hi;
 				}
 			}
 		} else if (st->kind == MS_STEP_EXPECT ||
@@ -497,6 +500,7 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 		out->row = -1;
 		return ret;
 	}
+	ms__scn_trim(out);
 	ms_variant_name(t, row, name, sizeof(name));
 	memcpy(out->name, name, sizeof(out->name));
 	/*

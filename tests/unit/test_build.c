@@ -75,9 +75,9 @@ static void test_validate(void)
 
 	/* Two results without a profile. */
 	p.steps[1].record = false;
-	p.steps[1].nresults = 2;
-	p.steps[1].results[0].kind = MS_RES_OK;
-	p.steps[1].results[1].kind = MS_RES_ERROR;
+	ms_step_add_result(&p, &p.steps[1])->kind = MS_RES_OK;
+	ms_step_add_result(&p, &p.steps[1])->kind = MS_RES_ERROR;
+	CHECK_INT(p.steps[1].nresults, 2);
 	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), -EINVAL);
 	p.steps[1].nresults = 1;
 	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), 0);

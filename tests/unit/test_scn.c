@@ -193,13 +193,14 @@ static void test_doc_example(void)
 	CHECK_INT(ms_expr_terms(&p, &s->args[0].expr)[0].kind, MS_TERM_NAME);
 	CHECK_INT(ms_expr_terms(&p, &s->args[0].expr)[1].op, '+');
 	CHECK_INT(s->nresults, 1);
-	CHECK_INT(s->results[0].kind, MS_RES_VALUE);
-	CHECK_INT(ms_expr_terms(&p, &s->results[0].value)[0].num, 0);
+	CHECK_INT(ms_step_results(&p, s)[0].kind, MS_RES_VALUE);
+	CHECK_INT(ms_expr_terms(&p, &ms_step_results(&p, s)[0].value)[0].num,
+		  0);
 
 	s = &p.steps[3];
-	CHECK_INT(s->results[0].kind, MS_RES_ERRNO);
-	CHECK_INT(s->results[0].err, EPERM);
-	CHECK_INT(s->results[0].profiles, 0);
+	CHECK_INT(ms_step_results(&p, s)[0].kind, MS_RES_ERRNO);
+	CHECK_INT(ms_step_results(&p, s)[0].err, EPERM);
+	CHECK_INT(ms_step_results(&p, s)[0].profiles, 0);
 
 	s = &p.steps[5];
 	CHECK_INT(s->kind, MS_STEP_EXPECT);
@@ -238,9 +239,10 @@ static void test_vary_example(void)
 	CHECK_STR(ms_text(&t, ms_expr_terms(&t, &s->args[2].expr)[0].text),
 		  "advice");
 	CHECK_INT(s->nresults, 2);
-	CHECK_INT(s->results[0].kind, MS_RES_VAR);
-	CHECK_STR(ms_text(&t, s->results[1].var), "guidelines");
-	CHECK_INT(s->results[1].profiles, 1u << MS_PROFILE_GUIDELINES);
+	CHECK_INT(ms_step_results(&t, s)[0].kind, MS_RES_VAR);
+	CHECK_STR(ms_text(&t, ms_step_results(&t, s)[1].var), "guidelines");
+	CHECK_INT(ms_step_results(&t, s)[1].profiles,
+		  1u << MS_PROFILE_GUIDELINES);
 	CHECK_INT(t.steps[5].grid.kind, MS_ARG_VAR);
 
 	INST_OK(&t, 0, &v, &d);
@@ -250,9 +252,9 @@ static void test_vary_example(void)
 	s = &v.steps[4];
 	CHECK_INT(ms_expr_terms(&v, &s->args[2].expr)[0].kind, MS_TERM_SYM);
 	CHECK_INT(ms_expr_terms(&v, &s->args[2].expr)[0].num, 4);
-	CHECK_INT(s->results[0].kind, MS_RES_ERRNO);
-	CHECK_INT(s->results[0].err, EPERM);
-	CHECK_INT(s->results[0].profiles, 0);
+	CHECK_INT(ms_step_results(&v, s)[0].kind, MS_RES_ERRNO);
+	CHECK_INT(ms_step_results(&v, s)[0].err, EPERM);
+	CHECK_INT(ms_step_results(&v, s)[0].profiles, 0);
 	CHECK_INT(v.steps[5].grid.kind, MS_ARG_STR);
 	CHECK_STR(ms_text(&v, v.steps[5].grid.str), "AB");
 	check_round_trip("variant 0", &v);
@@ -260,7 +262,7 @@ static void test_vary_example(void)
 
 	INST_OK(&t, 1, &v, &d);
 	CHECK_STR(v.name, "x[MADV_WILLNEED]");
-	CHECK_INT(v.steps[4].results[1].kind, MS_RES_VALUE);
+	CHECK_INT(ms_step_results(&v, &v.steps[4])[1].kind, MS_RES_VALUE);
 	ms_program_free(&v);
 
 	CHECK_INT(ms_instantiate(&t, 2, &v, &d), -EINVAL);
@@ -630,8 +632,8 @@ static void test_unterminated_source(void)
 	CHECK_INT(ms_parse("t.scn", buf, len + 1, &p, &d), 0);
 	CHECK_INT(p.nsteps, 1);
 	if (p.nsteps == 1)
-		CHECK_INT(ms_expr_terms(&p, &p.steps[0].results[0].value)
-				  [0].num,
+		CHECK_INT(ms_expr_terms(&p, &ms_step_results(&p, &p.steps[0])
+							    [0].value)[0].num,
 			  1);
 	ms_program_free(&p);
 	free(buf);
@@ -698,7 +700,7 @@ static void test_parsed_details(void)
 	CHECK_INT(p.nnames, 1);
 	CHECK_INT(p.steps[1].bind, 0);
 	CHECK_INT(p.names[0].bound_at, 0);
-	CHECK_INT(p.steps[1].results[0].profiles, 0);
+	CHECK_INT(ms_step_results(&p, &p.steps[1])[0].profiles, 0);
 	ms_program_free(&p);
 
 	/* Blank lines collapse; leading and trailing ones go. */
@@ -732,7 +734,7 @@ static void test_parsed_details(void)
 	INST_OK(&p, 0, &v, &d);
 	CHECK_STR(v.name, "x[1,1]");
 	CHECK_STR(ms_text(&v, v.steps[0].args[1].str), "\"y\\");
-	CHECK_INT(v.steps[0].results[0].kind, MS_RES_VALUE);
+	CHECK_INT(ms_step_results(&v, &v.steps[0])[0].kind, MS_RES_VALUE);
 	ms_program_free(&v);
 	INST_OK(&p, 1, &v, &d);
 	CHECK_STR(v.name, "x[1,2]");
@@ -746,8 +748,10 @@ static void test_parsed_details(void)
 	CHECK_INT(v.steps[0].args[0].expr.nterms, 2);
 	CHECK_INT(ms_expr_terms(&v, &v.steps[0].args[0].expr)[1].op, '-');
 	CHECK_INT(ms_expr_terms(&v, &v.steps[0].args[0].expr)[1].num, -1);
-	CHECK_INT(v.steps[0].results[0].value.nterms, 2);
-	CHECK_INT(ms_expr_terms(&v, &v.steps[0].results[0].value)[1].op, '+');
+	CHECK_INT(ms_step_results(&v, &v.steps[0])[0].value.nterms, 2);
+	CHECK_INT(ms_expr_terms(&v, &ms_step_results(&v, &v.steps[0])
+					    [0].value)[1].op,
+		  '+');
 	ms_program_free(&v);
 	ms_program_free(&p);
 
@@ -759,8 +763,8 @@ static void test_parsed_details(void)
 					     MS_RES_VALUE };
 
 		INST_OK(&p, r, &v, &d);
-		CHECK_INT(v.steps[0].results[0].kind, kinds[r]);
-		CHECK_INT(v.steps[0].results[0].profiles,
+		CHECK_INT(ms_step_results(&v, &v.steps[0])[0].kind, kinds[r]);
+		CHECK_INT(ms_step_results(&v, &v.steps[0])[0].profiles,
 			  1u << MS_PROFILE_GUIDELINES);
 		ms_program_free(&v);
 	}
@@ -779,7 +783,7 @@ static void test_parsed_details(void)
 	ms_program_free(&p);
 
 	PARSE_OK(round_trips[20], &p, &d);
-	CHECK_INT(p.steps[0].results[1].err, EOPNOTSUPP);
+	CHECK_INT(ms_step_results(&p, &p.steps[0])[1].err, EOPNOTSUPP);
 	ms_program_free(&p);
 }
 
