@@ -480,14 +480,22 @@ struct ms_cell {
 	struct ms_loc loc;
 };
 
+#define MS_REFS_MAX 4		/* "ref" lines in a header */
+#define MS_HEAD_COMMENT_MAX 1024 /* the comment above it, NUL included */
+
 /* Room for a case name; a longer one is cut (never inside a %XX). */
 #define MS_CASE_NAME_MAX 256
 
 struct ms_program {
 	char file[256];		/* path as given, or "catalog/x.scn" */
 	char name[MS_CASE_NAME_MAX]; /* the case name: see ms_variant_name */
-	char purpose[MS_STR_MAX];
-	char refs[4][MS_STR_MAX];
+	/*
+	 * The header's text lines, pool text (ms_text): purpose, the "ref"
+	 * lines, the xfail reason, and the comment lines above the header
+	 * (joined by '\n', at most MS_HEAD_COMMENT_MAX - 1 bytes).
+	 */
+	uint32_t purpose;
+	uint32_t refs[MS_REFS_MAX];
 	int nrefs;
 	uint32_t rules;		/* bit (1u << enum ms_rule) */
 	uint32_t features;	/* bit (1u << enum ms_feature), header and
@@ -496,8 +504,8 @@ struct ms_program {
 				 * printer gives back even where a call
 				 * implies the same feature */
 	ms_profile_set xfail;	/* expected to fail under these */
-	char xfail_reason[MS_STR_MAX];
-	char head_comment[1024];/* comment lines before the header */
+	uint32_t xfail_reason;
+	uint32_t head_comment;
 
 	int nvary_cols, nvary_rows;
 	char vary_cols[MS_VARY_COLS][MS_NAME_MAX];

@@ -219,7 +219,7 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 {
 	struct ms_fuzz_result r;
 	struct ms_emit_opts eo = { .profile = e->profile };
-	char base[300], why[200];
+	char base[300], why[200], head[MS_HEAD_COMMENT_MAX];
 	char *text = NULL, *c = NULL;
 	int runs = 0, err, cerr = 0;
 	struct ms_program check;
@@ -259,7 +259,7 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 			m->index, r.kt.reason);
 		err = -ESRCH;
 	}
-	snprintf(p->head_comment, sizeof(p->head_comment),
+	snprintf(head, sizeof(head),
 		 "# Found by: sealspec fuzz --seed %" PRIu64
 		 " (program %" PRIu64 "), on Linux %s,\n"
 		 "# minimised from %d steps to %d in %d runs.\n"
@@ -268,9 +268,10 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 		 "the other\n# profiles before this goes to cases/.",
 		 fo->seed, m->index, ki->release, m->steps_before,
 		 m->steps_after, runs, ms_profile_name(e->profile), m->what);
-	for (char *q = p->head_comment; *q; q++)
+	for (char *q = head; *q; q++)
 		if (*q == '\r')
 			*q = ' ';
+	p->head_comment = ms_text_add_str(p, head);
 	snprintf(base, sizeof(base), "%s/%s", fo->out, p->name);
 	/* DIR is made on the first finding: a clean run leaves nothing. */
 	if (mkdir(fo->out, 0777) && errno != EEXIST) {

@@ -878,7 +878,7 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 		char why[sizeof(v->reason)];
 
 		snprintf(why, sizeof(why), "expected failure (%.200s):\n%.1700s",
-			 p->xfail_reason, v->reason);
+			 ms_text(p, p->xfail_reason), v->reason);
 		memcpy(v->reason, why, sizeof(why));
 		v->code = MS_XFAIL;
 	} else if (v->code == MS_PASS) {
@@ -886,7 +886,7 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 		snprintf(v->reason, sizeof(v->reason),
 			 "expected to fail under %s (%s), but passed: remove "
 			 "the xfail header if the deviation is gone",
-			 ms_profile_name(profile), p->xfail_reason);
+			 ms_profile_name(profile), ms_text(p, p->xfail_reason));
 	}
 }
 

@@ -20,7 +20,7 @@ int ms_build_init(struct ms_program *p, const char *name,
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	snprintf(p->file, sizeof(p->file), "%s.scn", name);
-	snprintf(p->purpose, sizeof(p->purpose), "%s", purpose);
+	p->purpose = ms_text_add_str(p, purpose);
 	p->rules = rules;
 	p->row = 0;
 	return 0;
@@ -349,7 +349,7 @@ int ms_program_validate(const struct ms_program *p, char *why, size_t n)
 	uint32_t need;
 
 	memset(&sc, 0, sizeof(sc));
-	if (!p->purpose[0])
+	if (!p->purpose)
 		return bad(why, n, p, -1, "no purpose");
 	if (!p->rules)
 		return bad(why, n, p, -1, "no rules");

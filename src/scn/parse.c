@@ -46,6 +46,7 @@ struct parser {
 	bool body;			/* a step or body comment was seen */
 	bool steps;			/* a step (not a comment) was seen */
 	bool too_many;			/* MS_STEPS_MAX reached: diag says */
+	char head[MS_HEAD_COMMENT_MAX];	/* the comment above the header */
 	bool seen_purpose, seen_rules, seen_xfail, seen_vary, in_vary;
 	int vary_line, vary_col;
 	uint32_t requires;
@@ -1178,8 +1179,11 @@ static bool word_str(const char *w, size_t n, char *buf, size_t len)
 	return true;
 }
 
-/* The rest of the line, trimmed, into dst; the line is already trimmed. */
-static int rest_text(struct parser *ps, char *dst, const char *key,
+/*
+ * The rest of the line, trimmed, into the pool (*dst its offset); the line
+ * is already trimmed.
+ */
+static int rest_text(struct parser *ps, uint32_t *dst, const char *key,
 		     bool required)
 {
 	const char *q = ps->lx.p, *end = ps->lx.end;
@@ -1196,8 +1200,7 @@ static int rest_text(struct parser *ps, char *dst, const char *key,
 			    "the text of '%s' is too long: at most %d "
 			    "characters",
 			    key, MS_STR_MAX - 1);
-	memcpy(dst, q, n);
-	dst[n] = '\0';
+	*dst = ms_text_add(ps->dst, q, n);
 	ps->lx.p = end;
 	return 0;
 }
@@ -1322,7 +1325,7 @@ static int header_xfail(struct parser *ps)
 		return terr(ps,
 			    "'xfail' needs at least one profile, as in "
 			    "\"xfail @linux-6.10 why it fails there\"");
-	return rest_text(ps, p->xfail_reason, "xfail", false);
+	return rest_text(ps, &p->xfail_reason, "xfail", false);
 }
 
 static bool ident_word(const char *w, size_t n)
@@ -1402,12 +1405,12 @@ static int parse_header(struct parser *ps)
 		if (ps->seen_purpose)
 			return terr(ps, "'purpose' is given twice");
 		ps->seen_purpose = true;
-		return rest_text(ps, p->purpose, "purpose", true);
+		return rest_text(ps, &p->purpose, "purpose", true);
 	}
 	if (strcmp(key, "ref") == 0) {
-		if (p->nrefs == 4)
-			return terr(ps, "at most 4 'ref' lines");
-		return rest_text(ps, p->refs[p->nrefs++], "ref", true);
+		if (p->nrefs == MS_REFS_MAX)
+			return terr(ps, "at most %d 'ref' lines", MS_REFS_MAX);
+		return rest_text(ps, &p->refs[p->nrefs++], "ref", true);
 	}
 	if (strcmp(key, "rules") == 0)
 		return header_rules(ps);
@@ -1539,16 +1542,17 @@ static int add_note(struct parser *ps, const char *s, size_t n, int line,
 	return 0;
 }
 
+/* Collected in the parser; finish() puts it in the pool, once. */
 static int head_comment(struct parser *ps, const char *s, size_t n, int line)
 {
-	char *h = ps->p->head_comment;
+	char *h = ps->head;
 	size_t used = strlen(h);
 
-	if (used + (used ? 1 : 0) + n >= sizeof(ps->p->head_comment))
+	if (used + (used ? 1 : 0) + n >= sizeof(ps->head))
 		return perr(ps, line, 1,
 			    "the comment above the header is too long: at "
 			    "most %zu characters",
-			    sizeof(ps->p->head_comment) - 1);
+			    sizeof(ps->head) - 1);
 	if (used)
 		h[used++] = '\n';
 	memcpy(h + used, s, n);
@@ -1784,6 +1788,7 @@ static int finish(struct parser *ps)
 	while (p->nsteps && p->steps[p->nsteps - 1].kind == MS_STEP_NOTE &&
 	       !p->steps[p->nsteps - 1].comment)
 		p->nsteps--;
+	p->head_comment = ms_text_add_str(p, ps->head);
 	if (p->pool.nomem)
 		return -ENOMEM;
 	if (!ps->seen_purpose)

@@ -357,13 +357,13 @@ static void print_header(struct sb *b, const struct ms_program *p)
 	 */
 	uint32_t req = p->requires | (p->features & ~ms_program_features(p));
 
-	if (p->head_comment[0]) {
-		sb_putz(b, p->head_comment, sizeof(p->head_comment));
+	if (p->head_comment) {
+		sb_putz(b, ms_text(p, p->head_comment), MS_HEAD_COMMENT_MAX);
 		sb_putn(b, "\n", 1);
 	}
-	if (p->purpose[0]) {
+	if (p->purpose) {
 		print_key(b, "purpose");
-		sb_putz(b, p->purpose, MS_STR_MAX);
+		sb_putz(b, ms_text(p, p->purpose), MS_STR_MAX);
 		sb_putn(b, "\n", 1);
 	}
 	if (p->rules) {
@@ -374,9 +374,9 @@ static void print_header(struct sb *b, const struct ms_program *p)
 					  ms_rule_name((enum ms_rule)i));
 		sb_putn(b, "\n", 1);
 	}
-	for (int i = 0; i < p->nrefs && i < 4; i++) {
+	for (int i = 0; i < p->nrefs && i < MS_REFS_MAX; i++) {
 		print_key(b, "ref");
-		sb_putz(b, p->refs[i], MS_STR_MAX);
+		sb_putz(b, ms_text(p, p->refs[i]), MS_STR_MAX);
 		sb_putn(b, "\n", 1);
 	}
 	if (req) {
@@ -393,9 +393,9 @@ static void print_header(struct sb *b, const struct ms_program *p)
 			if (p->xfail & (1u << i))
 				sb_printf(b, "%s@%s", n++ ? " " : "",
 					  ms_profile_name((enum ms_profile)i));
-		if (p->xfail_reason[0]) {
+		if (p->xfail_reason) {
 			sb_putn(b, " ", 1);
-			sb_putz(b, p->xfail_reason, MS_STR_MAX);
+			sb_putz(b, ms_text(p, p->xfail_reason), MS_STR_MAX);
 		}
 		sb_putn(b, "\n", 1);
 	}

@@ -489,22 +489,23 @@ bool ms_program_equal(const struct ms_program *a, const struct ms_program *b)
 	const struct pair pp = { a, b };
 
 	if (!STR_EQ(a->file, b->file) || !STR_EQ(a->name, b->name) ||
-	    !STR_EQ(a->purpose, b->purpose) || a->nrefs != b->nrefs ||
+	    !text_eq(&pp, a->purpose, b->purpose) || a->nrefs != b->nrefs ||
 	    a->rules != b->rules || a->features != b->features ||
 	    a->requires != b->requires ||
-	    a->xfail != b->xfail || !STR_EQ(a->xfail_reason, b->xfail_reason) ||
-	    !STR_EQ(a->head_comment, b->head_comment) ||
+	    a->xfail != b->xfail ||
+	    !text_eq(&pp, a->xfail_reason, b->xfail_reason) ||
+	    !text_eq(&pp, a->head_comment, b->head_comment) ||
 	    a->nvary_cols != b->nvary_cols || a->nvary_rows != b->nvary_rows ||
 	    a->row != b->row || a->nnames != b->nnames ||
 	    a->nsteps != b->nsteps)
 		return false;
-	if (a->nrefs < 0 || a->nrefs > 4 || a->nvary_cols < 0 ||
+	if (a->nrefs < 0 || a->nrefs > MS_REFS_MAX || a->nvary_cols < 0 ||
 	    a->nvary_cols > MS_VARY_COLS || a->nvary_rows < 0 ||
 	    a->nvary_rows > MS_VARY_ROWS || a->nnames < 0 ||
 	    a->nnames > MS_NAMES_MAX)
 		return false;
 	for (int i = 0; i < a->nrefs; i++)
-		if (!STR_EQ(a->refs[i], b->refs[i]))
+		if (!text_eq(&pp, a->refs[i], b->refs[i]))
 			return false;
 	for (int j = 0; j < a->nvary_cols; j++) {
 		if (!STR_EQ(a->vary_cols[j], b->vary_cols[j]))

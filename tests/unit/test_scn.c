@@ -151,14 +151,14 @@ static void test_doc_example(void)
 	CHECK_STR(p.name, "x");
 	CHECK_STR(p.file, "cases/x.scn");
 	CHECK_INT(p.row, -1);
-	CHECK_STR(p.purpose, "mprotect across a normal and a sealed VMA "
-			     "fails with EPERM");
+	CHECK_STR(ms_text(&p, p.purpose),
+		  "mprotect across a normal and a sealed VMA fails with EPERM");
 	CHECK_INT(p.rules, (1u << MS_RULE_G1) | (1u << MS_RULE_GP));
 	CHECK_INT(p.nrefs, 1);
-	CHECK_STR(p.refs[0], "mm/mprotect.c mprotect_fixup()");
-	CHECK(strncmp(p.head_comment, "# mprotect over", 15) == 0, "%s",
-	      p.head_comment);
-	CHECK(strchr(p.head_comment, '\n') != NULL, "two lines");
+	CHECK_STR(ms_text(&p, p.refs[0]), "mm/mprotect.c mprotect_fixup()");
+	CHECK(strncmp(ms_text(&p, p.head_comment), "# mprotect over", 15) == 0,
+	      "%s", ms_text(&p, p.head_comment));
+	CHECK(strchr(ms_text(&p, p.head_comment), '\n') != NULL, "two lines");
 	CHECK_INT(p.features, 1u << MS_FEAT_MSEAL);
 	CHECK_INT(p.nsteps, 9);
 	CHECK_INT(p.nnames, 1);
@@ -409,7 +409,7 @@ static void test_print_layout(void)
 	 * gives the header back as written (in the order of the features).
 	 */
 	CHECK_INT(p.features, (1u << MS_FEAT_NUMA) | (1u << MS_FEAT_PKEY));
-	CHECK_STR(p.xfail_reason, "the reason");
+	CHECK_STR(ms_text(&p, p.xfail_reason), "the reason");
 	CHECK_STR(ms_text(&p, p.steps[1].comment), "# why");
 	s = ms_print(&p);
 	CHECK_STR(s, want);
@@ -705,7 +705,7 @@ static void test_parsed_details(void)
 
 	/* Blank lines collapse; leading and trailing ones go. */
 	PARSE_OK(round_trips[2], &p, &d);
-	CHECK_STR(p.head_comment, "# only\n#\n# a head");
+	CHECK_STR(ms_text(&p, p.head_comment), "# only\n#\n# a head");
 	CHECK_INT(p.nsteps, 5);
 	CHECK_STR(ms_text(&p, p.steps[0].comment), "# body");
 	CHECK_STR(ms_text(&p, p.steps[1].comment), "");
@@ -774,11 +774,11 @@ static void test_parsed_details(void)
 	PARSE_OK(round_trips[11], &p, &d);
 	CHECK_INT(p.rules, (1u << MS_RULE_G1) | (1u << MS_RULE_G1A) |
 				   (1u << MS_RULE_G1B));
-	CHECK_STR(p.purpose, "a # b");
+	CHECK_STR(ms_text(&p, p.purpose), "a # b");
 	ms_program_free(&p);
 
 	PARSE_OK(round_trips[10], &p, &d);
-	CHECK_STR(p.xfail_reason, "# not a comment here");
+	CHECK_STR(ms_text(&p, p.xfail_reason), "# not a comment here");
 	CHECK_INT(p.xfail, 1u << MS_PROFILE_LINUX_6_10);
 	ms_program_free(&p);
 
