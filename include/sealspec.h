@@ -323,12 +323,8 @@ enum ms_backing { MS_BACK_NONE, MS_BACK_ANON, MS_BACK_FILE, MS_BACK_SPECIAL };
  */
 #define MS_DATA_UNOBSERVABLE '~'
 
-/* What is observable about one page. */
+/* What is observable about one page (the wide fields first: 32 bytes). */
 struct ms_page {
-	bool mapped;
-	uint8_t prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
-	bool shared;
-	uint8_t backing;	/* enum ms_backing */
 	uint64_t pgoff;		/* file page offset (MS_BACK_FILE) */
 	/*
 	 * MS_BACK_FILE: which file, as a number the target chose (the kernel
@@ -340,6 +336,10 @@ struct ms_page {
 	uint64_t file;
 	uint32_t vma;		/* identifies the VMA: equal for pages of the
 				 * same VMA within one observation */
+	bool mapped;
+	uint8_t prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
+	bool shared;
+	uint8_t backing;	/* enum ms_backing */
 	bool sealed;
 	uint8_t lock;		/* MS_LOCK_* */
 	uint8_t inherit;	/* MS_INHERIT_* */
