@@ -446,19 +446,20 @@ struct ms_name {
 };
 
 /*
- * The pool: what varies in length in a program's steps (expected results,
- * expression terms, string arguments and grids, symbol spellings, column
- * names, comments) lives here, owned by the program, so that a step has one small size
- * whatever it holds.  Steps refer into it by offset and index, never by
- * pointer: a byte copy of the pool is as good as the original (the kernel
- * target hands it to the scenario process that way), ms_program_copy
- * copies it with the steps, and a step means something only beside its own
- * program's pool.  Never copy a step or an expression from one program
- * into another: build it again there (ms_text_add, ms_expr_add_term,
- * ms_step_add_result).
+ * The pool: what varies in length in a program (its steps' expected
+ * results, expression terms, string arguments and grids, symbol spellings,
+ * column names and comments; its header's text lines) lives here, owned by
+ * the program, so that a step has one small size whatever it holds.  The
+ * structs refer into it by offset and index, never by pointer: a byte copy
+ * of the pool is as good as the original (the kernel target hands it to
+ * the scenario process that way), ms_program_copy copies it with the
+ * steps, and a step means something only beside its own program's pool.
+ * Never copy a step or an expression from one program into another: build
+ * it again there (ms_text_add, ms_expr_add_term, ms_step_add_result).
  *
  * Additions never fail loudly: on ENOMEM they give offset 0 ("") or NULL
- * and set nomem, which the parser and ms_build_finish report as -ENOMEM.
+ * and set nomem, which ms_parse, ms_instantiate, ms_build_finish and
+ * ms_fuzz_fill_results report as -ENOMEM.
  */
 struct ms_pool {
 	char *text;		/* NUL-terminated strings; offset 0 is "" */
@@ -510,9 +511,10 @@ struct ms_program {
 	int nvary_cols, nvary_rows;
 	char vary_cols[MS_VARY_COLS][MS_NAME_MAX];
 	/*
-	 * The table's rows: MS_VARY_ROWS rows of MS_VARY_COLS cells, owned;
-	 * NULL without a table (every instance), so that a program costs
-	 * its header and its steps, not a table's worth (135 KiB).
+	 * The table's rows: nvary_rows rows (at most MS_VARY_ROWS) of
+	 * MS_VARY_COLS cells, owned; NULL without a table (every instance),
+	 * so that a program costs its header and its steps, not a table's
+	 * worth.
 	 */
 	struct ms_cell (*vary)[MS_VARY_COLS];
 	int row;		/* instantiated row, or -1 */
@@ -524,7 +526,7 @@ struct ms_program {
 	struct ms_step *steps;	/* owned */
 	int cap_steps;
 
-	struct ms_pool pool;	/* owned: the steps' text and terms */
+	struct ms_pool pool;	/* owned: see struct ms_pool */
 };
 
 /*

@@ -210,11 +210,11 @@ static int pwrite_all(int fd, const void *buf, uint64_t n, uint64_t off)
 
 /*
  * The program for the scenario process: [struct ms_program][steps][pool
- * results][pool terms][pool text], in the job's memfd.  One memfd per job serves every
- * case of it: the
- * spawner answers only once every process of the last case is gone, and
- * what the last case wrote there (it maps it read-only, but it could
- * remap) is all overwritten.  Returns the memfd, kept open, or -errno.
+ * results][pool terms][pool text], in the job's memfd.  One memfd per job
+ * serves every case of it: the spawner answers only once every process of
+ * the last case is gone, and what the last case wrote there (it maps it
+ * read-only, but it could remap) is all overwritten.  Returns the memfd,
+ * kept open, or -errno.
  */
 static int make_program_fd(int job, const struct ms_program *p, uint64_t *len)
 {

@@ -46,7 +46,8 @@ struct parser {
 	bool body;			/* a step or body comment was seen */
 	bool steps;			/* a step (not a comment) was seen */
 	bool too_many;			/* MS_STEPS_MAX reached: diag says */
-	char head[MS_HEAD_COMMENT_MAX];	/* the comment above the header */
+	char head[MS_HEAD_COMMENT_MAX];	/* the comment above the header,
+					 * for the pool when it ends */
 	bool seen_purpose, seen_rules, seen_xfail, seen_vary, in_vary;
 	int vary_line, vary_col;
 	uint32_t requires;
