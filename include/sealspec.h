@@ -930,7 +930,8 @@ struct ms_model_opts {
 	 * before every call step with the address space it acts on (struct
 	 * ms_mm, sealspec-model.h; read it, never change it), the program,
 	 * the step's index and its evaluated arguments (MS_ARGS_MAX; a
-	 * string argument is 0 here, p->steps[step] has it).
+	 * string argument is 0 here: ms_text(p, p->steps[step].args[k].str)
+	 * has it).
 	 */
 	void (*before_call)(void *ctx, const struct ms_mm *mm,
 			    const struct ms_program *p, int step,

@@ -125,7 +125,9 @@ static void take_strip(struct strip *st, const char *label,
 	snprintf(st->label, sizeof(st->label), "%s", label);
 	st->addr = o->addr;
 	st->npages = o->npages < MS_GRID_MAX ? o->npages : MS_GRID_MAX;
-	memcpy(st->pages, o->pages, sizeof(st->pages[0]) * st->npages);
+	if (st->npages > 0)	/* no pages: o->pages is NULL */
+		memcpy(st->pages, o->pages,
+		       sizeof(st->pages[0]) * (size_t)st->npages);
 }
 
 struct case_detail *case_detail_new(const struct ms_program *p,
