@@ -474,10 +474,10 @@ struct ms_pool {
 /* A scenario header plus its steps; with vary rows it is a template. */
 #define MS_VARY_COLS 12
 #define MS_VARY_ROWS 128
-#define MS_CELL_MAX 64
+#define MS_CELL_MAX 64		/* bytes of a cell's text, NUL included */
 
 struct ms_cell {
-	char text[MS_CELL_MAX];
+	uint32_t text;		/* as written (quotes kept): pool text */
 	struct ms_loc loc;
 };
 

@@ -48,6 +48,8 @@ struct parser {
 	bool too_many;			/* MS_STEPS_MAX reached: diag says */
 	char head[MS_HEAD_COMMENT_MAX];	/* the comment above the header,
 					 * for the pool when it ends */
+	char cell_text[MS_CELL_MAX];	/* the cell being parsed: a copy,
+					 * as the pool may move */
 	bool seen_purpose, seen_rules, seen_xfail, seen_vary, in_vary;
 	int vary_line, vary_col;
 	uint32_t requires;
@@ -1495,8 +1497,7 @@ static int parse_row(struct parser *ps, const char *s, size_t n, int line)
 				    "cell too long: at most %d characters",
 				    MS_CELL_MAX - 1);
 		if (ncells < MS_VARY_COLS) {
-			memcpy(row[ncells].text, c, len);
-			row[ncells].text[len] = '\0';
+			row[ncells].text = ms_text_add(p, c, len);
 			row[ncells].loc.file = ps->file;
 			row[ncells].loc.line = line;
 			row[ncells].loc.col = (int)(c - s) + 1;
@@ -1914,23 +1915,23 @@ static int cell_parser(struct parser *ps, struct ms_program *p,
 	ps->cell = true;
 	ps->step = step;
 	ps->scope = sc;
-	ms__scn_lex_init(&ps->lx, ps->file, c->text,
-			 strnlen(c->text, sizeof(c->text)), c->loc.line,
-			 c->loc.col, diag);
+	snprintf(ps->cell_text, sizeof(ps->cell_text), "%s", ms_text(p, c->text));
+	ms__scn_lex_init(&ps->lx, ps->file, ps->cell_text, strlen(ps->cell_text),
+			 c->loc.line, c->loc.col, diag);
 	ret = next(ps);
 	if (!ret && ps->tok.kind == MS__T_STR)
 		return terr(ps, "cell %s is a string, but the column is used %s",
-			    c->text, used_as);
+			    ps->cell_text, used_as);
 	return ret;
 }
 
-static int cell_end(struct parser *ps, const struct ms_cell *c)
+static int cell_end(struct parser *ps)
 {
 	char dbuf[40];
 
 	if (ps->tok.kind != MS__T_EOL)
 		return terr(ps, "unexpected %s in cell '%s'", DESC(ps),
-			    c->text);
+			    ps->cell_text);
 	return 0;
 }
 
@@ -1945,7 +1946,7 @@ int ms__scn_cell_expr(struct ms_program *p, const struct ms__scope *sc,
 	if (ret)
 		return ret;
 	ret = parse_expr(&ps, e);
-	return ret ? ret : cell_end(&ps, c);
+	return ret ? ret : cell_end(&ps);
 }
 
 int ms__scn_cell_result(struct ms_program *p,
@@ -1960,12 +1961,13 @@ int ms__scn_cell_result(struct ms_program *p,
 	if (ret)
 		return ret;
 	ret = parse_result(&ps, p->steps[step].call, r);
-	return ret ? ret : cell_end(&ps, c);
+	return ret ? ret : cell_end(&ps);
 }
 
-void ms__scn_cell_string(const struct ms_cell *c, char *buf, size_t n)
+void ms__scn_cell_string(const struct ms_program *p, const struct ms_cell *c,
+			 char *buf, size_t n)
 {
-	const char *s = c->text;
+	const char *s = ms_text(p, c->text);
 	size_t k = 0;
 
 	if (!n)

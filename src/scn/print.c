@@ -327,7 +327,8 @@ static void print_vary(struct sb *b, const struct ms_program *p)
 	for (int j = 0; j < ncols; j++) {
 		width[j] = strnlen(p->vary_cols[j], MS_NAME_MAX);
 		for (int r = 0; r < nrows; r++) {
-			size_t w = strnlen(p->vary[r][j].text, MS_CELL_MAX);
+			size_t w = strnlen(ms_text(p, p->vary[r][j].text),
+					   MS_CELL_MAX);
 
 			if (w > width[j])
 				width[j] = w;
@@ -337,7 +338,7 @@ static void print_vary(struct sb *b, const struct ms_program *p)
 		print_key(b, r < 0 ? "vary" : "");
 		for (int j = 0; j < ncols; j++) {
 			const char *s = r < 0 ? p->vary_cols[j] :
-						p->vary[r][j].text;
+						ms_text(p, p->vary[r][j].text);
 			size_t w = strnlen(s, MS_CELL_MAX);
 
 			sb_putn(b, s, w);

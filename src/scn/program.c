@@ -511,7 +511,8 @@ bool ms_program_equal(const struct ms_program *a, const struct ms_program *b)
 		if (!STR_EQ(a->vary_cols[j], b->vary_cols[j]))
 			return false;
 		for (int r = 0; r < a->nvary_rows; r++)
-			if (!STR_EQ(a->vary[r][j].text, b->vary[r][j].text))
+			if (!text_eq(&pp, a->vary[r][j].text,
+				     b->vary[r][j].text))
 				return false;
 	}
 	for (int i = 0; i < a->nnames; i++)

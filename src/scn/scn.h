@@ -84,8 +84,9 @@ void ms__scn_scope_step(struct ms__scope *s, const struct ms_step *st);
 
 /*
  * Parse a vary cell in the context of step `step` of p (names visible per
- * *sc), an instance being made: the cell's terms and text go to p's pool.
- * Used by ms_instantiate; errors point into the cell.
+ * *sc), an instance being made: a copy of the template, so the cell's text
+ * is in p's pool too, and the cell's terms and text go there.  Used by
+ * ms_instantiate; errors point into the cell.
  */
 int ms__scn_cell_expr(struct ms_program *p, const struct ms__scope *sc,
 		      int step, const struct ms_cell *c, struct ms_expr *e,
@@ -102,8 +103,9 @@ int ms__scn_cell_result(struct ms_program *p,
 int ms__scn_check_value(const struct ms_program *p, const struct ms_expr *e,
 			const struct ms_loc *at, struct ms_diag *diag);
 
-/* The contents of a string cell ("AB" or AB) into buf. */
-void ms__scn_cell_string(const struct ms_cell *c, char *buf, size_t n);
+/* The contents of a string cell ("AB" or AB) of program p into buf. */
+void ms__scn_cell_string(const struct ms_program *p, const struct ms_cell *c,
+			 char *buf, size_t n);
 
 /*
  * Gives back what p's arrays hold beyond their use (steps, pool, vary

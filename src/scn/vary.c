@@ -97,7 +97,7 @@ static int subst_expr(const struct ms_program *t, struct ms_program *out,
 					    "cell '%s' has %d terms but "
 					    "follows '-' in the expression: "
 					    "write a single term",
-					    c->text, ce.nterms);
+					    ms_text(t, c->text), ce.nterms);
 		for (int k = 0; k < ce.nterms; k++) {
 			if (res.nterms == MS_EXPR_MAX)
 				goto too_long_cell;
@@ -115,7 +115,7 @@ too_long_cell:
 		return ms__scn_diag(diag, c->loc.file, c->loc.line, c->loc.col,
 				    "with cell '%s' the expression has more "
 				    "than %d terms",
-				    c->text, MS_EXPR_MAX);
+				    ms_text(t, c->text), MS_EXPR_MAX);
 	}
 	*e = res;
 	return 0;
@@ -136,7 +136,7 @@ static int subst_string(const struct ms_program *t, struct ms_program *out,
 	if (!c)
 		return -EINVAL;
 	a->kind = MS_ARG_STR;
-	ms__scn_cell_string(c, buf, sizeof(buf));
+	ms__scn_cell_string(t, c, buf, sizeof(buf));
 	a->str = ms_text_add_str(out, buf);
 	return out->pool.nomem ? -ENOMEM : 0;
 }
@@ -231,7 +231,7 @@ static int when_cell(const struct ms_program *t, int row,
 
 	if (!c)
 		return -EINVAL;
-	ms__scn_cell_string(c, buf, sizeof(buf));
+	ms__scn_cell_string(t, c, buf, sizeof(buf));
 	if (strcmp(buf, "yes") == 0)
 		return 1;
 	if (strcmp(buf, "no") == 0)
@@ -239,7 +239,8 @@ static int when_cell(const struct ms_program *t, int row,
 	return ms__scn_diag(diag, c->loc.file, c->loc.line, c->loc.col,
 			    "cell '%s' says whether the step at line %d is in "
 			    "this row ('when $%s'): write yes or no",
-			    c->text, st->loc.line, ms_text(t, st->when));
+			    ms_text(t, c->text), st->loc.line,
+			    ms_text(t, st->when));
 }
 
 static bool is_blank_note(const struct ms_step *st)

@@ -367,6 +367,56 @@ static void test_copy(void)
 	}
 }
 
+/*
+ * Vary cells of the longest text, in every row the table takes: the
+ * table and its instances read them back from the pool.
+ */
+static void test_long_cells(void)
+{
+	char cell[MS_CELL_MAX], *src, *text;
+	size_t cap = 64 * 1024, n = 0;
+	struct ms_program t, v;
+	struct ms_diag d;
+	int ret;
+
+	src = malloc(cap);
+	if (!src)
+		return;
+	n += (size_t)snprintf(src, cap, HDR "vary     pat  k\n");
+	for (int r = 0; r < MS_VARY_ROWS; r++) {
+		/* "..." of MS_CELL_MAX - 1 bytes, quotes included */
+		fill_to(cell + 1, r % 2 ? "AB" : "xyz", MS_CELL_MAX - 3);
+		cell[0] = '"';
+		cell[MS_CELL_MAX - 2] = '"';
+		cell[MS_CELL_MAX - 1] = '\0';
+		n += (size_t)snprintf(src + n, cap - n, "         %s  %d\n",
+				      cell, r);
+	}
+	n += (size_t)snprintf(src + n, cap - n,
+			      "\na = mmap(0, 1p, PROT_READ|PROT_WRITE, "
+			      "MAP_PRIVATE|MAP_ANONYMOUS)\n"
+			      "read(a, $k)  => ok\n"
+			      "memfd(1p, $pat)  => ok\n");
+	ret = ms_parse("cells.scn", src, n, &t, &d);
+	free(src);
+	CHECK(ret == 0, "%d:%d: %s", d.loc.line, d.loc.col, d.msg);
+	if (ret)
+		return;
+	CHECK_INT(t.nvary_rows, MS_VARY_ROWS);
+	CHECK_INT(strlen(ms_text(&t, t.vary[MS_VARY_ROWS - 1][0].text)),
+		  MS_CELL_MAX - 1);
+	CHECK_INT(ms_instantiate(&t, MS_VARY_ROWS - 1, &v, &d), 0);
+	CHECK_INT(strlen(ms_text(&v, v.steps[2].args[1].str)),
+		  MS_CELL_MAX - 3);
+	CHECK_INT(ms_expr_terms(&v, &v.steps[1].args[1].expr)[0].num,
+		  MS_VARY_ROWS - 1);
+	text = ms_print(&t);
+	CHECK(text && strstr(text, "read(a, $k)"), "%s", text);
+	free(text);
+	ms_program_free(&v);
+	ms_program_free(&t);
+}
+
 /* The trace's store of pages moves as it grows; outcomes move along. */
 static void test_trace_pages(void)
 {
@@ -423,6 +473,7 @@ int main(void)
 	test_long_spellings();
 	test_many_steps();
 	test_copy();
+	test_long_cells();
 	test_trace_pages();
 	return check_report();
 }
