@@ -1915,9 +1915,10 @@ static int cell_parser(struct parser *ps, struct ms_program *p,
 	ps->cell = true;
 	ps->step = step;
 	ps->scope = sc;
-	snprintf(ps->cell_text, sizeof(ps->cell_text), "%s", ms_text(p, c->text));
-	ms__scn_lex_init(&ps->lx, ps->file, ps->cell_text, strlen(ps->cell_text),
-			 c->loc.line, c->loc.col, diag);
+	snprintf(ps->cell_text, sizeof(ps->cell_text), "%s",
+		 ms_text(p, c->text));
+	ms__scn_lex_init(&ps->lx, ps->file, ps->cell_text,
+			 strlen(ps->cell_text), c->loc.line, c->loc.col, diag);
 	ret = next(ps);
 	if (!ret && ps->tok.kind == MS__T_STR)
 		return terr(ps, "cell %s is a string, but the column is used %s",
