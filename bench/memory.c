@@ -63,6 +63,7 @@ int main(int argc, char **argv)
 	SIZE(ms_arg);
 	SIZE(ms_result);
 	SIZE(ms_step);
+	SIZE(ms_cell);
 	SIZE(ms_program);
 	SIZE(ms_page);
 	SIZE(ms_outcome);
