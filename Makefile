@@ -7,7 +7,7 @@
 #   make static     build/static/sealspec, for an initramfs
 #   make check-html the HTML report in headless Chromium, a screenshot
 #   make install    PREFIX (/usr/local), DESTDIR; make uninstall
-#   make bench      what the kernel target and the model cost (figures)
+#   make bench      what the kernel target, the model and programs cost (figures)
 #   make mutants    model faults against the catalog and the fuzzer
 #   make matrix     the catalog on Debian's kernels (6.1 ... 7.3) under QEMU,
 #                   as shipped and with protection keys: build/matrix/matrix.md
@@ -109,10 +109,12 @@ $(BUILD)/bench/fork_floor: bench/fork_floor.c
 		$(CC) $(ALL_CFLAGS) -o $@ $<
 
 bench: all $(BUILD)/bench/kernel_target $(BUILD)/bench/model \
-	$(BUILD)/bench/catalog $(BUILD)/bench/fork_floor $(BUILD)/bench/fuzz
+	$(BUILD)/bench/catalog $(BUILD)/bench/fork_floor $(BUILD)/bench/fuzz \
+	$(BUILD)/bench/memory
 	$(BUILD)/bench/kernel_target $(BUILD)/sealspec $(BUILD)/bench/fork_floor
 	$(BUILD)/bench/model
 	$(BUILD)/bench/fuzz
+	$(BUILD)/bench/memory $(CASES)
 	@echo "catalog: $$($(BUILD)/sealspec list | tail -n 1)"
 	$(BUILD)/bench/catalog $(BUILD)/sealspec
 
@@ -146,7 +148,7 @@ fuzz-parser:
 	@mkdir -p $(BUILD)/fuzz $(BUILD)/fuzz/corpus
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		-Iinclude -Isrc -o $(BUILD)/fuzz/parser fuzz/parser.c \
-		$(sort $(wildcard src/scn/*.c))
+		$(sort $(wildcard src/scn/*.c)) src/run/pages.c
 	cp $(CASES) $(BUILD)/fuzz/corpus/
 	$(BUILD)/fuzz/parser -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-dict=fuzz/scenario.dict $(BUILD)/fuzz/corpus

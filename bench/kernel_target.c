@@ -173,7 +173,8 @@ int main(int argc, char **argv)
 	struct ms_program p;
 	struct ms_diag d;
 	struct ms_trace t;
-	struct ms_outcome o;
+	struct ms_page pg[MS_GRID_MAX];
+	struct ms_outcome o = { .pages = pg };
 	struct ms_verdict v;
 	double t0, fork_us, run_us, obs_us, judge_us, start_us, peek_us;
 	int nout;

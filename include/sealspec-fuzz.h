@@ -50,20 +50,34 @@ struct ms_step *ms_build_step(struct ms_program *p, enum ms_step_kind kind);
 struct ms_step *ms_build_call(struct ms_program *p, enum ms_call call,
 			      int bind);
 
-/* Expressions: each returns e, for chaining into an argument. */
-struct ms_expr *ms_expr_num(struct ms_expr *e, int64_t v);
-struct ms_expr *ms_expr_pages(struct ms_expr *e, int64_t n);
+/*
+ * Expressions of p, their terms in p's pool: each fills e (its old terms
+ * are left behind) and returns it, for chaining into an argument.  On
+ * ENOMEM e is left with no terms and p->pool.nomem set, which
+ * ms_build_finish reports.
+ */
+struct ms_expr *ms_expr_num(struct ms_program *p, struct ms_expr *e,
+			    int64_t v);
+struct ms_expr *ms_expr_pages(struct ms_program *p, struct ms_expr *e,
+			      int64_t n);
 /* name + off pages (off may be negative or 0: then just the name). */
-struct ms_expr *ms_expr_name(struct ms_expr *e, int name, int64_t off);
+struct ms_expr *ms_expr_name(struct ms_program *p, struct ms_expr *e,
+			     int name, int64_t off);
 /*
  * Symbols joined by '|' ("PROT_READ|PROT_WRITE"); "0" or "" gives 0.
  * Returns NULL when a symbol is unknown (e is then 0).
  */
-struct ms_expr *ms_expr_syms(struct ms_expr *e, const char *spec);
+struct ms_expr *ms_expr_syms(struct ms_program *p, struct ms_expr *e,
+			     const char *spec);
 
-/* Appends an argument to call step s. */
+/*
+ * Appends an argument to call step s: e, an expression of s's program
+ * that no other slot holds (it takes e's terms as they are); a string,
+ * added to p's pool.
+ */
 void ms_build_arg(struct ms_step *s, const struct ms_expr *e);
-void ms_build_arg_str(struct ms_step *s, const char *str);
+void ms_build_arg_str(struct ms_program *p, struct ms_step *s,
+		      const char *str);
 
 /*
  * Checks what the parser checks of a program it reads: steps well formed
@@ -77,12 +91,12 @@ void ms_build_arg_str(struct ms_step *s, const char *str);
  */
 int ms_program_validate(const struct ms_program *p, char *why, size_t n);
 
-/* Sets p->features to what its steps need (plus extra), then validates. */
+/*
+ * Sets p->features to what its steps need (plus extra), then validates;
+ * -ENOMEM when an addition to p's pool failed on the way.
+ */
 int ms_build_finish(struct ms_program *p, uint32_t extra, char *why,
 		    size_t n);
-
-/* A deep copy (steps malloc'd): 0 or -ENOMEM. */
-int ms_program_copy(struct ms_program *dst, const struct ms_program *src);
 
 /* ------------------------------------------------------------------ */
 /* C reproducers                                                       */

@@ -86,13 +86,19 @@ enum ms_term_kind {
 	MS_TERM_VAR,   /* $advice: a vary column, only in templates */
 };
 
+/*
+ * One term of an expression.  The terms of every expression of a program
+ * live in its pool (struct ms_pool, below): an expression is a run of
+ * them, so that a step costs the same whatever its expressions hold.
+ */
 struct ms_term {
-	char op;		/* '+', '-' or '|' joining it to what precedes;
-				 * '+' for the first term */
-	enum ms_term_kind kind;
 	int64_t num;		/* NUM, PAGES (page count), SYM (value) */
 	int name;		/* NAME: index into program->names */
-	char text[MS_NAME_MAX];	/* SYM and VAR spelling, for printing */
+	uint32_t text;		/* SYM and VAR spelling, for printing:
+				 * pool text (ms_text) */
+	enum ms_term_kind kind;
+	char op;		/* '+', '-' or '|' joining it to what precedes;
+				 * '+' for the first term */
 	/*
 	 * NUM: how the author wrote it, so that the printer gives it back:
 	 * in hexadecimal (0x20), and with a leading '-'.  A decimal of 2^63
@@ -104,9 +110,15 @@ struct ms_term {
 	bool neg;
 };
 
+/*
+ * An expression: nterms terms (at most MS_EXPR_MAX) from index first of
+ * its program's pool.terms (ms_expr_terms).  Each expression of a program
+ * has terms of its own: copying an ms_expr copies a reference, not the
+ * terms, so a copy belongs in one slot only while the other is dropped.
+ */
 struct ms_expr {
+	uint32_t first;
 	int nterms;
-	struct ms_term t[MS_EXPR_MAX];
 	struct ms_loc loc;
 };
 
@@ -115,10 +127,10 @@ enum ms_arg_kind { MS_ARG_EXPR, MS_ARG_STR, MS_ARG_VAR };
 
 struct ms_arg {
 	enum ms_arg_kind kind;
-	union {				/* one or the other: steps are many */
+	union {
 		struct ms_expr expr;	/* MS_ARG_EXPR */
-		char str[MS_STR_MAX];	/* MS_ARG_STR: contents; MS_ARG_VAR:
-					 * column name (string slot) */
+		uint32_t str;		/* pool text: MS_ARG_STR, the
+					 * contents; MS_ARG_VAR, the column */
 	};
 };
 
@@ -261,7 +273,8 @@ struct ms_result {
 	int err;			/* MS_RES_ERRNO: positive errno */
 	struct ms_expr value;		/* MS_RES_VALUE; lo of IN and NOTIN;
 					 * x of NOT */
-	char var[MS_NAME_MAX];		/* MS_RES_VAR */
+	uint32_t var;			/* MS_RES_VAR: column name, pool
+					 * text */
 	ms_profile_set profiles;	/* @linux @guidelines; 0 = default */
 	struct ms_loc loc;
 	int signo;			/* MS_RES_FAULT: SIGSEGV or SIGBUS,
@@ -310,12 +323,8 @@ enum ms_backing { MS_BACK_NONE, MS_BACK_ANON, MS_BACK_FILE, MS_BACK_SPECIAL };
  */
 #define MS_DATA_UNOBSERVABLE '~'
 
-/* What is observable about one page. */
+/* What is observable about one page (the wide fields first: 32 bytes). */
 struct ms_page {
-	bool mapped;
-	uint8_t prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
-	bool shared;
-	uint8_t backing;	/* enum ms_backing */
 	uint64_t pgoff;		/* file page offset (MS_BACK_FILE) */
 	/*
 	 * MS_BACK_FILE: which file, as a number the target chose (the kernel
@@ -327,6 +336,10 @@ struct ms_page {
 	uint64_t file;
 	uint32_t vma;		/* identifies the VMA: equal for pages of the
 				 * same VMA within one observation */
+	bool mapped;
+	uint8_t prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
+	bool shared;
+	uint8_t backing;	/* enum ms_backing */
 	bool sealed;
 	uint8_t lock;		/* MS_LOCK_* */
 	uint8_t inherit;	/* MS_INHERIT_* */
@@ -382,8 +395,10 @@ struct ms_step {
 	int bind;			/* names index, or -1 */
 	int nargs;
 	struct ms_arg args[MS_ARGS_MAX];
-	int nresults;			/* 0: a setup step, must succeed */
-	struct ms_result results[MS_ALTS_MAX];
+	int nresults;			/* 0: a setup step, must succeed;
+					 * at most MS_ALTS_MAX */
+	uint32_t first_result;		/* its results: pool.results from
+					 * here (ms_step_results) */
 	/*
 	 * A recorded step (nresults 0, record true): it expects nothing, and
 	 * whatever it returns is recorded and the program goes on, as after
@@ -399,7 +414,8 @@ struct ms_step {
 	struct ms_arg grid;		/* MS_ARG_STR, or MS_ARG_VAR */
 	ms_profile_set profiles;	/* 0 = every profile */
 
-	char comment[MS_STR_MAX];	/* trailing "# ..." kept by printer */
+	uint32_t comment;		/* trailing "# ..." kept by the
+					 * printer: pool text, 0 = none */
 	/*
 	 * "[G2a]" at the end of an asserting step: the rules a failure of
 	 * this step is charged to, bit (1u << enum ms_rule), a subset of the
@@ -409,16 +425,18 @@ struct ms_step {
 	/*
 	 * "when $col" before a call or an expect (templates only): the step
 	 * is in the rows whose cell in column col is "yes" and left out of
-	 * those where it is "no".  "" = in every row.
+	 * those where it is "no".  Pool text, the column's name; 0 ("") =
+	 * in every row.
 	 */
-	char when[MS_NAME_MAX];
+	uint32_t when;
 };
 
 #define MS_NAMES_MAX 32
 #define MS_FORK_DEPTH_MAX 8	/* fork blocks nested in one another */
 /*
- * Steps of one scenario, comment and blank lines included: a parsed step
- * takes some 8 KiB, so this bounds what one scenario file can cost.
+ * Steps of one scenario, comment and blank lines included: a bound on what
+ * one scenario file can cost (a step is some 700 bytes, plus its pool
+ * text and terms).
  */
 #define MS_STEPS_MAX 10000
 
@@ -427,15 +445,44 @@ struct ms_name {
 	int bound_at;	/* step that binds it */
 };
 
+/*
+ * The pool: what varies in length in a program (its steps' expected
+ * results, expression terms, string arguments and grids, symbol spellings,
+ * column names and comments; its header's text lines) lives here, owned by
+ * the program, so that a step has one small size whatever it holds.  The
+ * structs refer into it by offset and index, never by pointer: a byte copy
+ * of the pool is as good as the original (the kernel target hands it to
+ * the scenario process that way), ms_program_copy copies it with the
+ * steps, and a step means something only beside its own program's pool.
+ * Never copy a step or an expression from one program into another: build
+ * it again there (ms_text_add, ms_expr_add_term, ms_step_add_result).
+ *
+ * Additions never fail loudly: on ENOMEM they give offset 0 ("") or NULL
+ * and set nomem, which ms_parse, ms_instantiate, ms_build_finish and
+ * ms_fuzz_fill_results report as -ENOMEM.
+ */
+struct ms_pool {
+	char *text;		/* NUL-terminated strings; offset 0 is "" */
+	uint32_t text_len, text_cap;
+	struct ms_term *terms;	/* the terms of every expression */
+	uint32_t nterms, cap_terms;
+	struct ms_result *results; /* the expected results of every step */
+	uint32_t nresults, cap_results;
+	bool nomem;		/* an addition failed (sticky) */
+};
+
 /* A scenario header plus its steps; with vary rows it is a template. */
 #define MS_VARY_COLS 12
 #define MS_VARY_ROWS 128
-#define MS_CELL_MAX 64
+#define MS_CELL_MAX 64		/* bytes of a cell's text, NUL included */
 
 struct ms_cell {
-	char text[MS_CELL_MAX];
+	uint32_t text;		/* as written (quotes kept): pool text */
 	struct ms_loc loc;
 };
+
+#define MS_REFS_MAX 4		/* "ref" lines in a header */
+#define MS_HEAD_COMMENT_MAX 1024 /* the comment above it, NUL included */
 
 /* Room for a case name; a longer one is cut (never inside a %XX). */
 #define MS_CASE_NAME_MAX 256
@@ -443,8 +490,13 @@ struct ms_cell {
 struct ms_program {
 	char file[256];		/* path as given, or "catalog/x.scn" */
 	char name[MS_CASE_NAME_MAX]; /* the case name: see ms_variant_name */
-	char purpose[MS_STR_MAX];
-	char refs[4][MS_STR_MAX];
+	/*
+	 * The header's text lines, pool text (ms_text): purpose, the "ref"
+	 * lines, the xfail reason, and the comment lines above the header
+	 * (joined by '\n', at most MS_HEAD_COMMENT_MAX - 1 bytes).
+	 */
+	uint32_t purpose;
+	uint32_t refs[MS_REFS_MAX];
 	int nrefs;
 	uint32_t rules;		/* bit (1u << enum ms_rule) */
 	uint32_t features;	/* bit (1u << enum ms_feature), header and
@@ -453,15 +505,16 @@ struct ms_program {
 				 * printer gives back even where a call
 				 * implies the same feature */
 	ms_profile_set xfail;	/* expected to fail under these */
-	char xfail_reason[MS_STR_MAX];
-	char head_comment[1024];/* comment lines before the header */
+	uint32_t xfail_reason;
+	uint32_t head_comment;
 
 	int nvary_cols, nvary_rows;
 	char vary_cols[MS_VARY_COLS][MS_NAME_MAX];
 	/*
-	 * The table's rows: MS_VARY_ROWS rows of MS_VARY_COLS cells, owned;
-	 * NULL without a table (every instance), so that a program costs
-	 * its header and its steps, not a table's worth (135 KiB).
+	 * The table's rows: nvary_rows rows (at most MS_VARY_ROWS) of
+	 * MS_VARY_COLS cells, owned; NULL without a table (every instance),
+	 * so that a program costs its header and its steps, not a table's
+	 * worth.
 	 */
 	struct ms_cell (*vary)[MS_VARY_COLS];
 	int row;		/* instantiated row, or -1 */
@@ -472,7 +525,53 @@ struct ms_program {
 	int nsteps;
 	struct ms_step *steps;	/* owned */
 	int cap_steps;
+
+	struct ms_pool pool;	/* owned: see struct ms_pool */
 };
+
+/*
+ * The pool's text at offset off: "" for 0 and for an offset outside the
+ * pool.  Valid until the next addition to p's pool.
+ */
+const char *ms_text(const struct ms_program *p, uint32_t off);
+/*
+ * Adds the n bytes at s (no NUL needed; a NUL ends the string early) to
+ * p's pool as one string; returns its offset.  "" is always offset 0.
+ * 0 with p->pool.nomem set on ENOMEM.
+ */
+uint32_t ms_text_add(struct ms_program *p, const char *s, size_t n);
+uint32_t ms_text_add_str(struct ms_program *p, const char *s); /* strlen */
+/*
+ * The terms of e, e->nterms of them, in p's pool; NULL when e does not
+ * lie inside the pool (a program not built by these functions).  Valid
+ * until the next addition to the pool.
+ */
+const struct ms_term *ms_expr_terms(const struct ms_program *p,
+				    const struct ms_expr *e);
+/* The same, to change them in place (e's terms are its own). */
+struct ms_term *ms_expr_terms_mut(struct ms_program *p,
+				  const struct ms_expr *e);
+/*
+ * Appends a term to e (moving e's terms to the end of the pool first when
+ * others follow them there) and returns it: zeroed, with op '+' and name
+ * -1.  NULL when e has MS_EXPR_MAX terms already, or on ENOMEM (nomem
+ * set).  The pointer is valid until the next addition to the pool.
+ */
+struct ms_term *ms_expr_add_term(struct ms_program *p, struct ms_expr *e);
+/*
+ * The expected results of s, a step of p: s->nresults of them in p's pool;
+ * NULL when they do not lie inside it.  Valid until the next addition.
+ */
+const struct ms_result *ms_step_results(const struct ms_program *p,
+					const struct ms_step *s);
+/* The same, to change them in place. */
+struct ms_result *ms_step_results_mut(struct ms_program *p,
+				      const struct ms_step *s);
+/*
+ * Appends a result to s, as ms_expr_add_term does a term: zeroed, counted
+ * in s->nresults.  NULL when s has MS_ALTS_MAX, or on ENOMEM.
+ */
+struct ms_result *ms_step_add_result(struct ms_program *p, struct ms_step *s);
 
 /* Diagnostics: "file:line:col: message". */
 struct ms_diag {
@@ -531,7 +630,14 @@ bool ms_name_byte_is_plain(unsigned char c);
  */
 size_t ms_name_escape(char *buf, size_t n, const char *s, size_t len);
 
+/* Frees what p owns (steps, vary table, pool); p is then empty. */
 void ms_program_free(struct ms_program *p);
+/*
+ * A deep copy of src into dst (not initialised; its old contents are not
+ * freed): steps, pool and vary table of its own.  0 or -ENOMEM (dst then
+ * owns nothing).
+ */
+int ms_program_copy(struct ms_program *dst, const struct ms_program *src);
 
 /*
  * The number a report gives step i: its place among the steps that do
@@ -550,9 +656,14 @@ uint32_t ms_program_features(const struct ms_program *p);
 /* Deep equality, for the round-trip property (locations ignored). */
 bool ms_program_equal(const struct ms_program *a, const struct ms_program *b);
 
-/* Evaluates e given the values of names (bound[i] false: unbound). */
-int ms_eval(const struct ms_expr *e, const int64_t *values, const bool *bound,
-	    long page_size, int64_t *out);
+/*
+ * Evaluates e, an expression of p, given the values of names (bound[i]
+ * false: unbound).  0, or -EINVAL (an unbound name, a $column, terms
+ * outside p's pool).
+ */
+int ms_eval(const struct ms_program *p, const struct ms_expr *e,
+	    const int64_t *values, const bool *bound, long page_size,
+	    int64_t *out);
 
 /* Symbolic constants (PROT_READ, MAP_FIXED, MADV_GUARD_INSTALL, EPERM). */
 int ms_symbol_lookup(const char *name, int64_t *value);
@@ -573,14 +684,22 @@ struct ms_outcome {
 	int step;		/* index into program->steps */
 	int pid_depth;		/* 0 scenario process, 1 its fork child... */
 	enum ms_out_kind kind;
-	int64_t ret;
 	int signo;
+	int64_t ret;
 	uint64_t fault_addr;
+	uint64_t addr;		/* first page observed */
 	int name;		/* MS_OUT_PAGES snapshots: the region's name,
 				 * -1 for an expect step's own observation */
-	uint64_t addr;		/* first page observed */
-	int npages;
-	struct ms_page pages[MS_GRID_MAX];
+	int npages;		/* 0 .. MS_GRID_MAX */
+	/*
+	 * MS_OUT_PAGES: the npages page states observed, NULL when npages is
+	 * 0.  An outcome in a trace points into the trace's own store of
+	 * pages (ms_trace_add copies them there), which moves when it grows:
+	 * read them through t->out[i], and keep no pointer to a page across
+	 * an ms_trace_add.  An outcome being made points wherever its maker
+	 * keeps them.
+	 */
+	struct ms_page *pages;
 };
 
 enum ms_trace_end {
@@ -592,6 +711,9 @@ enum ms_trace_end {
 struct ms_trace {
 	int nout, cap;
 	struct ms_outcome *out;	/* owned */
+	/* The pages of the outcomes, one run each: owned, see ms_outcome. */
+	struct ms_page *pages;
+	int npages, cap_pages;
 	enum ms_trace_end end;
 	bool timed_out;		/* MS_END_BROK because the target hung */
 	char reason[256];
@@ -601,6 +723,10 @@ struct ms_trace {
 };
 
 void ms_trace_init(struct ms_trace *t);
+/*
+ * Appends a copy of o, and of its o->npages pages, to t.  0, -ENOMEM, or
+ * -EINVAL for npages outside 0 .. MS_GRID_MAX (or pages NULL with some).
+ */
 int ms_trace_add(struct ms_trace *t, const struct ms_outcome *o);
 void ms_trace_free(struct ms_trace *t);
 
@@ -804,7 +930,8 @@ struct ms_model_opts {
 	 * before every call step with the address space it acts on (struct
 	 * ms_mm, sealspec-model.h; read it, never change it), the program,
 	 * the step's index and its evaluated arguments (MS_ARGS_MAX; a
-	 * string argument is 0 here, p->steps[step] has it).
+	 * string argument is 0 here: ms_text(p, p->steps[step].args[k].str)
+	 * has it).
 	 */
 	void (*before_call)(void *ctx, const struct ms_mm *mm,
 			    const struct ms_program *p, int step,

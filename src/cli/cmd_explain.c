@@ -449,9 +449,10 @@ static int parse_call(const char *text, long ps, struct call *c)
 		c->a[i] = 0;
 		c->str[i] = "";
 		if (a->kind == MS_ARG_STR) {
-			c->str[i] = a->str;
+			c->str[i] = ms_text(&c->p, a->str);
 		} else if (a->kind != MS_ARG_EXPR ||
-			   ms_eval(&a->expr, NULL, NULL, ps, &c->a[i]) < 0) {
+			   ms_eval(&c->p, &a->expr, NULL, NULL, ps,
+				   &c->a[i]) < 0) {
 			fprintf(stderr, "sealspec: argument %d of CALL must be "
 					"a number, pages or constants (names "
 					"like 'a' mean nothing in a live "

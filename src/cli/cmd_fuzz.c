@@ -174,7 +174,7 @@ static void pin_difference(struct ms_program *p,
 	const struct ms_outcome *o;
 	struct ms_step *s, tmp;
 	const char *colon = strchr(r->sig, ':');
-	char word[32];
+	char word[32], grid[MS_STR_MAX];
 	int attr, at;
 
 	if (r->d.index < 0 || r->d.index >= r->kt.nout || !colon)
@@ -196,19 +196,20 @@ static void pin_difference(struct ms_program *p,
 		sizeof(p->steps[0]) * (size_t)(p->nsteps - 1 - at));
 	tmp.depth = p->steps[at - 1].depth +
 		    (p->steps[at - 1].kind == MS_STEP_FORK);
-	ms_expr_name(&tmp.where, o->name, 0);
+	ms_expr_name(p, &tmp.where, o->name, 0);
 	tmp.attr = (enum ms_attr)attr;
 	tmp.grid.kind = MS_ARG_STR;
-	memset(tmp.grid.str, 0, sizeof(tmp.grid.str));
+	memset(grid, 0, sizeof(grid));
 	for (int k = 0; k < o->npages; k++)
-		tmp.grid.str[k] = attr == MS_ATTR_VMAS ? 'a' :
-				  attr == MS_ATTR_PROT ? '?' : '?';
+		grid[k] = attr == MS_ATTR_VMAS ? 'a' :
+			  attr == MS_ATTR_PROT ? '?' : '?';
 	if (attr == MS_ATTR_PROT || attr == MS_ATTR_BACK) {
 		/* Space-separated tokens: "?? ?? ??". */
-		memset(tmp.grid.str, 0, sizeof(tmp.grid.str));
+		memset(grid, 0, sizeof(grid));
 		for (int k = 0; k < o->npages && k < 60; k++)
-			strcat(tmp.grid.str, k ? " ??" : "??");
+			strcat(grid, k ? " ??" : "??");
 	}
+	tmp.grid.str = ms_text_add_str(p, grid);
 	p->steps[at] = tmp;
 	for (int n = 0; n < p->nnames; n++)
 		if (p->names[n].bound_at >= at)
@@ -225,7 +226,7 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 {
 	struct ms_fuzz_result r;
 	struct ms_emit_opts eo = { .profile = e->profile };
-	char base[300], why[200];
+	char base[300], why[200], head[MS_HEAD_COMMENT_MAX];
 	char *text = NULL, *c = NULL;
 	int runs = 0, err, cerr = 0;
 	struct ms_program check;
@@ -265,7 +266,7 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 			m->index, r.kt.reason);
 		err = -ESRCH;
 	}
-	snprintf(p->head_comment, sizeof(p->head_comment),
+	snprintf(head, sizeof(head),
 		 "# Found by: sealspec fuzz --seed %" PRIu64
 		 " (program %" PRIu64 "), on Linux %s,\n"
 		 "# minimised from %d steps to %d in %d runs.\n"
@@ -274,9 +275,10 @@ static int report_new(const struct fuzz_opts *fo, const struct ms_fuzz_env *e,
 		 "the other\n# profiles before this goes to cases/.",
 		 fo->seed, m->index, ki->release, m->steps_before,
 		 m->steps_after, runs, ms_profile_name(e->profile), m->what);
-	for (char *q = p->head_comment; *q; q++)
+	for (char *q = head; *q; q++)
 		if (*q == '\r')
 			*q = ' ';
+	p->head_comment = ms_text_add_str(p, head);
 	snprintf(base, sizeof(base), "%s/%s", fo->out, p->name);
 	/* DIR is made on the first finding: a clean run leaves nothing. */
 	if (mkdir(fo->out, 0777) && errno != EEXIST) {

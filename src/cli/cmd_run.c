@@ -1030,7 +1030,8 @@ int cmd_list(int argc, char **argv)
 			strncat(rl, ms_rule_name((enum ms_rule)r),
 				sizeof(rl) - strlen(rl) - 1);
 		}
-		printf("%-40s %-16s %3d  %s\n", t->name, rl, nv, t->purpose);
+		printf("%-40s %-16s %3d  %s\n", t->name, rl, nv,
+		       ms_text(t, t->purpose));
 		total += nv;
 	}
 	printf("%d scenario%s\n", total, total == 1 ? "" : "s");

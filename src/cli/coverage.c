@@ -347,7 +347,7 @@ int cov_classify(const struct ms_mm *mm, const struct ms_program *p, int step,
 	case MS_CALL_PROCESS_VM_WRITE:
 		if (st->nargs < 2 || st->args[1].kind != MS_ARG_STR)
 			return -1;
-		a1 = strlen(st->args[1].str) * COV_PS;
+		a1 = strlen(ms_text(p, st->args[1].str)) * COV_PS;
 		o.call = find_call(ms_call_desc[st->call].name);
 		break;
 	default:

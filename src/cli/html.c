@@ -58,12 +58,17 @@ struct case_detail {
 /* ------------------------------------------------------------------ */
 /* Taking the detail                                                   */
 
-static bool expr_equal(const struct ms_expr *a, const struct ms_expr *b)
+/* Two expressions of program p. */
+static bool expr_equal(const struct ms_program *p, const struct ms_expr *a,
+		       const struct ms_expr *b)
 {
-	if (a->nterms != b->nterms)
+	const struct ms_term *ta = ms_expr_terms(p, a);
+	const struct ms_term *tb = ms_expr_terms(p, b);
+
+	if (!ta || !tb || a->nterms != b->nterms)
 		return false;
 	for (int i = 0; i < a->nterms; i++) {
-		const struct ms_term *x = &a->t[i], *y = &b->t[i];
+		const struct ms_term *x = &ta[i], *y = &tb[i];
 
 		if (x->op != y->op || x->kind != y->kind || x->num != y->num ||
 		    (x->kind == MS_TERM_NAME && x->name != y->name))
@@ -120,7 +125,9 @@ static void take_strip(struct strip *st, const char *label,
 	snprintf(st->label, sizeof(st->label), "%s", label);
 	st->addr = o->addr;
 	st->npages = o->npages < MS_GRID_MAX ? o->npages : MS_GRID_MAX;
-	memcpy(st->pages, o->pages, sizeof(st->pages[0]) * st->npages);
+	if (st->npages > 0)	/* no pages: o->pages is NULL */
+		memcpy(st->pages, o->pages,
+		       sizeof(st->pages[0]) * (size_t)st->npages);
 }
 
 struct case_detail *case_detail_new(const struct ms_program *p,
@@ -203,8 +210,8 @@ struct case_detail *case_detail_new(const struct ms_program *p,
 		bool seen = false;
 
 		if (s->kind != MS_STEP_EXPECT || !applies(s, profile) ||
-		    s->grid.kind != MS_ARG_STR || !expr_equal(&s->where,
-							      &fs->where))
+		    s->grid.kind != MS_ARG_STR ||
+		    !expr_equal(p, &s->where, &fs->where))
 			continue;
 		for (int j = 0; j < d->nexp; j++)
 			seen |= d->exp[j].attr == s->attr;
@@ -212,7 +219,7 @@ struct case_detail *case_detail_new(const struct ms_program *p,
 			continue;
 		d->exp[d->nexp].attr = s->attr;
 		snprintf(d->exp[d->nexp].grid, sizeof(d->exp[0].grid), "%s",
-			 s->grid.str);
+			 ms_text(p, s->grid.str));
 		/* Contents are observed only where a step asks for them. */
 		for (int k = 0; k < t->nout; k++) {
 			const struct ms_outcome *o = &t->out[k];

@@ -32,7 +32,7 @@ static const struct ms_outcome *outcome_of(const struct ms_trace *t, int i,
  * An address as a name plus pages: the names' values are the addresses of
  * their snapshots before outcome `upto`.
  */
-static bool addr_expr(const struct ms_program *p, const struct ms_trace *t,
+static bool addr_expr(struct ms_program *p, const struct ms_trace *t,
 		      int upto, uint64_t addr, struct ms_expr *e)
 {
 	uint64_t val[MS_NAMES_MAX];
@@ -55,7 +55,7 @@ static bool addr_expr(const struct ms_program *p, const struct ms_trace *t,
 			continue;
 		d = (int64_t)(addr - val[n]);
 		if (d % ps == 0 && d / ps >= -64 && d / ps <= 64) {
-			ms_expr_name(e, n, d / ps);
+			ms_expr_name(p, e, n, d / ps);
 			return true;
 		}
 	}
@@ -75,6 +75,7 @@ static void drop_unbound_names(struct ms_program *p)
 		/* Unused by validation: no step may refer to it either. */
 		for (int i = 0; i < p->nsteps; i++) {
 			struct ms_step *s = &p->steps[i];
+			struct ms_result *res = ms_step_results_mut(p, s);
 
 			if (s->bind > n)
 				s->bind--;
@@ -86,21 +87,24 @@ static void drop_unbound_names(struct ms_program *p)
 							 &s->args[a].expr :
 							 NULL) :
 						&s->where;
+				struct ms_term *t =
+					e ? ms_expr_terms_mut(p, e) : NULL;
 
-				for (int k = 0; e && k < e->nterms; k++)
-					if (e->t[k].kind == MS_TERM_NAME &&
-					    e->t[k].name > n)
-						e->t[k].name--;
+				for (int k = 0; t && k < e->nterms; k++)
+					if (t[k].kind == MS_TERM_NAME &&
+					    t[k].name > n)
+						t[k].name--;
 			}
-			for (int r = 0; r < s->nresults; r++) {
-				struct ms_expr *e = &s->results[r].value;
+			for (int r = 0; res && r < s->nresults; r++) {
+				struct ms_expr *e = &res[r].value;
+				struct ms_term *t = ms_expr_terms_mut(p, e);
 
-				if (s->results[r].kind != MS_RES_VALUE)
+				if (res[r].kind != MS_RES_VALUE)
 					continue;
-				for (int k = 0; k < e->nterms; k++)
-					if (e->t[k].kind == MS_TERM_NAME &&
-					    e->t[k].name > n)
-						e->t[k].name--;
+				for (int k = 0; t && k < e->nterms; k++)
+					if (t[k].kind == MS_TERM_NAME &&
+					    t[k].name > n)
+						t[k].name--;
 			}
 		}
 		memmove(&p->names[n], &p->names[n + 1],
@@ -115,7 +119,7 @@ int ms_fuzz_fill_results(struct ms_program *p, const struct ms_trace *kt)
 	for (int i = 0; i < p->nsteps; i++) {
 		struct ms_step *s = &p->steps[i];
 		const struct ms_outcome *o;
-		struct ms_result *r = &s->results[0];
+		struct ms_result *r;
 		int idx = 0;
 
 		if (s->kind == MS_STEP_EXPECT) {
@@ -136,7 +140,7 @@ int ms_fuzz_fill_results(struct ms_program *p, const struct ms_trace *kt)
 			if (s->attr == MS_ATTR_PROT)
 				for (char *c; (c = strstr(grid, "...")); )
 					memmove(c, c + 1, strlen(c));
-			snprintf(s->grid.str, sizeof(s->grid.str), "%s", grid);
+			s->grid.str = ms_text_add_str(p, grid);
 			continue;
 		}
 		if (s->kind != MS_STEP_CALL || !s->record)
@@ -144,9 +148,10 @@ int ms_fuzz_fill_results(struct ms_program *p, const struct ms_trace *kt)
 		o = outcome_of(kt, i, false, &idx);
 		if (!o)
 			return -ESRCH;
-		memset(r, 0, sizeof(*r));
+		r = ms_step_add_result(p, s);
+		if (!r)
+			return -ENOMEM;
 		s->record = false;
-		s->nresults = 1;
 		if (o->kind == MS_OUT_FAULT) {
 			r->kind = MS_RES_FAULT;
 		} else if (o->ret < 0) {
@@ -155,7 +160,7 @@ int ms_fuzz_fill_results(struct ms_program *p, const struct ms_trace *kt)
 			r->err = (int)-o->ret;
 		} else if (ms_call_desc[s->call].ret == MS_RET_INT) {
 			r->kind = MS_RES_VALUE;
-			ms_expr_num(&r->value, o->ret);
+			ms_expr_num(p, &r->value, o->ret);
 		} else if (ms_call_desc[s->call].ret == MS_RET_ADDR &&
 			   addr_expr(p, kt, idx, (uint64_t)o->ret,
 				     &r->value)) {
@@ -165,5 +170,5 @@ int ms_fuzz_fill_results(struct ms_program *p, const struct ms_trace *kt)
 		}
 	}
 	p->features = ms_program_features(p);
-	return 0;
+	return p->pool.nomem ? -ENOMEM : 0;
 }

@@ -278,29 +278,28 @@ static void arg_addr(struct ms_step *s, const struct gen *g,
 {
 	struct ms_expr e;
 
-	(void)g;
-	ms_build_arg(s, ms_expr_name(&e, r->name, off));
+	ms_build_arg(s, ms_expr_name(g->p, &e, r->name, off));
 }
 
-static void arg_pages(struct ms_step *s, int n)
+static void arg_pages(const struct gen *g, struct ms_step *s, int n)
 {
 	struct ms_expr e;
 
-	ms_build_arg(s, ms_expr_pages(&e, n));
+	ms_build_arg(s, ms_expr_pages(g->p, &e, n));
 }
 
-static void arg_syms(struct ms_step *s, const char *spec)
+static void arg_syms(const struct gen *g, struct ms_step *s, const char *spec)
 {
 	struct ms_expr e;
 
-	ms_build_arg(s, ms_expr_syms(&e, spec));
+	ms_build_arg(s, ms_expr_syms(g->p, &e, spec));
 }
 
-static void arg_num(struct ms_step *s, int64_t v)
+static void arg_num(const struct gen *g, struct ms_step *s, int64_t v)
 {
 	struct ms_expr e;
 
-	ms_build_arg(s, ms_expr_num(&e, v));
+	ms_build_arg(s, ms_expr_num(g->p, &e, v));
 }
 
 static const char *const prots[] = {
@@ -364,9 +363,10 @@ static void gen_map_fixed(struct gen *g)
 		s = rec(g, MS_CALL_SHMAT, -1);
 		if (!s)
 			return;
-		ms_build_arg(s, ms_expr_name(&(struct ms_expr){ 0 }, g->s, 0));
+		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 },
+					     g->s, 0));
 		arg_addr(s, g, w, off);
-		arg_syms(s, chance(g, 30) ? "SHM_RDONLY|SHM_REMAP" :
+		arg_syms(g, s, chance(g, 30) ? "SHM_RDONLY|SHM_REMAP" :
 					    "SHM_REMAP");
 		return;
 	}
@@ -374,43 +374,45 @@ static void gen_map_fixed(struct gen *g)
 	if (!s)
 		return;
 	arg_addr(s, g, w, off);
-	arg_pages(s, len);
+	arg_pages(g, s, len);
 	switch (kind) {
 	case 0: /* private anonymous */
 	case 1: /* shared anonymous */
-		arg_syms(s, PICK(g, prots));
+		arg_syms(g, s, PICK(g, prots));
 		snprintf(flags, sizeof(flags), "%s|MAP_ANONYMOUS|%s%s",
 			 kind ? "MAP_SHARED" : "MAP_PRIVATE", fixed,
 			 chance(g, 10) ? "|MAP_POPULATE" : "");
-		arg_syms(s, flags);
+		arg_syms(g, s, flags);
 		break;
 	case 2: /* memfd, shared */
 	case 3: /* memfd, private */
-		arg_syms(s, PICK(g, prots));
+		arg_syms(g, s, PICK(g, prots));
 		snprintf(flags, sizeof(flags), "%s|%s",
 			 kind == 2 ? "MAP_SHARED" : "MAP_PRIVATE", fixed);
-		arg_syms(s, flags);
-		ms_build_arg(s, ms_expr_name(&(struct ms_expr){ 0 }, g->f, 0));
-		arg_pages(s, rnd(g, MEMFD_PAGES));
+		arg_syms(g, s, flags);
+		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 },
+					     g->f, 0));
+		arg_pages(g, s, rnd(g, MEMFD_PAGES));
 		break;
 	case 4: /* the read-only reopen */
 		if (chance(g, 50)) {
-			arg_syms(s, "PROT_READ");
+			arg_syms(g, s, "PROT_READ");
 			snprintf(flags, sizeof(flags), "MAP_SHARED|%s", fixed);
 		} else {
-			arg_syms(s, chance(g, 50) ? "PROT_READ|PROT_WRITE" :
+			arg_syms(g, s, chance(g, 50) ? "PROT_READ|PROT_WRITE" :
 						    "PROT_READ");
 			snprintf(flags, sizeof(flags), "MAP_PRIVATE|%s", fixed);
 		}
-		arg_syms(s, flags);
-		ms_build_arg(s, ms_expr_name(&(struct ms_expr){ 0 }, g->r, 0));
-		arg_pages(s, rnd(g, MEMFD_PAGES));
+		arg_syms(g, s, flags);
+		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 },
+					     g->r, 0));
+		arg_pages(g, s, rnd(g, MEMFD_PAGES));
 		break;
 	default: /* GROWSDOWN */
-		arg_syms(s, "PROT_READ|PROT_WRITE");
+		arg_syms(g, s, "PROT_READ|PROT_WRITE");
 		snprintf(flags, sizeof(flags),
 			 "MAP_PRIVATE|MAP_ANONYMOUS|MAP_GROWSDOWN|%s", fixed);
-		arg_syms(s, flags);
+		arg_syms(g, s, flags);
 		break;
 	}
 }
@@ -426,15 +428,16 @@ static void gen_map_slot(struct gen *g)
 	s = rec(g, MS_CALL_MMAP, name);
 	if (!s)
 		return;
-	arg_num(s, 0);
-	arg_pages(s, len);
-	arg_syms(s, PICK(g, prots));
+	arg_num(g, s, 0);
+	arg_pages(g, s, len);
+	arg_syms(g, s, PICK(g, prots));
 	if (g->f >= 0 && chance(g, 40)) {
-		arg_syms(s, chance(g, 50) ? "MAP_SHARED" : "MAP_PRIVATE");
-		ms_build_arg(s, ms_expr_name(&(struct ms_expr){ 0 }, g->f, 0));
-		arg_num(s, 0);
+		arg_syms(g, s, chance(g, 50) ? "MAP_SHARED" : "MAP_PRIVATE");
+		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 },
+					     g->f, 0));
+		arg_num(g, s, 0);
 	} else {
-		arg_syms(s, chance(g, 70) ? "MAP_PRIVATE|MAP_ANONYMOUS" :
+		arg_syms(g, s, chance(g, 70) ? "MAP_PRIVATE|MAP_ANONYMOUS" :
 					    "MAP_SHARED|MAP_ANONYMOUS");
 	}
 	add_region(g, name, len, false);
@@ -477,35 +480,40 @@ static void gen_range_call(struct gen *g, int ri, enum ms_call call)
 	if (chance(g, 3) && len > 0) {
 		struct ms_expr e;
 
-		ms_expr_pages(&e, len);
-		e.t[1] = (struct ms_term){ .op = '-', .kind = MS_TERM_NUM,
-					   .num = 1, .name = -1 };
-		e.nterms = 2;
+		struct ms_term *t;
+
+		ms_expr_pages(g->p, &e, len);
+		t = ms_expr_add_term(g->p, &e);
+		if (t) {
+			t->op = '-';
+			t->kind = MS_TERM_NUM;
+			t->num = 1;
+		}
 		ms_build_arg(s, &e);
 	} else {
-		arg_pages(s, len);
+		arg_pages(g, s, len);
 	}
 	switch (call) {
 	case MS_CALL_MPROTECT:
-		arg_syms(s, PICK(g, prots));
+		arg_syms(g, s, PICK(g, prots));
 		break;
 	case MS_CALL_MADVISE:
 	case MS_CALL_PROCESS_MADVISE:
-		arg_syms(s, adv);
+		arg_syms(g, s, adv);
 		break;
 	case MS_CALL_MSEAL:
-		arg_num(s, chance(g, 3) ? 1 : 0);
+		arg_num(g, s, chance(g, 3) ? 1 : 0);
 		break;
 	case MS_CALL_MSYNC: {
 		static const char *const fl[] = {
 			"MS_SYNC", "MS_ASYNC", "MS_INVALIDATE",
 			"MS_SYNC|MS_INVALIDATE", "MS_ASYNC|MS_INVALIDATE",
 		};
-		arg_syms(s, PICK(g, fl));
+		arg_syms(g, s, PICK(g, fl));
 		break;
 	}
 	case MS_CALL_MLOCK2:
-		arg_syms(s, chance(g, 70) ? "MLOCK_ONFAULT" : "0");
+		arg_syms(g, s, chance(g, 70) ? "MLOCK_ONFAULT" : "0");
 		break;
 	default:
 		break;
@@ -535,33 +543,33 @@ static void gen_mremap(struct gen *g, int ri)
 	if (!s)
 		return;
 	arg_addr(s, g, r, off);
-	arg_pages(s, form == 5 ? 0 : len);
-	arg_pages(s, form == 4 ? len : new_len);
+	arg_pages(g, s, form == 5 ? 0 : len);
+	arg_pages(g, s, form == 4 ? len : new_len);
 	switch (form) {
 	case 0:
 	case 1: /* in place: shrink, grow or neither */
-		arg_num(s, 0);
+		arg_num(g, s, 0);
 		break;
 	case 2: /* MAYMOVE */
-		arg_syms(s, "MREMAP_MAYMOVE");
+		arg_syms(g, s, "MREMAP_MAYMOVE");
 		break;
 	case 3: /* MAYMOVE|FIXED into the window */
-		arg_syms(s, "MREMAP_MAYMOVE|MREMAP_FIXED");
+		arg_syms(g, s, "MREMAP_MAYMOVE|MREMAP_FIXED");
 		arg_addr(s, g, w, pick_offset(g, w));
 		break;
 	case 4: /* DONTUNMAP, moved where the kernel likes or fixed */
 		if (!feat(g, MS_FEAT_MREMAP_DONTUNMAP)) {
-			arg_syms(s, "MREMAP_MAYMOVE");
+			arg_syms(g, s, "MREMAP_MAYMOVE");
 		} else if (bind >= 0) {
-			arg_syms(s, "MREMAP_MAYMOVE|MREMAP_DONTUNMAP");
+			arg_syms(g, s, "MREMAP_MAYMOVE|MREMAP_DONTUNMAP");
 		} else {
-			arg_syms(s, "MREMAP_MAYMOVE|MREMAP_DONTUNMAP|"
+			arg_syms(g, s, "MREMAP_MAYMOVE|MREMAP_DONTUNMAP|"
 				    "MREMAP_FIXED");
 			arg_addr(s, g, w, pick_offset(g, w));
 		}
 		break;
 	default: /* old_len 0: a second mapping of shared memory */
-		arg_syms(s, "MREMAP_MAYMOVE");
+		arg_syms(g, s, "MREMAP_MAYMOVE");
 		break;
 	}
 	if (bind >= 0)
@@ -600,11 +608,11 @@ static void gen_access(struct gen *g, int ri)
 		return;
 	arg_addr(s, g, r, off);
 	if (call == MS_CALL_READ) {
-		arg_pages(s, len);
+		arg_pages(g, s, len);
 		return;
 	}
 	gen_pattern(g, pat, len);
-	ms_build_arg_str(s, pat);
+	ms_build_arg_str(g->p, s, pat);
 }
 
 static void gen_step(struct gen *g, bool allow_fork);
@@ -650,15 +658,15 @@ static void gen_seal_vma(struct gen *g, int ri)
 		if (!s)
 			return;
 		arg_addr(s, g, r, off);
-		arg_pages(s, len);
-		arg_syms(s, chance(g, 80) ? "PROT_READ" : "PROT_NONE");
+		arg_pages(g, s, len);
+		arg_syms(g, s, chance(g, 80) ? "PROT_READ" : "PROT_NONE");
 	}
 	s = rec(g, MS_CALL_MSEAL, -1);
 	if (!s)
 		return;
 	arg_addr(s, g, r, off);
-	arg_pages(s, len);
-	arg_num(s, 0);
+	arg_pages(g, s, len);
+	arg_num(g, s, 0);
 }
 
 static void gen_step(struct gen *g, bool allow_fork)
@@ -718,10 +726,10 @@ static int prelude(struct gen *g)
 	s = ms_build_call(p, MS_CALL_MMAP, w);
 	if (!s)
 		return -ENOMEM;
-	arg_num(s, 0);
-	arg_pages(s, g->W);
-	arg_syms(s, "PROT_READ|PROT_WRITE");
-	arg_syms(s, "MAP_PRIVATE|MAP_ANONYMOUS");
+	arg_num(g, s, 0);
+	arg_pages(g, s, g->W);
+	arg_syms(g, s, "PROT_READ|PROT_WRITE");
+	arg_syms(g, s, "MAP_PRIVATE|MAP_ANONYMOUS");
 	add_region(g, w, g->W, false);
 	g->f = g->r = g->s = -1;
 	if (feat(g, MS_FEAT_MEMFD) && chance(g, 80)) {
@@ -729,16 +737,16 @@ static int prelude(struct gen *g)
 		s = ms_build_call(p, MS_CALL_MEMFD, g->f);
 		if (!s)
 			return -ENOMEM;
-		arg_pages(s, MEMFD_PAGES);
-		ms_build_arg_str(s, "abcdefgh");
+		arg_pages(g, s, MEMFD_PAGES);
+		ms_build_arg_str(p, s, "abcdefgh");
 		if (chance(g, 60)) {
 			g->r = ms_build_name(p, "r", p->nsteps);
 			s = ms_build_call(p, MS_CALL_REOPEN, g->r);
 			if (!s)
 				return -ENOMEM;
-			ms_build_arg(s, ms_expr_name(&(struct ms_expr){ 0 },
+			ms_build_arg(s, ms_expr_name(p, &(struct ms_expr){ 0 },
 						     g->f, 0));
-			arg_syms(s, "O_RDONLY");
+			arg_syms(g, s, "O_RDONLY");
 		}
 	}
 	if (feat(g, MS_FEAT_SHM) && chance(g, 25)) {
@@ -746,7 +754,7 @@ static int prelude(struct gen *g)
 		s = ms_build_call(p, MS_CALL_SHMGET, g->s);
 		if (!s)
 			return -ENOMEM;
-		arg_pages(s, SHM_PAGES);
+		arg_pages(g, s, SHM_PAGES);
 	}
 	if (chance(g, 8)) {
 		int v = ms_build_name(p, "v", p->nsteps);
@@ -760,7 +768,7 @@ static int prelude(struct gen *g)
 	if (!s)
 		return -ENOMEM;
 	arg_addr(s, g, &g->reg[0], 0);
-	ms_build_arg_str(s, pat);
+	ms_build_arg_str(p, s, pat);
 	return 0;
 }
 
@@ -784,24 +792,25 @@ static int closing(struct gen *g)
 
 	for (size_t i = 0; i < sizeof(obs) / sizeof(obs[0]); i++) {
 		struct ms_step *s = ms_build_step(g->p, MS_STEP_EXPECT);
-		struct ms_expr e;
+		char grid[MS_STR_MAX];
 		size_t used = 0;
 
 		if (!s)
 			return -ENOMEM;
-		s->where = *ms_expr_name(&e, g->reg[0].name, 0);
+		ms_expr_name(g->p, &s->where, g->reg[0].name, 0);
 		s->attr = obs[i].attr;
 		s->grid.kind = MS_ARG_STR;
 		for (int k = 0; k < g->W; k++) {
-			used += (size_t)snprintf(s->grid.str + used,
-						 sizeof(s->grid.str) - used,
+			used += (size_t)snprintf(grid + used,
+						 sizeof(grid) - used,
 						 "%s", obs[i].tok);
-			if (used >= sizeof(s->grid.str))
+			if (used >= sizeof(grid))
 				return -EINVAL;
 		}
 		/* No trailing blank after the last "rw". */
-		while (used && s->grid.str[used - 1] == ' ')
-			s->grid.str[--used] = '\0';
+		while (used && grid[used - 1] == ' ')
+			grid[--used] = '\0';
+		s->grid.str = ms_text_add_str(g->p, grid);
 	}
 	return 0;
 }

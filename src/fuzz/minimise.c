@@ -185,6 +185,7 @@ static bool pass_shrink(struct mini *m, struct ms_program *p)
 				for (int how = 0; how < 3; how++) {
 					struct ms_program c;
 					struct ms_expr *e;
+					struct ms_term *t;
 
 					if (i >= p->nsteps)
 						return progress;
@@ -194,13 +195,14 @@ static bool pass_shrink(struct mini *m, struct ms_program *p)
 					if (ms_program_copy(&c, p))
 						return progress;
 					e = expr_at(&c.steps[i], a);
-					if (!shrink_term(&e->t[k], how)) {
+					t = ms_expr_terms_mut(&c, e);
+					if (!t || !shrink_term(&t[k], how)) {
 						ms_program_free(&c);
 						continue;
 					}
 					/* name+0p reads better as name. */
-					if (e->t[k].num == 0 && k == e->nterms - 1 &&
-					    k > 0)
+					if (t[k].num == 0 &&
+					    k == e->nterms - 1 && k > 0)
 						e->nterms--;
 					if (try_candidate(m, p, &c)) {
 						progress = true;
@@ -228,13 +230,16 @@ static bool pass_merge(struct mini *m, struct ms_program *p)
 				for (int a = 0; a < MS_ARGS_MAX; a++) {
 					struct ms_expr *e =
 						expr_at(&c.steps[i], a);
+					struct ms_term *t =
+						e ? ms_expr_terms_mut(&c, e) :
+						    NULL;
 
-					for (int k = 0; e && k < e->nterms;
+					for (int k = 0; t && k < e->nterms;
 					     k++)
-						if (e->t[k].kind ==
+						if (t[k].kind ==
 							    MS_TERM_NAME &&
-						    e->t[k].name == from) {
-							e->t[k].name = to;
+						    t[k].name == from) {
+							t[k].name = to;
 							changed = true;
 						}
 				}
@@ -261,24 +266,28 @@ static bool pass_flags(struct mini *m, struct ms_program *p)
 			for (int k = 0; k < MS_EXPR_MAX; k++) {
 				struct ms_program c;
 				struct ms_expr *e;
+				struct ms_term *t;
 
 				if (i >= p->nsteps)
 					return progress;
 				e = expr_at(&p->steps[i], a);
 				if (!e || k >= e->nterms)
 					break;
-				if (e->nterms < 2 || e->t[k].kind != MS_TERM_SYM ||
-				    (k > 0 && e->t[k].op != '|') ||
-				    (k == 0 && e->t[1].op != '|'))
+				t = ms_expr_terms_mut(p, e);
+				if (!t || e->nterms < 2 ||
+				    t[k].kind != MS_TERM_SYM ||
+				    (k > 0 && t[k].op != '|') ||
+				    (k == 0 && t[1].op != '|'))
 					continue;
 				if (ms_program_copy(&c, p))
 					return progress;
 				e = expr_at(&c.steps[i], a);
-				memmove(&e->t[k], &e->t[k + 1],
-					sizeof(e->t[0]) *
+				t = ms_expr_terms_mut(&c, e);
+				memmove(&t[k], &t[k + 1],
+					sizeof(t[0]) *
 						(size_t)(e->nterms - k - 1));
 				e->nterms--;
-				e->t[0].op = '+';
+				t[0].op = '+';
 				if (try_candidate(m, p, &c)) {
 					progress = true;
 					k--;

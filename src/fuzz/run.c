@@ -77,6 +77,7 @@ static const char *target_kind(const struct ms_program *p,
 {
 	const struct ms_step *s = &p->steps[r->d.step];
 	const struct ms_expr *e;
+	const struct ms_term *t;
 	const struct ms_outcome *snap = NULL;
 	int64_t off = 0;
 	int name;
@@ -87,13 +88,14 @@ static const char *target_kind(const struct ms_program *p,
 	if (s->call == MS_CALL_SHMAT)
 		return "";
 	e = &s->args[0].expr;
-	if (e->nterms < 1 || e->t[0].kind != MS_TERM_NAME)
+	t = ms_expr_terms(p, e);
+	if (!t || e->nterms < 1 || t[0].kind != MS_TERM_NAME)
 		return "";
-	name = e->t[0].name;
+	name = t[0].name;
 	for (int k = 1; k < e->nterms; k++) {
-		if (e->t[k].kind != MS_TERM_PAGES)
+		if (t[k].kind != MS_TERM_PAGES)
 			return "";
-		off += e->t[k].op == '-' ? -e->t[k].num : e->t[k].num;
+		off += t[k].op == '-' ? -t[k].num : t[k].num;
 	}
 	for (int k = 0; k < r->d.index && k < r->kt.nout; k++) {
 		const struct ms_outcome *o = &r->kt.out[k];
@@ -161,9 +163,10 @@ static void signature_of(const struct ms_program *p,
 		     s->call == MS_CALL_PROCESS_MADVISE) &&
 		    s->nargs > 2 && s->args[2].kind == MS_ARG_EXPR &&
 		    s->args[2].expr.nterms == 1 &&
-		    s->args[2].expr.t[0].kind == MS_TERM_SYM)
+		    ms_expr_terms(p, &s->args[2].expr)[0].kind == MS_TERM_SYM)
 			snprintf(adv, sizeof(adv), "(%s)",
-				 s->args[2].expr.t[0].text);
+				 ms_text(p, ms_expr_terms(p, &s->args[2].expr)
+						    [0].text));
 		snprintf(whatbuf, sizeof(whatbuf), "%s%s%s%s",
 			 s->kind == MS_STEP_CALL ? ms_call_desc[s->call].name :
 			 s->kind == MS_STEP_EXPECT ? "expect" :
@@ -232,25 +235,33 @@ static void context(const struct ms_program *p, int upto, char *buf,
 		if (s->call == MS_CALL_MMAP && s->nargs > 3 &&
 		    s->args[3].kind == MS_ARG_EXPR)
 			for (int k = 0; k < s->args[3].expr.nterms; k++)
-				growsdown |= !strcmp(s->args[3].expr.t[k].text,
-						     "MAP_GROWSDOWN");
+				growsdown |= !strcmp(
+					ms_text(p, ms_expr_terms(
+						p, &s->args[3].expr)[k].text),
+					"MAP_GROWSDOWN");
 		if ((s->call == MS_CALL_MADVISE ||
 		     s->call == MS_CALL_PROCESS_MADVISE) &&
 		    s->nargs > 2 && s->args[2].kind == MS_ARG_EXPR &&
-		    s->args[2].expr.t[0].kind == MS_TERM_SYM &&
-		    !strcmp(s->args[2].expr.t[0].text, "MADV_GUARD_INSTALL"))
+		    ms_expr_terms(p, &s->args[2].expr)[0].kind ==
+			    MS_TERM_SYM &&
+		    !strcmp(ms_text(p, ms_expr_terms(p, &s->args[2].expr)
+						[0].text),
+			    "MADV_GUARD_INSTALL"))
 			guard = true;
 		if (s->call == MS_CALL_VDSO)
 			vdso = s->bind;
 		if (s->call == MS_CALL_MREMAP && s->nargs > 3 &&
 		    s->args[3].kind == MS_ARG_EXPR)
 			for (int k = 0; k < s->args[3].expr.nterms; k++)
-				dontunmap |= !strcmp(s->args[3].expr.t[k].text,
-						     "MREMAP_DONTUNMAP");
+				dontunmap |= !strcmp(
+					ms_text(p, ms_expr_terms(
+						p, &s->args[3].expr)[k].text),
+					"MREMAP_DONTUNMAP");
 		if (s->call == MS_CALL_MREMAP && vdso >= 0 &&
 		    s->args[0].kind == MS_ARG_EXPR &&
-		    s->args[0].expr.t[0].kind == MS_TERM_NAME &&
-		    s->args[0].expr.t[0].name == vdso)
+		    ms_expr_terms(p, &s->args[0].expr)[0].kind ==
+			    MS_TERM_NAME &&
+		    ms_expr_terms(p, &s->args[0].expr)[0].name == vdso)
 			vdso_moved = true;
 	}
 	snprintf(buf, n, "%s%s%s%s%s", sysv ? " [SysV]" : "",

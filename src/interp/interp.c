@@ -74,6 +74,8 @@ static struct ms_outcome *new_outcome(struct ms__interp *in, int step,
 	struct ms_outcome *o = &in->out;
 
 	memset(o, 0, sizeof(*o));
+	memset(in->pages, 0, sizeof(in->pages));
+	o->pages = in->pages;
 	o->step = step;
 	o->pid_depth = in->depth;
 	o->kind = kind;
@@ -112,14 +114,15 @@ static int eval(struct ms__interp *in, int step, const struct ms_expr *e,
 {
 	char what[96];
 	struct ms__sbuf b = { what, 0, sizeof(what) };
-	int err = ms_eval(e, in->n.values, in->n.bound, in->ps, v);
+	int err = ms_eval(in->p, e, in->n.values, in->n.bound, in->ps, v);
+	const struct ms_term *t = ms_expr_terms(in->p, e);
 
 	if (err == 0)
 		return 0;
-	for (int k = 0; k < e->nterms && k < MS_EXPR_MAX; k++) {
-		int n = e->t[k].name;
+	for (int k = 0; t && k < e->nterms; k++) {
+		int n = t[k].name;
 
-		if (e->t[k].kind != MS_TERM_NAME || n < 0 ||
+		if (t[k].kind != MS_TERM_NAME || n < 0 ||
 		    n >= in->p->nnames || in->n.bound[n])
 			continue;
 		what[0] = '\0';
@@ -221,7 +224,7 @@ static int run_call(struct ms__interp *in, int i)
 			in, i, "process_madvise_parent outside a fork block", 0);
 	for (int k = 0; k < s->nargs && k < MS_ARGS_MAX; k++) {
 		if (s->args[k].kind == MS_ARG_STR)
-			str[k] = s->args[k].str;
+			str[k] = ms_text(in->p, s->args[k].str);
 		else if (s->args[k].kind == MS_ARG_EXPR) {
 			st = eval(in, i, &s->args[k].expr, &a[k]);
 			if (st)
@@ -274,7 +277,7 @@ static int run_expect(struct ms__interp *in, int i)
 	if (s->grid.kind != MS_ARG_STR)
 		return ms__interp_brok(in, i,
 				       "unsubstituted $column in a grid", 0);
-	n = ms_grid_pages(s->attr, s->grid.str);
+	n = ms_grid_pages(s->attr, ms_text(in->p, s->grid.str));
 	if (n <= 0 || n > MS_GRID_MAX)
 		return ms__interp_brok(in, i, "bad grid", 0);
 	/* Nothing changes the address space until the next call. */

@@ -132,6 +132,7 @@ struct ms__interp {
 				 * at the address space (observe_hold) */
 	struct ms__names n;
 	struct ms_outcome out;	/* scratch for the outcome being made */
+	struct ms_page pages[MS_GRID_MAX]; /* ...and its pages */
 	/* MS__STOP_BROK: why, and whether " after step N" is to be added. */
 	char reason[200];
 	bool append_last;

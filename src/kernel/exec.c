@@ -94,6 +94,10 @@ static int k_emit(struct ms__interp *in, const struct ms_outcome *o)
 	memset(&r->msg, 0, offsetof(struct ms__msg, out));
 	r->msg.kind = MS__MSG_OUTCOME;
 	r->msg.out = *o;
+	r->msg.out.pages = NULL;
+	if (o->npages > 0 && o->npages <= MS_GRID_MAX && o->pages)
+		memcpy(r->msg.pages, o->pages,
+		       sizeof(o->pages[0]) * (size_t)o->npages);
 	send_msg(r);
 	return 0;
 }

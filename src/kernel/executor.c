@@ -167,18 +167,21 @@ static bool only_looks(enum ms_call c)
 	       c == MS_CALL_PROC_MEM_READ;
 }
 
-/* Adds what e can add to an address or a length; false past REACH. */
-static bool add_reach(const struct ms_expr *e, long ps, uint64_t *reach)
+/* Adds what e, of p, can add to an address or a length; false past REACH. */
+static bool add_reach(const struct ms_program *p, const struct ms_expr *e,
+		      long ps, uint64_t *reach)
 {
-	for (int k = 0; k < e->nterms && k < MS_EXPR_MAX; k++) {
-		int64_t v = e->t[k].num;
+	const struct ms_term *t = ms_expr_terms(p, e);
+
+	for (int k = 0; t && k < e->nterms && k < MS_EXPR_MAX; k++) {
+		int64_t v = t[k].num;
 		uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
-		if (e->t[k].kind == MS_TERM_PAGES) {
+		if (t[k].kind == MS_TERM_PAGES) {
 			if (m > REACH / (uint64_t)ps)
 				return false;
 			m *= (uint64_t)ps;
-		} else if (e->t[k].kind != MS_TERM_NUM) {
+		} else if (t[k].kind != MS_TERM_NUM) {
 			continue;
 		}
 		if (m > REACH || *reach + m > REACH)
@@ -203,7 +206,7 @@ const char *ms__executor_refuses(const struct ms_program *p, long ps,
 		if (s->kind == MS_STEP_EXEC)
 			return "exec";
 		if (s->kind == MS_STEP_EXPECT &&
-		    !add_reach(&s->where, ps, &reach))
+		    !add_reach(p, &s->where, ps, &reach))
 			return "reaches beyond its window";
 		if (s->kind != MS_STEP_CALL)
 			continue;
@@ -215,16 +218,18 @@ const char *ms__executor_refuses(const struct ms_program *p, long ps,
 		reach += (MS__SLOT_GAP_PAGES + 1) * (uint64_t)ps;
 		for (int k = 0; k < s->nargs && k < MS_ARGS_MAX; k++) {
 			const struct ms_expr *e = &s->args[k].expr;
+			const struct ms_term *t;
 
 			if (s->args[k].kind != MS_ARG_EXPR)
 				continue;
-			if (!add_reach(e, ps, &reach))
+			if (!add_reach(p, e, ps, &reach))
 				return "reaches beyond its window";
-			for (int t = 0; t < e->nterms && t < MS_EXPR_MAX; t++)
-				if (e->t[t].kind == MS_TERM_NAME &&
-				    e->t[t].name >= 0 &&
-				    e->t[t].name < MS_NAMES_MAX &&
-				    vdso[e->t[t].name] && !only_looks(s->call))
+			t = ms_expr_terms(p, e);
+			for (int j = 0; t && j < e->nterms && j < MS_EXPR_MAX;
+			     j++)
+				if (t[j].kind == MS_TERM_NAME && t[j].name >= 0 &&
+				    t[j].name < MS_NAMES_MAX &&
+				    vdso[t[j].name] && !only_looks(s->call))
 					*recycle_after = true;
 		}
 		if (s->call == MS_CALL_VDSO && s->bind >= 0 &&
@@ -479,24 +484,16 @@ static void __attribute__((noreturn)) executor_main(const struct start *s)
 		int fds[MS__SEND_FDS_MAX], nfds;
 		long n = ms__sys_recv_fds(EX_SOCK, &rq, sizeof(rq), fds,
 					  MS__SEND_FDS_MAX, &nfds);
-		uint64_t len;
 
 		for (int i = 0; i < nfds; i++)
 			ms__sys_close(fds[i]);
 		if (n <= 0)
 			ms__exit(MS__EXIT_DONE);	/* the worker is done */
 		if (n != sizeof(rq) || rq.magic != REQ_MAGIC ||
-		    rq.program_len < sizeof(prog) || rq.program_len > PROG_MAX)
+		    rq.program_len > PROG_MAX ||
+		    ms__wire_view((const char *)(uintptr_t)map,
+				  rq.program_len, &prog))
 			ms__exit(MS__EXIT_USAGE);
-		memcpy(&prog, (void *)(uintptr_t)map, sizeof(prog));
-		len = rq.program_len - sizeof(prog);
-		if (prog.nsteps < 0 ||
-		    len != (uint64_t)prog.nsteps * sizeof(struct ms_step))
-			ms__exit(MS__EXIT_USAGE);
-		prog.steps = (struct ms_step *)(uintptr_t)(map +
-							   (long)sizeof(prog));
-		prog.cap_steps = prog.nsteps;
-		prog.vary = NULL;
 
 		memset(&h, 0, sizeof(h));
 		h.p = &prog;
@@ -689,7 +686,10 @@ static int read_records(struct ms_trace *t, bool *brok)
 			if (m->kind == MS__MSG_BROK) {
 				*brok = true;
 			} else if (m->kind == MS__MSG_OUTCOME) {
-				if (t->nout >= TRACE_MAX)
+				m->out.pages = m->pages;
+				if (t->nout >= TRACE_MAX ||
+				    m->out.npages < 0 ||
+				    m->out.npages > MS_GRID_MAX)
 					*brok = true;
 				else if (ms_trace_add(t, &m->out) < 0)
 					return -ENOMEM;
@@ -732,6 +732,7 @@ static bool may_lock(const struct ms_program *p)
 {
 	for (int i = 0; i < p->nsteps; i++) {
 		const struct ms_step *s = &p->steps[i];
+		const struct ms_term *t;
 
 		if (s->kind != MS_STEP_CALL)
 			continue;
@@ -740,9 +741,10 @@ static bool may_lock(const struct ms_program *p)
 		if (s->call != MS_CALL_MMAP || s->nargs < 4 ||
 		    s->args[3].kind != MS_ARG_EXPR)
 			continue;
-		for (int k = 0; k < s->args[3].expr.nterms; k++)
-			if (s->args[3].expr.t[k].kind != MS_TERM_SYM ||
-			    strcmp(s->args[3].expr.t[k].text, "MAP_LOCKED") == 0)
+		t = ms_expr_terms(p, &s->args[3].expr);
+		for (int k = 0; t && k < s->args[3].expr.nterms; k++)
+			if (t[k].kind != MS_TERM_SYM ||
+			    strcmp(ms_text(p, t[k].text), "MAP_LOCKED") == 0)
 				return true;
 	}
 	return false;
@@ -751,13 +753,15 @@ static bool may_lock(const struct ms_program *p)
 /* Writes p where the executor maps it: 0, or -E2BIG. */
 static int put_program(const struct ms_program *p, uint64_t *len)
 {
-	uint64_t steps = (uint64_t)p->nsteps * sizeof(struct ms_step);
+	struct ms__wire_part part[MS__WIRE_PARTS];
+	uint64_t off = 0;
 
-	if (sizeof(*p) + steps > PROG_MAX)
+	if (ms__wire_parts(p, part, len) || *len > PROG_MAX)
 		return -E2BIG;
-	memcpy(prog_map, p, sizeof(*p));
-	memcpy(prog_map + sizeof(*p), p->steps, steps);
-	*len = sizeof(*p) + steps;
+	for (int i = 0; i < MS__WIRE_PARTS; i++) {
+		memcpy(prog_map + off, part[i].data, part[i].len);
+		off += part[i].len;
+	}
 	return 0;
 }
 

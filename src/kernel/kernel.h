@@ -225,6 +225,25 @@ struct ms__vma {
 	char path[64];		/* truncated */
 };
 
+/*
+ * A program sent to another process (wire.c): its parts in the order
+ * they are laid out, and the view of a received copy.
+ */
+#define MS__WIRE_PARTS 5
+struct ms__wire_part {
+	const void *data;
+	uint64_t len;
+};
+/* The parts of p and their total length: 0, or -EINVAL. */
+int ms__wire_parts(const struct ms_program *p,
+		   struct ms__wire_part part[MS__WIRE_PARTS], uint64_t *len);
+/*
+ * *prog made to read the copy of len bytes at map in place: NULL, or why
+ * the copy is not a program.
+ */
+const char *ms__wire_view(const char *map, uint64_t len,
+			  struct ms_program *prog);
+
 /* Maps the smaps buffer; call before the address space matters. */
 int ms__observe_init(void);
 /*
@@ -297,7 +316,8 @@ struct ms__msg {
 	int32_t pid;		/* SHMID, SHM_INTENT: the process */
 	int32_t append_last;	/* BROK: add " after step N (line L)" */
 	char reason[200];
-	struct ms_outcome out;
+	struct ms_outcome out;	/* its pages pointer means nothing here */
+	struct ms_page pages[MS_GRID_MAX]; /* OUTCOME: out.npages pages */
 };
 
 /* Exit codes of the scenario process. */

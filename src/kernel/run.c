@@ -209,17 +209,22 @@ static int pwrite_all(int fd, const void *buf, uint64_t n, uint64_t off)
 }
 
 /*
- * The program for the scenario process: [struct ms_program][steps], in
- * the job's memfd.  One memfd per job serves every case of it: the
- * spawner answers only once every process of the last case is gone, and
- * what the last case wrote there (it maps it read-only, but it could
- * remap) is all overwritten.  Returns the memfd, kept open, or -errno.
+ * The program for the scenario process, laid out as wire.c says, in the
+ * job's memfd.  One memfd per job
+ * serves every case of it: the spawner answers only once every process of
+ * the last case is gone, and what the last case wrote there (it maps it
+ * read-only, but it could remap) is all overwritten.  Returns the memfd,
+ * kept open, or -errno.
  */
 static int make_program_fd(int job, const struct ms_program *p, uint64_t *len)
 {
-	uint64_t steps = (uint64_t)p->nsteps * sizeof(struct ms_step);
+	struct ms__wire_part part[MS__WIRE_PARTS];
+	uint64_t off = 0;
 	int fd, err;
 
+	err = ms__wire_parts(p, part, len);
+	if (err)
+		return err;
 	if (!program_fd_open[job]) {
 		fd = ms__sys_memfd_create("sealspec-program", MFD_CLOEXEC);
 		if (fd < 0)
@@ -228,15 +233,15 @@ static int make_program_fd(int job, const struct ms_program *p, uint64_t *len)
 		program_fd_open[job] = true;
 	}
 	fd = program_fd[job];
-	err = pwrite_all(fd, p, sizeof(*p), 0);
-	if (!err)
-		err = pwrite_all(fd, p->steps, steps, sizeof(*p));
+	for (int i = 0; i < MS__WIRE_PARTS && !err; i++) {
+		err = pwrite_all(fd, part[i].data, part[i].len, off);
+		off += part[i].len;
+	}
 	if (err) {
 		ms__sys_close(fd);
 		program_fd_open[job] = false;
 		return err;
 	}
-	*len = sizeof(*p) + steps;
 	return fd;
 }
 
@@ -283,6 +288,16 @@ static int take_record(struct ms__msg *msg, struct ms_trace *t,
 {
 	switch (msg->kind) {
 	case MS__MSG_OUTCOME:
+		msg->out.pages = msg->pages;
+		if (msg->out.npages < 0 || msg->out.npages > MS_GRID_MAX) {
+			if (!c->brok) {
+				c->brok = true;
+				snprintf(c->reason, sizeof(c->reason),
+					 "the scenario sent an outcome of %d "
+					 "pages", msg->out.npages);
+			}
+			break;
+		}
 		if (t->nout < TRACE_MAX)
 			return ms_trace_add(t, &msg->out);
 		if (!c->brok) {

@@ -133,7 +133,7 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 {
 	static struct ms_program prog;
 	struct ms__scenario s;
-	uint64_t steps_len;
+	const char *why;
 	bool lowered = false;
 	int text_fd;
 	long map;
@@ -149,17 +149,11 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 	ms__sys_sigdefault(SIGPIPE);
 	map = take_descriptors(req, fds, nfds, &text_fd);
 
-	/* [struct ms_program][its steps], as run.c wrote it. */
-	if (req->program_len < sizeof(prog))
-		early_brok(3, "the program is truncated");
-	memcpy(&prog, (void *)(uintptr_t)map, sizeof(prog));
-	steps_len = req->program_len - sizeof(prog);
-	if (prog.nsteps < 0 ||
-	    steps_len != (uint64_t)prog.nsteps * sizeof(struct ms_step))
-		early_brok(3, "the program is truncated");
-	prog.steps = (struct ms_step *)(uintptr_t)(map + (long)sizeof(prog));
-	prog.cap_steps = prog.nsteps;
-	prog.vary = NULL;	/* the runner's pointer; an instance has none */
+	/* The program as run.c wrote it (wire.c). */
+	why = ms__wire_view((const char *)(uintptr_t)map, req->program_len,
+			    &prog);
+	if (why)
+		early_brok(3, why);
 
 	/*
 	 * No core files: a crashing scenario is a result, not debris.  The

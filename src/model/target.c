@@ -505,8 +505,9 @@ static int start_mm(struct mtarget *m, const struct ms_program *p)
 	if (k && k->step >= 0 && p->steps[k->step].nargs > 0 &&
 	    p->steps[k->step].args[0].kind == MS_ARG_EXPR &&
 	    p->steps[k->step].args[0].expr.nterms == 1 &&
-	    p->steps[k->step].args[0].expr.t[0].kind == MS_TERM_NUM &&
-	    p->steps[k->step].args[0].expr.t[0].num == 0)
+	    ms_expr_terms(p, &p->steps[k->step].args[0].expr)[0].kind ==
+		    MS_TERM_NUM &&
+	    ms_expr_terms(p, &p->steps[k->step].args[0].expr)[0].num == 0)
 		m->cfg.start_brk = (uint64_t)k->ret;
 	err = ms_mm_new(&m->cfg, &m->mm[0]);
 	if (err)

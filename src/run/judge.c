@@ -93,16 +93,17 @@ static void appendf(char *buf, size_t len, const char *fmt, ...)
 }
 
 /* The alternative that applies to profile, or NULL when none does. */
-static const struct ms_result *result_for(const struct ms_step *s,
+static const struct ms_result *result_for(const struct ms_program *p,
+					  const struct ms_step *s,
 					  enum ms_profile profile)
 {
-	const struct ms_result *dflt = NULL;
+	const struct ms_result *res = ms_step_results(p, s), *dflt = NULL;
 
-	for (int i = 0; i < s->nresults; i++) {
-		if (s->results[i].profiles & (1u << profile))
-			return &s->results[i];
-		if (s->results[i].profiles == 0)
-			dflt = &s->results[i];
+	for (int i = 0; res && i < s->nresults; i++) {
+		if (res[i].profiles & (1u << profile))
+			return &res[i];
+		if (res[i].profiles == 0)
+			dflt = &res[i];
 	}
 	return dflt;
 }
@@ -231,10 +232,11 @@ static void format_expected(const struct judge *j, const struct ms_step *s,
 		char lo[64], hi[64] = "";
 		int64_t h;
 
-		if (ms_eval(&r->value, j->values[j->depth],
+		if (ms_eval(j->p, &r->value, j->values[j->depth],
 			    j->bound[j->depth], j->t->page_size, &v) != 0 ||
 		    (r->kind != MS_RES_NOT &&
-		     ms_eval(&r->hi, j->values[j->depth], j->bound[j->depth],
+		     ms_eval(j->p, &r->hi, j->values[j->depth],
+			     j->bound[j->depth],
 			     j->t->page_size, &h) != 0)) {
 			snprintf(buf, len, "(an unbound name)");
 			break;
@@ -254,7 +256,7 @@ static void format_expected(const struct judge *j, const struct ms_step *s,
 						 ms_errno_name(r->err) : "?");
 		break;
 	case MS_RES_VALUE:
-		if (ms_eval(&r->value, j->values[j->depth],
+		if (ms_eval(j->p, &r->value, j->values[j->depth],
 			    j->bound[j->depth], j->t->page_size, &v) != 0)
 			snprintf(buf, len, "(an unbound name)");
 		else if (s->kind == MS_STEP_CALL &&
@@ -292,7 +294,7 @@ static int result_matches(const struct judge *j, const struct ms_result *r,
 		 * number: every call reports failure as -errno in
 		 * [-4095, -1] (the parser refuses such a constant).
 		 */
-		if (ms_eval(&r->value, j->values[j->depth],
+		if (ms_eval(j->p, &r->value, j->values[j->depth],
 			    j->bound[j->depth], j->t->page_size, &v))
 			return -EINVAL;
 		return !fault && !failed && o->ret == v;
@@ -304,10 +306,11 @@ static int result_matches(const struct judge *j, const struct ms_result *r,
 		int64_t hi = 0;
 		bool inside;
 
-		if (ms_eval(&r->value, j->values[j->depth],
+		if (ms_eval(j->p, &r->value, j->values[j->depth],
 			    j->bound[j->depth], j->t->page_size, &v) ||
 		    (r->kind != MS_RES_NOT &&
-		     ms_eval(&r->hi, j->values[j->depth], j->bound[j->depth],
+		     ms_eval(j->p, &r->hi, j->values[j->depth],
+			     j->bound[j->depth],
 			     j->t->page_size, &hi)))
 			return -EINVAL;
 		if (fault || failed)
@@ -562,7 +565,8 @@ static void note_unobservable(struct judge *j, const struct ms_step *s,
 			 "step %d (%.100s:%d): expected %s \"%.64s\", observed "
 			 "\"%.64s\"",
 			 ms_step_number(j->p, o->step), j->p->file, s->loc.line,
-			 ms_attr_name(s->attr), s->grid.str, grid);
+			 ms_attr_name(s->attr), ms_text(j->p, s->grid.str),
+			 grid);
 	}
 	j->unobservable += cells;
 }
@@ -575,7 +579,7 @@ static bool judge_outcome(struct judge *j, const struct ms_outcome *o,
 	char exp[128], got[128];
 
 	if (s->kind == MS_STEP_CALL && o->kind != MS_OUT_PAGES) {
-		const struct ms_result *r = result_for(s, j->profile);
+		const struct ms_result *r = result_for(j->p, s, j->profile);
 		int m;
 
 		if (!r || s->nresults == 0)
@@ -605,8 +609,8 @@ static bool judge_outcome(struct judge *j, const struct ms_outcome *o,
 
 		if (s->profiles && !(s->profiles & (1u << j->profile)))
 			return false;
-		m = ms__grid_match(s->attr, s->grid.str, o->pages, o->npages,
-				   &blind);
+		m = ms__grid_match(s->attr, ms_text(j->p, s->grid.str),
+				   o->pages, o->npages, &blind);
 		if (m == 1) {
 			note_unobservable(j, s, o, blind);
 			return false;
@@ -617,7 +621,7 @@ static bool judge_outcome(struct judge *j, const struct ms_outcome *o,
 		appendf(v->reason, sizeof(v->reason),
 			"  expected %s \"%s\"\n  observed %s \"%s\" "
 			"(profile %s)\n",
-			ms_attr_name(s->attr), s->grid.str,
+			ms_attr_name(s->attr), ms_text(j->p, s->grid.str),
 			ms_attr_name(s->attr), grid,
 			ms_profile_name(j->profile));
 		v->code = m < 0 ? MS_BROK : MS_FAIL;
@@ -664,7 +668,8 @@ static bool judge_unbound(struct judge *j, int d, int i,
 			  struct ms_verdict *v)
 {
 	const struct ms_step *s = &j->p->steps[i];
-	int n = s->where.nterms == 1 ? s->where.t[0].name : -1;
+	const struct ms_term *w = ms_expr_terms(j->p, &s->where);
+	int n = w && s->where.nterms == 1 ? w[0].name : -1;
 	char got[64];
 
 	if (i < 4096)
@@ -873,7 +878,7 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 		char why[sizeof(v->reason)];
 
 		snprintf(why, sizeof(why), "expected failure (%.200s):\n%.1700s",
-			 p->xfail_reason, v->reason);
+			 ms_text(p, p->xfail_reason), v->reason);
 		memcpy(v->reason, why, sizeof(why));
 		v->code = MS_XFAIL;
 	} else if (v->code == MS_PASS) {
@@ -881,7 +886,7 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 		snprintf(v->reason, sizeof(v->reason),
 			 "expected to fail under %s (%s), but passed: remove "
 			 "the xfail header if the deviation is gone",
-			 ms_profile_name(profile), p->xfail_reason);
+			 ms_profile_name(profile), ms_text(p, p->xfail_reason));
 	}
 }
 

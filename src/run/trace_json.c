@@ -1366,8 +1366,9 @@ static int get_pages(struct conv *c, const struct jv *const *f,
 	return 0;
 }
 
+/* Reads one outcome into *o, its pages into pages[MS_GRID_MAX]. */
 static int get_outcome(struct conv *c, const struct jv *v, const char *where,
-		       struct ms_outcome *o)
+		       struct ms_outcome *o, struct ms_page *pages)
 {
 	const struct jv *f[OF_N];
 	const struct ms_step *s;
@@ -1383,6 +1384,7 @@ static int get_outcome(struct conv *c, const struct jv *v, const char *where,
 			return missing(c, v, where, outcome_fields[k]);
 	memset(o, 0, sizeof(*o));
 	o->name = -1;
+	o->pages = pages;
 	if ((err = get_int(c, f[OF_STEP], at(w, sizeof(w), where, "step"), 0,
 			   c->p->nsteps - 1, &x)))
 		return err;
@@ -1474,6 +1476,7 @@ static int get_trace(struct conv *c)
 {
 	const struct jv *root = &c->jp->v[0], *f[TF_N], *arr;
 	struct ms_trace *t = c->t;
+	struct ms_page pages[MS_GRID_MAX];
 	struct ms_outcome o;
 	const char *s = NULL;
 	int64_t x;
@@ -1526,7 +1529,7 @@ static int get_trace(struct conv *c)
 		char w[32];
 
 		snprintf(w, sizeof(w), "outcomes[%zu]", i);
-		if ((err = get_outcome(c, &c->jp->v[m], w, &o)))
+		if ((err = get_outcome(c, &c->jp->v[m], w, &o, pages)))
 			return err;
 		if (ms_trace_add(t, &o))
 			return jfail(c->jp, -ENOMEM, c->jp->v[m].off,

@@ -20,7 +20,7 @@ int ms_build_init(struct ms_program *p, const char *name,
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	snprintf(p->file, sizeof(p->file), "%s.scn", name);
-	snprintf(p->purpose, sizeof(p->purpose), "%s", purpose);
+	p->purpose = ms_text_add_str(p, purpose);
 	p->rules = rules;
 	p->row = 0;
 	return 0;
@@ -84,69 +84,87 @@ struct ms_step *ms_build_call(struct ms_program *p, enum ms_call call,
 	return s;
 }
 
-static struct ms_term *add_term(struct ms_expr *e, char op,
-				enum ms_term_kind kind)
+static struct ms_term *add_term(struct ms_program *p, struct ms_expr *e,
+				char op, enum ms_term_kind kind)
 {
-	struct ms_term *t;
+	struct ms_term *t = ms_expr_add_term(p, e);
 
-	if (e->nterms >= MS_EXPR_MAX)
-		return NULL;
-	t = &e->t[e->nterms++];
-	memset(t, 0, sizeof(*t));
-	t->op = op;
-	t->kind = kind;
-	t->name = -1;
+	if (t) {
+		t->op = op;
+		t->kind = kind;
+	}
 	return t;
 }
 
-struct ms_expr *ms_expr_num(struct ms_expr *e, int64_t v)
+/* e, emptied: its old terms stay behind in the pool, unused. */
+static struct ms_expr *expr_clear(struct ms_expr *e)
 {
 	memset(e, 0, sizeof(*e));
-	add_term(e, '+', MS_TERM_NUM)->num = v;
 	return e;
 }
 
-struct ms_expr *ms_expr_pages(struct ms_expr *e, int64_t n)
+struct ms_expr *ms_expr_num(struct ms_program *p, struct ms_expr *e,
+			    int64_t v)
 {
-	memset(e, 0, sizeof(*e));
-	add_term(e, '+', MS_TERM_PAGES)->num = n;
+	struct ms_term *t = add_term(p, expr_clear(e), '+', MS_TERM_NUM);
+
+	if (t)
+		t->num = v;
 	return e;
 }
 
-struct ms_expr *ms_expr_name(struct ms_expr *e, int name, int64_t off)
+struct ms_expr *ms_expr_pages(struct ms_program *p, struct ms_expr *e,
+			      int64_t n)
 {
-	memset(e, 0, sizeof(*e));
-	add_term(e, '+', MS_TERM_NAME)->name = name;
-	if (off)
-		add_term(e, off < 0 ? '-' : '+', MS_TERM_PAGES)->num =
-			off < 0 ? -off : off;
+	struct ms_term *t = add_term(p, expr_clear(e), '+', MS_TERM_PAGES);
+
+	if (t)
+		t->num = n;
 	return e;
 }
 
-struct ms_expr *ms_expr_syms(struct ms_expr *e, const char *spec)
+struct ms_expr *ms_expr_name(struct ms_program *p, struct ms_expr *e,
+			     int name, int64_t off)
+{
+	struct ms_term *t = add_term(p, expr_clear(e), '+', MS_TERM_NAME);
+
+	if (t)
+		t->name = name;
+	if (t && off) {
+		t = add_term(p, e, off < 0 ? '-' : '+', MS_TERM_PAGES);
+		if (t)
+			t->num = off < 0 ? -off : off;
+	}
+	return e;
+}
+
+struct ms_expr *ms_expr_syms(struct ms_program *p, struct ms_expr *e,
+			     const char *spec)
 {
 	char buf[256];
 	char *save = NULL, *tok;
 
-	memset(e, 0, sizeof(*e));
+	expr_clear(e);
 	snprintf(buf, sizeof(buf), "%s", spec ? spec : "");
 	for (tok = strtok_r(buf, "|", &save); tok;
 	     tok = strtok_r(NULL, "|", &save)) {
+		uint32_t text;
 		struct ms_term *t;
 		int64_t v;
 
 		if (strcmp(tok, "0") == 0)
 			continue;
 		if (ms_symbol_lookup(tok, &v) < 0)
-			return ms_expr_num(e, 0), NULL;
-		t = add_term(e, e->nterms ? '|' : '+', MS_TERM_SYM);
+			return ms_expr_num(p, e, 0), NULL;
+		text = ms_text_add_str(p, tok);
+		t = add_term(p, e, e->nterms ? '|' : '+', MS_TERM_SYM);
 		if (!t)
-			return ms_expr_num(e, 0), NULL;
+			return ms_expr_num(p, e, 0), NULL;
 		t->num = v;
-		snprintf(t->text, sizeof(t->text), "%s", tok);
+		t->text = text;
 	}
 	if (!e->nterms)
-		ms_expr_num(e, 0);
+		ms_expr_num(p, e, 0);
 	return e;
 }
 
@@ -159,29 +177,14 @@ void ms_build_arg(struct ms_step *s, const struct ms_expr *e)
 	s->nargs++;
 }
 
-void ms_build_arg_str(struct ms_step *s, const char *str)
+void ms_build_arg_str(struct ms_program *p, struct ms_step *s,
+		      const char *str)
 {
 	if (s->nargs >= MS_ARGS_MAX)
 		return;
 	s->args[s->nargs].kind = MS_ARG_STR;
-	snprintf(s->args[s->nargs].str, MS_STR_MAX, "%s", str);
+	s->args[s->nargs].str = ms_text_add_str(p, str);
 	s->nargs++;
-}
-
-int ms_program_copy(struct ms_program *dst, const struct ms_program *src)
-{
-	struct ms_step *steps = NULL;
-
-	if (src->nsteps) {
-		steps = malloc(sizeof(*steps) * src->nsteps);
-		if (!steps)
-			return -ENOMEM;
-		memcpy(steps, src->steps, sizeof(*steps) * src->nsteps);
-	}
-	*dst = *src;
-	dst->steps = steps;
-	dst->cap_steps = src->nsteps;
-	return 0;
 }
 
 /* ---- the validator ------------------------------------------------------- */
@@ -210,11 +213,15 @@ static int bad(char *why, size_t n, const struct ms_program *p, int step,
 static int check_expr(const struct ms_program *p, const struct ms__scope *sc,
 		      int step, const struct ms_expr *e, char *why, size_t n)
 {
+	const struct ms_term *terms = ms_expr_terms(p, e);
+
 	if (e->nterms < 1 || e->nterms > MS_EXPR_MAX)
 		return bad(why, n, p, step, "an expression has %d terms",
 			   e->nterms);
+	if (!terms)
+		return bad(why, n, p, step, "an expression outside the pool");
 	for (int k = 0; k < e->nterms; k++) {
-		const struct ms_term *t = &e->t[k];
+		const struct ms_term *t = &terms[k];
 
 		if (k == 0 ? t->op != '+' :
 			     (t->op != '+' && t->op != '-' && t->op != '|'))
@@ -222,15 +229,17 @@ static int check_expr(const struct ms_program *p, const struct ms__scope *sc,
 				   t->op ? t->op : '0');
 		if (t->kind == MS_TERM_VAR)
 			return bad(why, n, p, step, "$%s outside a template",
-				   t->text);
+				   ms_text(p, t->text));
 		if (t->kind == MS_TERM_PAGES && t->num < 0)
 			return bad(why, n, p, step, "negative page count");
 		if (t->kind == MS_TERM_SYM) {
 			int64_t v;
 
-			if (ms_symbol_lookup(t->text, &v) < 0 || v != t->num)
+			if (ms_symbol_lookup(ms_text(p, t->text), &v) < 0 ||
+			    v != t->num)
 				return bad(why, n, p, step,
-					   "unknown constant '%s'", t->text);
+					   "unknown constant '%s'",
+					   ms_text(p, t->text));
 		}
 		if (t->kind != MS_TERM_NAME)
 			continue;
@@ -249,6 +258,7 @@ static int check_results(const struct ms_program *p,
 			 size_t n)
 {
 	const struct ms_step *s = &p->steps[i];
+	const struct ms_result *res;
 	ms_profile_set seen = 0;
 	bool dflt = false;
 	int ret;
@@ -257,8 +267,11 @@ static int check_results(const struct ms_program *p,
 		return bad(why, n, p, i, "%d results", s->nresults);
 	if (s->nresults && s->record)
 		return bad(why, n, p, i, "a recorded step with results");
+	res = ms_step_results(p, s);
+	if (!res)
+		return bad(why, n, p, i, "results outside the pool");
 	for (int k = 0; k < s->nresults; k++) {
-		const struct ms_result *r = &s->results[k];
+		const struct ms_result *r = &res[k];
 
 		if (r->profiles & ~MS_ALL_PROFILES || r->profiles & seen)
 			return bad(why, n, p, i, "a profile given twice");
@@ -271,7 +284,7 @@ static int check_results(const struct ms_program *p,
 		seen |= r->profiles;
 		if (r->kind == MS_RES_VAR)
 			return bad(why, n, p, i, "$%s outside a template",
-				   r->var);
+				   ms_text(p, r->var));
 		if (r->kind == MS_RES_FAULT && !ms_call_desc[s->call].memory)
 			return bad(why, n, p, i, "%s cannot fault",
 				   ms_call_desc[s->call].name);
@@ -306,7 +319,7 @@ static int check_call(const struct ms_program *p, const struct ms__scope *sc,
 
 		if (s->args[k].kind == MS_ARG_VAR)
 			return bad(why, n, p, i, "$%s outside a template",
-				   s->args[k].str);
+				   ms_text(p, s->args[k].str));
 		if (want_str != (s->args[k].kind == MS_ARG_STR))
 			return bad(why, n, p, i,
 				   "argument %d of %s is a %s", k + 1,
@@ -336,7 +349,7 @@ int ms_program_validate(const struct ms_program *p, char *why, size_t n)
 	uint32_t need;
 
 	memset(&sc, 0, sizeof(sc));
-	if (!p->purpose[0])
+	if (!p->purpose)
 		return bad(why, n, p, -1, "no purpose");
 	if (!p->rules)
 		return bad(why, n, p, -1, "no rules");
@@ -360,6 +373,10 @@ int ms_program_validate(const struct ms_program *p, char *why, size_t n)
 				   s->depth, expect_depth);
 		if (s->kind != MS_STEP_CALL && s->record)
 			return bad(why, n, p, i, "only calls are recorded");
+		if (s->when)
+			return bad(why, n, p, i,
+				   "'when $%s' outside a template",
+				   ms_text(p, s->when));
 		switch (s->kind) {
 		case MS_STEP_CALL:
 			ret = check_call(p, &sc, i, why, n);
@@ -378,10 +395,10 @@ int ms_program_validate(const struct ms_program *p, char *why, size_t n)
 			if (s->profiles & ~MS_ALL_PROFILES)
 				return bad(why, n, p, i, "unknown profile");
 			if ((unsigned)s->attr >= MS_NATTRS ||
-			    ms__scn_grid_check(s->attr, s->grid.str, &off, w,
-					       sizeof(w)) < 0)
+			    ms__scn_grid_check(s->attr, ms_text(p, s->grid.str),
+					       &off, w, sizeof(w)) < 0)
 				return bad(why, n, p, i, "grid \"%s\": %s",
-					   s->grid.str, w);
+					   ms_text(p, s->grid.str), w);
 			break;
 		}
 		case MS_STEP_FORK:
@@ -412,6 +429,10 @@ int ms_program_validate(const struct ms_program *p, char *why, size_t n)
 int ms_build_finish(struct ms_program *p, uint32_t extra, char *why,
 		    size_t n)
 {
+	if (p->pool.nomem) {
+		snprintf(why, n, "out of memory");
+		return -ENOMEM;
+	}
 	p->features = ms_program_features(p) | extra;
 	return ms_program_validate(p, why, n);
 }

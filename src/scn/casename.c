@@ -58,7 +58,7 @@ static void cell_part(const struct ms_program *t, int row, char *buf, size_t n)
 {
 	char text[MS_CELL_MAX];
 
-	ms__scn_cell_string(&t->vary[row][0], text, sizeof(text));
+	ms__scn_cell_string(t, &t->vary[row][0], text, sizeof(text));
 	buf[0] = '\0';
 	ms_name_escape(buf, n, text, strlen(text));
 }

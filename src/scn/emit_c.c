@@ -102,11 +102,13 @@ static void put_str(struct cb *b, const char *s)
 static void put_expr(struct cb *b, const struct ms_program *p,
 		     const struct ms_expr *e)
 {
+	const struct ms_term *terms = ms_expr_terms(p, e);
 	char acc[1024] = "", term[96];
 	bool has_or = false;
 
-	for (int k = 0; k < e->nterms; k++) {
-		const struct ms_term *t = &e->t[k];
+	for (int k = 0; terms && k < e->nterms; k++) {
+		const struct ms_term *t = &terms[k];
+		const char *text = ms_text(p, t->text);
 
 		switch (t->kind) {
 		case MS_TERM_NUM:
@@ -127,9 +129,9 @@ static void put_expr(struct cb *b, const struct ms_program *p,
 			break;
 		case MS_TERM_SYM:
 			snprintf(term, sizeof(term), "%s",
-				 !strcmp(t->text, "PAGE_SIZE") ? "ps" :
-				 !strcmp(t->text, "NULL")      ? "0" :
-								 t->text);
+				 !strcmp(text, "PAGE_SIZE") ? "ps" :
+				 !strcmp(text, "NULL")      ? "0" :
+							      text);
 			break;
 		default:
 			snprintf(term, sizeof(term), "0");
@@ -165,7 +167,7 @@ static void put_arg(struct cb *b, const struct ms_program *p,
 		return;
 	}
 	if (s->args[k].kind == MS_ARG_STR)
-		put_str(b, s->args[k].str);
+		put_str(b, ms_text(p, s->args[k].str));
 	else
 		put_expr(b, p, &s->args[k].expr);
 }
@@ -173,7 +175,7 @@ static void put_arg(struct cb *b, const struct ms_program *p,
 /* Every constant the program names, guarded: old headers may lack it. */
 static void put_constants(struct cb *b, const struct ms_program *p)
 {
-	char seen[64][MS_NAME_MAX];
+	const char *seen[64];
 	int nseen = 0;
 
 	for (int i = 0; i < p->nsteps; i++) {
@@ -185,21 +187,25 @@ static void put_constants(struct cb *b, const struct ms_program *p)
 							&s->args[a].expr :
 							NULL) :
 					       &s->where;
-			for (int k = 0; e && k < e->nterms; k++) {
-				const struct ms_term *t = &e->t[k];
+			const struct ms_term *terms =
+				e ? ms_expr_terms(p, e) : NULL;
+
+			for (int k = 0; terms && k < e->nterms; k++) {
+				const struct ms_term *t = &terms[k];
+				const char *text = ms_text(p, t->text);
 				bool dup = false;
 
 				if (t->kind != MS_TERM_SYM ||
-				    !strcmp(t->text, "PAGE_SIZE") ||
-				    !strcmp(t->text, "NULL"))
+				    !strcmp(text, "PAGE_SIZE") ||
+				    !strcmp(text, "NULL"))
 					continue;
 				for (int j = 0; j < nseen; j++)
-					dup |= !strcmp(seen[j], t->text);
+					dup |= !strcmp(seen[j], text);
 				if (dup || nseen == 64)
 					continue;
-				memcpy(seen[nseen++], t->text, MS_NAME_MAX);
+				seen[nseen++] = text;
 				put(b, "#ifndef %s\n#define %s %lld\n#endif\n",
-				    t->text, t->text, (long long)t->num);
+				    text, text, (long long)t->num);
 			}
 		}
 	}
@@ -380,14 +386,14 @@ static void put_check(struct cb *b, const struct ms_program *p, int i,
 				 (long long)x->ret);
 		}
 	} else if (s->nresults) {
-		const struct ms_result *r = NULL;
+		const struct ms_result *res = ms_step_results(p, s), *r = NULL;
 
-		for (int k = 0; k < s->nresults && !r; k++)
-			if (s->results[k].profiles & (1u << o->profile))
-				r = &s->results[k];
-		for (int k = 0; k < s->nresults && !r; k++)
-			if (!s->results[k].profiles)
-				r = &s->results[k];
+		for (int k = 0; res && k < s->nresults && !r; k++)
+			if (res[k].profiles & (1u << o->profile))
+				r = &res[k];
+		for (int k = 0; res && k < s->nresults && !r; k++)
+			if (!res[k].profiles)
+				r = &res[k];
 		if (r) {
 			switch (r->kind) {
 			case MS_RES_OK:
@@ -440,7 +446,7 @@ static bool put_expect(struct cb *b, const struct ms_program *p, int i,
 	} else {
 		if (s->profiles && !(s->profiles & (1u << o->profile)))
 			return false;
-		snprintf(grid, sizeof(grid), "%s", s->grid.str);
+		snprintf(grid, sizeof(grid), "%s", ms_text(p, s->grid.str));
 	}
 	n = ms__grid_split(s->attr, grid, tok, MS_GRID_MAX);
 	if (n <= 0)

@@ -32,6 +32,7 @@ struct parser {
 	const char *file;
 	struct ms_program *p;		/* being built; NULL for a cell */
 	const struct ms_program *rp;	/* what names and columns come from */
+	struct ms_program *dst;		/* its pool takes terms, text */
 	struct ms_diag *diag;
 	struct ms__lexer lx;
 	struct ms__tok tok;
@@ -45,6 +46,10 @@ struct parser {
 	bool body;			/* a step or body comment was seen */
 	bool steps;			/* a step (not a comment) was seen */
 	bool too_many;			/* MS_STEPS_MAX reached: diag says */
+	char head[MS_HEAD_COMMENT_MAX];	/* the comment above the header,
+					 * for the pool when it ends */
+	char cell_text[MS_CELL_MAX];	/* the cell being parsed: a copy,
+					 * as the pool may move */
 	bool seen_purpose, seen_rules, seen_xfail, seen_vary, in_vary;
 	int vary_line, vary_col;
 	uint32_t requires;
@@ -231,8 +236,7 @@ static int ident_term(struct parser *ps, struct ms_term *tm)
 		if (ms_symbol_lookup(s, &v) == 0) {
 			tm->kind = MS_TERM_SYM;
 			tm->num = v;
-			snprintf(tm->text, sizeof(tm->text), "%.*s",
-				 MS_NAME_MAX - 1, s);
+			tm->text = ms_text_add_str(ps->dst, s);
 			return 0;
 		}
 		if (ms_errno_lookup(s) >= 0)
@@ -262,7 +266,7 @@ static int ident_term(struct parser *ps, struct ms_term *tm)
 static int parse_term(struct parser *ps, struct ms_expr *e, char op)
 {
 	struct ms__tok *t = &ps->tok;
-	struct ms_term *tm;
+	struct ms_term term, *tm = &term, *added;
 	bool neg = false;
 	char dbuf[40];
 	int ret;
@@ -270,7 +274,6 @@ static int parse_term(struct parser *ps, struct ms_expr *e, char op)
 	if (e->nterms >= MS_EXPR_MAX)
 		return terr(ps, "too many terms: an expression has at most %d",
 			    MS_EXPR_MAX);
-	tm = &e->t[e->nterms];
 	memset(tm, 0, sizeof(*tm));
 	tm->op = op;
 	if (t->kind == MS__T_MINUS) {
@@ -306,8 +309,7 @@ static int parse_term(struct parser *ps, struct ms_expr *e, char op)
 		if (ret)
 			return ret;
 		tm->kind = MS_TERM_VAR;
-		snprintf(tm->text, sizeof(tm->text), "%.*s", MS_NAME_MAX - 1,
-			 t->text);
+		tm->text = ms_text_add_str(ps->dst, t->text);
 		break;
 	case MS__T_STR:
 		return terr(ps, "a string cannot be part of an expression");
@@ -316,7 +318,10 @@ static int parse_term(struct parser *ps, struct ms_expr *e, char op)
 			    "expected a number, a name or a constant, got %s",
 			    DESC(ps));
 	}
-	e->nterms++;
+	added = ms_expr_add_term(ps->dst, e);
+	if (!added)
+		return -ENOMEM;
+	*added = term;
 	return next(ps);
 }
 
@@ -364,7 +369,7 @@ static int parse_arg(struct parser *ps, const struct ms_call_desc *d, int i,
 				    ordinal(i + 1, obuf, sizeof(obuf)), d->name,
 				    DESC(ps));
 		}
-		snprintf(a->str, sizeof(a->str), "%s", ps->tok.text);
+		a->str = ms_text_add_str(ps->dst, ps->tok.text);
 		return next(ps);
 	}
 	if (ps->tok.kind == MS__T_STR)
@@ -445,7 +450,8 @@ static int parse_call(struct parser *ps, struct ms_step *st)
 	return 0;
 }
 
-static bool constant_value(const struct ms_expr *e, int64_t *v);
+static bool constant_value(const struct ms_program *p,
+			   const struct ms_expr *e, int64_t *v);
 
 /* Expects the token kind k, described as what; then moves past it. */
 static int expect_tok(struct parser *ps, enum ms__tok_kind k,
@@ -525,13 +531,13 @@ static bool is_constraint(const struct ms__tok *t, const struct ms__tok *nx)
  * ABI; fill and read return 0 or fault), so a constant there could only be
  * an errno: the author must write its name.
  */
-int ms__scn_check_value(const struct ms_expr *e, const struct ms_loc *at,
-			struct ms_diag *diag)
+int ms__scn_check_value(const struct ms_program *p, const struct ms_expr *e,
+			const struct ms_loc *at, struct ms_diag *diag)
 {
 	int64_t v;
 	const char *name;
 
-	if (!constant_value(e, &v) || v < -4095 || v > -1)
+	if (!constant_value(p, e, &v) || v < -4095 || v > -1)
 		return 0;
 	name = ms_errno_name((int)-v);
 	return ms__scn_diag(diag, at->file, at->line, at->col,
@@ -544,7 +550,7 @@ int ms__scn_check_value(const struct ms_expr *e, const struct ms_loc *at,
 
 static int check_not_errno(struct parser *ps, const struct ms_result *r)
 {
-	return ms__scn_check_value(&r->value, &r->loc, ps->diag);
+	return ms__scn_check_value(ps->dst, &r->value, &r->loc, ps->diag);
 }
 
 static int parse_result(struct parser *ps, enum ms_call call,
@@ -603,8 +609,7 @@ static int parse_result(struct parser *ps, enum ms_call call,
 		if (ret)
 			return ret;
 		r->kind = MS_RES_VAR;
-		snprintf(r->var, sizeof(r->var), "%.*s", MS_NAME_MAX - 1,
-			 t->text);
+		r->var = ms_text_add_str(ps->dst, t->text);
 		return next(ps);
 	}
 	r->kind = MS_RES_VALUE;
@@ -614,6 +619,7 @@ static int parse_result(struct parser *ps, enum ms_call call,
 
 static int parse_results(struct parser *ps, struct ms_step *st)
 {
+	const struct ms_result *res;
 	ms_profile_set seen = 0;
 	bool dflt = false;
 	int ret;
@@ -631,7 +637,9 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 				    "too many alternatives: at most %d on one "
 				    "step",
 				    MS_ALTS_MAX);
-		r = &st->results[st->nresults];
+		r = ms_step_add_result(ps->dst, st);
+		if (!r)
+			return -ENOMEM;
 		ret = parse_result(ps, st->call, r);
 		if (ret)
 			return ret;
@@ -663,7 +671,6 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 			dflt = true;
 		}
 		seen |= r->profiles;
-		st->nresults++;
 		if (ps->tok.kind == MS__T_COMMA) {
 			ret = next(ps);
 			if (ret)
@@ -674,12 +681,12 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 		 * '?' says "nobody knows under these profiles"; a step whose
 		 * every alternative says so checks nothing.
 		 */
+		res = ms_step_results(ps->dst, st);
 		for (int i = 0; i < st->nresults; i++) {
-			if (st->results[i].kind != MS_RES_UNSPEC)
+			if (res[i].kind != MS_RES_UNSPEC)
 				break;
 			if (i + 1 == st->nresults)
-				return perr(ps, st->results[0].loc.line,
-					    st->results[0].loc.col,
+				return perr(ps, res[0].loc.line, res[0].loc.col,
 					    "every result is '?', so this "
 					    "step checks nothing: give the "
 					    "result for at least one profile");
@@ -700,8 +707,7 @@ static int parse_results(struct parser *ps, struct ms_step *st)
 						 " @%s",
 						 ms_profile_name(
 							 (enum ms_profile)i));
-			return perr(ps, st->results[0].loc.line,
-				    st->results[0].loc.col,
+			return perr(ps, res[0].loc.line, res[0].loc.col,
 				    "no result for%s: add an alternative "
 				    "without a profile, or tag one with them",
 				    missing);
@@ -765,7 +771,7 @@ static int step_end(struct parser *ps, struct ms_step *st)
 			return ret;
 	}
 	if (ps->tok.kind == MS__T_COMMENT) {
-		snprintf(st->comment, sizeof(st->comment), "%s", ps->tok.text);
+		st->comment = ms_text_add_str(ps->dst, ps->tok.text);
 		int ret = next(ps);
 
 		if (ret)
@@ -823,6 +829,7 @@ static int expect_profiles(struct parser *ps, struct ms_step *st);
 static int parse_expect_unbound(struct parser *ps, struct ms_step *st)
 {
 	const struct ms_program *p = ps->rp;
+	struct ms_term *tm;
 	char dbuf[40];
 	int ret = next(ps), i;
 
@@ -839,13 +846,15 @@ static int parse_expect_unbound(struct parser *ps, struct ms_step *st)
 			    "EPERM\"",
 			    ps->tok.text, ps->tok.text);
 	st->kind = MS_STEP_UNBOUND;
-	st->where.nterms = 1;
+	memset(&st->where, 0, sizeof(st->where));
 	st->where.loc.file = ps->file;
 	st->where.loc.line = ps->tok.line;
 	st->where.loc.col = ps->tok.col;
-	st->where.t[0].op = '+';
-	st->where.t[0].kind = MS_TERM_NAME;
-	st->where.t[0].name = i;
+	tm = ms_expr_add_term(ps->dst, &st->where);
+	if (!tm)
+		return -ENOMEM;
+	tm->kind = MS_TERM_NAME;
+	tm->name = i;
 	ret = next(ps);
 	return ret ? ret : expect_profiles(ps, st);
 }
@@ -910,7 +919,7 @@ static int parse_expect(struct parser *ps, struct ms_step *st)
 			    "%s",
 			    ms_attr_name(st->attr), DESC(ps));
 	}
-	snprintf(st->grid.str, sizeof(st->grid.str), "%s", ps->tok.text);
+	st->grid.str = ms_text_add_str(ps->dst, ps->tok.text);
 	ret = next(ps);
 	return ret ? ret : expect_profiles(ps, st);
 }
@@ -1046,8 +1055,7 @@ static int parse_step(struct parser *ps)
 		return ret;
 	if (p->nsteps != before + 1)
 		return perr(ps, line, col, "'when' needs a step after it");
-	snprintf(p->steps[before].when, sizeof(p->steps[before].when), "%s",
-		 when);
+	p->steps[before].when = ms_text_add_str(ps->dst, when);
 	return 0;
 }
 
@@ -1174,8 +1182,11 @@ static bool word_str(const char *w, size_t n, char *buf, size_t len)
 	return true;
 }
 
-/* The rest of the line, trimmed, into dst; the line is already trimmed. */
-static int rest_text(struct parser *ps, char *dst, const char *key,
+/*
+ * The rest of the line, trimmed, into the pool (*dst its offset); the line
+ * is already trimmed.
+ */
+static int rest_text(struct parser *ps, uint32_t *dst, const char *key,
 		     bool required)
 {
 	const char *q = ps->lx.p, *end = ps->lx.end;
@@ -1192,8 +1203,7 @@ static int rest_text(struct parser *ps, char *dst, const char *key,
 			    "the text of '%s' is too long: at most %d "
 			    "characters",
 			    key, MS_STR_MAX - 1);
-	memcpy(dst, q, n);
-	dst[n] = '\0';
+	*dst = ms_text_add(ps->dst, q, n);
 	ps->lx.p = end;
 	return 0;
 }
@@ -1318,7 +1328,7 @@ static int header_xfail(struct parser *ps)
 		return terr(ps,
 			    "'xfail' needs at least one profile, as in "
 			    "\"xfail @linux-6.10 why it fails there\"");
-	return rest_text(ps, p->xfail_reason, "xfail", false);
+	return rest_text(ps, &p->xfail_reason, "xfail", false);
 }
 
 static bool ident_word(const char *w, size_t n)
@@ -1398,12 +1408,12 @@ static int parse_header(struct parser *ps)
 		if (ps->seen_purpose)
 			return terr(ps, "'purpose' is given twice");
 		ps->seen_purpose = true;
-		return rest_text(ps, p->purpose, "purpose", true);
+		return rest_text(ps, &p->purpose, "purpose", true);
 	}
 	if (strcmp(key, "ref") == 0) {
-		if (p->nrefs == 4)
-			return terr(ps, "at most 4 'ref' lines");
-		return rest_text(ps, p->refs[p->nrefs++], "ref", true);
+		if (p->nrefs == MS_REFS_MAX)
+			return terr(ps, "at most %d 'ref' lines", MS_REFS_MAX);
+		return rest_text(ps, &p->refs[p->nrefs++], "ref", true);
 	}
 	if (strcmp(key, "rules") == 0)
 		return header_rules(ps);
@@ -1426,12 +1436,18 @@ static int parse_row(struct parser *ps, const char *s, size_t n, int line)
 		return perr(ps, line, 1,
 			    "too many vary rows: at most %d variants",
 			    MS_VARY_ROWS);
-	if (!p->vary) {
-		p->vary = calloc(MS_VARY_ROWS, sizeof(*p->vary));
-		if (!p->vary)
+	/* Room for the rows there are: a table costs what it holds. */
+	if ((p->nvary_rows & (p->nvary_rows - 1)) == 0) {
+		int cap = p->nvary_rows ? 2 * p->nvary_rows : 1;
+		struct ms_cell (*v)[MS_VARY_COLS] =
+			realloc(p->vary, sizeof(*v) * (size_t)cap);
+
+		if (!v)
 			return perr(ps, line, 1, "out of memory");
+		p->vary = v;
 	}
 	row = p->vary[p->nvary_rows];
+	memset(row, 0, sizeof(p->vary[0]));
 	for (;;) {
 		const char *c;
 		size_t len;
@@ -1481,8 +1497,7 @@ static int parse_row(struct parser *ps, const char *s, size_t n, int line)
 				    "cell too long: at most %d characters",
 				    MS_CELL_MAX - 1);
 		if (ncells < MS_VARY_COLS) {
-			memcpy(row[ncells].text, c, len);
-			row[ncells].text[len] = '\0';
+			row[ncells].text = ms_text_add(p, c, len);
 			row[ncells].loc.file = ps->file;
 			row[ncells].loc.line = line;
 			row[ncells].loc.col = (int)(c - s) + 1;
@@ -1516,7 +1531,7 @@ static int add_note(struct parser *ps, const char *s, size_t n, int line,
 	struct ms_step *st;
 
 	if (!n && p->nsteps && p->steps[p->nsteps - 1].kind == MS_STEP_NOTE &&
-	    !p->steps[p->nsteps - 1].comment[0])
+	    !p->steps[p->nsteps - 1].comment)
 		return 0;	/* blank lines collapse */
 	if (n >= MS_STR_MAX)
 		return perr(ps, line, col,
@@ -1525,21 +1540,21 @@ static int add_note(struct parser *ps, const char *s, size_t n, int line,
 	st = push_step(ps, MS_STEP_NOTE, line, col);
 	if (!st)
 		return -ENOMEM;
-	memcpy(st->comment, s, n);
-	st->comment[n] = '\0';
+	st->comment = ms_text_add(p, s, n);
 	return 0;
 }
 
+/* Collected in the parser; finish() puts it in the pool, once. */
 static int head_comment(struct parser *ps, const char *s, size_t n, int line)
 {
-	char *h = ps->p->head_comment;
+	char *h = ps->head;
 	size_t used = strlen(h);
 
-	if (used + (used ? 1 : 0) + n >= sizeof(ps->p->head_comment))
+	if (used + (used ? 1 : 0) + n >= sizeof(ps->head))
 		return perr(ps, line, 1,
 			    "the comment above the header is too long: at "
 			    "most %zu characters",
-			    sizeof(ps->p->head_comment) - 1);
+			    sizeof(ps->head) - 1);
 	if (used)
 		h[used++] = '\n';
 	memcpy(h + used, s, n);
@@ -1608,30 +1623,39 @@ void ms__scn_scope_step(struct ms__scope *s, const struct ms_step *st)
 }
 
 /* Guard-region advice needs a kernel that has it (6.13+). */
-static bool uses_guard_advice(const struct ms_step *st)
+static bool uses_guard_advice(const struct ms_program *p,
+			      const struct ms_step *st)
 {
-	for (int a = 0; a < st->nargs; a++) {
+	for (int a = 0; a < st->nargs && a < MS_ARGS_MAX; a++) {
 		const struct ms_expr *e = &st->args[a].expr;
+		const struct ms_term *tm;
 
-		if (st->args[a].kind != MS_ARG_EXPR)
+		if (st->args[a].kind != MS_ARG_EXPR ||
+		    !(tm = ms_expr_terms(p, e)))
 			continue;
 		for (int t = 0; t < e->nterms; t++)
-			if (e->t[t].kind == MS_TERM_SYM &&
-			    (e->t[t].num == MADV_GUARD_INSTALL ||
-			     e->t[t].num == MADV_GUARD_REMOVE) &&
-			    strncmp(e->t[t].text, "MADV_GUARD_", 11) == 0)
+			if (tm[t].kind == MS_TERM_SYM &&
+			    (tm[t].num == MADV_GUARD_INSTALL ||
+			     tm[t].num == MADV_GUARD_REMOVE) &&
+			    strncmp(ms_text(p, tm[t].text), "MADV_GUARD_",
+				    11) == 0)
 				return true;
 	}
 	return false;
 }
 
 /* The value of e when it has neither names nor $columns. */
-static bool constant_value(const struct ms_expr *e, int64_t *v)
+static bool constant_value(const struct ms_program *p,
+			   const struct ms_expr *e, int64_t *v)
 {
+	const struct ms_term *tm = ms_expr_terms(p, e);
+
+	if (!tm)
+		return false;
 	for (int t = 0; t < e->nterms; t++)
-		if (e->t[t].kind == MS_TERM_NAME || e->t[t].kind == MS_TERM_VAR)
+		if (tm[t].kind == MS_TERM_NAME || tm[t].kind == MS_TERM_VAR)
 			return false;
-	return ms_eval(e, NULL, NULL, 4096, v) == 0;
+	return ms_eval(p, e, NULL, NULL, 4096, v) == 0;
 }
 
 /*
@@ -1641,7 +1665,8 @@ static bool constant_value(const struct ms_expr *e, int64_t *v)
  * with MAP_FIXED or MAP_FIXED_NOREPLACE, an mremap MREMAP_FIXED target or
  * a shmat address there needs the feature.
  */
-static bool needs_low_addr(const struct ms_step *st)
+static bool needs_low_addr(const struct ms_program *p,
+			   const struct ms_step *st)
 {
 	int addr_arg = -1, flags_arg = -1;
 	int64_t addr, flags = 0;
@@ -1662,13 +1687,13 @@ static bool needs_low_addr(const struct ms_step *st)
 		return false;
 	}
 	if (st->nargs <= addr_arg || st->args[addr_arg].kind != MS_ARG_EXPR ||
-	    !constant_value(&st->args[addr_arg].expr, &addr) ||
+	    !constant_value(p, &st->args[addr_arg].expr, &addr) ||
 	    addr < 0 || addr >= 65536)
 		return false;
 	if (flags_arg < 0)
 		return addr != 0;
 	if (st->nargs <= flags_arg || st->args[flags_arg].kind != MS_ARG_EXPR ||
-	    !constant_value(&st->args[flags_arg].expr, &flags))
+	    !constant_value(p, &st->args[flags_arg].expr, &flags))
 		return false;
 	if (st->call == MS_CALL_MREMAP)
 		return flags & MREMAP_FIXED;
@@ -1682,9 +1707,11 @@ static bool needs_low_addr(const struct ms_step *st)
  * reach the seal check there.  An advice given as a plain number counts as
  * "other".
  */
-static bool needs_self_madvise(const struct ms_step *st)
+static bool needs_self_madvise(const struct ms_program *p,
+			       const struct ms_step *st)
 {
 	const struct ms_expr *e;
+	const struct ms_term *tm;
 	int adv = st->call == MS_CALL_PROCESS_MADVISE	 ? 2 :
 		  st->call == MS_CALL_PROCESS_MADVISE2 ? 4 :
 							 -1;
@@ -1692,13 +1719,16 @@ static bool needs_self_madvise(const struct ms_step *st)
 	if (adv < 0 || st->nargs <= adv || st->args[adv].kind != MS_ARG_EXPR)
 		return false;
 	e = &st->args[adv].expr;
+	tm = ms_expr_terms(p, e);
+	if (!tm)
+		return true;
 	for (int t = 0; t < e->nterms; t++)
-		if (e->t[t].kind == MS_TERM_VAR)
+		if (tm[t].kind == MS_TERM_VAR)
 			return false; /* a template: each row decides */
 	if (e->nterms != 1 ||
-	    (e->t[0].kind != MS_TERM_SYM && e->t[0].kind != MS_TERM_NUM))
+	    (tm[0].kind != MS_TERM_SYM && tm[0].kind != MS_TERM_NUM))
 		return true;
-	switch (e->t[0].num) {
+	switch (tm[0].num) {
 	case MADV_WILLNEED:
 	case MADV_COLD:
 	case MADV_PAGEOUT:
@@ -1726,14 +1756,15 @@ uint32_t ms_program_features(const struct ms_program *p)
 		    (unsigned)st->call < MS_NCALLS &&
 		    ms_call_desc[st->call].feature >= 0)
 			f |= 1u << ms_call_desc[st->call].feature;
-		if (st->kind == MS_STEP_CALL && uses_guard_advice(st))
+		if (st->kind == MS_STEP_CALL && uses_guard_advice(p, st))
 			f |= 1u << MS_FEAT_GUARD;
-		if (st->kind == MS_STEP_CALL && needs_self_madvise(st))
+		if (st->kind == MS_STEP_CALL && needs_self_madvise(p, st))
 			f |= 1u << MS_FEAT_SELF_MADVISE;
-		if (st->kind == MS_STEP_CALL && needs_low_addr(st))
+		if (st->kind == MS_STEP_CALL && needs_low_addr(p, st))
 			f |= 1u << MS_FEAT_LOW_ADDR;
 		if (st->kind == MS_STEP_EXPECT && st->attr == MS_ATTR_GUARD &&
-		    st->grid.kind == MS_ARG_STR && strchr(st->grid.str, 'G'))
+		    st->grid.kind == MS_ARG_STR &&
+		    strchr(ms_text(p, st->grid.str), 'G'))
 			f |= 1u << MS_FEAT_GUARD;
 	}
 	return f;
@@ -1757,8 +1788,11 @@ static int finish(struct parser *ps)
 			    "'fork' without a matching 'end'");
 	}
 	while (p->nsteps && p->steps[p->nsteps - 1].kind == MS_STEP_NOTE &&
-	       !p->steps[p->nsteps - 1].comment[0])
+	       !p->steps[p->nsteps - 1].comment)
 		p->nsteps--;
+	p->head_comment = ms_text_add_str(p, ps->head);
+	if (p->pool.nomem)
+		return -ENOMEM;
 	if (!ps->seen_purpose)
 		return perr(ps, 1, 1,
 			    "missing 'purpose': every scenario starts with "
@@ -1815,6 +1849,7 @@ int ms_parse(const char *file, const char *src, size_t len,
 	ps.file = file ? file : "<input>";
 	ps.p = p;
 	ps.rp = p;
+	ps.dst = p;
 	ps.diag = diag;
 	ps.scope = &ps.sc;
 	set_names(p, ps.file);
@@ -1841,8 +1876,10 @@ int ms_parse(const char *file, const char *src, size_t len,
 		line++;
 	}
 	ret = finish(&ps);
-	if (!ret)
+	if (!ret) {
+		ms__scn_trim(p);
 		return 0;
+	}
 fail:
 	if (ret == -ENOMEM && ps.too_many) {
 		ret = -EINVAL;
@@ -1863,7 +1900,7 @@ fail:
  * Starts a parser on a cell that fills an expression or result slot
  * (used_as says which, for the message): such a cell is never a string.
  */
-static int cell_parser(struct parser *ps, const struct ms_program *p,
+static int cell_parser(struct parser *ps, struct ms_program *p,
 		       const struct ms__scope *sc, int step,
 		       const struct ms_cell *c, const char *used_as,
 		       struct ms_diag *diag)
@@ -1873,31 +1910,33 @@ static int cell_parser(struct parser *ps, const struct ms_program *p,
 	memset(ps, 0, sizeof(*ps));
 	ps->file = c->loc.file ? c->loc.file : p->file;
 	ps->rp = p;
+	ps->dst = p;
 	ps->diag = diag;
 	ps->cell = true;
 	ps->step = step;
 	ps->scope = sc;
-	ms__scn_lex_init(&ps->lx, ps->file, c->text,
-			 strnlen(c->text, sizeof(c->text)), c->loc.line,
-			 c->loc.col, diag);
+	snprintf(ps->cell_text, sizeof(ps->cell_text), "%s",
+		 ms_text(p, c->text));
+	ms__scn_lex_init(&ps->lx, ps->file, ps->cell_text,
+			 strlen(ps->cell_text), c->loc.line, c->loc.col, diag);
 	ret = next(ps);
 	if (!ret && ps->tok.kind == MS__T_STR)
 		return terr(ps, "cell %s is a string, but the column is used %s",
-			    c->text, used_as);
+			    ps->cell_text, used_as);
 	return ret;
 }
 
-static int cell_end(struct parser *ps, const struct ms_cell *c)
+static int cell_end(struct parser *ps)
 {
 	char dbuf[40];
 
 	if (ps->tok.kind != MS__T_EOL)
 		return terr(ps, "unexpected %s in cell '%s'", DESC(ps),
-			    c->text);
+			    ps->cell_text);
 	return 0;
 }
 
-int ms__scn_cell_expr(const struct ms_program *p, const struct ms__scope *sc,
+int ms__scn_cell_expr(struct ms_program *p, const struct ms__scope *sc,
 		      int step, const struct ms_cell *c, struct ms_expr *e,
 		      struct ms_diag *diag)
 {
@@ -1908,10 +1947,10 @@ int ms__scn_cell_expr(const struct ms_program *p, const struct ms__scope *sc,
 	if (ret)
 		return ret;
 	ret = parse_expr(&ps, e);
-	return ret ? ret : cell_end(&ps, c);
+	return ret ? ret : cell_end(&ps);
 }
 
-int ms__scn_cell_result(const struct ms_program *p,
+int ms__scn_cell_result(struct ms_program *p,
 			const struct ms__scope *sc, int step,
 			const struct ms_cell *c, struct ms_result *r,
 			struct ms_diag *diag)
@@ -1923,12 +1962,13 @@ int ms__scn_cell_result(const struct ms_program *p,
 	if (ret)
 		return ret;
 	ret = parse_result(&ps, p->steps[step].call, r);
-	return ret ? ret : cell_end(&ps, c);
+	return ret ? ret : cell_end(&ps);
 }
 
-void ms__scn_cell_string(const struct ms_cell *c, char *buf, size_t n)
+void ms__scn_cell_string(const struct ms_program *p, const struct ms_cell *c,
+			 char *buf, size_t n)
 {
-	const char *s = c->text;
+	const char *s = ms_text(p, c->text);
 	size_t k = 0;
 
 	if (!n)

@@ -123,10 +123,11 @@ static void print_term(struct sb *b, const struct ms_program *p,
 				   "?");
 		break;
 	case MS_TERM_SYM:
-		sb_printf(b, "%.*s", MS_NAME_MAX, t->text);
+		sb_puts(b, ms_text(p, t->text));
 		break;
 	case MS_TERM_VAR:
-		sb_printf(b, "$%.*s", MS_NAME_MAX, t->text);
+		sb_puts(b, "$");
+		sb_puts(b, ms_text(p, t->text));
 		break;
 	}
 }
@@ -134,8 +135,10 @@ static void print_term(struct sb *b, const struct ms_program *p,
 static void print_expr(struct sb *b, const struct ms_program *p,
 		       const struct ms_expr *e)
 {
-	for (int i = 0; i < e->nterms && i < MS_EXPR_MAX; i++)
-		print_term(b, p, &e->t[i], i == 0);
+	const struct ms_term *t = ms_expr_terms(p, e);
+
+	for (int i = 0; t && i < e->nterms; i++)
+		print_term(b, p, &t[i], i == 0);
 }
 
 static void print_string(struct sb *b, const char *s, size_t max)
@@ -155,9 +158,9 @@ static void print_arg(struct sb *b, const struct ms_program *p,
 	if (a->kind == MS_ARG_EXPR)
 		print_expr(b, p, &a->expr);
 	else if (a->kind == MS_ARG_STR)
-		print_string(b, a->str, sizeof(a->str));
+		print_string(b, ms_text(p, a->str), MS_STR_MAX);
 	else
-		sb_printf(b, "$%.*s", MS_STR_MAX, a->str);
+		sb_printf(b, "$%.*s", MS_STR_MAX, ms_text(p, a->str));
 }
 
 static void print_profiles(struct sb *b, ms_profile_set set)
@@ -214,7 +217,7 @@ static void print_result(struct sb *b, const struct ms_program *p,
 		print_expr(b, p, &r->value);
 		break;
 	case MS_RES_VAR:
-		sb_printf(b, "$%.*s", MS_NAME_MAX, r->var);
+		sb_printf(b, "$%.*s", MS_NAME_MAX, ms_text(p, r->var));
 		break;
 	}
 	print_profiles(b, r->profiles);
@@ -224,8 +227,8 @@ static void print_result(struct sb *b, const struct ms_program *p,
 static void step_text(struct sb *b, const struct ms_program *p,
 		      const struct ms_step *st)
 {
-	if (st->when[0])
-		sb_printf(b, "when $%.*s ", MS_NAME_MAX, st->when);
+	if (st->when)
+		sb_printf(b, "when $%.*s ", MS_NAME_MAX, ms_text(p, st->when));
 	if (st->kind == MS_STEP_UNBOUND) {
 		sb_puts(b, "expect unbound ");
 		print_expr(b, p, &st->where);
@@ -265,7 +268,7 @@ static void step_text(struct sb *b, const struct ms_program *p,
 		sb_puts(b, "exec");
 		break;
 	case MS_STEP_NOTE:
-		sb_putz(b, st->comment, MS_STR_MAX);
+		sb_putz(b, ms_text(p, st->comment), MS_STR_MAX);
 		break;
 	}
 }
@@ -275,7 +278,7 @@ static void print_step(struct sb *b, const struct ms_program *p,
 {
 	size_t start = b->len;
 
-	if (st->kind == MS_STEP_NOTE && !st->comment[0]) {
+	if (st->kind == MS_STEP_NOTE && !st->comment) {
 		sb_putn(b, "\n", 1);
 		return;
 	}
@@ -287,10 +290,12 @@ static void print_step(struct sb *b, const struct ms_program *p,
 
 		sb_pad(b, col, col < RESULT_COL ? RESULT_COL : col + 1);
 		sb_puts(b, "=> ");
-		for (int i = 0; i < st->nresults && i < MS_ALTS_MAX; i++) {
+		const struct ms_result *res = ms_step_results(p, st);
+
+		for (int i = 0; res && i < st->nresults; i++) {
 			if (i)
 				sb_puts(b, ", ");
-			print_result(b, p, &st->results[i]);
+			print_result(b, p, &res[i]);
 		}
 	}
 	if (st->rules) {
@@ -301,9 +306,9 @@ static void print_step(struct sb *b, const struct ms_program *p,
 					  ms_rule_name((enum ms_rule)i));
 		sb_puts(b, "]");
 	}
-	if (st->kind != MS_STEP_NOTE && st->comment[0]) {
+	if (st->kind != MS_STEP_NOTE && st->comment) {
 		sb_puts(b, "  ");
-		sb_putz(b, st->comment, MS_STR_MAX);
+		sb_putz(b, ms_text(p, st->comment), MS_STR_MAX);
 	}
 	sb_putn(b, "\n", 1);
 }
@@ -322,7 +327,8 @@ static void print_vary(struct sb *b, const struct ms_program *p)
 	for (int j = 0; j < ncols; j++) {
 		width[j] = strnlen(p->vary_cols[j], MS_NAME_MAX);
 		for (int r = 0; r < nrows; r++) {
-			size_t w = strnlen(p->vary[r][j].text, MS_CELL_MAX);
+			size_t w = strnlen(ms_text(p, p->vary[r][j].text),
+					   MS_CELL_MAX);
 
 			if (w > width[j])
 				width[j] = w;
@@ -332,7 +338,7 @@ static void print_vary(struct sb *b, const struct ms_program *p)
 		print_key(b, r < 0 ? "vary" : "");
 		for (int j = 0; j < ncols; j++) {
 			const char *s = r < 0 ? p->vary_cols[j] :
-						p->vary[r][j].text;
+						ms_text(p, p->vary[r][j].text);
 			size_t w = strnlen(s, MS_CELL_MAX);
 
 			sb_putn(b, s, w);
@@ -352,13 +358,13 @@ static void print_header(struct sb *b, const struct ms_program *p)
 	 */
 	uint32_t req = p->requires | (p->features & ~ms_program_features(p));
 
-	if (p->head_comment[0]) {
-		sb_putz(b, p->head_comment, sizeof(p->head_comment));
+	if (p->head_comment) {
+		sb_putz(b, ms_text(p, p->head_comment), MS_HEAD_COMMENT_MAX);
 		sb_putn(b, "\n", 1);
 	}
-	if (p->purpose[0]) {
+	if (p->purpose) {
 		print_key(b, "purpose");
-		sb_putz(b, p->purpose, MS_STR_MAX);
+		sb_putz(b, ms_text(p, p->purpose), MS_STR_MAX);
 		sb_putn(b, "\n", 1);
 	}
 	if (p->rules) {
@@ -369,9 +375,9 @@ static void print_header(struct sb *b, const struct ms_program *p)
 					  ms_rule_name((enum ms_rule)i));
 		sb_putn(b, "\n", 1);
 	}
-	for (int i = 0; i < p->nrefs && i < 4; i++) {
+	for (int i = 0; i < p->nrefs && i < MS_REFS_MAX; i++) {
 		print_key(b, "ref");
-		sb_putz(b, p->refs[i], MS_STR_MAX);
+		sb_putz(b, ms_text(p, p->refs[i]), MS_STR_MAX);
 		sb_putn(b, "\n", 1);
 	}
 	if (req) {
@@ -388,9 +394,9 @@ static void print_header(struct sb *b, const struct ms_program *p)
 			if (p->xfail & (1u << i))
 				sb_printf(b, "%s@%s", n++ ? " " : "",
 					  ms_profile_name((enum ms_profile)i));
-		if (p->xfail_reason[0]) {
+		if (p->xfail_reason) {
 			sb_putn(b, " ", 1);
-			sb_putz(b, p->xfail_reason, MS_STR_MAX);
+			sb_putz(b, ms_text(p, p->xfail_reason), MS_STR_MAX);
 		}
 		sb_putn(b, "\n", 1);
 	}

@@ -84,12 +84,14 @@ void ms__scn_scope_step(struct ms__scope *s, const struct ms_step *st);
 
 /*
  * Parse a vary cell in the context of step `step` of p (names visible per
- * *sc).  Used by ms_instantiate; errors point into the cell.
+ * *sc), an instance being made: a copy of the template, so the cell's text
+ * is in p's pool too, and the cell's terms and text go there.  Used by
+ * ms_instantiate; errors point into the cell.
  */
-int ms__scn_cell_expr(const struct ms_program *p, const struct ms__scope *sc,
+int ms__scn_cell_expr(struct ms_program *p, const struct ms__scope *sc,
 		      int step, const struct ms_cell *c, struct ms_expr *e,
 		      struct ms_diag *diag);
-int ms__scn_cell_result(const struct ms_program *p,
+int ms__scn_cell_result(struct ms_program *p,
 			const struct ms__scope *sc, int step,
 			const struct ms_cell *c, struct ms_result *r,
 			struct ms_diag *diag);
@@ -98,11 +100,18 @@ int ms__scn_cell_result(const struct ms_program *p,
  * error at *at: every call reports failure as -errno there, so the number
  * could only mean an errno, whose name the author must write.
  */
-int ms__scn_check_value(const struct ms_expr *e, const struct ms_loc *at,
-			struct ms_diag *diag);
+int ms__scn_check_value(const struct ms_program *p, const struct ms_expr *e,
+			const struct ms_loc *at, struct ms_diag *diag);
 
-/* The contents of a string cell ("AB" or AB) into buf. */
-void ms__scn_cell_string(const struct ms_cell *c, char *buf, size_t n);
+/* The contents of a string cell ("AB" or AB) of program p into buf. */
+void ms__scn_cell_string(const struct ms_program *p, const struct ms_cell *c,
+			 char *buf, size_t n);
+
+/*
+ * Gives back what p's arrays hold beyond their use (steps, pool, vary
+ * rows): a parsed program keeps what it has, not what doubling left.
+ */
+void ms__scn_trim(struct ms_program *p);
 
 /* The features the calls of p need, bit (1u << enum ms_feature). */
 

@@ -47,29 +47,48 @@ static const struct ms_cell *cell_of(const struct ms_program *t, int row,
 	return &t->vary[row][j];
 }
 
-static int subst_expr(const struct ms_program *t, int row, int step,
-		      const struct ms__scope *sc, struct ms_expr *e,
-		      struct ms_diag *diag)
+/*
+ * Rewrites e, an expression of instance out (whose pool began as a copy of
+ * template t's), with every $column replaced by its cell's terms: a new
+ * run of terms at the end of out's pool.
+ */
+static int subst_expr(const struct ms_program *t, struct ms_program *out,
+		      int row, int step, const struct ms__scope *sc,
+		      struct ms_expr *e, struct ms_diag *diag)
 {
-	struct ms_expr out = *e;
+	const struct ms_term *terms = ms_expr_terms(t, e);
+	struct ms_expr res = *e;
+	bool has_var = false;
 	int ret;
 
-	out.nterms = 0;
-	for (int i = 0; i < e->nterms && i < MS_EXPR_MAX; i++) {
-		const struct ms_term *tm = &e->t[i];
+	if (!terms)
+		return ms__scn_diag(diag, e->loc.file, e->loc.line, e->loc.col,
+				    "an expression outside the program");
+	for (int i = 0; i < e->nterms; i++)
+		has_var |= terms[i].kind == MS_TERM_VAR;
+	if (!has_var)
+		return 0;
+	res.nterms = 0;
+	for (int i = 0; i < e->nterms; i++) {
+		const struct ms_term *tm = &terms[i]; /* t's: stays put */
+		const struct ms_term *ct;
 		const struct ms_cell *c;
+		struct ms_term *nt;
 		struct ms_expr ce;
 
 		if (tm->kind != MS_TERM_VAR) {
-			if (out.nterms == MS_EXPR_MAX)
+			if (res.nterms == MS_EXPR_MAX)
 				goto too_long;
-			out.t[out.nterms++] = *tm;
+			nt = ms_expr_add_term(out, &res);
+			if (!nt)
+				return -ENOMEM;
+			*nt = *tm;
 			continue;
 		}
-		c = cell_of(t, row, tm->text, &e->loc, diag);
+		c = cell_of(t, row, ms_text(t, tm->text), &e->loc, diag);
 		if (!c)
 			return -EINVAL;
-		ret = ms__scn_cell_expr(t, sc, step, c, &ce, diag);
+		ret = ms__scn_cell_expr(out, sc, step, c, &ce, diag);
 		if (ret)
 			return ret;
 		if (tm->op == '-' && ce.nterms > 1)
@@ -78,23 +97,27 @@ static int subst_expr(const struct ms_program *t, int row, int step,
 					    "cell '%s' has %d terms but "
 					    "follows '-' in the expression: "
 					    "write a single term",
-					    c->text, ce.nterms);
+					    ms_text(t, c->text), ce.nterms);
 		for (int k = 0; k < ce.nterms; k++) {
-			if (out.nterms == MS_EXPR_MAX)
+			if (res.nterms == MS_EXPR_MAX)
 				goto too_long_cell;
-			out.t[out.nterms] = ce.t[k];
+			nt = ms_expr_add_term(out, &res);
+			if (!nt)
+				return -ENOMEM;
+			/* Looked up again: the addition may move the pool. */
+			ct = ms_expr_terms(out, &ce);
+			*nt = ct[k];
 			if (k == 0)
-				out.t[out.nterms].op = tm->op;
-			out.nterms++;
+				nt->op = tm->op;
 		}
 		continue;
 too_long_cell:
 		return ms__scn_diag(diag, c->loc.file, c->loc.line, c->loc.col,
 				    "with cell '%s' the expression has more "
 				    "than %d terms",
-				    c->text, MS_EXPR_MAX);
+				    ms_text(t, c->text), MS_EXPR_MAX);
 	}
-	*e = out;
+	*e = res;
 	return 0;
 too_long:
 	return ms__scn_diag(diag, e->loc.file, e->loc.line, e->loc.col,
@@ -102,23 +125,27 @@ too_long:
 			    MS_EXPR_MAX);
 }
 
-static int subst_string(const struct ms_program *t, int row,
-			struct ms_arg *a, const struct ms_loc *at,
+static int subst_string(const struct ms_program *t, struct ms_program *out,
+			int row, struct ms_arg *a, const struct ms_loc *at,
 			struct ms_diag *diag)
 {
-	const struct ms_cell *c = cell_of(t, row, a->str, at, diag);
+	const struct ms_cell *c = cell_of(t, row, ms_text(t, a->str), at,
+					  diag);
+	char buf[MS_CELL_MAX];
 
 	if (!c)
 		return -EINVAL;
 	a->kind = MS_ARG_STR;
-	ms__scn_cell_string(c, a->str, sizeof(a->str));
-	return 0;
+	ms__scn_cell_string(t, c, buf, sizeof(buf));
+	a->str = ms_text_add_str(out, buf);
+	return out->pool.nomem ? -ENOMEM : 0;
 }
 
-static int subst_step(const struct ms_program *t, int row, int i,
-		      const struct ms__scope *sc, struct ms_step *st,
+static int subst_step(const struct ms_program *t, struct ms_program *out,
+		      int row, int i, const struct ms__scope *sc,
 		      struct ms_diag *diag)
 {
+	struct ms_step *st = &out->steps[i];
 	int ret = 0;
 
 	if (st->kind == MS_STEP_CALL) {
@@ -126,52 +153,61 @@ static int subst_step(const struct ms_program *t, int row, int i,
 			struct ms_arg *a = &st->args[k];
 
 			if (a->kind == MS_ARG_EXPR)
-				ret = subst_expr(t, row, i, sc, &a->expr, diag);
+				ret = subst_expr(t, out, row, i, sc, &a->expr,
+						 diag);
 			else if (a->kind == MS_ARG_VAR)
-				ret = subst_string(t, row, a, &st->loc, diag);
+				ret = subst_string(t, out, row, a, &st->loc,
+						   diag);
 		}
 		for (int k = 0; k < st->nresults && k < MS_ALTS_MAX && !ret;
 		     k++) {
-			struct ms_result *r = &st->results[k];
+			/* Looked up each time: a cell's result adds to the
+			 * pool. */
+			struct ms_result *r = ms_step_results_mut(out, st) + k;
 			const struct ms_cell *c;
 			struct ms_result nr;
 
 			if (r->kind == MS_RES_VALUE || r->kind == MS_RES_IN ||
 			    r->kind == MS_RES_NOTIN || r->kind == MS_RES_NOT) {
-				ret = subst_expr(t, row, i, sc, &r->value,
+				ret = subst_expr(t, out, row, i, sc, &r->value,
 						 diag);
 				if (!ret && r->kind == MS_RES_VALUE)
-					ret = ms__scn_check_value(&r->value,
+					ret = ms__scn_check_value(out,
+								  &r->value,
 								  &r->loc,
 								  diag);
 				if (!ret && (r->kind == MS_RES_IN ||
 					     r->kind == MS_RES_NOTIN))
-					ret = subst_expr(t, row, i, sc,
+					ret = subst_expr(t, out, row, i, sc,
 							 &r->hi, diag);
 				continue;
 			}
 			if (r->kind != MS_RES_VAR)
 				continue;
-			c = cell_of(t, row, r->var, &r->loc, diag);
+			c = cell_of(t, row, ms_text(t, r->var), &r->loc, diag);
 			if (!c)
 				return -EINVAL;
-			ret = ms__scn_cell_result(t, sc, i, c, &nr, diag);
+			ret = ms__scn_cell_result(out, sc, i, c, &nr, diag);
 			nr.profiles = r->profiles;
 			nr.loc = r->loc;
 			*r = nr;
 		}
 	} else if (st->kind == MS_STEP_EXPECT) {
-		ret = subst_expr(t, row, i, sc, &st->where, diag);
+		ret = subst_expr(t, out, row, i, sc, &st->where, diag);
 		if (!ret && st->grid.kind == MS_ARG_VAR) {
 			const struct ms_cell *c;
 			char why[200];
 			int off;
 
-			c = cell_of(t, row, st->grid.str, &st->loc, diag);
+			c = cell_of(t, row, ms_text(t, st->grid.str), &st->loc,
+				    diag);
 			if (!c)
 				return -EINVAL;
-			ret = subst_string(t, row, &st->grid, &st->loc, diag);
-			if (!ret && ms__scn_grid_check(st->attr, st->grid.str,
+			ret = subst_string(t, out, row, &st->grid, &st->loc,
+					   diag);
+			if (!ret && ms__scn_grid_check(st->attr,
+						       ms_text(out,
+							       st->grid.str),
 						       &off, why,
 						       sizeof(why)) < 0)
 				ret = ms__scn_diag(diag, c->loc.file,
@@ -189,12 +225,13 @@ static int subst_step(const struct ms_program *t, int row, int i,
 static int when_cell(const struct ms_program *t, int row,
 		     const struct ms_step *st, struct ms_diag *diag)
 {
-	const struct ms_cell *c = cell_of(t, row, st->when, &st->loc, diag);
+	const struct ms_cell *c = cell_of(t, row, ms_text(t, st->when),
+					  &st->loc, diag);
 	char buf[MS_CELL_MAX];
 
 	if (!c)
 		return -EINVAL;
-	ms__scn_cell_string(c, buf, sizeof(buf));
+	ms__scn_cell_string(t, c, buf, sizeof(buf));
 	if (strcmp(buf, "yes") == 0)
 		return 1;
 	if (strcmp(buf, "no") == 0)
@@ -202,30 +239,40 @@ static int when_cell(const struct ms_program *t, int row,
 	return ms__scn_diag(diag, c->loc.file, c->loc.line, c->loc.col,
 			    "cell '%s' says whether the step at line %d is in "
 			    "this row ('when $%s'): write yes or no",
-			    c->text, st->loc.line, st->when);
+			    ms_text(t, c->text), st->loc.line,
+			    ms_text(t, st->when));
 }
 
 static bool is_blank_note(const struct ms_step *st)
 {
-	return st->kind == MS_STEP_NOTE && !st->comment[0];
+	return st->kind == MS_STEP_NOTE && !st->comment;
 }
 
-/* Renumbers the NAME terms of e; -1 for a name with no binding left. */
-static void remap_expr(struct ms_expr *e, const int *map)
+/*
+ * Renumbers the NAME terms of e, an expression of p whose terms are its
+ * own; -1 for a name with no binding left.
+ */
+static void remap_expr(struct ms_program *p, const struct ms_expr *e,
+		       const int *map)
 {
-	for (int k = 0; k < e->nterms && k < MS_EXPR_MAX; k++)
-		if (e->t[k].kind == MS_TERM_NAME && e->t[k].name >= 0 &&
-		    e->t[k].name < MS_NAMES_MAX)
-			e->t[k].name = map[e->t[k].name];
+	struct ms_term *tm = ms_expr_terms_mut(p, e);
+
+	for (int k = 0; tm && k < e->nterms; k++)
+		if (tm[k].kind == MS_TERM_NAME && tm[k].name >= 0 &&
+		    tm[k].name < MS_NAMES_MAX)
+			tm[k].name = map[tm[k].name];
 }
 
 /* A NAME term of e that is not visible per sc (or not bound at all). */
-static int unbound_term(const struct ms_expr *e, const struct ms__scope *sc)
+static int unbound_term(const struct ms_program *p, const struct ms_expr *e,
+			const struct ms__scope *sc)
 {
-	for (int k = 0; k < e->nterms && k < MS_EXPR_MAX; k++)
-		if (e->t[k].kind == MS_TERM_NAME &&
-		    (e->t[k].name < 0 || e->t[k].name >= MS_NAMES_MAX ||
-		     !sc->bound[e->t[k].name]))
+	const struct ms_term *tm = ms_expr_terms(p, e);
+
+	for (int k = 0; tm && k < e->nterms; k++)
+		if (tm[k].kind == MS_TERM_NAME &&
+		    (tm[k].name < 0 || tm[k].name >= MS_NAMES_MAX ||
+		     !sc->bound[tm[k].name]))
 			return k;
 	return -1;
 }
@@ -281,50 +328,59 @@ static int drop_steps(const struct ms_program *t, struct ms_program *out,
 		int k = -1;
 
 		if (st->kind == MS_STEP_CALL) {
+			struct ms_result *res = ms_step_results_mut(out, st);
+
 			for (int a = 0; a < st->nargs && a < MS_ARGS_MAX; a++)
 				if (st->args[a].kind == MS_ARG_EXPR)
-					remap_expr(&st->args[a].expr, map);
-			for (int r = 0; r < st->nresults && r < MS_ALTS_MAX;
-			     r++) {
-				remap_expr(&st->results[r].value, map);
-				remap_expr(&st->results[r].hi, map);
+					remap_expr(out, &st->args[a].expr, map);
+			for (int r = 0; res && r < st->nresults; r++) {
+				remap_expr(out, &res[r].value, map);
+				remap_expr(out, &res[r].hi, map);
 			}
 			for (int a = 0; a < st->nargs && a < MS_ARGS_MAX &&
 					k < 0; a++)
 				if (st->args[a].kind == MS_ARG_EXPR &&
-				    (k = unbound_term(&st->args[a].expr,
+				    (k = unbound_term(out, &st->args[a].expr,
 						      &sc)) >= 0)
 					bad = &st->args[a].expr;
-			for (int r = 0; r < st->nresults && r < MS_ALTS_MAX &&
-					k < 0; r++) {
-				const struct ms_result *res = &st->results[r];
+			for (int r = 0; res && r < st->nresults && k < 0;
+			     r++) {
+				const struct ms_result *rr = &res[r];
 
-				if (res->kind != MS_RES_VALUE &&
-				    res->kind != MS_RES_IN &&
-				    res->kind != MS_RES_NOTIN &&
-				    res->kind != MS_RES_NOT)
+				if (rr->kind != MS_RES_VALUE &&
+				    rr->kind != MS_RES_IN &&
+				    rr->kind != MS_RES_NOTIN &&
+				    rr->kind != MS_RES_NOT)
 					continue;
-				if ((k = unbound_term(&res->value, &sc)) >= 0)
-					bad = &res->value;
-				else if ((res->kind == MS_RES_IN ||
-					  res->kind == MS_RES_NOTIN) &&
-					 (k = unbound_term(&res->hi, &sc)) >= 0)
-					bad = &res->hi;
+				k = unbound_term(out, &rr->value, &sc);
+				if (k >= 0) {
+					bad = &rr->value;
+				} else if (rr->kind == MS_RES_IN ||
+					   rr->kind == MS_RES_NOTIN) {
+					k = unbound_term(out, &rr->hi, &sc);
+					if (k >= 0)
+						bad = &rr->hi;
+				}
 			}
 		} else if (st->kind == MS_STEP_EXPECT ||
 			   st->kind == MS_STEP_UNBOUND) {
-			remap_expr(&st->where, map);
+			const struct ms_term *w;
+
+			remap_expr(out, &st->where, map);
+			w = ms_expr_terms(out, &st->where);
 			if (st->kind == MS_STEP_EXPECT &&
-			    (k = unbound_term(&st->where, &sc)) >= 0)
+			    (k = unbound_term(out, &st->where, &sc)) >= 0)
 				bad = &st->where;
 			if (st->kind == MS_STEP_UNBOUND &&
-			    (st->where.t[0].name < 0 ||
-			     names[st->where.t[0].name].bound_at > i)) {
+			    (!w || st->where.nterms < 1 || w[0].name < 0 ||
+			     names[w[0].name].bound_at > i)) {
 				k = 0;
 				bad = &st->where;
 			}
 		}
 		if (bad) {
+			const struct ms_term *bt = ms_expr_terms(out, bad);
+			int bname = bt && k >= 0 ? bt[k].name : -1;
 			int old = -1;
 
 			/* The template's name: map[] lost it. */
@@ -332,10 +388,9 @@ static int drop_steps(const struct ms_program *t, struct ms_program *out,
 				if (t->steps[q].kind == MS_STEP_CALL &&
 				    !keep[q] && t->steps[q].bind >= 0 &&
 				    t->steps[q].bind < MS_NAMES_MAX &&
-				    (bad->t[k].name < 0 ?
-					     map[t->steps[q].bind] < 0 :
-					     rev[bad->t[k].name] ==
-						     t->steps[q].bind))
+				    (bname < 0 ? map[t->steps[q].bind] < 0 :
+						 rev[bname] ==
+							 t->steps[q].bind))
 					old = q;
 			if (old >= 0)
 				return ms__scn_diag(
@@ -345,10 +400,10 @@ static int drop_steps(const struct ms_program *t, struct ms_program *out,
 					"bound here: the step that binds it "
 					"(line %d) is left out; leave this "
 					"step out too (when $%s)",
-					t->steps[old].when,
+					ms_text(t, t->steps[old].when),
 					t->names[t->steps[old].bind].name,
 					t->steps[old].loc.line,
-					t->steps[old].when);
+					ms_text(t, t->steps[old].when));
 			return ms__scn_diag(diag, st->loc.file, st->loc.line,
 					    st->loc.col,
 					    "a name is not bound here in this "
@@ -365,6 +420,7 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 		   struct ms_diag *diag)
 {
 	bool *keep = NULL, dropped = false;
+	struct ms_program shallow;
 	struct ms__scope sc;
 	struct ms_diag dummy;
 	char name[sizeof(out->name)];
@@ -380,22 +436,14 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 	if (row < 0 || row >= ms_variant_count(t))
 		return ms__scn_diag(diag, t->file, 1, 1,
 				    "%s has no variant %d", t->name, row);
-	*out = *t;
-	out->vary = NULL;	/* an instance has no table */
-	out->steps = NULL;
-	out->cap_steps = 0;
-	out->nsteps = 0;
-	if (t->nsteps > 0) {
-		out->steps = malloc((size_t)t->nsteps * sizeof(*out->steps));
-		if (!out->steps) {
-			memset(out, 0, sizeof(*out));
-			out->row = -1;
-			snprintf(diag->msg, sizeof(diag->msg), "out of memory");
-			return -ENOMEM;
-		}
-		memcpy(out->steps, t->steps,
-		       (size_t)t->nsteps * sizeof(*out->steps));
-		out->nsteps = out->cap_steps = t->nsteps;
+	/* A copy, steps and pool, but no table: an instance has none. */
+	shallow = *t;
+	shallow.vary = NULL;
+	if (ms_program_copy(out, &shallow)) {
+		memset(out, 0, sizeof(*out));
+		out->row = -1;
+		snprintf(diag->msg, sizeof(diag->msg), "out of memory");
+		return -ENOMEM;
 	}
 	out->row = row;
 	if (!t->nvary_cols)
@@ -408,19 +456,19 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 	}
 	for (int i = 0; i < out->nsteps && !ret; i++) {
 		keep[i] = true;
-		if (out->steps[i].when[0]) {
+		if (out->steps[i].when) {
 			ret = when_cell(t, row, &out->steps[i], diag);
 			keep[i] = ret == 1;
 			dropped |= ret == 0;
 			ret = ret < 0 ? ret : 0;
-			out->steps[i].when[0] = '\0';
+			out->steps[i].when = 0;
 		}
 	}
 	memset(&sc, 0, sizeof(sc));
 	for (int i = 0; i < out->nsteps && !ret; i++) {
 		if (!keep[i])
 			continue;	/* its cells may be placeholders */
-		ret = subst_step(t, row, i, &sc, &out->steps[i], diag);
+		ret = subst_step(t, out, row, i, &sc, diag);
 		ms__scn_scope_step(&sc, &out->steps[i]);
 	}
 	/*
@@ -434,13 +482,18 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 
 		if (keep[i] && st->kind == MS_STEP_EXPECT &&
 		    st->grid.kind == MS_ARG_STR &&
-		    strspn(st->grid.str, "? ") == strlen(st->grid.str)) {
+		    strspn(ms_text(out, st->grid.str), "? ") ==
+			    strlen(ms_text(out, st->grid.str))) {
 			keep[i] = false;
 			dropped = true;
 		}
 	}
 	if (!ret && dropped)
 		ret = drop_steps(t, out, keep, diag);
+	if (!ret && out->pool.nomem) {
+		ret = -ENOMEM;
+		snprintf(diag->msg, sizeof(diag->msg), "out of memory");
+	}
 	free(keep);
 	if (ret) {
 		ms_program_free(out);
@@ -448,6 +501,7 @@ int ms_instantiate(const struct ms_program *t, int row, struct ms_program *out,
 		out->row = -1;
 		return ret;
 	}
+	ms__scn_trim(out);
 	ms_variant_name(t, row, name, sizeof(name));
 	memcpy(out->name, name, sizeof(out->name));
 	/*

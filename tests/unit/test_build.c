@@ -24,20 +24,20 @@ static struct ms_program build_basic(void)
 	ms_build_init(&p, "built", "a built program", 1u << MS_RULE_G1);
 	a = ms_build_name(&p, "a", 0);
 	s = ms_build_call(&p, MS_CALL_MMAP, a);
-	ms_build_arg(s, ms_expr_num(&e, 0));
-	ms_build_arg(s, ms_expr_pages(&e, 4));
-	ms_build_arg(s, ms_expr_syms(&e, "PROT_READ|PROT_WRITE"));
-	ms_build_arg(s, ms_expr_syms(&e, "MAP_PRIVATE|MAP_ANONYMOUS"));
+	ms_build_arg(s, ms_expr_num(&p, &e, 0));
+	ms_build_arg(s, ms_expr_pages(&p, &e, 4));
+	ms_build_arg(s, ms_expr_syms(&p, &e, "PROT_READ|PROT_WRITE"));
+	ms_build_arg(s, ms_expr_syms(&p, &e, "MAP_PRIVATE|MAP_ANONYMOUS"));
 	s = ms_build_call(&p, MS_CALL_MSEAL, -1);
 	s->record = true;
-	ms_build_arg(s, ms_expr_name(&e, a, 2));
-	ms_build_arg(s, ms_expr_pages(&e, 2));
-	ms_build_arg(s, ms_expr_num(&e, 0));
+	ms_build_arg(s, ms_expr_name(&p, &e, a, 2));
+	ms_build_arg(s, ms_expr_pages(&p, &e, 2));
+	ms_build_arg(s, ms_expr_num(&p, &e, 0));
 	ms_build_step(&p, MS_STEP_FORK);
 	s = ms_build_call(&p, MS_CALL_MUNMAP, -1);
 	s->record = true;
-	ms_build_arg(s, ms_expr_name(&e, a, 0));
-	ms_build_arg(s, ms_expr_pages(&e, 4));
+	ms_build_arg(s, ms_expr_name(&p, &e, a, 0));
+	ms_build_arg(s, ms_expr_pages(&p, &e, 4));
 	ms_build_step(&p, MS_STEP_END);
 	return p;
 }
@@ -56,10 +56,10 @@ static void test_validate(void)
 
 	/* A name used before it is bound. */
 	b = ms_build_name(&p, "b", p.nsteps);
-	p.steps[1].args[0].expr = *ms_expr_name(&e, b, 0);
+	ms_expr_name(&p, &p.steps[1].args[0].expr, b, 0);
 	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), -EINVAL);
 	CHECK(strstr(why, "'b' is not bound") != NULL, "why: %s", why);
-	p.steps[1].args[0].expr = *ms_expr_name(&e, 0, 2);
+	ms_expr_name(&p, &p.steps[1].args[0].expr, 0, 2);
 	p.nnames--;
 
 	/* A fork without its end. */
@@ -75,9 +75,9 @@ static void test_validate(void)
 
 	/* Two results without a profile. */
 	p.steps[1].record = false;
-	p.steps[1].nresults = 2;
-	p.steps[1].results[0].kind = MS_RES_OK;
-	p.steps[1].results[1].kind = MS_RES_ERROR;
+	ms_step_add_result(&p, &p.steps[1])->kind = MS_RES_OK;
+	ms_step_add_result(&p, &p.steps[1])->kind = MS_RES_ERROR;
+	CHECK_INT(p.steps[1].nresults, 2);
 	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), -EINVAL);
 	p.steps[1].nresults = 1;
 	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), 0);
@@ -87,7 +87,9 @@ static void test_validate(void)
 	CHECK_INT(ms_program_validate(&p, why, sizeof(why)), -EINVAL);
 	ms_program_free(&p);
 
-	CHECK(ms_expr_syms(&e, "PROT_READ|NO_SUCH") == NULL, "unknown symbol");
+	CHECK(ms_expr_syms(&p, &e, "PROT_READ|NO_SUCH") == NULL,
+	      "unknown symbol");
+	ms_program_free(&p);
 }
 
 /* A recorded step runs whatever it returns; a setup step stops there. */

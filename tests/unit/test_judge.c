@@ -44,9 +44,12 @@ static struct ms_outcome *ret_out(struct ms_trace *t, int step, int64_t ret)
 static struct ms_outcome *pages_out(struct ms_trace *t, int step, int name,
 				    int64_t addr, const char *seal, int prot)
 {
+	struct ms_page pg[MS_GRID_MAX];
 	struct ms_outcome o;
 
 	memset(&o, 0, sizeof(o));
+	memset(pg, 0, sizeof(pg));
+	o.pages = pg;
 	o.step = step;
 	o.kind = MS_OUT_PAGES;
 	o.name = name;

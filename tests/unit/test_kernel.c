@@ -248,7 +248,8 @@ static uint64_t map(long pages, long prot, long flags, long fd, long off)
 
 static void test_observe(void)
 {
-	struct ms_outcome o = { .kind = MS_OUT_PAGES };
+	struct ms_page pg[MS_GRID_MAX];
+	struct ms_outcome o = { .kind = MS_OUT_PAGES, .pages = pg };
 	uint64_t a, f, hole;
 	long fd;
 
@@ -633,7 +634,9 @@ static void test_foll_force(void)
  */
 static void test_data_routes(void)
 {
-	struct ms_outcome o = { .kind = MS_OUT_PAGES, .npages = 4 };
+	struct ms_page pg[MS_GRID_MAX];
+	struct ms_outcome o = { .kind = MS_OUT_PAGES, .npages = 4,
+				.pages = pg };
 	unsigned char vec[4];
 	uint64_t a;
 	pid_t reader;
@@ -695,7 +698,9 @@ static void test_data_reader_lifetime(void)
 {
 	int fds[2], go[2], status;
 	pid_t child, reader = 0;
-	struct ms_outcome o = { .kind = MS_OUT_PAGES, .npages = 1 };
+	struct ms_page pg[MS_GRID_MAX];
+	struct ms_outcome o = { .kind = MS_OUT_PAGES, .npages = 1,
+				.pages = pg };
 	uint64_t a;
 	char tok;
 

@@ -131,7 +131,8 @@ static void check_fixed_point(const char *src)
 		if (!ret) {
 			memcpy(q->name, v.name, sizeof(q->name));
 			q->row = v.row;
-			CHECK(ms_program_equal(&v, q), "row %d: parse(print(v)) "
+			CHECK(ms_program_equal(&v, q),
+				  "row %d: parse(print(v)) "
 			      "!= v:\n%s", r, sv);
 			ms_program_free(q);
 		}
@@ -162,10 +163,12 @@ static void test_number_base(void)
 	char *s;
 
 	CHECK_INT(ms_parse("t.scn", src, sizeof(src) - 1, &p, &d), 0);
-	CHECK(p.steps[0].args[0].expr.t[0].hex, "0x20 is hex");
-	CHECK_INT(p.steps[0].args[0].expr.t[0].num, 32);
-	CHECK(p.steps[0].args[1].expr.t[0].hex, "2^64-1 prints in hex");
-	CHECK_INT(p.steps[0].args[1].expr.t[0].num, -1);
+	CHECK(ms_expr_terms(&p, &p.steps[0].args[0].expr)[0].hex,
+		  "0x20 is hex");
+	CHECK_INT(ms_expr_terms(&p, &p.steps[0].args[0].expr)[0].num, 32);
+	CHECK(ms_expr_terms(&p, &p.steps[0].args[1].expr)[0].hex,
+		  "2^64-1 prints in hex");
+	CHECK_INT(ms_expr_terms(&p, &p.steps[0].args[1].expr)[0].num, -1);
 	s = ms_print(&p);
 	CHECK(s && strstr(s, "munmap(0x20, 0xffffffffffffffff)"), "%s", s);
 	free(s);
@@ -530,7 +533,7 @@ static void test_when_rows(void)
 	CHECK_INT(v.nsteps, 9);
 	CHECK_INT(v.nnames, 3);
 	CHECK_INT(v.steps[8].kind, MS_STEP_EXPECT);
-	CHECK_STR(v.steps[2].when, "");
+	CHECK_STR(ms_text(&v, v.steps[2].when), "");
 	ms_program_free(&v);
 	drop(p);
 }

@@ -151,14 +151,14 @@ static void test_doc_example(void)
 	CHECK_STR(p.name, "x");
 	CHECK_STR(p.file, "cases/x.scn");
 	CHECK_INT(p.row, -1);
-	CHECK_STR(p.purpose, "mprotect across a normal and a sealed VMA "
-			     "fails with EPERM");
+	CHECK_STR(ms_text(&p, p.purpose),
+		  "mprotect across a normal and a sealed VMA fails with EPERM");
 	CHECK_INT(p.rules, (1u << MS_RULE_G1) | (1u << MS_RULE_GP));
 	CHECK_INT(p.nrefs, 1);
-	CHECK_STR(p.refs[0], "mm/mprotect.c mprotect_fixup()");
-	CHECK(strncmp(p.head_comment, "# mprotect over", 15) == 0, "%s",
-	      p.head_comment);
-	CHECK(strchr(p.head_comment, '\n') != NULL, "two lines");
+	CHECK_STR(ms_text(&p, p.refs[0]), "mm/mprotect.c mprotect_fixup()");
+	CHECK(strncmp(ms_text(&p, p.head_comment), "# mprotect over", 15) == 0,
+	      "%s", ms_text(&p, p.head_comment));
+	CHECK(strchr(ms_text(&p, p.head_comment), '\n') != NULL, "two lines");
 	CHECK_INT(p.features, 1u << MS_FEAT_MSEAL);
 	CHECK_INT(p.nsteps, 9);
 	CHECK_INT(p.nnames, 1);
@@ -174,39 +174,41 @@ static void test_doc_example(void)
 	CHECK_INT(s->loc.line, 7);
 	CHECK_INT(s->loc.col, 1);
 	CHECK_INT(s->args[1].expr.nterms, 1);
-	CHECK_INT(s->args[1].expr.t[0].kind, MS_TERM_PAGES);
-	CHECK_INT(s->args[1].expr.t[0].num, 4);
+	CHECK_INT(ms_expr_terms(&p, &s->args[1].expr)[0].kind, MS_TERM_PAGES);
+	CHECK_INT(ms_expr_terms(&p, &s->args[1].expr)[0].num, 4);
 	CHECK_INT(s->args[2].expr.nterms, 2);
-	CHECK_INT(s->args[2].expr.t[1].op, '|');
-	CHECK_INT(s->args[2].expr.t[1].kind, MS_TERM_SYM);
-	CHECK_STR(s->args[2].expr.t[1].text, "PROT_WRITE");
-	CHECK_INT(s->args[2].expr.t[1].num, 2);
+	CHECK_INT(ms_expr_terms(&p, &s->args[2].expr)[1].op, '|');
+	CHECK_INT(ms_expr_terms(&p, &s->args[2].expr)[1].kind, MS_TERM_SYM);
+	CHECK_STR(ms_text(&p, ms_expr_terms(&p, &s->args[2].expr)[1].text),
+		  "PROT_WRITE");
+	CHECK_INT(ms_expr_terms(&p, &s->args[2].expr)[1].num, 2);
 
 	s = &p.steps[1];
 	CHECK_INT(s->call, MS_CALL_FILL);
 	CHECK_INT(s->args[1].kind, MS_ARG_STR);
-	CHECK_STR(s->args[1].str, "ABCD");
+	CHECK_STR(ms_text(&p, s->args[1].str), "ABCD");
 
 	s = &p.steps[2];
 	CHECK_INT(s->call, MS_CALL_MSEAL);
-	CHECK_INT(s->args[0].expr.t[0].kind, MS_TERM_NAME);
-	CHECK_INT(s->args[0].expr.t[1].op, '+');
+	CHECK_INT(ms_expr_terms(&p, &s->args[0].expr)[0].kind, MS_TERM_NAME);
+	CHECK_INT(ms_expr_terms(&p, &s->args[0].expr)[1].op, '+');
 	CHECK_INT(s->nresults, 1);
-	CHECK_INT(s->results[0].kind, MS_RES_VALUE);
-	CHECK_INT(s->results[0].value.t[0].num, 0);
+	CHECK_INT(ms_step_results(&p, s)[0].kind, MS_RES_VALUE);
+	CHECK_INT(ms_expr_terms(&p, &ms_step_results(&p, s)[0].value)[0].num,
+		  0);
 
 	s = &p.steps[3];
-	CHECK_INT(s->results[0].kind, MS_RES_ERRNO);
-	CHECK_INT(s->results[0].err, EPERM);
-	CHECK_INT(s->results[0].profiles, 0);
+	CHECK_INT(ms_step_results(&p, s)[0].kind, MS_RES_ERRNO);
+	CHECK_INT(ms_step_results(&p, s)[0].err, EPERM);
+	CHECK_INT(ms_step_results(&p, s)[0].profiles, 0);
 
 	s = &p.steps[5];
 	CHECK_INT(s->kind, MS_STEP_EXPECT);
 	CHECK_INT(s->attr, MS_ATTR_PROT);
-	CHECK_STR(s->grid.str, "rw r- rw rw");
+	CHECK_STR(ms_text(&p, s->grid.str), "rw r- rw rw");
 	CHECK_INT(s->profiles, (1u << MS_PROFILE_LINUX) |
 				       (1u << MS_PROFILE_LINUX_6_12));
-	CHECK_INT(ms_grid_pages(s->attr, s->grid.str), 4);
+	CHECK_INT(ms_grid_pages(s->attr, ms_text(&p, s->grid.str)), 4);
 
 	check_round_trip("doc example", &p);
 	/* The example in the docs is already in canonical form. */
@@ -227,18 +229,20 @@ static void test_vary_example(void)
 	CHECK_INT(t.nvary_cols, 4);
 	CHECK_INT(t.nvary_rows, 2);
 	CHECK_STR(t.vary_cols[2], "guidelines");
-	CHECK_STR(t.vary[1][0].text, "MADV_WILLNEED");
-	CHECK_STR(t.vary[0][3].text, "\"AB\"");
+	CHECK_STR(ms_text(&t, t.vary[1][0].text), "MADV_WILLNEED");
+	CHECK_STR(ms_text(&t, t.vary[0][3].text), "\"AB\"");
 	CHECK_INT(t.vary[0][1].loc.line, 4);
 	CHECK_INT(t.vary[0][1].loc.col, 25);
 	CHECK_INT(ms_variant_count(&t), 2);
 	s = &t.steps[4];
-	CHECK_INT(s->args[2].expr.t[0].kind, MS_TERM_VAR);
-	CHECK_STR(s->args[2].expr.t[0].text, "advice");
+	CHECK_INT(ms_expr_terms(&t, &s->args[2].expr)[0].kind, MS_TERM_VAR);
+	CHECK_STR(ms_text(&t, ms_expr_terms(&t, &s->args[2].expr)[0].text),
+		  "advice");
 	CHECK_INT(s->nresults, 2);
-	CHECK_INT(s->results[0].kind, MS_RES_VAR);
-	CHECK_STR(s->results[1].var, "guidelines");
-	CHECK_INT(s->results[1].profiles, 1u << MS_PROFILE_GUIDELINES);
+	CHECK_INT(ms_step_results(&t, s)[0].kind, MS_RES_VAR);
+	CHECK_STR(ms_text(&t, ms_step_results(&t, s)[1].var), "guidelines");
+	CHECK_INT(ms_step_results(&t, s)[1].profiles,
+		  1u << MS_PROFILE_GUIDELINES);
 	CHECK_INT(t.steps[5].grid.kind, MS_ARG_VAR);
 
 	INST_OK(&t, 0, &v, &d);
@@ -246,19 +250,19 @@ static void test_vary_example(void)
 	CHECK_INT(v.row, 0);
 	CHECK_INT(v.nvary_cols, 0);
 	s = &v.steps[4];
-	CHECK_INT(s->args[2].expr.t[0].kind, MS_TERM_SYM);
-	CHECK_INT(s->args[2].expr.t[0].num, 4);
-	CHECK_INT(s->results[0].kind, MS_RES_ERRNO);
-	CHECK_INT(s->results[0].err, EPERM);
-	CHECK_INT(s->results[0].profiles, 0);
+	CHECK_INT(ms_expr_terms(&v, &s->args[2].expr)[0].kind, MS_TERM_SYM);
+	CHECK_INT(ms_expr_terms(&v, &s->args[2].expr)[0].num, 4);
+	CHECK_INT(ms_step_results(&v, s)[0].kind, MS_RES_ERRNO);
+	CHECK_INT(ms_step_results(&v, s)[0].err, EPERM);
+	CHECK_INT(ms_step_results(&v, s)[0].profiles, 0);
 	CHECK_INT(v.steps[5].grid.kind, MS_ARG_STR);
-	CHECK_STR(v.steps[5].grid.str, "AB");
+	CHECK_STR(ms_text(&v, v.steps[5].grid.str), "AB");
 	check_round_trip("variant 0", &v);
 	ms_program_free(&v);
 
 	INST_OK(&t, 1, &v, &d);
 	CHECK_STR(v.name, "x[MADV_WILLNEED]");
-	CHECK_INT(v.steps[4].results[1].kind, MS_RES_VALUE);
+	CHECK_INT(ms_step_results(&v, &v.steps[4])[1].kind, MS_RES_VALUE);
 	ms_program_free(&v);
 
 	CHECK_INT(ms_instantiate(&t, 2, &v, &d), -EINVAL);
@@ -405,8 +409,8 @@ static void test_print_layout(void)
 	 * gives the header back as written (in the order of the features).
 	 */
 	CHECK_INT(p.features, (1u << MS_FEAT_NUMA) | (1u << MS_FEAT_PKEY));
-	CHECK_STR(p.xfail_reason, "the reason");
-	CHECK_STR(p.steps[1].comment, "# why");
+	CHECK_STR(ms_text(&p, p.xfail_reason), "the reason");
+	CHECK_STR(ms_text(&p, p.steps[1].comment), "# why");
 	s = ms_print(&p);
 	CHECK_STR(s, want);
 	free(s);
@@ -628,7 +632,9 @@ static void test_unterminated_source(void)
 	CHECK_INT(ms_parse("t.scn", buf, len + 1, &p, &d), 0);
 	CHECK_INT(p.nsteps, 1);
 	if (p.nsteps == 1)
-		CHECK_INT(p.steps[0].results[0].value.t[0].num, 1);
+		CHECK_INT(ms_expr_terms(&p, &ms_step_results(&p, &p.steps[0])
+							    [0].value)[0].num,
+			  1);
 	ms_program_free(&p);
 	free(buf);
 	CHECK_INT(ms_parse("t.scn", NULL, 0, &p, &d), -EINVAL);
@@ -694,29 +700,31 @@ static void test_parsed_details(void)
 	CHECK_INT(p.nnames, 1);
 	CHECK_INT(p.steps[1].bind, 0);
 	CHECK_INT(p.names[0].bound_at, 0);
-	CHECK_INT(p.steps[1].results[0].profiles, 0);
+	CHECK_INT(ms_step_results(&p, &p.steps[1])[0].profiles, 0);
 	ms_program_free(&p);
 
 	/* Blank lines collapse; leading and trailing ones go. */
 	PARSE_OK(round_trips[2], &p, &d);
-	CHECK_STR(p.head_comment, "# only\n#\n# a head");
+	CHECK_STR(ms_text(&p, p.head_comment), "# only\n#\n# a head");
 	CHECK_INT(p.nsteps, 5);
-	CHECK_STR(p.steps[0].comment, "# body");
-	CHECK_STR(p.steps[1].comment, "");
-	CHECK_STR(p.steps[2].comment, "#");
+	CHECK_STR(ms_text(&p, p.steps[0].comment), "# body");
+	CHECK_STR(ms_text(&p, p.steps[1].comment), "");
+	CHECK_STR(ms_text(&p, p.steps[2].comment), "#");
 	CHECK_INT(p.steps[4].kind, MS_STEP_CALL);
 	ms_program_free(&p);
 
 	/* Numbers wrap to 64 bits. */
 	PARSE_OK(round_trips[3], &p, &d);
-	CHECK_INT(p.steps[0].args[0].expr.t[0].num, -1);
-	CHECK_INT(p.steps[0].args[1].expr.t[0].kind, MS_TERM_PAGES);
-	CHECK_INT(p.steps[0].args[1].expr.t[0].num, -1);
-	CHECK_INT(p.steps[1].args[0].expr.t[0].num, INT64_MIN);
-	CHECK_INT(p.steps[1].args[1].expr.t[1].op, '-');
-	CHECK_INT(p.steps[2].args[1].expr.t[0].num, -1);
-	CHECK_INT(p.steps[4].args[1].expr.t[1].num, -1);
-	CHECK_INT(p.steps[4].args[1].expr.t[1].op, '-');
+	CHECK_INT(ms_expr_terms(&p, &p.steps[0].args[0].expr)[0].num, -1);
+	CHECK_INT(ms_expr_terms(&p, &p.steps[0].args[1].expr)[0].kind,
+		  MS_TERM_PAGES);
+	CHECK_INT(ms_expr_terms(&p, &p.steps[0].args[1].expr)[0].num, -1);
+	CHECK_INT(ms_expr_terms(&p, &p.steps[1].args[0].expr)[0].num,
+		  INT64_MIN);
+	CHECK_INT(ms_expr_terms(&p, &p.steps[1].args[1].expr)[1].op, '-');
+	CHECK_INT(ms_expr_terms(&p, &p.steps[2].args[1].expr)[0].num, -1);
+	CHECK_INT(ms_expr_terms(&p, &p.steps[4].args[1].expr)[1].num, -1);
+	CHECK_INT(ms_expr_terms(&p, &p.steps[4].args[1].expr)[1].op, '-');
 	ms_program_free(&p);
 
 	/* Quoted cells give their contents to strings; results from cells. */
@@ -725,12 +733,12 @@ static void test_parsed_details(void)
 	CHECK_INT(ms_variant_count(&p), 2);
 	INST_OK(&p, 0, &v, &d);
 	CHECK_STR(v.name, "x[1,1]");
-	CHECK_STR(v.steps[0].args[1].str, "\"y\\");
-	CHECK_INT(v.steps[0].results[0].kind, MS_RES_VALUE);
+	CHECK_STR(ms_text(&v, v.steps[0].args[1].str), "\"y\\");
+	CHECK_INT(ms_step_results(&v, &v.steps[0])[0].kind, MS_RES_VALUE);
 	ms_program_free(&v);
 	INST_OK(&p, 1, &v, &d);
 	CHECK_STR(v.name, "x[1,2]");
-	CHECK_STR(v.steps[0].args[1].str, "");
+	CHECK_STR(ms_text(&v, v.steps[0].args[1].str), "");
 	ms_program_free(&v);
 	ms_program_free(&p);
 
@@ -738,10 +746,12 @@ static void test_parsed_details(void)
 	PARSE_OK(round_trips[14], &p, &d);
 	INST_OK(&p, 0, &v, &d);
 	CHECK_INT(v.steps[0].args[0].expr.nterms, 2);
-	CHECK_INT(v.steps[0].args[0].expr.t[1].op, '-');
-	CHECK_INT(v.steps[0].args[0].expr.t[1].num, -1);
-	CHECK_INT(v.steps[0].results[0].value.nterms, 2);
-	CHECK_INT(v.steps[0].results[0].value.t[1].op, '+');
+	CHECK_INT(ms_expr_terms(&v, &v.steps[0].args[0].expr)[1].op, '-');
+	CHECK_INT(ms_expr_terms(&v, &v.steps[0].args[0].expr)[1].num, -1);
+	CHECK_INT(ms_step_results(&v, &v.steps[0])[0].value.nterms, 2);
+	CHECK_INT(ms_expr_terms(&v, &ms_step_results(&v, &v.steps[0])
+					    [0].value)[1].op,
+		  '+');
 	ms_program_free(&v);
 	ms_program_free(&p);
 
@@ -753,8 +763,8 @@ static void test_parsed_details(void)
 					     MS_RES_VALUE };
 
 		INST_OK(&p, r, &v, &d);
-		CHECK_INT(v.steps[0].results[0].kind, kinds[r]);
-		CHECK_INT(v.steps[0].results[0].profiles,
+		CHECK_INT(ms_step_results(&v, &v.steps[0])[0].kind, kinds[r]);
+		CHECK_INT(ms_step_results(&v, &v.steps[0])[0].profiles,
 			  1u << MS_PROFILE_GUIDELINES);
 		ms_program_free(&v);
 	}
@@ -764,16 +774,16 @@ static void test_parsed_details(void)
 	PARSE_OK(round_trips[11], &p, &d);
 	CHECK_INT(p.rules, (1u << MS_RULE_G1) | (1u << MS_RULE_G1A) |
 				   (1u << MS_RULE_G1B));
-	CHECK_STR(p.purpose, "a # b");
+	CHECK_STR(ms_text(&p, p.purpose), "a # b");
 	ms_program_free(&p);
 
 	PARSE_OK(round_trips[10], &p, &d);
-	CHECK_STR(p.xfail_reason, "# not a comment here");
+	CHECK_STR(ms_text(&p, p.xfail_reason), "# not a comment here");
 	CHECK_INT(p.xfail, 1u << MS_PROFILE_LINUX_6_10);
 	ms_program_free(&p);
 
 	PARSE_OK(round_trips[20], &p, &d);
-	CHECK_INT(p.steps[0].results[1].err, EOPNOTSUPP);
+	CHECK_INT(ms_step_results(&p, &p.steps[0])[1].err, EOPNOTSUPP);
 	ms_program_free(&p);
 }
 
@@ -789,30 +799,38 @@ static void test_eval(void)
 			      "munmap(0x7fffffffffffffff+1, 0-1)\n";
 
 	PARSE_OK(src, &p, &d);
-	CHECK_INT(ms_eval(&p.steps[2].args[0].expr, values, bound, 4096, &v),
+	CHECK_INT(ms_eval(&p, &p.steps[2].args[0].expr, values, bound,
+			  4096, &v),
 		  0);
 	CHECK_INT(v, (0x10000 + 2 * 4096 - 1) | 3);
-	CHECK_INT(ms_eval(&p.steps[2].args[1].expr, values, bound, 16384, &v),
+	CHECK_INT(ms_eval(&p, &p.steps[2].args[1].expr, values, bound,
+			  16384, &v),
 		  0);
 	CHECK_INT(v, 16384);
-	CHECK_INT(ms_eval(&p.steps[3].args[0].expr, values, bound, 4096, &v),
+	CHECK_INT(ms_eval(&p, &p.steps[3].args[0].expr, values, bound,
+			  4096, &v),
 		  -EINVAL);
-	CHECK_INT(ms_eval(&p.steps[3].args[0].expr, values, NULL, 4096, &v),
+	CHECK_INT(ms_eval(&p, &p.steps[3].args[0].expr, values, NULL,
+			  4096, &v),
 		  0);
 	CHECK_INT(v, 0x20000);
-	CHECK_INT(ms_eval(&p.steps[3].args[1].expr, values, bound, 4096, &v),
+	CHECK_INT(ms_eval(&p, &p.steps[3].args[1].expr, values, bound,
+			  4096, &v),
 		  0);
 	CHECK_INT(v, -4097);
-	CHECK_INT(ms_eval(&p.steps[4].args[0].expr, values, bound, 4096, &v),
+	CHECK_INT(ms_eval(&p, &p.steps[4].args[0].expr, values, bound,
+			  4096, &v),
 		  0);
 	CHECK_INT(v, INT64_MIN);
-	CHECK_INT(ms_eval(&p.steps[4].args[1].expr, values, bound, 4096, &v),
+	CHECK_INT(ms_eval(&p, &p.steps[4].args[1].expr, values, bound,
+			  4096, &v),
 		  0);
 	CHECK_INT(v, -1);
 	ms_program_free(&p);
 
 	PARSE_OK(vary_example, &p, &d);
-	CHECK_INT(ms_eval(&p.steps[4].args[2].expr, values, bound, 4096, &v),
+	CHECK_INT(ms_eval(&p, &p.steps[4].args[2].expr, values, bound,
+			  4096, &v),
 		  -EINVAL);
 	ms_program_free(&p);
 }

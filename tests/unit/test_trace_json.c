@@ -182,6 +182,7 @@ static void hand_made(const struct ms_program *p, struct ms_trace *t)
 	int mmap_step = step_of(p, MS_CALL_MMAP);
 	int fill_step = step_of(p, MS_CALL_FILL);
 	int mseal_step = step_of(p, MS_CALL_MSEAL);
+	struct ms_page pg[MS_GRID_MAX];
 	struct ms_outcome o;
 
 	ms_trace_init(t);
@@ -230,6 +231,8 @@ static void hand_made(const struct ms_program *p, struct ms_trace *t)
 	ms_trace_add(t, &o);
 
 	memset(&o, 0, sizeof(o));
+	memset(pg, 0, sizeof(pg));
+	o.pages = pg;
 	o.step = mseal_step;
 	o.kind = MS_OUT_PAGES;
 	o.name = 2;			/* a */
