@@ -217,4 +217,32 @@ struct uffdio_move {
 #define SHM_EXEC 0100000
 #endif
 
+/*
+ * PROCMAP_QUERY (6.11): one VMA of /proc/PID/maps by address, through an
+ * ioctl on that file (include/uapi/linux/fs.h).
+ */
+#ifndef PROCMAP_QUERY
+#include <linux/types.h>
+#include <sys/ioctl.h>
+struct procmap_query {
+	__u64 size;
+	__u64 query_flags;
+	__u64 query_addr;
+	__u64 vma_start;
+	__u64 vma_end;
+	__u64 vma_flags;
+	__u64 vma_page_size;
+	__u64 vma_offset;
+	__u64 inode;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 vma_name_size;
+	__u32 build_id_size;
+	__u64 vma_name_addr;
+	__u64 build_id_addr;
+};
+#define PROCMAP_QUERY _IOWR('f', 17, struct procmap_query)
+#define PROCMAP_QUERY_COVERING_OR_NEXT_VMA 0x10
+#endif
+
 #endif /* SEALSPEC_COMPAT_H */

@@ -545,12 +545,17 @@ static void k_observe_hold(struct ms__interp *in, bool hold)
 	ms__observe_hold(hold);
 }
 
+/* The VMA's bounds alone: PROCMAP_QUERY where the kernel has it. */
 static uint64_t k_region_size(struct ms__interp *in, uint64_t addr)
 {
 	struct ms__vma v;
+	uint64_t start, end;
+	int err = ms__query_vma(addr, false, &start, &end);
 
 	(void)in;
-	if (ms__find_vma(addr, &v) < 0)
+	if (err == 0)
+		return end - addr;
+	if (err != -ENOTTY || ms__find_vma(addr, &v) < 0)
 		return 0;
 	return v.end - addr;
 }

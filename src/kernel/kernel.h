@@ -134,6 +134,7 @@ int ms__sys_open(const char *path, int flags);
 int ms__sys_close(int fd);
 long ms__sys_read(int fd, void *buf, size_t n);
 long ms__sys_pread(int fd, void *buf, size_t n, uint64_t off);
+long ms__sys_ioctl(int fd, unsigned long request, void *arg);
 long ms__sys_pwrite(int fd, const void *buf, size_t n, uint64_t off);
 long ms__sys_write_all(int fd, const void *buf, size_t n);
 long ms__sys_read_file(const char *path, char *buf, size_t n);
@@ -236,6 +237,12 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 void ms__observe_hold(bool hold);
 /* The VMA containing addr: 0, -ENOENT when none, or -errno. */
 int ms__find_vma(uint64_t addr, struct ms__vma *vma);
+/*
+ * The bounds of the VMA that covers addr, or with next the first one above
+ * it, through PROCMAP_QUERY: 0, -ENOENT (none), -ENOTTY (a kernel before
+ * 6.11), or -errno.  No VmFlags: those are smaps' alone.
+ */
+int ms__query_vma(uint64_t addr, bool next, uint64_t *start, uint64_t *end);
 /* The first VMA whose path is exactly path ("[vdso]"). */
 int ms__find_vma_named(const char *path, struct ms__vma *vma);
 /* Number of sealed VMAs in the process, or -errno. */
