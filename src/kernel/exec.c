@@ -79,10 +79,30 @@ static void copy_str(char *dst, size_t n, const char *src)
 
 /* ---- records --------------------------------------------------------- */
 
+/*
+ * An outcome goes without the pages past npages (a call's result has
+ * none, an observation a few of MS_GRID_MAX): what the pipe, the runner's
+ * reads and its copies carry shrinks to a tenth and less.
+ */
+uint32_t ms__msg_len(struct ms__msg *msg)
+{
+	size_t len = offsetof(struct ms__msg, out);
+	int n = msg->out.npages;
+
+	if (msg->kind == MS__MSG_OUTCOME) {
+		if (n < 0 || n > MS_GRID_MAX)
+			n = MS_GRID_MAX;
+		len = offsetof(struct ms__msg, out.pages) +
+		      (size_t)n * sizeof(struct ms_page);
+	}
+	msg->len = (uint32_t)len;
+	return msg->len;
+}
+
 static void send_msg(struct runner *r)
 {
 	/* The runner is gone (killed on timeout): nobody is listening. */
-	if (ms__sys_write_all(r->out_fd, &r->msg, sizeof(r->msg)) < 0)
+	if (ms__sys_write_all(r->out_fd, &r->msg, ms__msg_len(&r->msg)) < 0)
 		ms__exit(MS__EXIT_BROK);
 }
 
@@ -244,7 +264,7 @@ static void send_shm(struct runner *r, enum ms__msg_kind kind, long id)
 	r->msg.kind = kind;
 	r->msg.shmid = (int32_t)id;
 	r->msg.pid = ms__sys_getpid();
-	if (ms__sys_write_all(r->out_fd, &r->msg, sizeof(r->msg)) < 0) {
+	if (ms__sys_write_all(r->out_fd, &r->msg, ms__msg_len(&r->msg)) < 0) {
 		/* The runner is gone: nobody else will remove it. */
 		if (kind == MS__MSG_SHMID)
 			ms__sys_shm_rmid(id);

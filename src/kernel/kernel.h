@@ -284,7 +284,9 @@ void ms__memreader_main(int argc, char **argv) __attribute__((noreturn));
 /*
  * One record on the pipe from the scenario process to the runner.  It is
  * smaller than PIPE_BUF, so records from the processes of one scenario
- * (which run one at a time anyway) never interleave.
+ * (which run one at a time anyway) never interleave.  On the pipe a
+ * record is its first len bytes (ms__msg_len()): an outcome without the
+ * pages it did not observe, whose place the runner fills with zeros.
  */
 enum ms__msg_kind {
 	MS__MSG_OUTCOME,	/* out is one outcome */
@@ -294,6 +296,7 @@ enum ms__msg_kind {
 };
 
 struct ms__msg {
+	uint32_t len;		/* bytes on the pipe */
 	uint32_t kind;
 	int32_t shmid;
 	int32_t pid;		/* SHMID, SHM_INTENT: the process */
@@ -301,6 +304,9 @@ struct ms__msg {
 	char reason[200];
 	struct ms_outcome out;
 };
+
+/* The bytes of msg that go on the pipe; sets msg->len. */
+uint32_t ms__msg_len(struct ms__msg *msg);
 
 /* Exit codes of the scenario process. */
 #define MS__EXIT_DONE 0

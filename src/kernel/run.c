@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,9 @@
  * wakeups at all.
  */
 #define RECORD_READ_MS 1
+
+/* One read(2) of records takes up to this much: many records a call. */
+#define RECORD_READ (64 << 10)
 
 static volatile sig_atomic_t interrupted;
 static int wake[2] = { -1, -1 };
@@ -498,10 +502,13 @@ struct job {
 	int64_t drain_until;
 	int64_t read_at;	/* when to read records next, */
 	bool rec_quiet;		/* or, when true, wait for one */
-	size_t have;		/* bytes of msg read so far */
+	size_t have;		/* bytes of records read, not taken yet */
+	bool garbled;		/* a record of no length: take no more */
 	int err;
 	struct ms__msg msg;
 	struct collect c;
+	char in[RECORD_READ];	/* what the record pipe gave (last: a new
+				 * case clears what comes before it) */
 };
 
 static struct job *jobs;
@@ -627,7 +634,7 @@ int ms_kernel_begin(const struct ms_program *p, const struct ms_kernel_info *ki,
 		return -EBUSY;
 
 	fill_request(ki, o, &req);
-	memset(j, 0, sizeof(*j));
+	memset(j, 0, offsetof(struct job, in));
 	j->c.seg.since = (int64_t)time(NULL) - 1;
 	err = start_scenario((int)(j - jobs), p, &req, &j->rec, &j->out);
 	if (err < 0)
@@ -653,6 +660,47 @@ static void job_fail(struct job *j, int err)
 }
 
 /*
+ * Takes the whole records at the front of j->in (ms__msg_len(): len
+ * bytes each, the pages not sent are zeros) and keeps the rest.  A length
+ * no record has means the pipe carries garbage: BROK, and nothing more is
+ * taken from it.
+ */
+static void job_take_records(struct job *j)
+{
+	const size_t head = offsetof(struct ms__msg, out);
+	size_t at = 0;
+
+	while (!j->garbled && j->have - at >= sizeof(uint32_t)) {
+		uint32_t len;
+
+		memcpy(&len, j->in + at, sizeof(len));
+		if (len < head || len > sizeof(j->msg)) {
+			j->garbled = true;
+			j->c.brok = true;
+			j->c.append_last = false;
+			snprintf(j->c.reason, sizeof(j->c.reason),
+				 "the scenario process sent a record of %u "
+				 "bytes", len);
+			break;
+		}
+		if (j->have - at < len)
+			break;
+		memcpy(&j->msg, j->in + at, len);
+		memset((char *)&j->msg + len, 0, sizeof(j->msg) - len);
+		at += len;
+		/* A runner out of memory still drains, then says so. */
+		if (!j->err && take_record(&j->msg, j->t, &j->c) < 0)
+			j->err = -ENOMEM;
+	}
+	if (j->garbled)
+		j->have = 0;
+	else if (at) {
+		memmove(j->in, j->in + at, j->have - at);
+		j->have -= at;
+	}
+}
+
+/*
  * Reads the records that wait in the pipe, up to EAGAIN or the end; the
  * next read is in RECORD_READ_MS if some came, else when one comes.
  */
@@ -661,8 +709,8 @@ static void job_read_records(struct job *j)
 	j->rec_quiet = true;
 	j->read_at = ms__now_ms() + RECORD_READ_MS;
 	for (;;) {
-		long r = ms__sys_read(j->rec, (char *)&j->msg + j->have,
-				      sizeof(j->msg) - j->have);
+		long r = ms__sys_read(j->rec, j->in + j->have,
+				      sizeof(j->in) - j->have);
 
 		if (r == -EAGAIN)
 			return;
@@ -672,12 +720,7 @@ static void job_read_records(struct job *j)
 		}
 		j->have += (size_t)r;
 		j->rec_quiet = false;
-		if (j->have < sizeof(j->msg))
-			continue;
-		j->have = 0;
-		/* A runner out of memory still drains, then says so. */
-		if (!j->err && take_record(&j->msg, j->t, &j->c) < 0)
-			j->err = -ENOMEM;
+		job_take_records(j);
 	}
 }
 
