@@ -47,13 +47,18 @@
 #include "kernel/kernel.h"
 
 /*
- * The buffer: a window of smaps text, then the VMAs of the pass in
- * progress (struct seen), so that the observations after one step
- * (ms__observe_hold) share one pass however far each needs to read.  At
- * 48 bytes a VMA it holds 81920, beyond vm.max_map_count's default.
+ * The buffer: a window of smaps text, a page read from /proc/self/mem,
+ * then the VMAs of the pass in progress (struct seen), so that the
+ * observations after one step (ms__observe_hold) share one pass however
+ * far each needs to read.  At 48 bytes a VMA it holds 80554, beyond
+ * vm.max_map_count's default.  The page lives here rather than in .bss,
+ * where 64 KiB of it kept the small variables of this file on pages of
+ * their own: every scenario process faulted each of them in.
  */
 #define SMAPS_BUF (4UL << 20)
 #define WINDOW (256UL << 10)
+#define PAGE_AT WINDOW
+#define SEEN_AT (PAGE_AT + MS__PAGE_MAX)
 /*
  * What a bounded read asks for: less than the text of any VMA (some 680
  * bytes at the least), so that the kernel formats at most one VMA for it.
@@ -169,10 +174,10 @@ static struct {
 
 static struct seen *seen_table(void)
 {
-	return (struct seen *)(void *)(smaps_buf + WINDOW);
+	return (struct seen *)(void *)(smaps_buf + SEEN_AT);
 }
 
-#define SEEN_MAX ((int)((SMAPS_BUF - WINDOW) / sizeof(struct seen)))
+#define SEEN_MAX ((int)((SMAPS_BUF - SEEN_AT) / sizeof(struct seen)))
 
 /*
  * A fresh pass from offset 0: the address space as it is now.  bounded:
@@ -590,7 +595,6 @@ long ms__sealed_vmas(void)
 	return r < 0 ? r : n;
 }
 
-static unsigned char page_buf[MS__PAGE_MAX];
 
 static enum ms_data_route data_route = MS_DATA_DIRECT;
 static bool data_route_forced;
@@ -630,6 +634,7 @@ static char read_token(const struct ms_page *pg, uint64_t addr,
 {
 	bool refusable = !(pg->prot & PROT_READ) &&
 			 data_route != MS_DATA_DIRECT;
+	unsigned char *page = (unsigned char *)smaps_buf + PAGE_AT;
 	int fd;
 	long r;
 
@@ -638,10 +643,10 @@ static char read_token(const struct ms_page *pg, uint64_t addr,
 	fd = ms__proc_fd(MS__PROC_MEM);
 	if (fd < 0)
 		return '?';
-	r = ms__sys_pread(fd, page_buf, (size_t)page_size, addr);
+	r = ms__sys_pread(fd, page, (size_t)page_size, addr);
 	if (r == -EIO && refusable)
 		return 0;
-	return ms__contents_token(page_buf, r, page_size);
+	return ms__contents_token(page, r, page_size);
 }
 
 /*
@@ -679,18 +684,28 @@ static void read_refused(uint64_t addr, int npages, long page_size,
 }
 
 /*
- * Is nothing mapped in [addr, last]?  PROCMAP_QUERY says so without smaps,
- * unless a pass of this hold has read past the range already (its table
- * answers for nothing).  It does not know the gate area, x86_64's
- * vsyscall page, which smaps lists: no question that reaches the upper
- * half of the address space, where that page lies, is put to it.
+ * Inside the arena a pass is cheap: it lies below every other VMA, so a
+ * pass reads the scenario's own VMAs up to the range, no more.
+ */
+static bool in_arena(uint64_t addr, uint64_t last)
+{
+	return addr >= MS__ARENA_BASE && last < MS__ARENA_BASE + MS__ARENA_SIZE;
+}
+
+/*
+ * Is nothing mapped in [addr, last], a range outside the arena?
+ * PROCMAP_QUERY says so without smaps, unless a pass of this hold has
+ * read past the range already (its table answers for nothing).  It does
+ * not know the gate area, x86_64's vsyscall page, which smaps lists: no
+ * question that reaches the upper half of the address space, where that
+ * page lies, is put to it.
  */
 static bool range_unmapped(uint64_t addr, uint64_t last)
 {
 	uint64_t start, end;
 	int r;
 
-	if (last >> 63)
+	if (last >> 63 || in_arena(addr, last))
 		return false;
 	if (smaps_held && smaps_fresh && !pass.overflow && pass.nseen &&
 	    seen_table()[pass.nseen - 1].start > last)
