@@ -65,13 +65,17 @@
  * arrives: a wakeup per record cost the runner a context switch, and the
  * scenario process the wakeup, several times a step, while nothing needs
  * them before the case ends.  The record pipe holds RECORD_PIPE_SIZE, far
- * more than a scenario writes in that time; the one record a scenario
- * waits on, a new SysV segment's id (the runner marks the segment), waits
- * at most about this long.  A read that finds none goes back to waiting
- * for the next record, so a scenario that is quiet (or hung) costs no
- * wakeups at all.
+ * more than a scenario writes in that time (a full pipe would only make
+ * the scenario wait for the next read).  The one record a scenario waits
+ * on, a new SysV segment's id (the runner marks the segment), waits at
+ * most about RECORD_READ_SHM_MS: a scenario that calls shmget is read
+ * that often.  Most cases end before their first read, so the runner
+ * sleeps from the start of a case to the spawner's answer.  A read that
+ * finds none goes back to waiting for the next record, so a scenario
+ * that is quiet (or hung) costs no wakeups at all.
  */
-#define RECORD_READ_MS 1
+#define RECORD_READ_MS 20
+#define RECORD_READ_SHM_MS 1
 
 /* One read(2) of records takes up to this much: many records a call. */
 #define RECORD_READ (64 << 10)
@@ -502,6 +506,7 @@ struct job {
 	int64_t drain_until;
 	int64_t read_at;	/* when to read records next, */
 	bool rec_quiet;		/* or, when true, wait for one */
+	int read_ms;		/* RECORD_READ_MS or RECORD_READ_SHM_MS */
 	size_t have;		/* bytes of records read, not taken yet */
 	bool garbled;		/* a record of no length: take no more */
 	int err;
@@ -551,6 +556,15 @@ static int jobs_ready(void)
 	}
 	njobs = n;
 	return 0;
+}
+
+static bool calls_shmget(const struct ms_program *p)
+{
+	for (int i = 0; i < p->nsteps; i++)
+		if (p->steps[i].kind == MS_STEP_CALL &&
+		    p->steps[i].call == MS_CALL_SHMGET)
+			return true;
+	return false;
 }
 
 /*
@@ -647,7 +661,8 @@ int ms_kernel_begin(const struct ms_program *p, const struct ms_kernel_info *ki,
 	j->timeout_ms = req.timeout_ms;
 	j->rec_open = true;
 	j->out_open = true;
-	j->read_at = ms__now_ms() + RECORD_READ_MS;
+	j->read_ms = calls_shmget(p) ? RECORD_READ_SHM_MS : RECORD_READ_MS;
+	j->read_at = ms__now_ms() + j->read_ms;
 	return 0;
 }
 
@@ -702,12 +717,12 @@ static void job_take_records(struct job *j)
 
 /*
  * Reads the records that wait in the pipe, up to EAGAIN or the end; the
- * next read is in RECORD_READ_MS if some came, else when one comes.
+ * next read is in read_ms if some came, else when one comes.
  */
 static void job_read_records(struct job *j)
 {
 	j->rec_quiet = true;
-	j->read_at = ms__now_ms() + RECORD_READ_MS;
+	j->read_at = ms__now_ms() + j->read_ms;
 	for (;;) {
 		long r = ms__sys_read(j->rec, j->in + j->have,
 				      sizeof(j->in) - j->have);
@@ -727,7 +742,7 @@ static void job_read_records(struct job *j)
 /*
  * What poll found on one job's descriptors: the spawner's reply, output
  * to keep, records to take (polled for only once the spawner has
- * answered; before, they are read every RECORD_READ_MS).
+ * answered; before, they are read every read_ms).
  */
 static void job_pump(struct job *j, int index, short rev_rec, short rev_out,
 		     short rev_sock)
@@ -756,7 +771,7 @@ static void job_pump(struct job *j, int index, short rev_rec, short rev_out,
 	/* Woken by a record after a quiet read: read on the timer again. */
 	if (rev_rec && !c->have_reply) {
 		j->rec_quiet = false;
-		j->read_at = ms__now_ms() + RECORD_READ_MS;
+		j->read_at = ms__now_ms() + j->read_ms;
 	} else if (rev_rec || (c->have_reply && j->rec_open)) {
 		job_read_records(j);
 	}
