@@ -595,7 +595,6 @@ long ms__sealed_vmas(void)
 	return r < 0 ? r : n;
 }
 
-
 static enum ms_data_route data_route = MS_DATA_DIRECT;
 static bool data_route_forced;
 
@@ -695,10 +694,10 @@ static bool in_arena(uint64_t addr, uint64_t last)
 /*
  * Is nothing mapped in [addr, last], a range outside the arena?
  * PROCMAP_QUERY says so without smaps, unless a pass of this hold has
- * read past the range already (its table answers for nothing).  It does
- * not know the gate area, x86_64's vsyscall page, which smaps lists: no
- * question that reaches the upper half of the address space, where that
- * page lies, is put to it.
+ * read past the range already: its table answers then, for free.  It
+ * does not know the gate area, x86_64's vsyscall page, which smaps
+ * lists: no question that reaches the upper half of the address space,
+ * where that page lies, is put to it.
  */
 static bool range_unmapped(uint64_t addr, uint64_t last)
 {
