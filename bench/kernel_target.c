@@ -12,7 +12,9 @@
  *     default --jobs, beside
  *     a bare fork + exit + wait of a minimal static process (FORK_FLOOR),
  *     three rounds of each taken in turn, medians reported, and their
- *     ratio: catalog time / (cases run x one bare fork).
+ *     ratio: catalog time / (cases run x one bare fork); the same in CPU
+ *     time (every process of each, wait4's rusage), which a loaded
+ *     machine swells far less than wall time.
  * Figures, not assertions: `make bench` prints them.
  */
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,13 +54,16 @@ static const char scenario[] =
 
 /*
  * Runs argv with stdout into a pipe (kept: the last line) and stderr to
- * /dev/null; its wall time in us, or -1.
+ * /dev/null; its wall time in us, or -1.  *cpu_us: the CPU time of it
+ * and everything it started (wait4's rusage).
  */
-static double timed_run(char *const argv[], char *last, size_t n)
+static double timed_run(char *const argv[], char *last, size_t n,
+			double *cpu_us)
 {
 	char buf[4096];
 	size_t len = 0;
 	int p[2], status;
+	struct rusage ru;
 	double t0;
 	pid_t pid;
 	ssize_t r;
@@ -92,9 +98,11 @@ static double timed_run(char *const argv[], char *last, size_t n)
 			len = 0;
 	}
 	close(p[0]);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+	if (pid < 0 || wait4(pid, &status, 0, &ru) != pid)
 		return -1;
 	t0 = now_us() - t0;
+	*cpu_us = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+		  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 	buf[len] = '\0';
 	if (len >= n)
 		len = n - 1;
@@ -124,20 +132,22 @@ static int catalog_figures(char *sealspec, char *floor)
 		       NULL };
 	char *jd[] = { sealspec, "run", "--target", "kernel", NULL };
 	double f[ROUNDS], c1[ROUNDS], cd[ROUNDS], fork_us, one, dflt;
-	int total = 0, skipped = 0, jobs = 1;
+	double fcpu[ROUNDS], cpu1[ROUNDS], cpud[ROUNDS], fork_cpu, cpu;
+	int total = 0, skipped = 0, jobs = 1, run;
 	char last[512];
 	cpu_set_t set;
 
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		jobs = CPU_COUNT(&set);
 	for (int i = 0; i < ROUNDS; i++) {
-		if (timed_run(floor_argv, last, sizeof(last)) < 0 ||
+		if (timed_run(floor_argv, last, sizeof(last), &fcpu[i]) < 0 ||
 		    (f[i] = atof(last)) <= 0) {
 			fprintf(stderr, "bench: %s failed\n", floor);
 			return 1;
 		}
-		c1[i] = timed_run(j1, last, sizeof(last));
-		cd[i] = timed_run(jd, last, sizeof(last));
+		fcpu[i] /= 2000;
+		c1[i] = timed_run(j1, last, sizeof(last), &cpu1[i]);
+		cd[i] = timed_run(jd, last, sizeof(last), &cpud[i]);
 		if (c1[i] < 0 || cd[i] < 0) {
 			fprintf(stderr, "bench: %s run failed\n", sealspec);
 			return 1;
@@ -150,17 +160,33 @@ static int catalog_figures(char *sealspec, char *floor)
 		return 1;
 	}
 	fork_us = median(f, ROUNDS);
+	fork_cpu = median(fcpu, ROUNDS);
 	one = median(c1, ROUNDS) / 1000;
 	dflt = median(cd, ROUNDS) / 1000;
-	printf("bare fork+exit+wait of a minimal static process %8.1f us\n",
-	       fork_us);
+	run = total - skipped;
+	printf("bare fork+exit+wait of a minimal static process %8.1f us  "
+	       "(%.1f us of CPU)\n", fork_us, fork_cpu);
 	printf("whole catalog, --jobs 1        %8.0f ms  (%d cases, %d run "
 	       "on the kernel: %.0f us each)\n",
-	       one, total, total - skipped, one * 1000 / (total - skipped));
+	       one, total, run, one * 1000 / run);
 	printf("whole catalog, --jobs %-2d (default) %5.0f ms  = %.1fx "
 	       "(cases run x one bare fork = %.0f ms)\n",
-	       jobs, dflt, dflt * 1000 / ((total - skipped) * fork_us),
-	       (total - skipped) * fork_us / 1000);
+	       jobs, dflt, dflt * 1000 / (run * fork_us),
+	       run * fork_us / 1000);
+	/*
+	 * The same in CPU time, which a loaded machine changes far less than
+	 * wall time: what every process of the run used, against what the
+	 * floor's forks used, per CPU the default --jobs spreads it over.
+	 */
+	cpu = median(cpud, ROUNDS) / 1000;
+	printf("  CPU time of every process: %.0f ms at --jobs 1, %.0f ms "
+	       "at --jobs %d = %.1fx (cases run x one bare fork's CPU)%s\n",
+	       median(cpu1, ROUNDS) / 1000, cpu, jobs,
+	       cpu * 1000 / (run * fork_cpu),
+	       jobs > 1 ? "," : "");
+	if (jobs > 1)
+		printf("  %.1fx spread over %d CPUs\n",
+		       cpu * 1000 / jobs / (run * fork_cpu), jobs);
 	printf("  (medians of %d rounds, taken in turn)\n", ROUNDS);
 	return 0;
 }

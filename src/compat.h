@@ -218,30 +218,30 @@ struct uffdio_move {
 #endif
 
 /*
- * PROCMAP_QUERY (6.11+): one VMA of /proc/PID/maps by address, without
- * formatting the others (include/uapi/linux/fs.h).
+ * PROCMAP_QUERY (6.11): one VMA of /proc/PID/maps by address, through an
+ * ioctl on that file (include/uapi/linux/fs.h).
  */
 #ifndef PROCMAP_QUERY
-#include <linux/ioctl.h>
-#include <stdint.h>
+#include <linux/types.h>
+#include <sys/ioctl.h>
 struct procmap_query {
-	uint64_t size;
-	uint64_t query_flags;
-	uint64_t query_addr;
-	uint64_t vma_start;
-	uint64_t vma_end;
-	uint64_t vma_flags;
-	uint64_t vma_page_size;
-	uint64_t vma_offset;
-	uint64_t inode;
-	uint32_t dev_major;
-	uint32_t dev_minor;
-	uint32_t vma_name_size;
-	uint32_t build_id_size;
-	uint64_t vma_name_addr;
-	uint64_t build_id_addr;
+	__u64 size;
+	__u64 query_flags;
+	__u64 query_addr;
+	__u64 vma_start;
+	__u64 vma_end;
+	__u64 vma_flags;
+	__u64 vma_page_size;
+	__u64 vma_offset;
+	__u64 inode;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 vma_name_size;
+	__u32 build_id_size;
+	__u64 vma_name_addr;
+	__u64 build_id_addr;
 };
-#define PROCMAP_QUERY _IOWR(0x66, 17, struct procmap_query)
+#define PROCMAP_QUERY _IOWR('f', 17, struct procmap_query)
 #define PROCMAP_QUERY_COVERING_OR_NEXT_VMA 0x10
 #endif
 

@@ -80,10 +80,56 @@ static void copy_str(char *dst, size_t n, const char *src)
 
 /* ---- records --------------------------------------------------------- */
 
+/*
+ * An outcome goes without the pages past npages (a call's result has
+ * none, an observation a few of MS_GRID_MAX): what the pipe, the runner's
+ * reads and its copies carry shrinks to a tenth and less.
+ */
+uint32_t ms__msg_len(struct ms__msg *msg)
+{
+	size_t len = offsetof(struct ms__msg, out);
+	int n = msg->out.npages;
+
+	if (msg->kind == MS__MSG_OUTCOME) {
+		if (n < 0 || n > MS_GRID_MAX)
+			n = MS_GRID_MAX;
+		len = offsetof(struct ms__msg, pages) +
+		      (size_t)n * sizeof(struct ms_page);
+	}
+	msg->len = (uint32_t)len;
+	return msg->len;
+}
+
+long ms__msg_take(const char *buf, size_t have, struct ms__msg *msg)
+{
+	const size_t head = offsetof(struct ms__msg, out);
+	uint32_t len;
+
+	if (have < sizeof(len))
+		return 0;
+	memcpy(&len, buf, sizeof(len));
+	if (len < head || len > sizeof(*msg))
+		return -1;
+	if (have < len)
+		return 0;
+	memcpy(msg, buf, len);
+	memset((char *)msg + len, 0, sizeof(*msg) - len);
+	if (msg->kind == MS__MSG_OUTCOME) {
+		if (len < offsetof(struct ms__msg, pages) ||
+		    msg->out.npages < 0 || msg->out.npages > MS_GRID_MAX ||
+		    len != offsetof(struct ms__msg, pages) +
+				   (size_t)msg->out.npages *
+					   sizeof(struct ms_page))
+			return -1;
+		msg->out.pages = msg->out.npages ? msg->pages : NULL;
+	}
+	return len;
+}
+
 static void send_msg(struct runner *r)
 {
 	/* The runner is gone (killed on timeout): nobody is listening. */
-	if (ms__sys_write_all(r->out_fd, &r->msg, sizeof(r->msg)) < 0)
+	if (ms__sys_write_all(r->out_fd, &r->msg, ms__msg_len(&r->msg)) < 0)
 		ms__exit(MS__EXIT_BROK);
 }
 
@@ -249,7 +295,7 @@ static void send_shm(struct runner *r, enum ms__msg_kind kind, long id)
 	r->msg.kind = kind;
 	r->msg.shmid = (int32_t)id;
 	r->msg.pid = ms__sys_getpid();
-	if (ms__sys_write_all(r->out_fd, &r->msg, sizeof(r->msg)) < 0) {
+	if (ms__sys_write_all(r->out_fd, &r->msg, ms__msg_len(&r->msg)) < 0) {
 		/* The runner is gone: nobody else will remove it. */
 		if (kind == MS__MSG_SHMID)
 			ms__sys_shm_rmid(id);
@@ -591,12 +637,17 @@ static void k_observe_hold(struct ms__interp *in, bool hold)
 	ms__observe_hold(hold);
 }
 
+/* The VMA's bounds alone: PROCMAP_QUERY where the kernel has it. */
 static uint64_t k_region_size(struct ms__interp *in, uint64_t addr)
 {
 	struct ms__vma v;
+	uint64_t start, end;
+	int err = ms__query_vma(addr, false, &start, &end);
 
 	(void)in;
-	if (ms__find_vma(addr, &v) < 0)
+	if (err == 0)
+		return end - addr;
+	if (err != -ENOTTY || ms__find_vma(addr, &v) < 0)
 		return 0;
 	return v.end - addr;
 }

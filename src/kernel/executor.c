@@ -537,9 +537,9 @@ static volatile sig_atomic_t interrupted;
 
 /* Outcomes one run may bring (as run.c), and the read buffer. */
 #define TRACE_MAX 65536
-static union {
-	struct ms__msg m[16];
+static struct {
 	char b[16 * sizeof(struct ms__msg)];
+	struct ms__msg msg;	/* the record being taken */
 } rbuf;
 static size_t rhave;
 
@@ -672,24 +672,30 @@ static int read_records(struct ms_trace *t, bool *brok)
 	for (;;) {
 		long r = ms__sys_read(ex.rec, rbuf.b + rhave,
 				      sizeof(rbuf.b) - rhave);
-		size_t n, used = 0;
+		size_t used = 0;
 
 		if (r == -EAGAIN || r == 0)
 			return 0;
 		if (r < 0)
 			return (int)r;
 		rhave += (size_t)r;
-		for (n = rhave / sizeof(struct ms__msg); n > 0; n--) {
-			struct ms__msg *m = &rbuf.m[used / sizeof(*m)];
+		for (;;) {
+			struct ms__msg *m = &rbuf.msg;
+			long n = ms__msg_take(rbuf.b + used, rhave - used, m);
 
-			used += sizeof(*m);
+			if (n < 0) {
+				/* Garbage on the pipe: nothing more of it. */
+				*brok = true;
+				used = rhave;
+				break;
+			}
+			if (n == 0)
+				break;
+			used += (size_t)n;
 			if (m->kind == MS__MSG_BROK) {
 				*brok = true;
 			} else if (m->kind == MS__MSG_OUTCOME) {
-				m->out.pages = m->pages;
-				if (t->nout >= TRACE_MAX ||
-				    m->out.npages < 0 ||
-				    m->out.npages > MS_GRID_MAX)
+				if (t->nout >= TRACE_MAX)
 					*brok = true;
 				else if (ms_trace_add(t, &m->out) < 0)
 					return -ENOMEM;

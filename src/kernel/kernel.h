@@ -260,6 +260,12 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 void ms__observe_hold(bool hold);
 /* The VMA containing addr: 0, -ENOENT when none, or -errno. */
 int ms__find_vma(uint64_t addr, struct ms__vma *vma);
+/*
+ * The bounds of the VMA that covers addr, or with next the first one above
+ * it, through PROCMAP_QUERY: 0, -ENOENT (none), -ENOTTY (a kernel before
+ * 6.11), or -errno.  No VmFlags: those are smaps' alone.
+ */
+int ms__query_vma(uint64_t addr, bool next, uint64_t *start, uint64_t *end);
 /* The first VMA whose path is exactly path ("[vdso]"). */
 int ms__find_vma_named(const char *path, struct ms__vma *vma);
 /* Number of sealed VMAs in the process, or -errno. */
@@ -301,7 +307,9 @@ void ms__memreader_main(int argc, char **argv) __attribute__((noreturn));
 /*
  * One record on the pipe from the scenario process to the runner.  It is
  * smaller than PIPE_BUF, so records from the processes of one scenario
- * (which run one at a time anyway) never interleave.
+ * (which run one at a time anyway) never interleave.  On the pipe a
+ * record is its first len bytes (ms__msg_len()): an outcome without the
+ * pages it did not observe, whose place the runner fills with zeros.
  */
 enum ms__msg_kind {
 	MS__MSG_OUTCOME,	/* out is one outcome */
@@ -311,6 +319,7 @@ enum ms__msg_kind {
 };
 
 struct ms__msg {
+	uint32_t len;		/* bytes on the pipe */
 	uint32_t kind;
 	int32_t shmid;
 	int32_t pid;		/* SHMID, SHM_INTENT: the process */
@@ -319,6 +328,16 @@ struct ms__msg {
 	struct ms_outcome out;	/* its pages pointer means nothing here */
 	struct ms_page pages[MS_GRID_MAX]; /* OUTCOME: out.npages pages */
 };
+
+/* The bytes of msg that go on the pipe; sets msg->len. */
+uint32_t ms__msg_len(struct ms__msg *msg);
+/*
+ * Takes the record at the front of the have bytes at buf into *msg (the
+ * bytes not sent zeroed, an outcome's pages pointer set to msg->pages):
+ * the bytes it took, 0 when the record is not all there yet, or -1 when
+ * no record has its length (the pipe carries garbage).
+ */
+long ms__msg_take(const char *buf, size_t have, struct ms__msg *msg);
 
 /* Exit codes of the scenario process. */
 #define MS__EXIT_DONE 0

@@ -12,16 +12,26 @@
  *                       pages the process may not read itself
  *
  * smaps is the only source of the VmFlags, and the dear one: the kernel
- * formats some 25 lines per VMA, a seq_file page (4 KiB, a few VMAs) per
- * read(2), walking each VMA's page tables as it goes.  So it is read as a
- * stream, in address order, only as far as a question needs: a page
- * state stops at the first VMA past its range (the arena lies below the
- * binary, the libraries and the stack, so that is usually the arena's
- * own VMAs), a VMA lookup at its address.  The descriptor stays open; a
- * read from offset 0 starts a fresh pass over the address space as it is
- * now.  PROCMAP_QUERY (6.11+) would find a VMA without formatting the
- * others, but it reports neither the seal nor the lock nor the other
- * VmFlags, so it cannot replace smaps.
+ * formats some 25 lines per VMA (700 bytes and more), walking each VMA's
+ * page tables as it goes.  So it is read as a stream, in address order,
+ * only as far as a question needs: a page state stops at the header of
+ * the first VMA past its range (the arena lies below the binary, the
+ * libraries and the stack, so that is usually the arena's own VMAs), a
+ * VMA lookup at its address.  How far the kernel formats follows from
+ * how much a read(2) asks for: seq_file formats VMAs into its 4 KiB
+ * buffer until it holds what was asked, and formats again, the next
+ * time, the VMA that did not fit.  A read of a whole buffer thus
+ * formats five or six VMAs, one of them twice, where a page state may
+ * need two; a read of less than one VMA's text formats at most one
+ * (SMAPS_STEP), so a bounded question costs the VMAs up to the one that
+ * ends it and a few more reads.  The descriptor stays open; a read from
+ * offset 0 starts a fresh pass over the address space as it is now.
+ *
+ * PROCMAP_QUERY (6.11+) finds a VMA without formatting the others, but it
+ * reports neither the seal nor the lock nor the other VmFlags, so it
+ * cannot replace smaps where something is mapped; where nothing is, it
+ * answers alone (a range the scenario unmapped or moved away, which above
+ * the arena would cost a pass over every VMA of the process).
  *
  * Nothing here allocates: the text window and the table of VMAs read so
  * far live in one buffer mapped up front, because an observation runs in
@@ -37,13 +47,23 @@
 #include "kernel/kernel.h"
 
 /*
- * The buffer: a window of smaps text, then the VMAs of the pass in
- * progress (struct seen), so that the observations after one step
- * (ms__observe_hold) share one pass however far each needs to read.  At
- * 48 bytes a VMA it holds 81920, beyond vm.max_map_count's default.
+ * The buffer: a window of smaps text, a page read from /proc/self/mem,
+ * then the VMAs of the pass in progress (struct seen), so that the
+ * observations after one step (ms__observe_hold) share one pass however
+ * far each needs to read.  At 48 bytes a VMA it holds 80554, beyond
+ * vm.max_map_count's default.  The page lives here rather than in .bss,
+ * where 64 KiB of it kept the small variables of this file on pages of
+ * their own: every scenario process faulted each of them in.
  */
 #define SMAPS_BUF (4UL << 20)
 #define WINDOW (256UL << 10)
+#define PAGE_AT WINDOW
+#define SEEN_AT (PAGE_AT + MS__PAGE_MAX)
+/*
+ * What a bounded read asks for: less than the text of any VMA (some 680
+ * bytes at the least), so that the kernel formats at most one VMA for it.
+ */
+#define SMAPS_STEP 512
 /* The smaps descriptor's number: out of the way of the scenario's own. */
 #define SMAPS_FD_MIN (MS__FDS_MAX - 64)
 
@@ -59,6 +79,10 @@ struct seen {
 static char *smaps_buf;
 static int smaps_fd = -1;
 static pid_t smaps_pid;
+/* /proc/self/maps for PROCMAP_QUERY; query_gone once it said ENOTTY. */
+static int maps_fd = -1;
+static pid_t maps_pid;
+static bool query_gone;
 
 int ms__observe_init(void)
 {
@@ -75,31 +99,63 @@ int ms__observe_init(void)
 }
 
 /*
- * This process's /proc/self/smaps: a descriptor opened by a parent shows
- * the parent's address space, so a fork child opens its own (and closes
- * its copy of the parent's).  Close-on-exec: an exec'd image opens anew.
+ * This process's /proc/self/<file> in *fd: a descriptor opened by a
+ * parent shows the parent's address space, so a fork child opens its own
+ * (and closes its copy of the parent's).  Close-on-exec: an exec'd image
+ * opens anew.
  */
-static int smaps_open(void)
+static int proc_open(const char *path, int *fd, pid_t *owner)
 {
 	pid_t self = ms__sys_getpid();
-	int fd, high;
+	int f, high;
 
-	if (smaps_fd >= 0 && smaps_pid == self)
-		return smaps_fd;
-	if (smaps_fd >= 0)
-		ms__sys_close(smaps_fd);
-	smaps_fd = -1;
-	fd = ms__sys_open("/proc/self/smaps", O_RDONLY);
+	if (*fd >= 0 && *owner == self)
+		return *fd;
+	if (*fd >= 0)
+		ms__sys_close(*fd);
+	*fd = -1;
+	f = ms__sys_open(path, O_RDONLY);
+	if (f < 0)
+		return f;
+	high = ms__sys_dup_above(f, SMAPS_FD_MIN);
+	if (high >= 0) {
+		ms__sys_close(f);
+		f = high;
+	}
+	*fd = f;
+	*owner = self;
+	return f;
+}
+
+static int smaps_open(void)
+{
+	return proc_open("/proc/self/smaps", &smaps_fd, &smaps_pid);
+}
+
+int ms__query_vma(uint64_t addr, bool next, uint64_t *start, uint64_t *end)
+{
+	struct procmap_query q;
+	int fd;
+	long r;
+
+	if (query_gone)
+		return -ENOTTY;
+	fd = proc_open("/proc/self/maps", &maps_fd, &maps_pid);
 	if (fd < 0)
 		return fd;
-	high = ms__sys_dup_above(fd, SMAPS_FD_MIN);
-	if (high >= 0) {
-		ms__sys_close(fd);
-		fd = high;
-	}
-	smaps_fd = fd;
-	smaps_pid = self;
-	return fd;
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.query_addr = addr;
+	q.query_flags = next ? PROCMAP_QUERY_COVERING_OR_NEXT_VMA : 0;
+	r = ms__sys_ioctl(fd, PROCMAP_QUERY, &q);
+	/* Before 6.11 the maps file has no ioctl: ENOTTY, once. */
+	if (r == -ENOTTY)
+		query_gone = true;
+	if (r < 0)
+		return (int)r;
+	*start = q.vma_start;
+	*end = q.vma_end;
+	return 0;
 }
 
 /*
@@ -113,17 +169,21 @@ static struct {
 	int index;		/* VMAs parsed */
 	int nseen;
 	bool overflow;		/* more VMAs than the table holds */
+	bool step;		/* bounded: read SMAPS_STEP at a time */
 } pass;
 
 static struct seen *seen_table(void)
 {
-	return (struct seen *)(void *)(smaps_buf + WINDOW);
+	return (struct seen *)(void *)(smaps_buf + SEEN_AT);
 }
 
-#define SEEN_MAX ((int)((SMAPS_BUF - WINDOW) / sizeof(struct seen)))
+#define SEEN_MAX ((int)((SMAPS_BUF - SEEN_AT) / sizeof(struct seen)))
 
-/* A fresh pass from offset 0: the address space as it is now. */
-static int pass_start(void)
+/*
+ * A fresh pass from offset 0: the address space as it is now.  bounded:
+ * the caller stops at an address, so reads stay small (pass_read).
+ */
+static int pass_start(bool bounded)
 {
 	int r = ms__observe_init();
 
@@ -134,16 +194,19 @@ static int pass_start(void)
 		return r;
 	memset(&pass, 0, sizeof(pass));
 	pass.p = pass.end = smaps_buf;
+	pass.step = bounded;
 	return 0;
 }
 
 /*
  * One more read(2) into the window, after moving what is not parsed yet
  * to its front: 0, or -errno (E2BIG: one VMA's text fills the window).
+ * A bounded pass (pass.step) asks for SMAPS_STEP bytes, a whole scan for
+ * all the window holds.
  */
 static int pass_read(void)
 {
-	size_t keep = (size_t)(pass.end - pass.p);
+	size_t keep = (size_t)(pass.end - pass.p), want;
 	long r;
 
 	if (pass.p != smaps_buf)
@@ -152,8 +215,11 @@ static int pass_read(void)
 	pass.end = smaps_buf + keep;
 	if (keep >= WINDOW)
 		return -E2BIG;
+	want = WINDOW - keep;
+	if (pass.step && want > SMAPS_STEP)
+		want = SMAPS_STEP;
 	do
-		r = ms__sys_pread(smaps_fd, pass.end, WINDOW - keep, pass.off);
+		r = ms__sys_pread(smaps_fd, pass.end, want, pass.off);
 	while (r == -EINTR);
 	if (r < 0)
 		return (int)r;
@@ -351,21 +417,54 @@ static const char *vma_text_end(const char *p)
 	return pass.eof ? pass.end : NULL;
 }
 
+/* Nothing but VMAs is expected, but any other whole line is skipped. */
+static const char *skip_to_header(void)
+{
+	const char *p = pass.p, *q;
+
+	while (p < pass.end && !is_header(p, pass.end)) {
+		q = memchr(p, '\n', (size_t)(pass.end - p));
+		if (!q)
+			break;
+		p = q + 1;
+	}
+	pass.p = (char *)p;
+	return p;
+}
+
+/*
+ * The start of the next VMA of the pass, from its header line alone, so
+ * that a caller which stops before it never makes the kernel format the
+ * VMA after it: 1, 0 at the end, or -errno.  The pass stays where it is.
+ */
+static int pass_peek_start(uint64_t *start)
+{
+	for (;;) {
+		const char *p = skip_to_header(), *nl;
+		int r;
+
+		if (p < pass.end && is_header(p, pass.end)) {
+			nl = memchr(p, '\n', (size_t)(pass.end - p));
+			if (nl || pass.eof) {
+				*start = parse_hex(&p, nl ? nl : pass.end);
+				return 1;
+			}
+		} else if (pass.eof) {
+			return 0;
+		}
+		r = pass_read();
+		if (r < 0)
+			return r;
+	}
+}
+
 /* The next VMA of the pass: 1, 0 at the end, or -errno. */
 static int pass_next(struct ms__vma *v)
 {
 	for (;;) {
-		const char *p = pass.p, *q;
+		const char *p = skip_to_header(), *q;
 		int r;
 
-		/* Nothing but VMAs is expected, but skip any other line. */
-		while (p < pass.end && !is_header(p, pass.end)) {
-			q = memchr(p, '\n', (size_t)(pass.end - p));
-			if (!q)
-				break;
-			p = q + 1;
-		}
-		pass.p = (char *)p;
 		if (p < pass.end && is_header(p, pass.end)) {
 			q = vma_text_end(p);
 			if (q) {
@@ -443,7 +542,7 @@ static int observe_start(void)
 
 	if (smaps_held && smaps_fresh && !pass.overflow)
 		return 0;
-	r = pass_start();
+	r = pass_start(true);
 	if (r < 0)
 		return r;
 	smaps_fresh = smaps_held;
@@ -454,20 +553,22 @@ static int observe_start(void)
  * The lookups below take a fresh pass of their own, which ends the one a
  * hold may have going: the next observation starts again.
  */
-static int lookup_start(void)
+static int lookup_start(bool bounded)
 {
 	smaps_fresh = false;
-	return pass_start();
+	return pass_start(bounded);
 }
 
 int ms__find_vma(uint64_t addr, struct ms__vma *vma)
 {
-	int r = lookup_start();
+	uint64_t start;
+	int r = lookup_start(true);
 
-	while (r >= 0 && (r = pass_next(vma)) > 0) {
-		if (addr < vma->start)
+	while (r >= 0 && (r = pass_peek_start(&start)) > 0) {
+		if (addr < start)
 			return -ENOENT;
-		if (addr < vma->end)
+		r = pass_next(vma);
+		if (r > 0 && addr < vma->end)
 			return 0;
 	}
 	return r < 0 ? r : -ENOENT;
@@ -475,7 +576,7 @@ int ms__find_vma(uint64_t addr, struct ms__vma *vma)
 
 int ms__find_vma_named(const char *path, struct ms__vma *vma)
 {
-	int r = lookup_start();
+	int r = lookup_start(false);
 
 	while (r >= 0 && (r = pass_next(vma)) > 0)
 		if (strcmp(vma->path, path) == 0)
@@ -487,14 +588,12 @@ long ms__sealed_vmas(void)
 {
 	struct ms__vma v;
 	long n = 0;
-	int r = lookup_start();
+	int r = lookup_start(false);
 
 	while (r >= 0 && (r = pass_next(&v)) > 0)
 		n += v.sealed;
 	return r < 0 ? r : n;
 }
-
-static unsigned char page_buf[MS__PAGE_MAX];
 
 static enum ms_data_route data_route = MS_DATA_DIRECT;
 static bool data_route_forced;
@@ -534,6 +633,7 @@ static char read_token(const struct ms_page *pg, uint64_t addr,
 {
 	bool refusable = !(pg->prot & PROT_READ) &&
 			 data_route != MS_DATA_DIRECT;
+	unsigned char *page = (unsigned char *)smaps_buf + PAGE_AT;
 	int fd;
 	long r;
 
@@ -542,10 +642,10 @@ static char read_token(const struct ms_page *pg, uint64_t addr,
 	fd = ms__proc_fd(MS__PROC_MEM);
 	if (fd < 0)
 		return '?';
-	r = ms__sys_pread(fd, page_buf, (size_t)page_size, addr);
+	r = ms__sys_pread(fd, page, (size_t)page_size, addr);
 	if (r == -EIO && refusable)
 		return 0;
-	return ms__contents_token(page_buf, r, page_size);
+	return ms__contents_token(page, r, page_size);
 }
 
 /*
@@ -582,6 +682,37 @@ static void read_refused(uint64_t addr, int npages, long page_size,
 			pages[k].data = err < 0 ? MS_DATA_UNOBSERVABLE : tok[k];
 }
 
+/*
+ * Inside the arena a pass is cheap: it lies below every other VMA, so a
+ * pass reads the scenario's own VMAs up to the range, no more.
+ */
+static bool in_arena(uint64_t addr, uint64_t last)
+{
+	return addr >= MS__ARENA_BASE && last < MS__ARENA_BASE + MS__ARENA_SIZE;
+}
+
+/*
+ * Is nothing mapped in [addr, last], a range outside the arena?
+ * PROCMAP_QUERY says so without smaps, unless a pass of this hold has
+ * read past the range already: its table answers then, for free.  It
+ * does not know the gate area, x86_64's vsyscall page, which smaps
+ * lists: no question that reaches the upper half of the address space,
+ * where that page lies, is put to it.
+ */
+static bool range_unmapped(uint64_t addr, uint64_t last)
+{
+	uint64_t start, end;
+	int r;
+
+	if (last >> 63 || in_arena(addr, last))
+		return false;
+	if (smaps_held && smaps_fresh && !pass.overflow && pass.nseen &&
+	    seen_table()[pass.nseen - 1].start > last)
+		return false;
+	r = ms__query_vma(addr, true, &start, &end);
+	return r == -ENOENT || (r == 0 && start > last);
+}
+
 int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 		struct ms_page *pages)
 {
@@ -592,19 +723,28 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 
 	if (npages < 0 || npages > MS_GRID_MAX)
 		return -EINVAL;
-	r = observe_start();
-	if (r < 0)
-		return r;
 	memset(pages, 0, sizeof(*pages) * (size_t)npages);
 	for (int k = 0; k < npages; k++) {
 		pages[k].pkey = -1;
 		pages[k].vma = UINT32_MAX;
+		pages[k].data = '.';
 	}
 	/* The last byte asked about; VMAs come in address order. */
 	last = npages ? addr + (uint64_t)npages * (uint64_t)page_size - 1 :
 			addr;
-	for (int i = 0; npages && (r = seen_vma(i, &v)) > 0; i++) {
-		if (v.start > last)
+	if (!npages || range_unmapped(addr, last))
+		return 0;
+	r = observe_start();
+	if (r < 0)
+		return r;
+	for (int i = 0; npages; i++) {
+		uint64_t next;
+
+		/* A VMA not read yet: its header tells whether it is needed. */
+		if (i >= pass.nseen &&
+		    ((r = pass_peek_start(&next)) <= 0 || next > last))
+			break;
+		if ((r = seen_vma(i, &v)) <= 0 || v.start > last)
 			break;
 		for (int k = 0; k < npages; k++) {
 			uint64_t a = addr + (uint64_t)k * (uint64_t)page_size;

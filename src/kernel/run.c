@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,13 +65,20 @@
  * arrives: a wakeup per record cost the runner a context switch, and the
  * scenario process the wakeup, several times a step, while nothing needs
  * them before the case ends.  The record pipe holds RECORD_PIPE_SIZE, far
- * more than a scenario writes in that time; the one record a scenario
- * waits on, a new SysV segment's id (the runner marks the segment), waits
- * at most about this long.  A read that finds none goes back to waiting
- * for the next record, so a scenario that is quiet (or hung) costs no
- * wakeups at all.
+ * more than a scenario writes in that time (a full pipe would only make
+ * the scenario wait for the next read).  The one record a scenario waits
+ * on, a new SysV segment's id (the runner marks the segment), waits at
+ * most about RECORD_READ_SHM_MS: a scenario that calls shmget is read
+ * that often.  Most cases end before their first read, so the runner
+ * sleeps from the start of a case to the spawner's answer.  A read that
+ * finds none goes back to waiting for the next record, so a scenario
+ * that is quiet (or hung) costs no wakeups at all.
  */
-#define RECORD_READ_MS 1
+#define RECORD_READ_MS 20
+#define RECORD_READ_SHM_MS 1
+
+/* One read(2) of records takes up to this much: many records a call. */
+#define RECORD_READ (64 << 10)
 
 static volatile sig_atomic_t interrupted;
 static int wake[2] = { -1, -1 };
@@ -288,16 +296,6 @@ static int take_record(struct ms__msg *msg, struct ms_trace *t,
 {
 	switch (msg->kind) {
 	case MS__MSG_OUTCOME:
-		msg->out.pages = msg->pages;
-		if (msg->out.npages < 0 || msg->out.npages > MS_GRID_MAX) {
-			if (!c->brok) {
-				c->brok = true;
-				snprintf(c->reason, sizeof(c->reason),
-					 "the scenario sent an outcome of %d "
-					 "pages", msg->out.npages);
-			}
-			break;
-		}
 		if (t->nout < TRACE_MAX)
 			return ms_trace_add(t, &msg->out);
 		if (!c->brok) {
@@ -513,10 +511,14 @@ struct job {
 	int64_t drain_until;
 	int64_t read_at;	/* when to read records next, */
 	bool rec_quiet;		/* or, when true, wait for one */
-	size_t have;		/* bytes of msg read so far */
+	int read_ms;		/* RECORD_READ_MS or RECORD_READ_SHM_MS */
+	size_t have;		/* bytes of records read, not taken yet */
+	bool garbled;		/* a record of no length: take no more */
 	int err;
 	struct ms__msg msg;
 	struct collect c;
+	char in[RECORD_READ];	/* what the record pipe gave (last: a new
+				 * case clears what comes before it) */
 };
 
 static struct job *jobs;
@@ -559,6 +561,15 @@ static int jobs_ready(void)
 	}
 	njobs = n;
 	return 0;
+}
+
+static bool calls_shmget(const struct ms_program *p)
+{
+	for (int i = 0; i < p->nsteps; i++)
+		if (p->steps[i].kind == MS_STEP_CALL &&
+		    p->steps[i].call == MS_CALL_SHMGET)
+			return true;
+	return false;
 }
 
 /*
@@ -642,7 +653,7 @@ int ms_kernel_begin(const struct ms_program *p, const struct ms_kernel_info *ki,
 		return -EBUSY;
 
 	fill_request(ki, o, &req);
-	memset(j, 0, sizeof(*j));
+	memset(j, 0, offsetof(struct job, in));
 	j->c.seg.since = (int64_t)time(NULL) - 1;
 	err = start_scenario((int)(j - jobs), p, &req, &j->rec, &j->out);
 	if (err < 0)
@@ -655,7 +666,8 @@ int ms_kernel_begin(const struct ms_program *p, const struct ms_kernel_info *ki,
 	j->timeout_ms = req.timeout_ms;
 	j->rec_open = true;
 	j->out_open = true;
-	j->read_at = ms__now_ms() + RECORD_READ_MS;
+	j->read_ms = calls_shmget(p) ? RECORD_READ_SHM_MS : RECORD_READ_MS;
+	j->read_at = ms__now_ms() + j->read_ms;
 	return 0;
 }
 
@@ -668,16 +680,56 @@ static void job_fail(struct job *j, int err)
 }
 
 /*
+ * Takes the whole records at the front of j->in (ms__msg_len(): len
+ * bytes each, the pages not sent are zeros) and keeps the rest.  A length
+ * no record has means the pipe carries garbage: BROK, and nothing more is
+ * taken from it.
+ */
+static void job_take_records(struct job *j)
+{
+	size_t at = 0;
+
+	while (!j->garbled) {
+		long len = ms__msg_take(j->in + at, j->have - at, &j->msg);
+
+		if (len < 0) {
+			uint32_t said;
+
+			memcpy(&said, j->in + at, sizeof(said));
+			j->garbled = true;
+			j->c.brok = true;
+			j->c.append_last = false;
+			snprintf(j->c.reason, sizeof(j->c.reason),
+				 "the scenario process sent a record of %u "
+				 "bytes", said);
+			break;
+		}
+		if (len == 0)
+			break;
+		at += (size_t)len;
+		/* A runner out of memory still drains, then says so. */
+		if (!j->err && take_record(&j->msg, j->t, &j->c) < 0)
+			j->err = -ENOMEM;
+	}
+	if (j->garbled)
+		j->have = 0;
+	else if (at) {
+		memmove(j->in, j->in + at, j->have - at);
+		j->have -= at;
+	}
+}
+
+/*
  * Reads the records that wait in the pipe, up to EAGAIN or the end; the
- * next read is in RECORD_READ_MS if some came, else when one comes.
+ * next read is in read_ms if some came, else when one comes.
  */
 static void job_read_records(struct job *j)
 {
 	j->rec_quiet = true;
-	j->read_at = ms__now_ms() + RECORD_READ_MS;
+	j->read_at = ms__now_ms() + j->read_ms;
 	for (;;) {
-		long r = ms__sys_read(j->rec, (char *)&j->msg + j->have,
-				      sizeof(j->msg) - j->have);
+		long r = ms__sys_read(j->rec, j->in + j->have,
+				      sizeof(j->in) - j->have);
 
 		if (r == -EAGAIN)
 			return;
@@ -687,19 +739,14 @@ static void job_read_records(struct job *j)
 		}
 		j->have += (size_t)r;
 		j->rec_quiet = false;
-		if (j->have < sizeof(j->msg))
-			continue;
-		j->have = 0;
-		/* A runner out of memory still drains, then says so. */
-		if (!j->err && take_record(&j->msg, j->t, &j->c) < 0)
-			j->err = -ENOMEM;
+		job_take_records(j);
 	}
 }
 
 /*
  * What poll found on one job's descriptors: the spawner's reply, output
  * to keep, records to take (polled for only once the spawner has
- * answered; before, they are read every RECORD_READ_MS).
+ * answered; before, they are read every read_ms).
  */
 static void job_pump(struct job *j, int index, short rev_rec, short rev_out,
 		     short rev_sock)
@@ -728,7 +775,7 @@ static void job_pump(struct job *j, int index, short rev_rec, short rev_out,
 	/* Woken by a record after a quiet read: read on the timer again. */
 	if (rev_rec && !c->have_reply) {
 		j->rec_quiet = false;
-		j->read_at = ms__now_ms() + RECORD_READ_MS;
+		j->read_at = ms__now_ms() + j->read_ms;
 	} else if (rev_rec || (c->have_reply && j->rec_open)) {
 		job_read_records(j);
 	}

@@ -75,7 +75,7 @@ static void __attribute__((noreturn)) early_brok(int out_fd, const char *why)
 	memset(&msg, 0, sizeof(msg));
 	msg.kind = MS__MSG_BROK;
 	strncpy(msg.reason, why, sizeof(msg.reason) - 1);
-	ms__sys_write_all(out_fd, &msg, sizeof(msg));
+	ms__sys_write_all(out_fd, &msg, ms__msg_len(&msg));
 	ms__exit(MS__EXIT_BROK);
 }
 

@@ -875,6 +875,11 @@ long ms__sys_pread(int fd, void *buf, size_t n, uint64_t off)
 	return SYS(SYS_pread64, fd, buf, n, off);
 }
 
+long ms__sys_ioctl(int fd, unsigned long request, void *arg)
+{
+	return SYS(SYS_ioctl, fd, request, arg);
+}
+
 long ms__sys_pwrite(int fd, const void *buf, size_t n, uint64_t off)
 {
 	return SYS(SYS_pwrite64, fd, buf, n, off);
@@ -1061,11 +1066,6 @@ int64_t ms__now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-long ms__sys_ioctl(int fd, unsigned long request, void *arg)
-{
-	return SYS(SYS_ioctl, fd, request, arg);
 }
 
 int64_t ms__now_ns_raw(void)
