@@ -105,7 +105,7 @@ enum ms__switch {
 	MS__NSWITCHES
 };
 
-bool ms__sw(const struct ms_mm *mm, enum ms__switch sw);
+uint32_t ms__switch_mask(int profile, uint64_t flip);
 
 /* ------------------------------------------------------------------ */
 /* VM flags (the model's own bits, named after the kernel's)           */
@@ -267,7 +267,14 @@ struct ms_mm {
 	int naio;
 	unsigned int aio_nr;	/* events of live contexts (aio_nr) */
 	bool uffd;		/* the process has a userfaultfd */
+	uint32_t switches;	/* ms__switch_mask() of cfg */
 };
+
+/* Is profile switch sw on for mm (the table is in profile.c)? */
+static inline bool ms__sw(const struct ms_mm *mm, enum ms__switch sw)
+{
+	return mm->switches >> sw & 1;
+}
 
 static inline uint64_t ms__vma_start(const struct ms__vma *v)
 {
