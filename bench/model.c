@@ -614,11 +614,18 @@ static void replays(void)
 	free(mres);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	per_call();
-	search_and_terabyte();
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "replay"))) {
+		fprintf(stderr, "usage: %s [replay]\n", argv[0]);
+		return 2;
+	}
+	/* "replay": the recorded streams only. */
+	if (argc == 1) {
+		per_call();
+		search_and_terabyte();
+	}
 	replays();
 	return 0;
 }

@@ -491,8 +491,18 @@ static struct ms__leaf *descend(const struct ms__vmatree *t, uint64_t key)
 {
 	struct ms__bnode *x = t->root;
 
-	if (t->hint && leaf_holds(t->hint, key))
-		return t->hint;
+	if (t->hint) {
+		struct ms__leaf *h = t->hint;
+
+		if (leaf_holds(h, key))
+			return h;
+		/* Or the leaf on either side of it. */
+		h = key < h->start[0] ? h->prev : h->next;
+		if (h && leaf_holds(h, key)) {
+			((struct ms__vmatree *)t)->hint = h;
+			return h;
+		}
+	}
 	for (int h = t->height; h > 0; h--) {
 		const struct ms__inode *p = (const struct ms__inode *)x;
 
@@ -536,14 +546,18 @@ static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
 	struct ms__leaf *l = t->cur_leaf;
 	int i = t->cur_slot;
 
-	/* The cursor's VMA, or one of its two neighbours in the leaf. */
+	/* The cursor's VMA, or one of its two neighbours in the leaf:
+	 * slots past the last VMA hold stale pointers, never v. */
 	if (l) {
-		for (int j = i > 0 ? i - 1 : 0; j <= i + 1 && j < l->h.n; j++)
-			if (l->vma[j] == v) {
-				*slot = j;
-				remember(t, l, j);
-				return l;
-			}
+		int j = l->vma[i] == v ? i :
+			i + 1 < LEAF_MAX && l->vma[i + 1] == v ? i + 1 :
+			i > 0 && l->vma[i - 1] == v ? i - 1 : -1;
+
+		if (j >= 0 && j < l->h.n) {
+			*slot = j;
+			remember(t, l, j);
+			return l;
+		}
 	}
 	l = descend(t, key);
 	i = slot_le(l, key);
