@@ -416,10 +416,11 @@ static void refresh(struct ms__bnode *x, int height)
 /* Lookup                                                              */
 
 /*
- * The searches of a node count the starts <= key.  Starts are padded
- * with UINT64_MAX past the last entry, so the count runs over the whole
- * array: unrolled, no branch, and every load independent of the others.
- * A binary search is a chain of dependent loads and compares (4 or 5 of
+ * The searches of a node compare key with the middle start, then count
+ * the starts <= key in that half.  Starts are padded with UINT64_MAX
+ * past the last entry, so the count runs over a fixed number of them:
+ * unrolled, no branch, and every load independent of the others.  A
+ * binary search is a chain of dependent loads and compares (4 or 5 of
  * them per node, some 8 cycles each even in L1), and a descent through
  * a tree of a few thousand VMAs, out of L1 for a random address, was
  * then a third of the time of a call.  The count's adds go to two sums,
@@ -440,14 +441,16 @@ _Static_assert(NODE_MAX == 16 && LEAF_MAX == 32, "unrolled below");
  */
 static int child_le(const struct ms__inode *p, uint64_t key)
 {
+	const uint64_t *a = p->min + (p->min[NODE_MAX / 2] <= key ?
+				      NODE_MAX / 2 : 0);
 	int c = 0, d = 0;
 
-#pragma GCC unroll 8
-	for (int i = 0; i < NODE_MAX / 2; i++) {
-		c += p->min[i] <= key;
-		d += p->min[i + NODE_MAX / 2] <= key;
+#pragma GCC unroll 4
+	for (int i = 0; i < NODE_MAX / 4; i++) {
+		c += a[i] <= key;
+		d += a[i + NODE_MAX / 4] <= key;
 	}
-	c += d;
+	c += d + (int)(a - p->min);
 	/* Past the last child only for key == UINT64_MAX. */
 	c = c < p->h.n ? c : p->h.n;
 	return c ? c - 1 : 0;
@@ -456,14 +459,16 @@ static int child_le(const struct ms__inode *p, uint64_t key)
 /* The last slot of l whose start is <= key, or -1. */
 static int slot_le(const struct ms__leaf *l, uint64_t key)
 {
+	const uint64_t *a = l->start + (l->start[LEAF_MAX / 2] <= key ?
+					LEAF_MAX / 2 : 0);
 	int c = 0, d = 0;
 
-#pragma GCC unroll 16
-	for (int i = 0; i < LEAF_MAX / 2; i++) {
-		c += l->start[i] <= key;
-		d += l->start[i + LEAF_MAX / 2] <= key;
+#pragma GCC unroll 8
+	for (int i = 0; i < LEAF_MAX / 4; i++) {
+		c += a[i] <= key;
+		d += a[i + LEAF_MAX / 4] <= key;
 	}
-	c += d;
+	c += d + (int)(a - l->start);
 	return (c < l->h.n ? c : l->h.n) - 1;
 }
 
@@ -733,6 +738,35 @@ static void leaf_insert_at(struct ms__leaf *l, int i, struct ms__vma *v)
 }
 
 /*
+ * The leaf and slot a VMA starting at key goes to, as a descent finds
+ * them: beside the cursor's VMA when key falls just after or just before
+ * it in its leaf (a split inserts its new piece beside the VMA it
+ * split, which the cursor holds), else by descent.
+ */
+static struct ms__leaf *insert_pos(const struct ms__vmatree *t,
+				   uint64_t key, int *slot)
+{
+	struct ms__leaf *l = t->cur_leaf;
+	int i = t->cur_slot;
+
+	if (l && i < l->h.n) {
+		if (l->start[i] < key &&
+		    (i + 1 < l->h.n ? key < l->start[i + 1] :
+				      !l->next || key < l->next->start[0])) {
+			*slot = i + 1;
+			return l;
+		}
+		if (i > 0 && l->start[i - 1] < key && key < l->start[i]) {
+			*slot = i;
+			return l;
+		}
+	}
+	l = descend(t, key);
+	*slot = slot_le(l, key) + 1;
+	return l;
+}
+
+/*
  * Inserts v (v->start, v->end set).  ms__vt_reserve() must have run.  A
  * full leaf splits in halves, except when v goes at its very end: then v
  * starts a new leaf and the full one stays full, so that mapping upwards
@@ -754,8 +788,7 @@ void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 		t->first = l;
 		return;
 	}
-	l = descend(t, v->start);
-	i = slot_le(l, v->start) + 1;
+	l = insert_pos(t, v->start, &i);
 	if (l->h.n < LEAF_MAX) {
 		leaf_insert_at(l, i, v);
 		remember(t, l, i);
