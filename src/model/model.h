@@ -286,6 +286,25 @@ static inline struct ms__vma *ms__vma_first(const struct ms_mm *mm)
 	return ms__vt_first(&mm->vmas);
 }
 
+/* find_vma(): the first VMA that ends above addr. */
+static inline struct ms__vma *ms__vma_find_from(const struct ms_mm *mm,
+						uint64_t addr)
+{
+	return ms__vt_find_from(&mm->vmas, addr);
+}
+
+static inline struct ms__vma *ms__vma_next(const struct ms_mm *mm,
+					   const struct ms__vma *v)
+{
+	return ms__vt_next(&mm->vmas, v);
+}
+
+static inline struct ms__vma *ms__vma_prev(const struct ms_mm *mm,
+					   const struct ms__vma *v)
+{
+	return ms__vt_prev(&mm->vmas, v);
+}
+
 static inline uint64_t ms__pages(const struct ms_mm *mm, uint64_t bytes)
 {
 	return bytes >> mm->cfg.page_shift;
@@ -330,9 +349,6 @@ static inline bool vma_is_anonymous(const struct ms__vma *v)
 
 /* vma.c: lookup, clip, merge */
 struct ms__vma *ms__vma_find(const struct ms_mm *mm, uint64_t addr);
-struct ms__vma *ms__vma_find_from(const struct ms_mm *mm, uint64_t addr);
-struct ms__vma *ms__vma_next(const struct ms_mm *mm, const struct ms__vma *v);
-struct ms__vma *ms__vma_prev(const struct ms_mm *mm, const struct ms__vma *v);
 bool ms__map_count_full(const struct ms_mm *mm);
 int ms__vma_clip_start(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 		       bool check_limit);

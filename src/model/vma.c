@@ -26,22 +26,6 @@ struct ms__vma *ms__vma_find(const struct ms_mm *mm, uint64_t addr)
 	return v && addr < v->end ? v : NULL;
 }
 
-/* find_vma(): the first VMA that ends above addr. */
-struct ms__vma *ms__vma_find_from(const struct ms_mm *mm, uint64_t addr)
-{
-	return ms__vt_find_from(&mm->vmas, addr);
-}
-
-struct ms__vma *ms__vma_next(const struct ms_mm *mm, const struct ms__vma *v)
-{
-	return ms__vt_next(&mm->vmas, v);
-}
-
-struct ms__vma *ms__vma_prev(const struct ms_mm *mm, const struct ms__vma *v)
-{
-	return ms__vt_prev(&mm->vmas, v);
-}
-
 /* split_vma() refuses to add a VMA once map_count reaches the limit. */
 bool ms__map_count_full(const struct ms_mm *mm)
 {

@@ -626,8 +626,13 @@ struct ms__vma *ms__vt_find_from(const struct ms__vmatree *t, uint64_t addr)
 struct ms__vma *ms__vt_next(const struct ms__vmatree *t,
 			    const struct ms__vma *v)
 {
-	int i;
-	struct ms__leaf *l = leaf_of(t, v, v->start, &i);
+	struct ms__leaf *l = t->cur_leaf;
+	int i = t->cur_slot;
+
+	/* The usual walk: v is the cursor's and not last in its leaf. */
+	if (l && i + 1 < l->h.n && l->vma[i] == v)
+		return remember(t, l, i + 1);
+	l = leaf_of(t, v, v->start, &i);
 
 	if (++i < l->h.n)
 		return remember(t, l, i);
@@ -727,12 +732,14 @@ static void insert_child(struct ms__vmatree *t, struct ms__bnode *l,
 /* Inserts v at slot i of l; leaf_changed() is the caller's. */
 static void leaf_insert_at(struct ms__leaf *l, int i, struct ms__vma *v)
 {
-	memmove(l->start + i + 1, l->start + i,
-		sizeof(uint64_t) * (size_t)(l->h.n - i));
-	memmove(l->end + i + 1, l->end + i,
-		sizeof(uint64_t) * (size_t)(l->h.n - i));
-	memmove(l->vma + i + 1, l->vma + i,
-		sizeof(l->vma[0]) * (size_t)(l->h.n - i));
+	if (i < l->h.n) {
+		memmove(l->start + i + 1, l->start + i,
+			sizeof(uint64_t) * (size_t)(l->h.n - i));
+		memmove(l->end + i + 1, l->end + i,
+			sizeof(uint64_t) * (size_t)(l->h.n - i));
+		memmove(l->vma + i + 1, l->vma + i,
+			sizeof(l->vma[0]) * (size_t)(l->h.n - i));
+	}
 	l->h.n++;
 	leaf_put(l, i, v);
 }
@@ -891,12 +898,14 @@ void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v)
 
 	t->count--;
 	v->state &= (uint8_t)~MS__VMS_INDEXED;
-	memmove(l->start + i, l->start + i + 1,
-		sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
-	memmove(l->end + i, l->end + i + 1,
-		sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
-	memmove(l->vma + i, l->vma + i + 1,
-		sizeof(l->vma[0]) * (size_t)(l->h.n - i - 1));
+	if (i + 1 < l->h.n) {
+		memmove(l->start + i, l->start + i + 1,
+			sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
+		memmove(l->end + i, l->end + i + 1,
+			sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
+		memmove(l->vma + i, l->vma + i + 1,
+			sizeof(l->vma[0]) * (size_t)(l->h.n - i - 1));
+	}
 	l->h.n--;
 	l->start[l->h.n] = UINT64_MAX;
 	if (t->cur_leaf == l && t->cur_slot > i)
