@@ -27,7 +27,11 @@
  *      works like the catalog, in bursts of 16 calls within a window of
  *      64 pages that then moves to a random place in the arena.  The
  *      kernel's figure is put beside the cost of its cheapest syscall
- *      (getppid) in the same child, so the entry and exit are visible.
+ *      (getppid) in the same child, so the entry and exit are visible;
+ *      the model's beside the cost of one lookup (find_vma at each
+ *      call's address in the address space the stream left), which
+ *      every call pays at least once.  `bench/model replay` runs only
+ *      this part.
  *
  * Times are CPU time of the process doing the calls (the kernel's
  * includes its system time), so a loaded machine does not inflate them.
@@ -538,8 +542,9 @@ static void replay(struct call *calls, int64_t *mres, struct shared *sh,
 	const long n = REPLAY_CALLS;
 	const char *name = scen ? "scenario" : "uniform";
 	struct ms_mm *mm;
-	double t0, t1, mns, mop[6], kop[6];
-	long agree = 0, shown = 0, ops[6] = { 0 }, mdrop, kdrop;
+	double t0, t1, mns, lns, mop[6], kop[6];
+	long agree = 0, shown = 0, ops[6] = { 0 }, mdrop, kdrop, found = 0;
+	struct ms_vma_info info;
 	int vmas;
 
 	scenario = scen;
@@ -556,6 +561,12 @@ static void replay(struct call *calls, int64_t *mres, struct shared *sh,
 	t1 = now_ns();
 	mns = (t1 - t0) / (double)n;
 	vmas = ms_mm_map_count(mm);
+	/* The floor of any call: finding the VMA at its address. */
+	t0 = now_ns();
+	for (long i = 0; i < n; i++)
+		found += ms_mm_vma_find(mm, calls[i].addr, &info) == 0;
+	t1 = now_ns();
+	lns = (t1 - t0) / (double)n;
 	ms_mm_free(mm);
 	if (ms_mm_new(NULL, &mm) < 0 || reserve_model(mm) != (int64_t)ARENA)
 		exit(1);
@@ -591,6 +602,10 @@ static void replay(struct call *calls, int64_t *mres, struct shared *sh,
 	printf("replay %s: model %.0f ns/call, kernel %.0f ns/call (getppid: "
 	       "%.0f): the model is %.1fx faster; %ld of %ld results agree\n",
 	       name, mns, sh->ns, sh->null_ns, sh->ns / mns, agree, n);
+	printf("replay %s: 30x would need the model at %.0f ns/call; one "
+	       "lookup (find_vma at each call's address, the %d VMAs at the "
+	       "end; %ld found) costs %.0f\n", name, sh->ns / 30, vmas,
+	       found, lns);
 	printf("replay %s, ns per call by kind, each timed alone "
 	       "(model/kernel):", name);
 	for (int k = 0; k < 6; k++)
