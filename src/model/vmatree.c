@@ -15,9 +15,10 @@
  *     maple tree keeps the same per-subtree gap, which makes the top-down
  *     search for free space O(log n) instead of O(gaps crossed).  The
  *     first starts lead every descent and are kept exact; the last ends
- *     and gaps only the search reads, so a change marks its node stale
- *     up to the root (stopping at the first node already stale) and the
- *     search brings the stale entries up to date first.  Most calls
+ *     and gaps only the search reads, so a change marks its node's entry
+ *     stale, and its parent's, up to the root (stopping at the first
+ *     already stale), and the search brings the stale entries up to date
+ *     first.  Most calls
  *     never search (MAP_FIXED, mprotect, madvise, munmap), and carrying
  *     the gaps up at every change was a tenth of the time of a call.
  *   - Records and nodes come from an arena of growing blocks (huge pages
@@ -44,10 +45,6 @@ struct ms__bnode {
 	struct ms__inode *parent;
 	int n;
 	int slot;	/* its index in parent, when nothing moved it */
-	/* The parent's max_end and gap for this node may be out of date.
-	 * A stale node's parent is stale too: a node that is not stale
-	 * heads a subtree whose entries are all exact. */
-	bool stale;
 };
 
 struct ms__leaf {
@@ -65,6 +62,10 @@ struct ms__inode {
 	uint64_t max_end[NODE_MAX];	/* the child's last vm_end */
 	uint64_t gap[NODE_MAX];		/* the largest gap inside the child */
 	struct ms__bnode *child[NODE_MAX];
+	/* Bit i: max_end[i] and gap[i] may be out of date.  A node with a
+	 * bit set has its own set in its parent, so a node whose entry is
+	 * not stale heads a subtree whose entries are all exact. */
+	uint32_t stale;
 };
 
 struct summary {
@@ -373,14 +374,17 @@ static void fix_min(struct ms__bnode *x, bool leaf)
 	}
 }
 
-/* x's extent or gaps changed: it and the nodes above it are stale. */
+/* x's extent or gaps changed: its entry and those above it are stale. */
 static void mark_stale(struct ms__bnode *x)
 {
-	while (!x->stale) {
-		x->stale = true;
-		if (!x->parent)
+	while (x->parent) {
+		struct ms__inode *p = x->parent;
+		uint32_t bit = 1u << child_index(p, x);
+
+		if (p->stale & bit)
 			return;
-		x = &x->parent->h;
+		p->stale |= bit;
+		x = &p->h;
 	}
 }
 
@@ -397,19 +401,27 @@ static void refresh(struct ms__bnode *x, int height)
 {
 	struct ms__inode *p = (struct ms__inode *)x;
 
-	if (!x->stale)
-		return;
-	x->stale = false;
 	if (height == 0)
 		return;
-	for (int i = 0; i < p->h.n; i++) {
-		struct ms__bnode *c = p->child[i];
+	while (p->stale) {
+		int i = __builtin_ctz(p->stale);
 
-		if (c->stale) {
-			refresh(c, height - 1);
-			set_entry(p, i, summary_of(c, height == 1));
-		}
+		p->stale &= p->stale - 1;
+		refresh(p->child[i], height - 1);
+		set_entry(p, i, summary_of(p->child[i], height == 1));
 	}
+}
+
+/* A stale mask with slot i opened (a child inserted there). */
+static uint32_t stale_open(uint32_t mask, int i)
+{
+	return (mask & ((1u << i) - 1)) | (mask >> i << (i + 1));
+}
+
+/* A stale mask with slot i closed (its child removed). */
+static uint32_t stale_close(uint32_t mask, int i)
+{
+	return (mask & ((1u << i) - 1)) | (mask >> (i + 1) << i);
 }
 
 /* ------------------------------------------------------------------ */
@@ -681,8 +693,7 @@ static void insert_child(struct ms__vmatree *t, struct ms__bnode *l,
 		p->min[0] = first_start(l, leaves);
 		p->min[1] = first_start(r, leaves);
 		l->parent = r->parent = p;
-		l->stale = r->stale = true;
-		p->h.stale = true;
+		p->stale = 3u;
 		t->root = &p->h;
 		t->height++;
 		return;
@@ -703,6 +714,8 @@ static void insert_child(struct ms__vmatree *t, struct ms__bnode *l,
 			q->child[k]->parent = q;
 		for (int k = half; k < NODE_MAX; k++)
 			p->min[k] = UINT64_MAX;
+		q->stale = p->stale >> half;
+		p->stale &= (1u << half) - 1;
 		p->h.n = half;
 		insert_child(t, &p->h, &q->h, false);
 		if (i >= half) {
@@ -723,7 +736,7 @@ static void insert_child(struct ms__vmatree *t, struct ms__bnode *l,
 	r->parent = p;
 	p->min[i] = first_start(l, leaves);
 	p->min[i + 1] = first_start(r, leaves);
-	l->stale = r->stale = true;
+	p->stale = stale_open(p->stale, i + 1) | 3u << i;
 	mark_stale(&p->h);
 	if (i == 0)
 		fix_min(&p->h, false);
@@ -856,6 +869,7 @@ static void remove_child(struct ms__vmatree *t, struct ms__bnode *x)
 		sizeof(p->child[0]) * (size_t)(p->h.n - i - 1));
 	p->h.n--;
 	p->min[p->h.n] = UINT64_MAX;
+	p->stale = stale_close(p->stale, i);
 	if (!p->h.n) {
 		remove_child(t, &p->h);
 		node_put(t, p, false);
@@ -1086,17 +1100,22 @@ static long check_node(const struct ms__vmatree *t, const struct ms__bnode *x,
 		const struct ms__bnode *ch = p->child[i];
 		struct summary s = summary_of(ch, height == 1);
 		long c = check_node(t, ch, height - 1, p, prev_leaf);
+		bool stale = p->stale >> i & 1;
 
 		/* First starts are exact; the rest where not stale. */
-		if (c < 0 || s.min != p->min[i] || (ch->stale && !p->h.stale) ||
-		    (!ch->stale && (s.max_end != p->max_end[i] ||
-				    s.gap != p->gap[i])))
+		if (c < 0 || s.min != p->min[i] ||
+		    (height > 1 && ((const struct ms__inode *)ch)->stale &&
+		     !stale) ||
+		    (!stale && (s.max_end != p->max_end[i] ||
+				s.gap != p->gap[i])))
 			return -1;
 		count += c;
 	}
 	for (int i = p->h.n; i < NODE_MAX; i++)
 		if (p->min[i] != UINT64_MAX)
 			return -1;
+	if (p->stale >> p->h.n)
+		return -1;
 	return count;
 }
 
