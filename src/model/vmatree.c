@@ -45,6 +45,7 @@ struct ms__bnode {
 	struct ms__inode *parent;
 	int n;
 	int slot;	/* its index in parent, when nothing moved it */
+	bool stale;	/* its bit in parent->stale, read without a search */
 };
 
 struct ms__leaf {
@@ -377,14 +378,10 @@ static void fix_min(struct ms__bnode *x, bool leaf)
 /* x's extent or gaps changed: its entry and those above it are stale. */
 static void mark_stale(struct ms__bnode *x)
 {
-	while (x->parent) {
-		struct ms__inode *p = x->parent;
-		uint32_t bit = 1u << child_index(p, x);
-
-		if (p->stale & bit)
-			return;
-		p->stale |= bit;
-		x = &p->h;
+	while (x->parent && !x->stale) {
+		x->stale = true;
+		x->parent->stale |= 1u << child_index(x->parent, x);
+		x = &x->parent->h;
 	}
 }
 
@@ -407,6 +404,7 @@ static void refresh(struct ms__bnode *x, int height)
 		int i = __builtin_ctz(p->stale);
 
 		p->stale &= p->stale - 1;
+		p->child[i]->stale = false;
 		refresh(p->child[i], height - 1);
 		set_entry(p, i, summary_of(p->child[i], height == 1));
 	}
@@ -694,6 +692,7 @@ static void insert_child(struct ms__vmatree *t, struct ms__bnode *l,
 		p->min[1] = first_start(r, leaves);
 		l->parent = r->parent = p;
 		p->stale = 3u;
+		l->stale = r->stale = true;
 		t->root = &p->h;
 		t->height++;
 		return;
@@ -737,6 +736,7 @@ static void insert_child(struct ms__vmatree *t, struct ms__bnode *l,
 	p->min[i] = first_start(l, leaves);
 	p->min[i + 1] = first_start(r, leaves);
 	p->stale = stale_open(p->stale, i + 1) | 3u << i;
+	l->stale = r->stale = true;
 	mark_stale(&p->h);
 	if (i == 0)
 		fix_min(&p->h, false);
@@ -884,6 +884,7 @@ static void remove_child(struct ms__vmatree *t, struct ms__bnode *x)
 
 		t->root = root->child[0];
 		t->root->parent = NULL;
+		t->root->stale = false;
 		t->height--;
 		node_put(t, root, false);
 	}
@@ -1103,7 +1104,7 @@ static long check_node(const struct ms__vmatree *t, const struct ms__bnode *x,
 		bool stale = p->stale >> i & 1;
 
 		/* First starts are exact; the rest where not stale. */
-		if (c < 0 || s.min != p->min[i] ||
+		if (c < 0 || s.min != p->min[i] || ch->stale != stale ||
 		    (height > 1 && ((const struct ms__inode *)ch)->stale &&
 		     !stale) ||
 		    (!stale && (s.max_end != p->max_end[i] ||
