@@ -426,11 +426,12 @@ static uint32_t stale_close(uint32_t mask, int i)
 /* Lookup                                                              */
 
 /*
- * The searches of a node compare key with the middle start, then count
- * the starts <= key in that half.  Starts are padded with UINT64_MAX
- * past the last entry, so the count runs over a fixed number of them:
- * unrolled, no branch, and every load independent of the others.  A
- * binary search is a chain of dependent loads and compares (4 or 5 of
+ * The searches of a node halve the slots once or twice (a leaf's 32 down
+ * to 8, an internal node's 16 down to 8), then count the starts <= key
+ * among those left.  Starts are padded with UINT64_MAX past the last
+ * entry, so halving and count run over a fixed number of them:
+ * unrolled, no branch, and the count's loads independent of each other.
+ * A binary search is a chain of dependent loads and compares (4 or 5 of
  * them per node, some 8 cycles each even in L1), and a descent through
  * a tree of a few thousand VMAs, out of L1 for a random address, was
  * then a third of the time of a call.  The count's adds go to two sums,
@@ -473,10 +474,11 @@ static int slot_le(const struct ms__leaf *l, uint64_t key)
 					LEAF_MAX / 2 : 0);
 	int c = 0, d = 0;
 
-#pragma GCC unroll 8
-	for (int i = 0; i < LEAF_MAX / 4; i++) {
+	a += a[LEAF_MAX / 4] <= key ? LEAF_MAX / 4 : 0;
+#pragma GCC unroll 4
+	for (int i = 0; i < LEAF_MAX / 8; i++) {
 		c += a[i] <= key;
-		d += a[i + LEAF_MAX / 4] <= key;
+		d += a[i + LEAF_MAX / 8] <= key;
 	}
 	c += d + (int)(a - l->start);
 	return (c < l->h.n ? c : l->h.n) - 1;
