@@ -52,8 +52,11 @@ struct ms__leaf {
 	struct ms__bnode h;
 	struct ms__leaf *prev, *next;
 	uint64_t start[LEAF_MAX];	/* UINT64_MAX past the last VMA */
-	uint64_t end[LEAF_MAX];
-	struct ms__vma *vma[LEAF_MAX];
+	/* Each VMA's end beside its record: a lookup reads both. */
+	struct {
+		uint64_t end;
+		struct ms__vma *vma;
+	} e[LEAF_MAX];
 };
 
 struct ms__inode {
@@ -307,12 +310,12 @@ static struct summary leaf_summary(const struct ms__leaf *l)
 	uint64_t g = 0;
 
 	for (int i = 1; i < l->h.n; i++) {
-		uint64_t x = gap_between(l->end[i - 1], l->start[i]);
+		uint64_t x = gap_between(l->e[i - 1].end, l->start[i]);
 
 		if (x > g)
 			g = x;
 	}
-	return (struct summary){ l->start[0], l->end[l->h.n - 1], g };
+	return (struct summary){ l->start[0], l->e[l->h.n - 1].end, g };
 }
 
 static struct summary inode_summary(const struct ms__inode *p)
@@ -547,7 +550,7 @@ static struct ms__vma *remember(const struct ms__vmatree *t,
 
 	w->cur_leaf = l;
 	w->cur_slot = i;
-	return l->vma[i];
+	return l->e[i].vma;
 }
 
 /*
@@ -566,9 +569,9 @@ static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
 	/* The cursor's VMA, or one of its two neighbours in the leaf:
 	 * slots past the last VMA hold stale pointers, never v. */
 	if (l) {
-		int j = l->vma[i] == v ? i :
-			i + 1 < LEAF_MAX && l->vma[i + 1] == v ? i + 1 :
-			i > 0 && l->vma[i - 1] == v ? i - 1 : -1;
+		int j = l->e[i].vma == v ? i :
+			i + 1 < LEAF_MAX && l->e[i + 1].vma == v ? i + 1 :
+			i > 0 && l->e[i - 1].vma == v ? i - 1 : -1;
 
 		if (j >= 0 && j < l->h.n) {
 			*slot = j;
@@ -579,7 +582,7 @@ static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
 	l = descend(t, key);
 	i = slot_le(l, key);
 
-	if (i < 0 || l->vma[i] != v) {
+	if (i < 0 || l->e[i].vma != v) {
 		/* Not reached while the index's starts are distinct and in
 		 * order, which the checker makes sure of; a scan of the
 		 * neighbourhood rather than a wrong answer. */
@@ -587,7 +590,7 @@ static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
 
 		for (int k = 0; k < 3; k++)
 			for (i = 0; c[k] && i < c[k]->h.n; i++)
-				if (c[k]->vma[i] == v) {
+				if (c[k]->e[i].vma == v) {
 					*slot = i;
 					remember(t, c[k], i);
 					return c[k];
@@ -601,7 +604,7 @@ static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
 
 struct ms__vma *ms__vt_first(const struct ms__vmatree *t)
 {
-	return t->first ? t->first->vma[0] : NULL;
+	return t->first ? t->first->e[0].vma : NULL;
 }
 
 /* The last VMA starting at or below key. */
@@ -627,7 +630,7 @@ struct ms__vma *ms__vt_find_from(const struct ms__vmatree *t, uint64_t addr)
 		return NULL;
 	l = descend(t, addr);
 	i = slot_le(l, addr);
-	if (i >= 0 && l->end[i] > addr)
+	if (i >= 0 && l->e[i].end > addr)
 		return remember(t, l, i);
 	if (++i < l->h.n)
 		return remember(t, l, i);
@@ -642,7 +645,7 @@ struct ms__vma *ms__vt_next(const struct ms__vmatree *t,
 	int i = t->cur_slot;
 
 	/* The usual walk: v is the cursor's and not last in its leaf. */
-	if (l && i + 1 < l->h.n && l->vma[i] == v)
+	if (l && i + 1 < l->h.n && l->e[i].vma == v)
 		return remember(t, l, i + 1);
 	l = leaf_of(t, v, v->start, &i);
 
@@ -674,8 +677,8 @@ struct ms__vma *ms__vt_prev(const struct ms__vmatree *t,
 static void leaf_put(struct ms__leaf *l, int i, struct ms__vma *v)
 {
 	l->start[i] = v->start;
-	l->end[i] = v->end;
-	l->vma[i] = v;
+	l->e[i].end = v->end;
+	l->e[i].vma = v;
 }
 
 /* Hangs r right after l (same level) below their parent, splitting up. */
@@ -750,10 +753,8 @@ static void leaf_insert_at(struct ms__leaf *l, int i, struct ms__vma *v)
 	if (i < l->h.n) {
 		memmove(l->start + i + 1, l->start + i,
 			sizeof(uint64_t) * (size_t)(l->h.n - i));
-		memmove(l->end + i + 1, l->end + i,
-			sizeof(uint64_t) * (size_t)(l->h.n - i));
-		memmove(l->vma + i + 1, l->vma + i,
-			sizeof(l->vma[0]) * (size_t)(l->h.n - i));
+		memmove(l->e + i + 1, l->e + i,
+			sizeof(l->e[0]) * (size_t)(l->h.n - i));
 	}
 	l->h.n++;
 	leaf_put(l, i, v);
@@ -824,8 +825,7 @@ void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 		r->h.n = LEAF_MAX - keep;
 		for (int k = 0; k < r->h.n; k++) {
 			r->start[k] = l->start[keep + k];
-			r->end[k] = l->end[keep + k];
-			r->vma[k] = l->vma[keep + k];
+			r->e[k] = l->e[keep + k];
 		}
 		for (int k = keep; k < LEAF_MAX; k++)
 			l->start[k] = UINT64_MAX;
@@ -918,10 +918,8 @@ void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v)
 	if (i + 1 < l->h.n) {
 		memmove(l->start + i, l->start + i + 1,
 			sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
-		memmove(l->end + i, l->end + i + 1,
-			sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
-		memmove(l->vma + i, l->vma + i + 1,
-			sizeof(l->vma[0]) * (size_t)(l->h.n - i - 1));
+		memmove(l->e + i, l->e + i + 1,
+			sizeof(l->e[0]) * (size_t)(l->h.n - i - 1));
 	}
 	l->h.n--;
 	l->start[l->h.n] = UINT64_MAX;
@@ -939,12 +937,9 @@ void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v)
 	    l->h.n + s->h.n <= LEAF_MAX / 2) {
 		memmove(s->start + l->h.n, s->start,
 			sizeof(uint64_t) * (size_t)s->h.n);
-		memmove(s->end + l->h.n, s->end,
-			sizeof(uint64_t) * (size_t)s->h.n);
-		memmove(s->vma + l->h.n, s->vma,
-			sizeof(s->vma[0]) * (size_t)s->h.n);
+		memmove(s->e + l->h.n, s->e, sizeof(s->e[0]) * (size_t)s->h.n);
 		for (int k = 0; k < l->h.n; k++)
-			leaf_put(s, k, l->vma[k]);
+			leaf_put(s, k, l->e[k].vma);
 		s->h.n += l->h.n;
 		l->h.n = 0;
 		leaf_changed(s, 0);
@@ -959,7 +954,7 @@ void ms__vt_moved(struct ms__vmatree *t, struct ms__vma *v, uint64_t old_start)
 	struct ms__leaf *l = leaf_of(t, v, old_start, &i);
 
 	l->start[i] = v->start;
-	l->end[i] = v->end;
+	l->e[i].end = v->end;
 	leaf_changed(l, i);
 }
 
@@ -1002,9 +997,9 @@ static uint64_t search_in(struct search *s, const struct ms__bnode *x,
 		for (int i = l->h.n - 1; i > 0 && !s->stop; i--) {
 			uint64_t a;
 
-			if (l->end[i - 1] >= s->high)
+			if (l->e[i - 1].end >= s->high)
 				continue;
-			a = try_gap(s, l->end[i - 1], l->start[i]);
+			a = try_gap(s, l->e[i - 1].end, l->start[i]);
 			if (a)
 				return a;
 		}
@@ -1078,19 +1073,19 @@ static long check_node(const struct ms__vmatree *t, const struct ms__bnode *x,
 		    (!*prev_leaf && t->first != l))
 			return -1;
 		for (int i = 0; i < l->h.n; i++) {
-			const struct ms__vma *v = l->vma[i];
+			const struct ms__vma *v = l->e[i].vma;
 
 			if (!(v->state & MS__VMS_INDEXED) ||
 			    v->start != l->start[i] ||
-			    v->end != l->end[i] ||
-			    (i && l->start[i] < l->end[i - 1]))
+			    v->end != l->e[i].end ||
+			    (i && l->start[i] < l->e[i - 1].end))
 				return -1;
 		}
 		for (int i = l->h.n; i < LEAF_MAX; i++)
 			if (l->start[i] != UINT64_MAX)
 				return -1;
 		if (*prev_leaf && l->start[0] <
-				  (*prev_leaf)->end[(*prev_leaf)->h.n - 1])
+				  (*prev_leaf)->e[(*prev_leaf)->h.n - 1].end)
 			return -1;
 		*prev_leaf = l;
 		return l->h.n;
