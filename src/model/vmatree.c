@@ -8,8 +8,9 @@
  *
  *   - A leaf holds up to LEAF_MAX VMAs in order: their starts and ends
  *     (copies of the records', so that searching and gap tracking never
- *     touch a record) and pointers to the records.  Leaves are linked, so
- *     next/prev are O(1) from a record, which points back at its leaf.
+ *     touch a record) and pointers to the records.  Leaves are linked,
+ *     and a cursor remembers the leaf and slot of the last VMA returned,
+ *     so next/prev from it are O(1).
  *   - An internal node holds, for each child, its first start, its last
  *     end and the largest gap between two VMAs inside it: the kernel's
  *     maple tree keeps the same per-subtree gap, which makes the top-down
@@ -18,9 +19,9 @@
  *     and gaps only the search reads, so a change marks its node's entry
  *     stale, and its parent's, up to the root (stopping at the first
  *     already stale), and the search brings the stale entries up to date
- *     first.  Most calls
- *     never search (MAP_FIXED, mprotect, madvise, munmap), and carrying
- *     the gaps up at every change was a tenth of the time of a call.
+ *     first.  Most calls never search (MAP_FIXED, mprotect, madvise,
+ *     munmap), and carrying the gaps up at every change was a tenth of
+ *     the time of a call.
  *   - Records and nodes come from an arena of growing blocks (huge pages
  *     from 2 MiB on) and are reused through free lists.  Node splits
  *     never fail: ms__vt_reserve() fills the free lists beforehand (a
