@@ -52,6 +52,7 @@ int ms_mm_new(const struct ms_mm_config *c, struct ms_mm **out)
 	if (!mm)
 		return -ENOMEM;
 	mm->cfg = *c;
+	mm->switches = ms__switch_mask(c->profile, c->flip_switches);
 	mm->page_size = 1ULL << c->page_shift;
 	/* Key 0 is the default key, always allocated, all rights. */
 	mm->pkeys_allocated = 1;
@@ -97,6 +98,7 @@ void ms_mm_exec(struct ms_mm *mm)
 	free_tree_vmas(mm);
 	memset(mm, 0, sizeof(*mm));
 	mm->cfg = cfg;
+	mm->switches = ms__switch_mask(cfg.profile, cfg.flip_switches);
 	mm->page_size = 1ULL << cfg.page_shift;
 	mm->pkeys_allocated = 1;
 	mm->start_brk = mm->brk = cfg.start_brk;

@@ -105,7 +105,7 @@ enum ms__switch {
 	MS__NSWITCHES
 };
 
-bool ms__sw(const struct ms_mm *mm, enum ms__switch sw);
+uint32_t ms__switch_mask(int profile, uint64_t flip);
 
 /* ------------------------------------------------------------------ */
 /* VM flags (the model's own bits, named after the kernel's)           */
@@ -267,7 +267,14 @@ struct ms_mm {
 	int naio;
 	unsigned int aio_nr;	/* events of live contexts (aio_nr) */
 	bool uffd;		/* the process has a userfaultfd */
+	uint32_t switches;	/* ms__switch_mask() of cfg */
 };
+
+/* Is profile switch sw on for mm (the table is in profile.c)? */
+static inline bool ms__sw(const struct ms_mm *mm, enum ms__switch sw)
+{
+	return mm->switches >> sw & 1;
+}
 
 static inline uint64_t ms__vma_start(const struct ms__vma *v)
 {
@@ -277,6 +284,25 @@ static inline uint64_t ms__vma_start(const struct ms__vma *v)
 static inline struct ms__vma *ms__vma_first(const struct ms_mm *mm)
 {
 	return ms__vt_first(&mm->vmas);
+}
+
+/* find_vma(): the first VMA that ends above addr. */
+static inline struct ms__vma *ms__vma_find_from(const struct ms_mm *mm,
+						uint64_t addr)
+{
+	return ms__vt_find_from(&mm->vmas, addr);
+}
+
+static inline struct ms__vma *ms__vma_next(const struct ms_mm *mm,
+					   const struct ms__vma *v)
+{
+	return ms__vt_next(&mm->vmas, v);
+}
+
+static inline struct ms__vma *ms__vma_prev(const struct ms_mm *mm,
+					   const struct ms__vma *v)
+{
+	return ms__vt_prev(&mm->vmas, v);
 }
 
 static inline uint64_t ms__pages(const struct ms_mm *mm, uint64_t bytes)
@@ -323,9 +349,6 @@ static inline bool vma_is_anonymous(const struct ms__vma *v)
 
 /* vma.c: lookup, clip, merge */
 struct ms__vma *ms__vma_find(const struct ms_mm *mm, uint64_t addr);
-struct ms__vma *ms__vma_find_from(const struct ms_mm *mm, uint64_t addr);
-struct ms__vma *ms__vma_next(const struct ms_mm *mm, const struct ms__vma *v);
-struct ms__vma *ms__vma_prev(const struct ms_mm *mm, const struct ms__vma *v);
 bool ms__map_count_full(const struct ms_mm *mm);
 int ms__vma_clip_start(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 		       bool check_limit);

@@ -115,8 +115,19 @@ const struct ms_model_switch *ms_model_switches(int *n)
 	return table;
 }
 
-bool ms__sw(const struct ms_mm *mm, enum ms__switch sw)
+_Static_assert(MS__NSWITCHES <= 32, "the switch mask is 32 bits");
+
+/*
+ * The switches of a profile as a mask (bit sw set: switch sw on), with
+ * flip_switches applied; an mm keeps it, so that ms__sw() is one test on
+ * the hot paths of every call.
+ */
+uint32_t ms__switch_mask(int profile, uint64_t flip)
 {
-	return table[sw].on[mm->cfg.profile] ^
-	       !!(mm->cfg.flip_switches & (1ull << sw));
+	uint32_t m = 0;
+
+	for (int sw = 0; sw < MS__NSWITCHES; sw++)
+		if (table[sw].on[profile] ^ !!(flip & (1ull << sw)))
+			m |= 1u << sw;
+	return m;
 }

@@ -26,22 +26,6 @@ struct ms__vma *ms__vma_find(const struct ms_mm *mm, uint64_t addr)
 	return v && addr < v->end ? v : NULL;
 }
 
-/* find_vma(): the first VMA that ends above addr. */
-struct ms__vma *ms__vma_find_from(const struct ms_mm *mm, uint64_t addr)
-{
-	return ms__vt_find_from(&mm->vmas, addr);
-}
-
-struct ms__vma *ms__vma_next(const struct ms_mm *mm, const struct ms__vma *v)
-{
-	return ms__vt_next(&mm->vmas, v);
-}
-
-struct ms__vma *ms__vma_prev(const struct ms_mm *mm, const struct ms__vma *v)
-{
-	return ms__vt_prev(&mm->vmas, v);
-}
-
 /* split_vma() refuses to add a VMA once map_count reaches the limit. */
 bool ms__map_count_full(const struct ms_mm *mm)
 {
@@ -257,7 +241,7 @@ static struct ms__vma *vma_modify(struct ms_mm *mm, struct ms__vma *v,
 				  uint64_t start, uint64_t end,
 				  const struct attrs *a, int *err)
 {
-	struct ms__vma *prev = ms__vma_prev(mm, v), *next = ms__vma_next(mm, v);
+	struct ms__vma *prev = NULL, *next = NULL;
 	uint64_t pgoff = v->pgoff +
 			 ms__pages(mm, start - ms__vma_start(v));
 	uint64_t npages = ms__pages(mm, end - start);
@@ -269,6 +253,11 @@ static struct ms__vma *vma_modify(struct ms_mm *mm, struct ms__vma *v,
 	if (v->flags == a->flags && v->pkey == a->pkey &&
 	    v->policy == a->policy)
 		return v;
+	/* The neighbours matter only on the sides the range reaches. */
+	if (left_side)
+		prev = ms__vma_prev(mm, v);
+	if (right_side)
+		next = ms__vma_next(mm, v);
 	merge_left = left_side &&
 		     can_merge_after(mm, prev, start, a, v->anon_vma, pgoff);
 	merge_right = right_side &&

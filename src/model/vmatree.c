@@ -8,12 +8,20 @@
  *
  *   - A leaf holds up to LEAF_MAX VMAs in order: their starts and ends
  *     (copies of the records', so that searching and gap tracking never
- *     touch a record) and pointers to the records.  Leaves are linked, so
- *     next/prev are O(1) from a record, which points back at its leaf.
+ *     touch a record) and pointers to the records.  Leaves are linked,
+ *     and a cursor remembers the leaf and slot of the last VMA returned,
+ *     so next/prev from it are O(1).
  *   - An internal node holds, for each child, its first start, its last
  *     end and the largest gap between two VMAs inside it: the kernel's
  *     maple tree keeps the same per-subtree gap, which makes the top-down
- *     search for free space O(log n) instead of O(gaps crossed).
+ *     search for free space O(log n) instead of O(gaps crossed).  The
+ *     first starts lead every descent and are kept exact; the last ends
+ *     and gaps only the search reads, so a change marks its node's entry
+ *     stale, and its parent's, up to the root (stopping at the first
+ *     already stale), and the search brings the stale entries up to date
+ *     first.  Most calls never search (MAP_FIXED, mprotect, madvise,
+ *     munmap), and carrying the gaps up at every change was a tenth of
+ *     the time of a call.
  *   - Records and nodes come from an arena of growing blocks (huge pages
  *     from 2 MiB on) and are reused through free lists.  Node splits
  *     never fail: ms__vt_reserve() fills the free lists beforehand (a
@@ -38,22 +46,31 @@ struct ms__bnode {
 	struct ms__inode *parent;
 	int n;
 	int slot;	/* its index in parent, when nothing moved it */
+	bool stale;	/* its bit in parent->stale, read without a search */
 };
 
 struct ms__leaf {
 	struct ms__bnode h;
 	struct ms__leaf *prev, *next;
-	uint64_t start[LEAF_MAX];
-	uint64_t end[LEAF_MAX];
-	struct ms__vma *vma[LEAF_MAX];
+	uint64_t start[LEAF_MAX];	/* UINT64_MAX past the last VMA */
+	/* Each VMA's end beside its record: a lookup reads both. */
+	struct {
+		uint64_t end;
+		struct ms__vma *vma;
+	} e[LEAF_MAX];
 };
 
 struct ms__inode {
 	struct ms__bnode h;
-	uint64_t min[NODE_MAX];		/* the child's first vm_start */
+	/* The child's first vm_start; UINT64_MAX past the last child. */
+	uint64_t min[NODE_MAX];
 	uint64_t max_end[NODE_MAX];	/* the child's last vm_end */
 	uint64_t gap[NODE_MAX];		/* the largest gap inside the child */
 	struct ms__bnode *child[NODE_MAX];
+	/* Bit i: max_end[i] and gap[i] may be out of date.  A node with a
+	 * bit set has its own set in its parent, so a node whose entry is
+	 * not stale heads a subtree whose entries are all exact. */
+	uint32_t stale;
 };
 
 struct summary {
@@ -175,6 +192,12 @@ static void *node_get(struct ms__vmatree *t, bool leaf)
 			return NULL;
 	}
 	memset(x, 0, size);
+	if (leaf)
+		for (int i = 0; i < LEAF_MAX; i++)
+			((struct ms__leaf *)x)->start[i] = UINT64_MAX;
+	else
+		for (int i = 0; i < NODE_MAX; i++)
+			((struct ms__inode *)x)->min[i] = UINT64_MAX;
 	return x;
 }
 
@@ -288,12 +311,12 @@ static struct summary leaf_summary(const struct ms__leaf *l)
 	uint64_t g = 0;
 
 	for (int i = 1; i < l->h.n; i++) {
-		uint64_t x = gap_between(l->end[i - 1], l->start[i]);
+		uint64_t x = gap_between(l->e[i - 1].end, l->start[i]);
 
 		if (x > g)
 			g = x;
 	}
-	return (struct summary){ l->start[0], l->end[l->h.n - 1], g };
+	return (struct summary){ l->start[0], l->e[l->h.n - 1].end, g };
 }
 
 static struct summary inode_summary(const struct ms__inode *p)
@@ -332,112 +355,137 @@ static void set_entry(struct ms__inode *p, int i, struct summary s)
 	p->gap[i] = s.gap;
 }
 
-/* Carries x's new summary up, stopping where nothing changes. */
-static void fix_up(struct ms__bnode *x, bool leaf)
-{
-	while (x->parent) {
-		struct ms__inode *p = x->parent;
-		int i = child_index(p, x);
-		struct summary s = summary_of(x, leaf);
-
-		if (p->min[i] == s.min && p->max_end[i] == s.max_end &&
-		    p->gap[i] == s.gap)
-			return;
-		set_entry(p, i, s);
-		x = &p->h;
-		leaf = false;
-	}
-}
-
 static uint64_t first_start(const struct ms__bnode *x, bool leaf)
 {
 	return leaf ? ((const struct ms__leaf *)x)->start[0] :
 		      ((const struct ms__inode *)x)->min[0];
 }
 
-static uint64_t last_end(const struct ms__bnode *x, bool leaf)
+/* Carries x's first start up, as far as it is the first of its parent. */
+static void fix_min(struct ms__bnode *x, bool leaf)
 {
-	return leaf ? ((const struct ms__leaf *)x)->end[x->n - 1] :
-		      ((const struct ms__inode *)x)->max_end[x->n - 1];
-}
+	uint64_t mn = first_start(x, leaf);
 
-/*
- * fix_up() for a change that took gaps out of x and put others in, the
- * largest of each being removed and added: the new largest gap of x is
- * found without a scan unless the old largest one was taken out and
- * nothing as large came in.  At a split, a merge or an unmap only one or
- * two gaps of a leaf change, and scanning all of them at every level was
- * a sixth of the time of a call.  The same holds one level up, where one
- * child's entry changes: its own largest gap and the gaps on both sides
- * of it.
- */
-static void fix_up_gaps(struct ms__bnode *x, bool leaf, uint64_t removed,
-			uint64_t added)
-{
 	while (x->parent) {
 		struct ms__inode *p = x->parent;
 		int i = child_index(p, x);
-		uint64_t g = p->gap[i], mn = first_start(x, leaf),
-			 mx = last_end(x, leaf), ng;
 
-		if (removed < g)
-			ng = added > g ? added : g;
-		else if (added >= g)
-			ng = added;
-		else
-			ng = summary_of(x, leaf).gap;
-		if (p->min[i] == mn && p->max_end[i] == mx && g == ng)
+		if (p->min[i] == mn)
 			return;
-		removed = g;
-		added = ng;
-		if (i > 0) {
-			removed = max3(removed, gap_between(p->max_end[i - 1],
-							    p->min[i]), 0);
-			added = max3(added, gap_between(p->max_end[i - 1], mn),
-				     0);
-		}
-		if (i + 1 < p->h.n) {
-			removed = max3(removed, gap_between(p->max_end[i],
-							    p->min[i + 1]), 0);
-			added = max3(added, gap_between(mx, p->min[i + 1]), 0);
-		}
-		set_entry(p, i, (struct summary){ mn, mx, ng });
+		p->min[i] = mn;
+		if (i)
+			return;
 		x = &p->h;
-		leaf = false;
 	}
+}
+
+/* x's extent or gaps changed: its entry and those above it are stale. */
+static void mark_stale(struct ms__bnode *x)
+{
+	while (x->parent && !x->stale) {
+		x->stale = true;
+		x->parent->stale |= 1u << child_index(x->parent, x);
+		x = &x->parent->h;
+	}
+}
+
+/* Leaf l changed at slot i (an insert, a removal, a moved boundary). */
+static void leaf_changed(struct ms__leaf *l, int i)
+{
+	mark_stale(&l->h);
+	if (i == 0)
+		fix_min(&l->h, true);
+}
+
+/* Brings the max_end and gap entries under x (at height) up to date. */
+static void refresh(struct ms__bnode *x, int height)
+{
+	struct ms__inode *p = (struct ms__inode *)x;
+
+	if (height == 0)
+		return;
+	while (p->stale) {
+		int i = __builtin_ctz(p->stale);
+
+		p->stale &= p->stale - 1;
+		p->child[i]->stale = false;
+		refresh(p->child[i], height - 1);
+		set_entry(p, i, summary_of(p->child[i], height == 1));
+	}
+}
+
+/* A stale mask with slot i opened (a child inserted there). */
+static uint32_t stale_open(uint32_t mask, int i)
+{
+	return (mask & ((1u << i) - 1)) | (mask >> i << (i + 1));
+}
+
+/* A stale mask with slot i closed (its child removed). */
+static uint32_t stale_close(uint32_t mask, int i)
+{
+	return (mask & ((1u << i) - 1)) | (mask >> (i + 1) << i);
 }
 
 /* ------------------------------------------------------------------ */
 /* Lookup                                                              */
 
 /*
- * The last index of a[0..n) (n >= 1, ascending) whose value is <= key,
- * or -1.  Two ways, for the two kinds of node.  An internal node is
- * searched by counting the values <= key: the loads do not wait for each
- * other, where a binary search is a chain of dependent loads, each a
- * cache miss when the node is cold.  A leaf, usually hot (the hint), is
- * searched by halving, without branches: fewer compares.
+ * The searches of a node halve the slots once or twice (a leaf's 32 down
+ * to 8, an internal node's 16 down to 8), then count the starts <= key
+ * among those left.  Starts are padded with UINT64_MAX past the last
+ * entry, so halving and count run over a fixed number of them:
+ * unrolled, no branch, and the count's loads independent of each other.
+ * A binary search is a chain of dependent loads and compares (4 or 5 of
+ * them per node, some 8 cycles each even in L1), and a descent through
+ * a tree of a few thousand VMAs, out of L1 for a random address, was
+ * then a third of the time of a call.  The count's adds go to two sums,
+ * as each add waits for the one before.  A descent also fetches the
+ * lines of the child pointers along with the starts, not after them.
  */
-static int count_le(const uint64_t *a, int n, uint64_t key)
-{
-	int c = 0;
+_Static_assert(NODE_MAX == 16 && LEAF_MAX == 32, "unrolled below");
 
-	for (int i = 0; i < n; i++)
+#define PREFETCH_LINES(a, size)                                             \
+	do {                                                                \
+		for (size_t o_ = 0; o_ < (size); o_ += 64)                  \
+			__builtin_prefetch((const char *)(a) + o_);         \
+	} while (0)
+
+/*
+ * Which child of p a descent for key enters: the last whose first start
+ * is <= key, or the first when key is below them all.
+ */
+static int child_le(const struct ms__inode *p, uint64_t key)
+{
+	const uint64_t *a = p->min + (p->min[NODE_MAX / 2] <= key ?
+				      NODE_MAX / 2 : 0);
+	int c = 0, d = 0;
+
+#pragma GCC unroll 4
+	for (int i = 0; i < NODE_MAX / 4; i++) {
 		c += a[i] <= key;
-	return c - 1;
+		d += a[i + NODE_MAX / 4] <= key;
+	}
+	c += d + (int)(a - p->min);
+	/* Past the last child only for key == UINT64_MAX. */
+	c = c < p->h.n ? c : p->h.n;
+	return c ? c - 1 : 0;
 }
 
-static int last_le(const uint64_t *a, int n, uint64_t key)
+/* The last slot of l whose start is <= key, or -1. */
+static int slot_le(const struct ms__leaf *l, uint64_t key)
 {
-	const uint64_t *base = a;
+	const uint64_t *a = l->start + (l->start[LEAF_MAX / 2] <= key ?
+					LEAF_MAX / 2 : 0);
+	int c = 0, d = 0;
 
-	while (n > 1) {
-		int half = n / 2;
-
-		base = base[half] <= key ? base + half : base;
-		n -= half;
+	a += a[LEAF_MAX / 4] <= key ? LEAF_MAX / 4 : 0;
+#pragma GCC unroll 4
+	for (int i = 0; i < LEAF_MAX / 8; i++) {
+		c += a[i] <= key;
+		d += a[i + LEAF_MAX / 8] <= key;
 	}
-	return (int)(base - a) + (*base <= key) - 1;
+	c += d + (int)(a - l->start);
+	return (c < l->h.n ? c : l->h.n) - 1;
 }
 
 /*
@@ -464,22 +512,29 @@ static struct ms__leaf *descend(const struct ms__vmatree *t, uint64_t key)
 {
 	struct ms__bnode *x = t->root;
 
-	if (t->hint && leaf_holds(t->hint, key))
-		return t->hint;
+	if (t->hint) {
+		struct ms__leaf *h = t->hint;
+
+		if (leaf_holds(h, key))
+			return h;
+		/* Or the leaf on either side of it. */
+		h = key < h->start[0] ? h->prev : h->next;
+		if (h && leaf_holds(h, key)) {
+			((struct ms__vmatree *)t)->hint = h;
+			return h;
+		}
+	}
 	for (int h = t->height; h > 0; h--) {
 		const struct ms__inode *p = (const struct ms__inode *)x;
-		int i = count_le(p->min, p->h.n, key);
 
-		x = p->child[i < 0 ? 0 : i];
+		PREFETCH_LINES(p->min, sizeof(p->min));
+		PREFETCH_LINES(p->child, sizeof(p->child));
+		x = p->child[child_le(p, key)];
 	}
+	PREFETCH_LINES(((struct ms__leaf *)x)->start,
+		       sizeof(((struct ms__leaf *)x)->start));
 	((struct ms__vmatree *)t)->hint = (struct ms__leaf *)x;
 	return (struct ms__leaf *)x;
-}
-
-/* The last slot of l whose start is <= key, or -1. */
-static int slot_le(const struct ms__leaf *l, uint64_t key)
-{
-	return last_le(l->start, l->h.n, key);
 }
 
 /*
@@ -496,7 +551,7 @@ static struct ms__vma *remember(const struct ms__vmatree *t,
 
 	w->cur_leaf = l;
 	w->cur_slot = i;
-	return l->vma[i];
+	return l->e[i].vma;
 }
 
 /*
@@ -512,19 +567,23 @@ static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
 	struct ms__leaf *l = t->cur_leaf;
 	int i = t->cur_slot;
 
-	/* The cursor's VMA, or one of its two neighbours in the leaf. */
+	/* The cursor's VMA, or one of its two neighbours in the leaf:
+	 * slots past the last VMA hold stale pointers, never v. */
 	if (l) {
-		for (int j = i > 0 ? i - 1 : 0; j <= i + 1 && j < l->h.n; j++)
-			if (l->vma[j] == v) {
-				*slot = j;
-				remember(t, l, j);
-				return l;
-			}
+		int j = l->e[i].vma == v ? i :
+			i + 1 < LEAF_MAX && l->e[i + 1].vma == v ? i + 1 :
+			i > 0 && l->e[i - 1].vma == v ? i - 1 : -1;
+
+		if (j >= 0 && j < l->h.n) {
+			*slot = j;
+			remember(t, l, j);
+			return l;
+		}
 	}
 	l = descend(t, key);
 	i = slot_le(l, key);
 
-	if (i < 0 || l->vma[i] != v) {
+	if (i < 0 || l->e[i].vma != v) {
 		/* Not reached while the index's starts are distinct and in
 		 * order, which the checker makes sure of; a scan of the
 		 * neighbourhood rather than a wrong answer. */
@@ -532,7 +591,7 @@ static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
 
 		for (int k = 0; k < 3; k++)
 			for (i = 0; c[k] && i < c[k]->h.n; i++)
-				if (c[k]->vma[i] == v) {
+				if (c[k]->e[i].vma == v) {
 					*slot = i;
 					remember(t, c[k], i);
 					return c[k];
@@ -546,7 +605,7 @@ static struct ms__leaf *leaf_of(const struct ms__vmatree *t,
 
 struct ms__vma *ms__vt_first(const struct ms__vmatree *t)
 {
-	return t->first ? t->first->vma[0] : NULL;
+	return t->first ? t->first->e[0].vma : NULL;
 }
 
 /* The last VMA starting at or below key. */
@@ -572,7 +631,7 @@ struct ms__vma *ms__vt_find_from(const struct ms__vmatree *t, uint64_t addr)
 		return NULL;
 	l = descend(t, addr);
 	i = slot_le(l, addr);
-	if (i >= 0 && l->end[i] > addr)
+	if (i >= 0 && l->e[i].end > addr)
 		return remember(t, l, i);
 	if (++i < l->h.n)
 		return remember(t, l, i);
@@ -583,8 +642,13 @@ struct ms__vma *ms__vt_find_from(const struct ms__vmatree *t, uint64_t addr)
 struct ms__vma *ms__vt_next(const struct ms__vmatree *t,
 			    const struct ms__vma *v)
 {
-	int i;
-	struct ms__leaf *l = leaf_of(t, v, v->start, &i);
+	struct ms__leaf *l = t->cur_leaf;
+	int i = t->cur_slot;
+
+	/* The usual walk: v is the cursor's and not last in its leaf. */
+	if (l && i + 1 < l->h.n && l->e[i].vma == v)
+		return remember(t, l, i + 1);
+	l = leaf_of(t, v, v->start, &i);
 
 	if (++i < l->h.n)
 		return remember(t, l, i);
@@ -614,8 +678,8 @@ struct ms__vma *ms__vt_prev(const struct ms__vmatree *t,
 static void leaf_put(struct ms__leaf *l, int i, struct ms__vma *v)
 {
 	l->start[i] = v->start;
-	l->end[i] = v->end;
-	l->vma[i] = v;
+	l->e[i].end = v->end;
+	l->e[i].vma = v;
 }
 
 /* Hangs r right after l (same level) below their parent, splitting up. */
@@ -630,9 +694,11 @@ static void insert_child(struct ms__vmatree *t, struct ms__bnode *l,
 		p->h.n = 2;
 		p->child[0] = l;
 		p->child[1] = r;
-		set_entry(p, 0, summary_of(l, leaves));
-		set_entry(p, 1, summary_of(r, leaves));
+		p->min[0] = first_start(l, leaves);
+		p->min[1] = first_start(r, leaves);
 		l->parent = r->parent = p;
+		p->stale = 3u;
+		l->stale = r->stale = true;
 		t->root = &p->h;
 		t->height++;
 		return;
@@ -651,6 +717,10 @@ static void insert_child(struct ms__vmatree *t, struct ms__bnode *l,
 		       sizeof(q->child[0]) * (size_t)q->h.n);
 		for (int k = 0; k < q->h.n; k++)
 			q->child[k]->parent = q;
+		for (int k = half; k < NODE_MAX; k++)
+			p->min[k] = UINT64_MAX;
+		q->stale = p->stale >> half;
+		p->stale &= (1u << half) - 1;
 		p->h.n = half;
 		insert_child(t, &p->h, &q->h, false);
 		if (i >= half) {
@@ -669,29 +739,55 @@ static void insert_child(struct ms__vmatree *t, struct ms__bnode *l,
 	p->h.n++;
 	p->child[i + 1] = r;
 	r->parent = p;
-	set_entry(p, i, summary_of(l, leaves));
-	set_entry(p, i + 1, summary_of(r, leaves));
-	fix_up(&p->h, false);
+	p->min[i] = first_start(l, leaves);
+	p->min[i + 1] = first_start(r, leaves);
+	p->stale = stale_open(p->stale, i + 1) | 3u << i;
+	l->stale = r->stale = true;
+	mark_stale(&p->h);
+	if (i == 0)
+		fix_min(&p->h, false);
 }
 
-/* Inserts v at slot i of l; fix_up_gaps() is the caller's, with these. */
-static void leaf_insert_at(struct ms__leaf *l, int i, struct ms__vma *v,
-			   uint64_t *removed, uint64_t *added)
+/* Inserts v at slot i of l; leaf_changed() is the caller's. */
+static void leaf_insert_at(struct ms__leaf *l, int i, struct ms__vma *v)
 {
-	int n = l->h.n;
-
-	*removed = i > 0 && i < n ? gap_between(l->end[i - 1], l->start[i]) :
-				    0;
-	*added = max3(i > 0 ? gap_between(l->end[i - 1], v->start) : 0,
-		      i < n ? gap_between(v->end, l->start[i]) : 0, 0);
-	memmove(l->start + i + 1, l->start + i,
-		sizeof(uint64_t) * (size_t)(l->h.n - i));
-	memmove(l->end + i + 1, l->end + i,
-		sizeof(uint64_t) * (size_t)(l->h.n - i));
-	memmove(l->vma + i + 1, l->vma + i,
-		sizeof(l->vma[0]) * (size_t)(l->h.n - i));
+	if (i < l->h.n) {
+		memmove(l->start + i + 1, l->start + i,
+			sizeof(uint64_t) * (size_t)(l->h.n - i));
+		memmove(l->e + i + 1, l->e + i,
+			sizeof(l->e[0]) * (size_t)(l->h.n - i));
+	}
 	l->h.n++;
 	leaf_put(l, i, v);
+}
+
+/*
+ * The leaf and slot a VMA starting at key goes to, as a descent finds
+ * them: beside the cursor's VMA when key falls just after or just before
+ * it in its leaf (a split inserts its new piece beside the VMA it
+ * split, which the cursor holds), else by descent.
+ */
+static struct ms__leaf *insert_pos(const struct ms__vmatree *t,
+				   uint64_t key, int *slot)
+{
+	struct ms__leaf *l = t->cur_leaf;
+	int i = t->cur_slot;
+
+	if (l && i < l->h.n) {
+		if (l->start[i] < key &&
+		    (i + 1 < l->h.n ? key < l->start[i + 1] :
+				      !l->next || key < l->next->start[0])) {
+			*slot = i + 1;
+			return l;
+		}
+		if (i > 0 && l->start[i - 1] < key && key < l->start[i]) {
+			*slot = i;
+			return l;
+		}
+	}
+	l = descend(t, key);
+	*slot = slot_le(l, key) + 1;
+	return l;
 }
 
 /*
@@ -703,7 +799,6 @@ static void leaf_insert_at(struct ms__leaf *l, int i, struct ms__vma *v,
 void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 {
 	struct ms__leaf *l, *r;
-	uint64_t removed, added;
 	int i;
 
 	t->count++;
@@ -717,12 +812,11 @@ void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 		t->first = l;
 		return;
 	}
-	l = descend(t, v->start);
-	i = slot_le(l, v->start) + 1;
+	l = insert_pos(t, v->start, &i);
 	if (l->h.n < LEAF_MAX) {
-		leaf_insert_at(l, i, v, &removed, &added);
+		leaf_insert_at(l, i, v);
 		remember(t, l, i);
-		fix_up_gaps(&l->h, true, removed, added);
+		leaf_changed(l, i);
 		return;
 	}
 	{
@@ -732,9 +826,10 @@ void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 		r->h.n = LEAF_MAX - keep;
 		for (int k = 0; k < r->h.n; k++) {
 			r->start[k] = l->start[keep + k];
-			r->end[k] = l->end[keep + k];
-			r->vma[k] = l->vma[keep + k];
+			r->e[k] = l->e[keep + k];
 		}
+		for (int k = keep; k < LEAF_MAX; k++)
+			l->start[k] = UINT64_MAX;
 		l->h.n = keep;
 		r->next = l->next;
 		r->prev = l;
@@ -742,10 +837,10 @@ void ms__vt_insert(struct ms__vmatree *t, struct ms__vma *v)
 			l->next->prev = r;
 		l->next = r;
 		if (i > keep || (i == keep && keep == LEAF_MAX)) {
-			leaf_insert_at(r, i - keep, v, &removed, &added);
+			leaf_insert_at(r, i - keep, v);
 			remember(t, r, i - keep);
 		} else {
-			leaf_insert_at(l, i, v, &removed, &added);
+			leaf_insert_at(l, i, v);
 			remember(t, l, i);
 		}
 		insert_child(t, &l->h, &r->h, true);
@@ -776,18 +871,23 @@ static void remove_child(struct ms__vmatree *t, struct ms__bnode *x)
 	memmove(p->child + i, p->child + i + 1,
 		sizeof(p->child[0]) * (size_t)(p->h.n - i - 1));
 	p->h.n--;
+	p->min[p->h.n] = UINT64_MAX;
+	p->stale = stale_close(p->stale, i);
 	if (!p->h.n) {
 		remove_child(t, &p->h);
 		node_put(t, p, false);
 		return;
 	}
-	fix_up(&p->h, false);
+	mark_stale(&p->h);
+	if (i == 0)
+		fix_min(&p->h, false);
 	/* A root with one child gives way to it. */
 	while (t->height > 0 && ((struct ms__inode *)t->root)->h.n == 1) {
 		struct ms__inode *root = (struct ms__inode *)t->root;
 
 		t->root = root->child[0];
 		t->root->parent = NULL;
+		t->root->stale = false;
 		t->height--;
 		node_put(t, root, false);
 	}
@@ -813,32 +913,24 @@ void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v)
 {
 	int i;
 	struct ms__leaf *l = leaf_of(t, v, v->start, &i), *s;
-	int n = l->h.n;
-	uint64_t removed = 0, added = 0;
 
 	t->count--;
 	v->state &= (uint8_t)~MS__VMS_INDEXED;
-	if (i > 0)
-		removed = gap_between(l->end[i - 1], l->start[i]);
-	if (i + 1 < n)
-		removed = max3(removed, gap_between(l->end[i], l->start[i + 1]),
-			       0);
-	if (i > 0 && i + 1 < n)
-		added = gap_between(l->end[i - 1], l->start[i + 1]);
-	memmove(l->start + i, l->start + i + 1,
-		sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
-	memmove(l->end + i, l->end + i + 1,
-		sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
-	memmove(l->vma + i, l->vma + i + 1,
-		sizeof(l->vma[0]) * (size_t)(l->h.n - i - 1));
+	if (i + 1 < l->h.n) {
+		memmove(l->start + i, l->start + i + 1,
+			sizeof(uint64_t) * (size_t)(l->h.n - i - 1));
+		memmove(l->e + i, l->e + i + 1,
+			sizeof(l->e[0]) * (size_t)(l->h.n - i - 1));
+	}
 	l->h.n--;
+	l->start[l->h.n] = UINT64_MAX;
 	if (t->cur_leaf == l && t->cur_slot > i)
 		t->cur_slot--;
 	if (!l->h.n) {
 		leaf_unlink(t, l);
 		return;
 	}
-	fix_up_gaps(&l->h, true, removed, added);
+	leaf_changed(l, i);
 	/* A quarter-full leaf moves into its right sibling when both fit
 	 * in half a leaf, so erasing never leaves the tree mostly empty. */
 	s = l->next;
@@ -846,15 +938,12 @@ void ms__vt_erase(struct ms__vmatree *t, struct ms__vma *v)
 	    l->h.n + s->h.n <= LEAF_MAX / 2) {
 		memmove(s->start + l->h.n, s->start,
 			sizeof(uint64_t) * (size_t)s->h.n);
-		memmove(s->end + l->h.n, s->end,
-			sizeof(uint64_t) * (size_t)s->h.n);
-		memmove(s->vma + l->h.n, s->vma,
-			sizeof(s->vma[0]) * (size_t)s->h.n);
+		memmove(s->e + l->h.n, s->e, sizeof(s->e[0]) * (size_t)s->h.n);
 		for (int k = 0; k < l->h.n; k++)
-			leaf_put(s, k, l->vma[k]);
+			leaf_put(s, k, l->e[k].vma);
 		s->h.n += l->h.n;
 		l->h.n = 0;
-		fix_up(&s->h, true);
+		leaf_changed(s, 0);
 		leaf_unlink(t, l);
 	}
 }
@@ -865,25 +954,9 @@ void ms__vt_moved(struct ms__vmatree *t, struct ms__vma *v, uint64_t old_start)
 	int i;
 	struct ms__leaf *l = leaf_of(t, v, old_start, &i);
 
-	{
-		int n = l->h.n;
-		uint64_t removed = 0, added = 0;
-
-		if (i > 0) {
-			removed = gap_between(l->end[i - 1], l->start[i]);
-			added = gap_between(l->end[i - 1], v->start);
-		}
-		if (i + 1 < n) {
-			removed = max3(removed,
-				       gap_between(l->end[i], l->start[i + 1]),
-				       0);
-			added = max3(added,
-				     gap_between(v->end, l->start[i + 1]), 0);
-		}
-		l->start[i] = v->start;
-		l->end[i] = v->end;
-		fix_up_gaps(&l->h, true, removed, added);
-	}
+	l->start[i] = v->start;
+	l->e[i].end = v->end;
+	leaf_changed(l, i);
 }
 
 /* ------------------------------------------------------------------ */
@@ -925,9 +998,9 @@ static uint64_t search_in(struct search *s, const struct ms__bnode *x,
 		for (int i = l->h.n - 1; i > 0 && !s->stop; i--) {
 			uint64_t a;
 
-			if (l->end[i - 1] >= s->high)
+			if (l->e[i - 1].end >= s->high)
 				continue;
-			a = try_gap(s, l->end[i - 1], l->start[i]);
+			a = try_gap(s, l->e[i - 1].end, l->start[i]);
 			if (a)
 				return a;
 		}
@@ -968,6 +1041,8 @@ uint64_t ms__vt_gap_topdown(const struct ms__vmatree *t, uint64_t low,
 		return 0;
 	if (!t->root)
 		return high - len;
+	/* Written through a const tree, as the hint is. */
+	refresh(t->root, t->height);
 	all = summary_of(t->root, t->height == 0);
 	/* Above the last VMA. */
 	a = try_gap(&s, all.max_end, UINT64_MAX);
@@ -999,16 +1074,19 @@ static long check_node(const struct ms__vmatree *t, const struct ms__bnode *x,
 		    (!*prev_leaf && t->first != l))
 			return -1;
 		for (int i = 0; i < l->h.n; i++) {
-			const struct ms__vma *v = l->vma[i];
+			const struct ms__vma *v = l->e[i].vma;
 
 			if (!(v->state & MS__VMS_INDEXED) ||
 			    v->start != l->start[i] ||
-			    v->end != l->end[i] ||
-			    (i && l->start[i] < l->end[i - 1]))
+			    v->end != l->e[i].end ||
+			    (i && l->start[i] < l->e[i - 1].end))
 				return -1;
 		}
+		for (int i = l->h.n; i < LEAF_MAX; i++)
+			if (l->start[i] != UINT64_MAX)
+				return -1;
 		if (*prev_leaf && l->start[0] <
-				  (*prev_leaf)->end[(*prev_leaf)->h.n - 1])
+				  (*prev_leaf)->e[(*prev_leaf)->h.n - 1].end)
 			return -1;
 		*prev_leaf = l;
 		return l->h.n;
@@ -1018,14 +1096,25 @@ static long check_node(const struct ms__vmatree *t, const struct ms__bnode *x,
 	if (p->h.n > NODE_MAX)
 		return -1;
 	for (int i = 0; i < p->h.n; i++) {
-		struct summary s = summary_of(p->child[i], height == 1);
-		long c = check_node(t, p->child[i], height - 1, p, prev_leaf);
+		const struct ms__bnode *ch = p->child[i];
+		struct summary s = summary_of(ch, height == 1);
+		long c = check_node(t, ch, height - 1, p, prev_leaf);
+		bool stale = p->stale >> i & 1;
 
-		if (c < 0 || s.min != p->min[i] || s.max_end != p->max_end[i] ||
-		    s.gap != p->gap[i])
+		/* First starts are exact; the rest where not stale. */
+		if (c < 0 || s.min != p->min[i] || ch->stale != stale ||
+		    (height > 1 && ((const struct ms__inode *)ch)->stale &&
+		     !stale) ||
+		    (!stale && (s.max_end != p->max_end[i] ||
+				s.gap != p->gap[i])))
 			return -1;
 		count += c;
 	}
+	for (int i = p->h.n; i < NODE_MAX; i++)
+		if (p->min[i] != UINT64_MAX)
+			return -1;
+	if (p->stale >> p->h.n)
+		return -1;
 	return count;
 }
 
