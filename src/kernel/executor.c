@@ -765,6 +765,8 @@ static int put_program(const struct ms_program *p, uint64_t *len)
 	if (ms__wire_parts(p, part, len) || *len > PROG_MAX)
 		return -E2BIG;
 	for (int i = 0; i < MS__WIRE_PARTS; i++) {
+		if (!part[i].len)	/* an empty part may have no buffer */
+			continue;
 		memcpy(prog_map + off, part[i].data, part[i].len);
 		off += part[i].len;
 	}
