@@ -140,11 +140,14 @@ int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child);
 /*
  * The structural checker: VMAs ordered and non-overlapping inside
  * [mmap_min_addr, task_size), no two adjacent VMAs the kernel would have
- * merged (except splits a refused unmap leaves behind), the map count,
- * page records only under VMAs that may hold them, live references to
- * files and content objects (at least one each), the VMA index (order,
- * links, its copies of every VMA's bounds, the per-subtree gaps) and the
- * page trees' order, links and balance.  Returns 0, or -EUCLEAN with the
+ * merged (except where Linux leaves them apart: the first split of a call
+ * that failed at its second or at a seal, a grown stack, fork's copies),
+ * the map count (at most max_map_count + 1, the result of an mmap at the
+ * limit, plus the VMAs refused unmaps left above it), page records only
+ * under VMAs that may hold them, live references to files and content
+ * objects (at least one each), the VMA index (order, links, its copies of
+ * every VMA's bounds, the per-subtree gaps) and the page trees' order,
+ * links and balance.  Returns 0, or -EUCLEAN with the
  * first problem described in why.
  */
 int ms_mm_check(const struct ms_mm *mm, char *why, size_t n);

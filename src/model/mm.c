@@ -121,6 +121,8 @@ int ms_mm_set_max_map_count(struct ms_mm *mm, int n)
 	if (n < 1)
 		return -EINVAL;
 	mm->cfg.max_map_count = n;
+	/* A sysctl below the count takes no VMA away. */
+	ms__map_count_over(mm);
 	return 0;
 }
 
@@ -229,7 +231,10 @@ void ms_mm_adopt_clear(struct ms_mm *mm)
  * records copied unless the VMA is VM_WIPEONFORK (a clean slate, no
  * anon_vma).  The child's anon_vmas are its own: a child VMA never
  * shares one with a parent VMA, and VMAs that shared one in the parent
- * get one each (anon_vma_fork()).
+ * get one each (anon_vma_fork()).  Nothing merges: neighbours that could
+ * (a split a failed call left, VMAs that differed only in VM_LOCKED or in
+ * a userfaultfd registration) stay apart, and so does a count above the
+ * limit.
  */
 int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child)
 {
@@ -250,7 +255,7 @@ int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child)
 		c->ipc->refs++;
 	for (struct ms__vma *v = ms__vma_first(mm); v;
 	     v = ms__vma_next(mm, v)) {
-		struct ms__vma *n;
+		struct ms__vma *n, *prev;
 		uint64_t start = ms__vma_start(v);
 
 		if (v->flags & MS__VM_DONTCOPY)
@@ -261,17 +266,9 @@ int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child)
 		if (!n)
 			goto nomem;
 		*n = *v;
-		n->flags &= ~MS__VM_LOCKED_MASK;
+		/* Without UFFD_FEATURE_EVENT_FORK registrations are lost. */
+		n->flags &= ~(MS__VM_LOCKED_MASK | MS__VM_UFFD_MISSING);
 		n->state = 0;
-		/*
-		 * Without UFFD_FEATURE_EVENT_FORK the child's VMAs lose their
-		 * registration; dup_mmap() merges nothing, so the VMA may now
-		 * sit unmerged beside a twin.
-		 */
-		if (n->flags & MS__VM_UFFD_MISSING) {
-			n->flags &= ~MS__VM_UFFD_MISSING;
-			n->state |= MS__VMS_UNMERGED_START;
-		}
 		if (n->file)
 			ms__file_get(n->file);
 		if (v->flags & MS__VM_WIPEONFORK)
@@ -279,6 +276,9 @@ int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child)
 		else if (v->anon_vma)
 			n->anon_vma = ++c->next_anon_vma;
 		ms__vt_insert(&c->vmas, n);
+		prev = ms__vma_prev(c, n);
+		if (prev && ms__vma_can_merge(c, prev, n))
+			n->state |= MS__VMS_UNMERGED_START;
 		if (v->flags & MS__VM_WIPEONFORK)
 			continue;
 		for (struct ms__node *pn = ms__tree_ge(&mm->ptes,
@@ -295,6 +295,7 @@ int ms_mm_fork(const struct ms_mm *mm, struct ms_mm **child)
 			q->data = p->data;
 		}
 	}
+	ms__map_count_over(c);
 	*child = c;
 	return 0;
 nomem:
@@ -347,8 +348,7 @@ int ms_mm_check(const struct ms_mm *mm, char *why, size_t n)
 				   (unsigned long long)ms__vma_start(prev),
 				   (unsigned long long)s);
 		if (prev && ms__vma_can_merge(mm, prev, v) && !prev->special &&
-		    !(v->state & MS__VMS_UNMERGED_START) &&
-		    !(prev->state & MS__VMS_UNMERGED_START))
+		    !(v->state & MS__VMS_UNMERGED_START))
 			return bad(why, n,
 				   "VMAs %#llx-%#llx and %#llx-%#llx should "
 				   "have merged",
@@ -365,9 +365,17 @@ int ms_mm_check(const struct ms_mm *mm, char *why, size_t n)
 				   (unsigned long long)s);
 		prev = v;
 	}
-	if (count > c->max_map_count + 1)
-		return bad(why, n, "map count %ld above the limit %d", count,
-			   c->max_map_count);
+	/*
+	 * mmap (do_mmap()) and brk refuse only while map_count is above the
+	 * limit, so one at the limit takes it to limit + 1; past that, only
+	 * what ms__map_count_over() recorded: splits left by refused unmaps
+	 * (vms_gather_munmap_vmas()), a limit lowered below the count.
+	 */
+	if (count > c->max_map_count + 1 + mm->map_count_over)
+		return bad(why, n,
+			   "map count %ld above the limit %d (+1 for an mmap "
+			   "at the limit, +%ld left above it)",
+			   count, c->max_map_count, mm->map_count_over);
 	/* Page records only under mapped pages; private ones only where a
 	 * private page can be. */
 	for (struct ms__node *pn = ms__tree_first(&mm->ptes); pn;

@@ -142,7 +142,7 @@ uint32_t ms__switch_mask(int profile, uint64_t flip);
 #define MS__VM_SPECIAL (MS__VM_DONTEXPAND | MS__VM_IO)
 
 /* State that is not a vm_flag and never decides a merge. */
-#define MS__VMS_UNMERGED_START	0x01	/* a refused unmap split here */
+#define MS__VMS_UNMERGED_START	0x01	/* a failed call's split left here */
 #define MS__VMS_INDEXED		0x80	/* in the index (vmatree.c) */
 
 /* ------------------------------------------------------------------ */
@@ -268,6 +268,12 @@ struct ms_mm {
 	unsigned int aio_nr;	/* events of live contexts (aio_nr) */
 	bool uffd;		/* the process has a userfaultfd */
 	uint32_t switches;	/* ms__switch_mask() of cfg */
+	/*
+	 * VMAs beyond max_map_count + 1 that Linux lets a process keep:
+	 * splits left by refused unmaps (ms__do_munmap()), or a limit
+	 * lowered below the count.  It only ever falls with the count.
+	 */
+	long map_count_over;
 };
 
 /* Is profile switch sw on for mm (the table is in profile.c)? */
@@ -350,6 +356,7 @@ static inline bool vma_is_anonymous(const struct ms__vma *v)
 /* vma.c: lookup, clip, merge */
 struct ms__vma *ms__vma_find(const struct ms_mm *mm, uint64_t addr);
 bool ms__map_count_full(const struct ms_mm *mm);
+void ms__map_count_over(struct ms_mm *mm);
 int ms__vma_clip_start(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 		       bool check_limit);
 int ms__vma_clip_end(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,

@@ -32,6 +32,27 @@ bool ms__map_count_full(const struct ms_mm *mm)
 	return (long)mm->vmas.count >= (long)mm->cfg.max_map_count;
 }
 
+/* How far map_count is above max_map_count + 1 (0 when it is not). */
+static long map_count_above(const struct ms_mm *mm)
+{
+	long above = (long)mm->vmas.count - mm->cfg.max_map_count - 1;
+
+	return above > 0 ? above : 0;
+}
+
+/*
+ * The count may stay above the limit from here on: a split no limit
+ * guards that a refused call left (ms__do_munmap()), or a limit lowered
+ * below the count.  mmap refuses while map_count > max_map_count and
+ * split_vma() at max_map_count, so without these the count never passes
+ * max_map_count + 1 (an mmap at the limit); the checker accepts what is
+ * recorded here on top of that.
+ */
+void ms__map_count_over(struct ms_mm *mm)
+{
+	mm->map_count_over = map_count_above(mm);
+}
+
 bool ms__range_is_free(const struct ms_mm *mm, uint64_t start, uint64_t end)
 {
 	struct ms__vma *v = ms__vma_find_from(mm, start);
@@ -144,6 +165,9 @@ void ms__vma_remove(struct ms_mm *mm, struct ms__vma *v)
 	if (v->file)
 		ms_file_put(v->file);
 	ms__vt_free(&mm->vmas, v);
+	/* What is above the limit goes first. */
+	if (mm->map_count_over > map_count_above(mm))
+		mm->map_count_over = map_count_above(mm);
 }
 
 /*
@@ -234,8 +258,9 @@ static uint32_t anon_of(uint32_t a, uint32_t b)
  * (both when they are compatible with each other as well); only when no
  * merge is possible is v split, at start then at end, each split checking
  * the map count (and may_split).  A failed second split leaves the first
- * one in place.  Returns the VMA now covering [start, end), or NULL with
- * *err set.
+ * one in place, as vma_modify() does: the two pieces could merge, but no
+ * call merges them back, so the piece at start is marked for the checker.
+ * Returns the VMA now covering [start, end), or NULL with *err set.
  */
 static struct ms__vma *vma_modify(struct ms_mm *mm, struct ms__vma *v,
 				  uint64_t start, uint64_t end,
@@ -246,7 +271,7 @@ static struct ms__vma *vma_modify(struct ms_mm *mm, struct ms__vma *v,
 			 ms__pages(mm, start - ms__vma_start(v));
 	uint64_t npages = ms__pages(mm, end - start);
 	bool left_side = start == ms__vma_start(v), right_side = end == v->end;
-	bool merge_left, merge_right;
+	bool merge_left, merge_right, split = false;
 	int r;
 
 	*err = 0;
@@ -310,10 +335,13 @@ static struct ms__vma *vma_modify(struct ms_mm *mm, struct ms__vma *v,
 			*err = r;
 			return NULL;
 		}
+		split = true;
 	}
 	if (end < v->end) {
 		r = ms__vma_clip_end(mm, v, end, true);
 		if (r < 0) {
+			if (split)
+				v->state |= MS__VMS_UNMERGED_START;
 			*err = r;
 			return NULL;
 		}
@@ -454,7 +482,10 @@ uint32_t ms__anon_vma_prepare(struct ms_mm *mm, struct ms__vma *v)
  * Linux checks the first VMA, splits it at start, then checks every
  * following VMA: a refusal after that split leaves it behind (the VMAs
  * are otherwise untouched; the split piece is marked so that the checker
- * accepts the unmerged pair).  Under seal-check-range-first
+ * accepts the unmerged pair).  That split checks the limit only when the
+ * range ends inside the same VMA (__split_vma() checks nothing), so a
+ * refusal at the limit leaves the count above it, for good: mmap then
+ * fails until VMAs go.  Under seal-check-range-first
  * (can_modify_mm() in 6.10) and atomic-failure (guidelines) the whole
  * range is checked before anything is split.
  */
@@ -496,9 +527,15 @@ int ms__do_munmap(struct ms_mm *mm, uint64_t start, uint64_t end)
 	}
 	for (w = v; w && ms__vma_start(w) < end; w = ms__vma_next(mm, w)) {
 		if (vma_is_sealed(w)) {
-			/* XXX: Linux leaves the split at start behind. */
-			if (split)
+			/*
+			 * XXX: Linux leaves the split at start behind, and
+			 * made it without checking the limit: at the limit,
+			 * each refusal like this one adds a VMA above it.
+			 */
+			if (split) {
 				v->state |= MS__VMS_UNMERGED_START;
+				ms__map_count_over(mm);
+			}
 			return -EPERM;
 		}
 		if (w->end > end) {
