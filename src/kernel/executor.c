@@ -401,18 +401,6 @@ struct start {
 	bool route_forced;
 };
 
-static int lower_limit(int res, uint64_t v, bool *lowered)
-{
-	uint64_t soft, hard;
-	int err = ms__sys_getrlimit(res, &soft, &hard);
-
-	if (err < 0)
-		return err;
-	if (lowered)
-		*lowered = soft > v;
-	return ms__sys_setrlimit(res, soft < v ? soft : v, hard < v ? hard : v);
-}
-
 /* The executor's own VMAs, and that its span is free. */
 static int take_stock(void)
 {
@@ -459,8 +447,8 @@ static void __attribute__((noreturn)) executor_main(const struct start *s)
 	ms__sys_close_from(EX_PROG + 1);
 	ps = sysconf(_SC_PAGESIZE);
 	ms__sys_setrlimit(RLIMIT_CORE, 0, 0);
-	lower_limit(RLIMIT_MEMLOCK, s->max_lock, &lowered);
-	lower_limit(RLIMIT_NOFILE, MS__FDS_MAX, NULL);
+	ms__sys_lower_limit(RLIMIT_MEMLOCK, s->max_lock, &lowered);
+	ms__sys_lower_limit(RLIMIT_NOFILE, MS__FDS_MAX, NULL);
 	map = ms__sys_mmap(0, PROG_MAX, PROT_READ, MAP_SHARED, EX_PROG, 0);
 	if (map < 0)
 		ms__exit(MS__EXIT_BROK);
@@ -853,7 +841,6 @@ int ms__executor_run(const struct ms_program *p,
 	long page = ki->page_size > 0 ? ki->page_size : sysconf(_SC_PAGESIZE);
 	int64_t t0 = ms__now_ns_raw();
 	bool recycle_after, brok = false;
-	uint32_t missing;
 	struct req rq;
 	struct rep rp;
 	int err, how = W_DIED, status;
@@ -871,24 +858,8 @@ int ms__executor_run(const struct ms_program *p,
 		}
 		recycle_after = true;
 	}
-	t->nout = 0;
-	t->end = MS_END_DONE;
-	t->timed_out = false;
-	t->reason[0] = '\0';
-	t->arena = MS__ARENA_BASE;
-	t->arena_size = MS__ARENA_SIZE;
-	t->page_size = page;
-	missing = (p->features | ms_program_features(p)) & ~ki->features;
-	if (missing) {
-		int f = __builtin_ctz(missing);
-
-		t->end = MS_END_SKIP;
-		snprintf(t->reason, sizeof(t->reason), "needs %s: %s",
-			 ms_feature_name(f),
-			 ki->why_missing[f][0] ? ki->why_missing[f] :
-						 "not available");
+	if (ms__trace_start(t, p, ki, page))
 		return 0;
-	}
 	memset(&rq, 0, sizeof(rq));
 	rq.magic = REQ_MAGIC;
 	rq.snapshots = o && o->snapshots;

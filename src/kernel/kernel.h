@@ -193,6 +193,11 @@ int ms__sys_pipe_size(int fd, int size);
 int ms__sys_fd_kind(int fd, unsigned int *mode, uint64_t *size);
 int ms__sys_getrlimit(int res, uint64_t *soft, uint64_t *hard);
 int ms__sys_setrlimit(int res, uint64_t soft, uint64_t hard);
+/*
+ * Lowers limit res to at most v, soft and hard, never raising it;
+ * *lowered (unless NULL): whether the soft limit was above v.
+ */
+int ms__sys_lower_limit(int res, uint64_t v, bool *lowered);
 int ms__sys_fd_cloexec(int fd);
 long ms__sys_locked_bytes(void);
 long ms__sys_vm_pages(void);
@@ -243,6 +248,14 @@ int ms__wire_parts(const struct ms_program *p,
  */
 const char *ms__wire_view(const char *map, uint64_t len,
 			  struct ms_program *prog);
+
+/*
+ * Makes t the empty trace of a kernel run of p (arena, page size) and
+ * returns false; or, when ki lacks a feature p needs, a SKIP naming the
+ * first one, and true.
+ */
+bool ms__trace_start(struct ms_trace *t, const struct ms_program *p,
+		     const struct ms_kernel_info *ki, long page_size);
 
 /* Maps the smaps buffer; call before the address space matters. */
 int ms__observe_init(void);

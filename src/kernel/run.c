@@ -600,7 +600,6 @@ int ms_kernel_begin(const struct ms_program *p, const struct ms_kernel_info *ki,
 	struct ms__spawn_req req;
 	struct job *j = NULL;
 	bool alone, others = false;
-	uint32_t missing;
 	int err;
 
 	if (!ki) {
@@ -612,24 +611,10 @@ int ms_kernel_begin(const struct ms_program *p, const struct ms_kernel_info *ki,
 		}
 		ki = &probed;
 	}
-	t->nout = 0;
-	t->end = MS_END_DONE;
-	t->reason[0] = '\0';
-	t->arena = MS__ARENA_BASE;
-	t->arena_size = MS__ARENA_SIZE;
-	t->page_size = ki->page_size > 0 ? ki->page_size : sysconf(_SC_PAGESIZE);
-
-	missing = (p->features | ms_program_features(p)) & ~ki->features;
-	if (missing) {
-		int f = __builtin_ctz(missing);
-
-		t->end = MS_END_SKIP;
-		snprintf(t->reason, sizeof(t->reason), "needs %s: %s",
-			 ms_feature_name(f),
-			 ki->why_missing[f][0] ? ki->why_missing[f] :
-						 "not available");
+	if (ms__trace_start(t, p, ki,
+			    ki->page_size > 0 ? ki->page_size :
+						sysconf(_SC_PAGESIZE)))
 		return 1;
-	}
 	if (interrupted)
 		return -EINTR;
 	err = ms_kernel_start();
@@ -896,6 +881,30 @@ int ms_kernel_wait(void **tag)
 				 pf[at[i] + 1].revents, pf[at[i] + 2].revents);
 		}
 	}
+}
+
+bool ms__trace_start(struct ms_trace *t, const struct ms_program *p,
+		     const struct ms_kernel_info *ki, long page_size)
+{
+	uint32_t missing;
+	int f;
+
+	t->nout = 0;
+	t->end = MS_END_DONE;
+	t->timed_out = false;
+	t->reason[0] = '\0';
+	t->arena = MS__ARENA_BASE;
+	t->arena_size = MS__ARENA_SIZE;
+	t->page_size = page_size;
+	missing = (p->features | ms_program_features(p)) & ~ki->features;
+	if (!missing)
+		return false;
+	f = __builtin_ctz(missing);
+	t->end = MS_END_SKIP;
+	snprintf(t->reason, sizeof(t->reason), "needs %s: %s",
+		 ms_feature_name(f),
+		 ki->why_missing[f][0] ? ki->why_missing[f] : "not available");
+	return true;
 }
 
 /* One scenario, when nothing else runs: ms_kernel_begin(), then wait. */

@@ -79,19 +79,6 @@ static void __attribute__((noreturn)) early_brok(int out_fd, const char *why)
 	ms__exit(MS__EXIT_BROK);
 }
 
-/* Lowers limit res to at most v (soft and hard); never raises it. */
-static int lower_limit(int res, uint64_t v, bool *lowered)
-{
-	uint64_t soft, hard;
-	int err = ms__sys_getrlimit(res, &soft, &hard);
-
-	if (err < 0)
-		return err;
-	if (lowered)
-		*lowered = soft > v;
-	return ms__sys_setrlimit(res, soft < v ? soft : v, hard < v ? hard : v);
-}
-
 /*
  * The scenario process sees only what the scenario makes: stdin is
  * /dev/null, stdout and stderr are the output pipe (the runner copies
@@ -162,9 +149,9 @@ scenario_child(const struct ms__spawn_req *req, const int *fds, int nfds,
 	 */
 	ms__sys_setrlimit(RLIMIT_CORE, 0, 0);
 	if (req->lim.cpu_s)
-		lower_limit(RLIMIT_CPU, req->lim.cpu_s, NULL);
-	lower_limit(RLIMIT_MEMLOCK, req->lim.max_lock, &lowered);
-	lower_limit(RLIMIT_NOFILE, MS__FDS_MAX, NULL);
+		ms__sys_lower_limit(RLIMIT_CPU, req->lim.cpu_s, NULL);
+	ms__sys_lower_limit(RLIMIT_MEMLOCK, req->lim.max_lock, &lowered);
+	ms__sys_lower_limit(RLIMIT_NOFILE, MS__FDS_MAX, NULL);
 
 	memset(&s, 0, sizeof(s));
 	s.p = &prog;
@@ -189,7 +176,7 @@ int ms__limit_map(uint64_t max_map)
 		return (int)pages;
 	now = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
 	limit = now + max_map < now ? UINT64_MAX : now + max_map;
-	return lower_limit(RLIMIT_AS, limit, NULL);
+	return ms__sys_lower_limit(RLIMIT_AS, limit, NULL);
 }
 
 /* ---- the spawner ------------------------------------------------------ */

@@ -1330,6 +1330,18 @@ int ms__sys_setrlimit(int res, uint64_t soft, uint64_t hard)
 	return setrlimit(res, &rl) < 0 ? -errno : 0;
 }
 
+int ms__sys_lower_limit(int res, uint64_t v, bool *lowered)
+{
+	uint64_t soft = 0, hard = 0;
+	int err = ms__sys_getrlimit(res, &soft, &hard);
+
+	if (err < 0)
+		return err;
+	if (lowered)
+		*lowered = soft > v;
+	return ms__sys_setrlimit(res, soft < v ? soft : v, hard < v ? hard : v);
+}
+
 /* The size of this process's address space in pages (/proc/self/statm). */
 long ms__sys_vm_pages(void)
 {
