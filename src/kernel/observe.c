@@ -9,7 +9,9 @@
  *   /proc/self/mem      page contents, readable even under PROT_NONE where
  *                       the kernel grants the process FOLL_FORCE; where it
  *                       grants it to tracers only, memreader.c reads the
- *                       pages the process may not read itself
+ *                       pages the process may not read itself (for an
+ *                       expect data step; a snapshot reads only what
+ *                       changes nothing, sealed_token())
  *
  * smaps is the only source of the VmFlags, and the dear one: the kernel
  * formats some 25 lines per VMA (700 bytes and more), walking each VMA's
@@ -666,6 +668,31 @@ static char data_token(const struct ms_page *pg, uint64_t pm, uint64_t addr,
 }
 
 /*
+ * The contents token of a page for a snapshot (MS__OBSERVE_SEALED_DATA):
+ * sealed pages alone, and only where the read changes nothing a later step
+ * could see.  Private anonymous memory follows data_token(): a page never
+ * touched reads '0' without a read.  Any other page (shared memory, a
+ * file, a special mapping) is read only when pagemap shows it mapped in:
+ * reading one that is not would fault it in, which UFFDIO_COPY and
+ * pagemap see, and for a file or shmem page not in the page cache, mincore
+ * too.  The page reader is never asked: a page this process may not read
+ * itself stays '?'.
+ */
+static char sealed_token(const struct ms_page *pg, uint64_t pm, uint64_t addr,
+			 long page_size)
+{
+	char tok;
+
+	if (!pg->sealed)
+		return '?';
+	if ((pg->backing != MS_BACK_ANON || pg->shared) &&
+	    !(pm & MS__PM_PRESENT))
+		return '?';
+	tok = data_token(pg, pm, addr, page_size);
+	return tok ? tok : '?';
+}
+
+/*
  * The pages in `refused`, which /proc/self/mem would not read: through the
  * page reader, or MS_DATA_UNOBSERVABLE when there is no way to look.
  */
@@ -713,12 +740,13 @@ static bool range_unmapped(uint64_t addr, uint64_t last)
 	return r == -ENOENT || (r == 0 && start > last);
 }
 
-int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
-		struct ms_page *pages)
+int ms__observe(uint64_t addr, int npages, long page_size,
+		enum ms__observe_data data, struct ms_page *pages)
 {
 	static uint64_t pm[MS_GRID_MAX];
 	uint64_t refused = 0, last;
 	struct seen v;
+	long pm_len = -EBADF;
 	int r, fd;
 
 	if (npages < 0 || npages > MS_GRID_MAX)
@@ -776,8 +804,14 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 	memset(pm, 0, sizeof(pm));
 	fd = ms__proc_fd(MS__PROC_PAGEMAP);
 	if (fd >= 0)
-		ms__sys_pread(fd, pm, sizeof(uint64_t) * (size_t)npages,
-			      addr / (uint64_t)page_size * sizeof(uint64_t));
+		pm_len = ms__sys_pread(fd, pm,
+				       sizeof(uint64_t) * (size_t)npages,
+				       addr / (uint64_t)page_size *
+					       sizeof(uint64_t));
+	/* Without pagemap a snapshot cannot tell what reading would change. */
+	if (pm_len != (long)(sizeof(uint64_t) * (size_t)npages) &&
+	    data == MS__OBSERVE_SEALED_DATA)
+		data = MS__OBSERVE_NO_DATA;
 	for (int k = 0; k < npages; k++) {
 		uint64_t a = addr + (uint64_t)k * (uint64_t)page_size;
 		struct ms_page *pg = &pages[k];
@@ -785,8 +819,10 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 		pg->guard = pg->mapped && (pm[k] & MS__PM_GUARD_REGION);
 		if (!pg->mapped)
 			pg->data = '.';
-		else if (want_data)
+		else if (data == MS__OBSERVE_DATA)
 			pg->data = data_token(pg, pm[k], a, page_size);
+		else if (data == MS__OBSERVE_SEALED_DATA)
+			pg->data = sealed_token(pg, pm[k], a, page_size);
 		else
 			pg->data = '?';
 		if (!pg->data)
