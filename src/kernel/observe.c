@@ -11,7 +11,7 @@
  *                       grants it to tracers only, memreader.c reads the
  *                       pages the process may not read itself (for an
  *                       expect data step; a snapshot reads only what
- *                       changes nothing, sealed_token())
+ *                       changes nothing, snapshot_reads())
  *
  * smaps is the only source of the VmFlags, and the dear one: the kernel
  * formats some 25 lines per VMA (700 bytes and more), walking each VMA's
@@ -612,10 +612,10 @@ char ms__contents_token(const unsigned char *buf, long len, long page_size)
 
 	if (len != page_size)
 		return '!';
+	/* Every byte is the first when each equals the next: one memcmp. */
 	c = buf[0];
-	for (long i = 1; i < page_size; i++)
-		if (buf[i] != c)
-			return '*';
+	if (memcmp(buf, buf + 1, (size_t)page_size - 1) != 0)
+		return '*';
 	if (c == 0)
 		return '0';
 	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
@@ -668,28 +668,73 @@ static char data_token(const struct ms_page *pg, uint64_t pm, uint64_t addr,
 }
 
 /*
- * The contents token of a page for a snapshot (MS__OBSERVE_SEALED_DATA):
- * sealed pages alone, and only where the read changes nothing a later step
- * could see.  Private anonymous memory follows data_token(): a page never
- * touched reads '0' without a read.  Any other page (shared memory, a
- * file, a special mapping) is read only when pagemap shows it mapped in:
- * reading one that is not would fault it in, which UFFDIO_COPY and
- * pagemap see, and for a file or shmem page not in the page cache, mincore
- * too.  The page reader is never asked: a page this process may not read
- * itself stays '?'.
+ * Whether a snapshot (MS__OBSERVE_SEALED_DATA) reads the page, and if not,
+ * the token it shows in *tok.  Sealed pages alone are read, and only where
+ * the read changes nothing a later step could see.  Private anonymous
+ * memory follows data_token(): a page never touched reads '0' without a
+ * read.  Any other page (shared memory, a file, a special mapping) is read
+ * only when pagemap shows it mapped in: reading one that is not would
+ * fault it in, which UFFDIO_COPY and pagemap see, and for a file or shmem
+ * page not in the page cache, mincore too.  A page the kernel may refuse
+ * this process (no PROT_READ, FOLL_FORCE for tracers only) is the page
+ * reader's, which a snapshot never asks: it stays '?'.
  */
-static char sealed_token(const struct ms_page *pg, uint64_t pm, uint64_t addr,
-			 long page_size)
+static bool snapshot_reads(const struct ms_page *pg, uint64_t pm, char *tok)
 {
-	char tok;
+	*tok = pg->mapped ? '?' : '.';
+	if (!pg->mapped || !pg->sealed)
+		return false;
+	if (pg->backing == MS_BACK_ANON && !pg->shared) {
+		if (!pg->guard && !(pm & (MS__PM_PRESENT | MS__PM_SWAP))) {
+			*tok = '0';
+			return false;
+		}
+	} else if (!(pm & MS__PM_PRESENT)) {
+		return false;
+	}
+	return (pg->prot & PROT_READ) || data_route == MS_DATA_DIRECT;
+}
 
-	if (!pg->sealed)
-		return '?';
-	if ((pg->backing != MS_BACK_ANON || pg->shared) &&
-	    !(pm & MS__PM_PRESENT))
-		return '?';
-	tok = data_token(pg, pm, addr, page_size);
-	return tok ? tok : '?';
+/*
+ * The snapshot's contents of pages[0..npages) from addr: each run of
+ * neighbours it reads in one pread of /proc/self/mem, a run that reads
+ * short (a guard page in it, or a page beyond the end of its file) page by
+ * page from where it stopped, as an expect data step reads them.
+ */
+static void snapshot_data(uint64_t addr, int npages, long page_size,
+			  const uint64_t *pm, struct ms_page *pages)
+{
+	unsigned char *buf = (unsigned char *)smaps_buf + PAGE_AT;
+	int per = (int)(MS__PAGE_MAX / page_size);
+	int fd = ms__proc_fd(MS__PROC_MEM);
+
+	for (int k = 0; k < npages;) {
+		int n = 0;
+		long r = -EBADF;
+		char tok;
+
+		while (k + n < npages && n < per &&
+		       snapshot_reads(&pages[k + n], pm[k + n], &tok))
+			n++;
+		if (n == 0) {
+			snapshot_reads(&pages[k], pm[k], &pages[k].data);
+			k++;
+			continue;
+		}
+		if (fd >= 0)
+			r = ms__sys_pread(fd, buf, (size_t)n * (size_t)page_size,
+					  addr + (uint64_t)k * (uint64_t)page_size);
+		for (int i = 0; i < n; i++, k++) {
+			uint64_t a = addr + (uint64_t)k * (uint64_t)page_size;
+
+			if (r >= (long)(i + 1) * page_size)
+				tok = ms__contents_token(buf + i * page_size,
+							 page_size, page_size);
+			else
+				tok = read_token(&pages[k], a, page_size);
+			pages[k].data = tok ? tok : '?';
+		}
+	}
 }
 
 /*
@@ -821,13 +866,13 @@ int ms__observe(uint64_t addr, int npages, long page_size,
 			pg->data = '.';
 		else if (data == MS__OBSERVE_DATA)
 			pg->data = data_token(pg, pm[k], a, page_size);
-		else if (data == MS__OBSERVE_SEALED_DATA)
-			pg->data = sealed_token(pg, pm[k], a, page_size);
 		else
 			pg->data = '?';
 		if (!pg->data)
 			refused |= 1ULL << k;
 	}
+	if (data == MS__OBSERVE_SEALED_DATA)
+		snapshot_data(addr, npages, page_size, pm, pages);
 	if (refused)
 		read_refused(addr, npages, page_size, refused, pages);
 	return 0;

@@ -344,18 +344,22 @@ static void test_observe(void)
 	 * A snapshot reads sealed pages alone, and only what it can read
 	 * without a fault: a private anonymous page never touched is '0'
 	 * unread, a shared page not mapped in is not read at all.
-	 *  01234
-	 *  NSSSS   N = normal rw anon 'A'; S = sealed: rw anon 'B', rw anon
-	 *          never touched, shared file 'X' mapped in, 'Y' not
+	 *  0123456
+	 *  NSSSSSS   N = normal rw anon 'A'; S = sealed rw anon: 'B', 'C', a
+	 *            guard page, 'D', never touched; then a shared file: 'X'
+	 *            mapped in, 'Y' not
 	 */
-	a = map(3, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	a = map(6, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset((void *)(uintptr_t)a, 'A', (size_t)ps);
 	memset((void *)(uintptr_t)(a + ps), 'B', (size_t)ps);
-	CHECK_INT(ms__sys_mseal(a + ps, 2 * ps, 0), 0);
-	o.npages = 3;
-	CHECK_INT(ms__observe(a, 3, ps, MS__OBSERVE_SEALED_DATA, o.pages), 0);
-	CHECK_STR(grid(&o, data_of), "?B0");
-	CHECK(!page_present(a + 2 * ps), "the snapshot faulted in a page");
+	memset((void *)(uintptr_t)(a + 2 * ps), 'C', (size_t)ps);
+	memset((void *)(uintptr_t)(a + 4 * ps), 'D', (size_t)ps);
+	CHECK_INT(ms__sys_madvise(a + 3 * ps, ps, MADV_GUARD_INSTALL), 0);
+	CHECK_INT(ms__sys_mseal(a + ps, 5 * ps, 0), 0);
+	o.npages = 6;
+	CHECK_INT(ms__observe(a, 6, ps, MS__OBSERVE_SEALED_DATA, o.pages), 0);
+	CHECK_STR(grid(&o, data_of), "?BC!D0");
+	CHECK(!page_present(a + 5 * ps), "the snapshot faulted in a page");
 	fd = ms__sys_memfd(2 * ps, "XY", ps);
 	CHECK(fd >= 0, "memfd: %ld", fd);
 	f = map(2, PROT_READ, MAP_SHARED, fd, 0);
