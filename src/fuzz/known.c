@@ -40,7 +40,7 @@ static const struct {
 	  "read-only for a write) and find that before a hole (ENOMEM) or a "
 	  "page beyond the end of the file (EFAULT); the model populates, "
 	  "or answers the later errno" },
-	{ "expect*: data (expect), kernel zero, model contents*",
+	{ "*: data*, kernel zero, model contents*",
 	  "model gap: pages freed lazily with MADV_FREE are dropped when "
 	  "MADV_PAGEOUT (or memory pressure) reclaims them and then read as "
 	  "zero; the model keeps their contents" },

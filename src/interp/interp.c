@@ -172,7 +172,9 @@ static uint64_t bound_size(struct ms__interp *in, const struct ms_step *s,
 
 /*
  * Page states of every region a name covers, after an asserted call.
- * Nothing changes the address space in between.
+ * Nothing changes the address space in between.  Contents are read for
+ * sealed pages alone, where reading them changes nothing (interp.h): the
+ * invariant's evidence that a refused call left them as they were.
  */
 static int emit_snapshots(struct ms__interp *in, int step)
 {
@@ -191,7 +193,8 @@ static int emit_snapshots(struct ms__interp *in, int step)
 		o->name = n;
 		o->addr = (uint64_t)in->n.values[n];
 		o->npages = (int)pages;
-		if (in->ops->observe(in, o->addr, o->npages, false, o->pages))
+		if (in->ops->observe(in, o->addr, o->npages,
+				     MS__OBSERVE_SEALED_DATA, o->pages))
 			st = ms__interp_brok(in, step,
 					     "cannot observe page state", 0);
 		else
@@ -288,7 +291,9 @@ static int run_expect(struct ms__interp *in, int i)
 	o = new_outcome(in, i, MS_OUT_PAGES);
 	o->addr = (uint64_t)addr;
 	o->npages = n;
-	if (in->ops->observe(in, o->addr, n, s->attr == MS_ATTR_DATA,
+	if (in->ops->observe(in, o->addr, n,
+			     s->attr == MS_ATTR_DATA ? MS__OBSERVE_DATA :
+						       MS__OBSERVE_NO_DATA,
 			     o->pages))
 		return ms__interp_brok(in, i, "cannot observe page state", 0);
 	return in->ops->emit(in, o);

@@ -56,6 +56,22 @@ enum ms__fork_side {
 struct ms__interp;
 
 /*
+ * Which contents an observation reads (ms__backend_ops.observe).  The
+ * snapshots after every asserted call read those of sealed pages alone,
+ * and only where reading changes nothing a later step could see: a page
+ * that is not in memory is never faulted in, and a page this process may
+ * not read itself stays unread.  The invariant compares what they read
+ * across a refused call (docs/spec.md GP 1); a page left unread there is
+ * '?', never MS_DATA_UNOBSERVABLE, since no expectation asked for it.
+ */
+enum ms__observe_data {
+	MS__OBSERVE_NO_DATA,	 /* data '?' for every mapped page */
+	MS__OBSERVE_DATA,	 /* every page's contents (an expect data
+				  * step), by any route the target has */
+	MS__OBSERVE_SEALED_DATA, /* the snapshot policy above */
+};
+
+/*
  * A target's operations.  Every one returns 0 or -errno unless said
  * otherwise; one that cannot go on may also set a reason with
  * ms__interp_brok() and return MS__STOP_BROK through its caller.
@@ -72,9 +88,9 @@ struct ms__backend_ops {
 	int64_t (*call)(struct ms__interp *in, int step, const int64_t *a,
 			const char *const *str, int *signo,
 			uint64_t *fault_addr, bool *stop);
-	/* Page state of npages pages from addr; contents only if want_data. */
+	/* Page state of npages pages from addr; contents as data says. */
 	int (*observe)(struct ms__interp *in, uint64_t addr, int npages,
-		       bool want_data, struct ms_page *pages);
+		       enum ms__observe_data data, struct ms_page *pages);
 	/*
 	 * hold true: the observations until hold false see one address
 	 * space (the snapshots after one step), so it may be read once.

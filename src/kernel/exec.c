@@ -626,9 +626,9 @@ static int64_t k_call(struct ms__interp *in, int i, const int64_t *a,
 }
 
 static int k_observe(struct ms__interp *in, uint64_t addr, int npages,
-		     bool want_data, struct ms_page *pages)
+		     enum ms__observe_data data, struct ms_page *pages)
 {
-	return ms__observe(addr, npages, in->ps, want_data, pages);
+	return ms__observe(addr, npages, in->ps, data, pages);
 }
 
 static void k_observe_hold(struct ms__interp *in, bool hold)

@@ -260,11 +260,12 @@ bool ms__trace_start(struct ms_trace *t, const struct ms_program *p,
 /* Maps the smaps buffer; call before the address space matters. */
 int ms__observe_init(void);
 /*
- * Page state of [addr, addr + npages pages).  Contents are read only when
- * want_data; otherwise data is '?'.  Returns 0 or -errno.
+ * Page state of [addr, addr + npages pages), contents as data says
+ * (interp.h); a page whose contents are not read is '?'.  Returns 0 or
+ * -errno.
  */
-int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
-		struct ms_page *pages);
+int ms__observe(uint64_t addr, int npages, long page_size,
+		enum ms__observe_data data, struct ms_page *pages);
 /*
  * hold true: the observations up to the next call with false see one
  * address space (the snapshots after one step), so smaps is read once for

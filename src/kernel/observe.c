@@ -9,7 +9,9 @@
  *   /proc/self/mem      page contents, readable even under PROT_NONE where
  *                       the kernel grants the process FOLL_FORCE; where it
  *                       grants it to tracers only, memreader.c reads the
- *                       pages the process may not read itself
+ *                       pages the process may not read itself (for an
+ *                       expect data step; a snapshot reads only what
+ *                       changes nothing, snapshot_reads())
  *
  * smaps is the only source of the VmFlags, and the dear one: the kernel
  * formats some 25 lines per VMA (700 bytes and more), walking each VMA's
@@ -610,10 +612,10 @@ char ms__contents_token(const unsigned char *buf, long len, long page_size)
 
 	if (len != page_size)
 		return '!';
+	/* Every byte is the first when each equals the next: one memcmp. */
 	c = buf[0];
-	for (long i = 1; i < page_size; i++)
-		if (buf[i] != c)
-			return '*';
+	if (memcmp(buf, buf + 1, (size_t)page_size - 1) != 0)
+		return '*';
 	if (c == 0)
 		return '0';
 	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
@@ -666,6 +668,76 @@ static char data_token(const struct ms_page *pg, uint64_t pm, uint64_t addr,
 }
 
 /*
+ * Whether a snapshot (MS__OBSERVE_SEALED_DATA) reads the page, and if not,
+ * the token it shows in *tok.  Sealed pages alone are read, and only where
+ * the read changes nothing a later step could see.  Private anonymous
+ * memory follows data_token(): a page never touched reads '0' without a
+ * read.  Any other page (shared memory, a file, a special mapping) is read
+ * only when pagemap shows it mapped in: reading one that is not would
+ * fault it in, which UFFDIO_COPY and pagemap see, and for a file or shmem
+ * page not in the page cache, mincore too.  A page the kernel may refuse
+ * this process (no PROT_READ, FOLL_FORCE for tracers only) is the page
+ * reader's, which a snapshot never asks: it stays '?'.
+ */
+static bool snapshot_reads(const struct ms_page *pg, uint64_t pm, char *tok)
+{
+	*tok = pg->mapped ? '?' : '.';
+	if (!pg->mapped || !pg->sealed)
+		return false;
+	if (pg->backing == MS_BACK_ANON && !pg->shared) {
+		if (!pg->guard && !(pm & (MS__PM_PRESENT | MS__PM_SWAP))) {
+			*tok = '0';
+			return false;
+		}
+	} else if (!(pm & MS__PM_PRESENT)) {
+		return false;
+	}
+	return (pg->prot & PROT_READ) || data_route == MS_DATA_DIRECT;
+}
+
+/*
+ * The snapshot's contents of pages[0..npages) from addr: each run of
+ * neighbours it reads in one pread of /proc/self/mem, a run that reads
+ * short (a guard page in it, or a page beyond the end of its file) page by
+ * page from where it stopped, as an expect data step reads them.
+ */
+static void snapshot_data(uint64_t addr, int npages, long page_size,
+			  const uint64_t *pm, struct ms_page *pages)
+{
+	unsigned char *buf = (unsigned char *)smaps_buf + PAGE_AT;
+	int per = (int)(MS__PAGE_MAX / page_size);
+	int fd = ms__proc_fd(MS__PROC_MEM);
+
+	for (int k = 0; k < npages;) {
+		int n = 0;
+		long r = -EBADF;
+		char tok;
+
+		while (k + n < npages && n < per &&
+		       snapshot_reads(&pages[k + n], pm[k + n], &tok))
+			n++;
+		if (n == 0) {
+			snapshot_reads(&pages[k], pm[k], &pages[k].data);
+			k++;
+			continue;
+		}
+		if (fd >= 0)
+			r = ms__sys_pread(fd, buf, (size_t)n * (size_t)page_size,
+					  addr + (uint64_t)k * (uint64_t)page_size);
+		for (int i = 0; i < n; i++, k++) {
+			uint64_t a = addr + (uint64_t)k * (uint64_t)page_size;
+
+			if (r >= (long)(i + 1) * page_size)
+				tok = ms__contents_token(buf + i * page_size,
+							 page_size, page_size);
+			else
+				tok = read_token(&pages[k], a, page_size);
+			pages[k].data = tok ? tok : '?';
+		}
+	}
+}
+
+/*
  * The pages in `refused`, which /proc/self/mem would not read: through the
  * page reader, or MS_DATA_UNOBSERVABLE when there is no way to look.
  */
@@ -713,12 +785,13 @@ static bool range_unmapped(uint64_t addr, uint64_t last)
 	return r == -ENOENT || (r == 0 && start > last);
 }
 
-int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
-		struct ms_page *pages)
+int ms__observe(uint64_t addr, int npages, long page_size,
+		enum ms__observe_data data, struct ms_page *pages)
 {
 	static uint64_t pm[MS_GRID_MAX];
 	uint64_t refused = 0, last;
 	struct seen v;
+	long pm_len = -EBADF;
 	int r, fd;
 
 	if (npages < 0 || npages > MS_GRID_MAX)
@@ -776,8 +849,14 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 	memset(pm, 0, sizeof(pm));
 	fd = ms__proc_fd(MS__PROC_PAGEMAP);
 	if (fd >= 0)
-		ms__sys_pread(fd, pm, sizeof(uint64_t) * (size_t)npages,
-			      addr / (uint64_t)page_size * sizeof(uint64_t));
+		pm_len = ms__sys_pread(fd, pm,
+				       sizeof(uint64_t) * (size_t)npages,
+				       addr / (uint64_t)page_size *
+					       sizeof(uint64_t));
+	/* Without pagemap a snapshot cannot tell what reading would change. */
+	if (pm_len != (long)(sizeof(uint64_t) * (size_t)npages) &&
+	    data == MS__OBSERVE_SEALED_DATA)
+		data = MS__OBSERVE_NO_DATA;
 	for (int k = 0; k < npages; k++) {
 		uint64_t a = addr + (uint64_t)k * (uint64_t)page_size;
 		struct ms_page *pg = &pages[k];
@@ -785,13 +864,15 @@ int ms__observe(uint64_t addr, int npages, long page_size, bool want_data,
 		pg->guard = pg->mapped && (pm[k] & MS__PM_GUARD_REGION);
 		if (!pg->mapped)
 			pg->data = '.';
-		else if (want_data)
+		else if (data == MS__OBSERVE_DATA)
 			pg->data = data_token(pg, pm[k], a, page_size);
 		else
 			pg->data = '?';
 		if (!pg->data)
 			refused |= 1ULL << k;
 	}
+	if (data == MS__OBSERVE_SEALED_DATA)
+		snapshot_data(addr, npages, page_size, pm, pages);
 	if (refused)
 		read_refused(addr, npages, page_size, refused, pages);
 	return 0;

@@ -2,7 +2,8 @@
 /*
  * The profiles, as one table of switches.  This is the only place that
  * knows how linux, linux-6.12, linux-6.10 and guidelines differ; the calls
- * ask ms__sw(mm, MS__SW_x) and name the switch on the path it enables.
+ * ask ms__sw(mm, MS__SW_x) and name the switch on the path it enables, and
+ * the judge, which has no address space, reads ms__switch_mask(profile, 0).
  *
  * Columns: linux (6.17+), linux-6.12 (6.12-6.16, described as 6.16, where
  * the range differs the difference is a probed feature), linux-6.10
@@ -26,7 +27,10 @@ static const struct ms_model_switch table[MS__NSWITCHES] = {
 	[MS__SW_PARTIAL_APPLY] = {
 		"partial-apply",
 		"mprotect and madvise change the VMAs before a sealed one, then "
-		"fail (the seal is checked per VMA, inside the walk)",
+		"fail (the seal is checked per VMA, inside the walk); the "
+		"VMAs before it may be sealed ones on which the advice is "
+		"allowed, so the judge lets a refused madvise change their "
+		"contents, inherit flags and guard state (GP 1)",
 		"4a2dd02b0916 (mprotect_fixup), 23c57d1fa2b9 (madvise), 6.12",
 		{ L, L12 } },
 	[MS__SW_ATOMIC_FAILURE] = {

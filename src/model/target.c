@@ -351,16 +351,27 @@ static int64_t m_call(struct ms__interp *in, int i, const int64_t *a,
 	return ret;
 }
 
+/*
+ * The model reads any page without changing it, and nothing is out of its
+ * reach: a snapshot (MS__OBSERVE_SEALED_DATA) shows every sealed page's
+ * contents, where the kernel target shows those it can read without a
+ * fault.  That is a superset: --target both compares contents only where
+ * both targets read them.
+ */
 static int m_observe(struct ms__interp *in, uint64_t addr, int npages,
-		     bool want_data, struct ms_page *pages)
+		     enum ms__observe_data data, struct ms_page *pages)
 {
 	struct mtarget *m = mtarget_of(in);
 	int err = ms_mm_observe(cur_mm(m), addr, npages, pages);
 
-	if (!err && !want_data)
-		for (int i = 0; i < npages; i++)
-			pages[i].data = pages[i].mapped ? '?' : '.';
-	return err;
+	if (err || data == MS__OBSERVE_DATA)
+		return err;
+	for (int i = 0; i < npages; i++)
+		if (!pages[i].mapped)
+			pages[i].data = '.';
+		else if (data == MS__OBSERVE_NO_DATA || !pages[i].sealed)
+			pages[i].data = '?';
+	return 0;
 }
 
 static void m_observe_hold(struct ms__interp *in, bool hold)

@@ -25,11 +25,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/model.h"
 #include "run/run.h"
 
 /* Depth 0 is the scenario process; each nested fork adds one. */
 #define DEPTH_MAX (MS_FORK_DEPTH_MAX + 1)
 #define WATCH_MAX (MS_NAMES_MAX * MS_GRID_MAX)
+
+/*
+ * What lies between two snapshots of a sealed page, for the invariant:
+ * calls of any kind and result, one call refused with EPERM (the seal's
+ * errno), or one madvise or process_madvise refused with EPERM under a
+ * profile whose madvise walk applies the advice to every VMA in front of
+ * the one that refuses it, sealed ones included where the advice is
+ * allowed on them (partial-apply: Linux 6.12 on).
+ */
+enum since {
+	SINCE_CALLS,
+	SINCE_REFUSAL,
+	SINCE_REFUSED_ADVICE,
+};
 
 /* A sealed page seen in a snapshot, and what it looked like. */
 struct watched {
@@ -52,15 +67,17 @@ struct judge {
 	int nwatch[DEPTH_MAX];
 	/*
 	 * Per depth: calls since the last snapshots, the last call's step
-	 * and result, and whether the snapshots of the step being read are
-	 * the only evidence of one refused call (GP 1: then the whole page
-	 * state of every sealed page must be as before).
+	 * and result, and what the snapshots of the step being read follow
+	 * (GP 1: one refused call keeps the whole page state of every sealed
+	 * page, but for what its profile lets a refused madvise change).
 	 */
 	int unseen_calls[DEPTH_MAX];
 	int last_call[DEPTH_MAX];
 	int64_t last_ret[DEPTH_MAX];
 	int snap_step[DEPTH_MAX];
-	bool refused_only[DEPTH_MAX];
+	enum since since[DEPTH_MAX];
+	/* The profile applies part of a refused call (partial-apply). */
+	bool partial_apply;
 	/* Expected data cells accepted unseen, and the first such step. */
 	int unobservable;
 	char unobservable_at[320];
@@ -419,7 +436,7 @@ static void enter_depth(struct judge *j, int depth)
 		memcpy(j->is_addr[d + 1], j->is_addr[d], sizeof(j->is_addr[0]));
 		j->nwatch[d + 1] = 0;
 		j->unseen_calls[d + 1] = 0;
-		j->refused_only[d + 1] = false;
+		j->since[d + 1] = SINCE_CALLS;
 		j->snap_step[d + 1] = -1;
 		j->depth++;
 	}
@@ -436,11 +453,20 @@ static void enter_depth(struct judge *j, int depth)
  * Across a call refused with EPERM (the seal's errno) and nothing else,
  * docs/spec.md GP 1 asks for more: the whole page state stays, lock,
  * inherit flags, protection key, guard state and contents (where both
- * observations read them) too.  A call that succeeds may change those
- * (mlock and MADV_DONTFORK are allowed on sealed memory).
+ * snapshots read them: sealed pages the target could read without a
+ * fault) too.  A call that succeeds may change those (mlock and
+ * MADV_DONTFORK are allowed on sealed memory).  So may a refused madvise
+ * under partial-apply, for the sealed VMAs in front of the refusal: their
+ * contents (a discard), inherit flags (DONTFORK, WIPEONFORK) and guard
+ * state (GUARD_INSTALL); the lock and the protection key, which no advice
+ * changes, stay.
  */
+static const char changed_contents[] =
+	"changed its contents in a refused call";
+
 static const char *invariant_broken(const struct ms_page *was,
-				    const struct ms_page *now, bool refused)
+				    const struct ms_page *now,
+				    enum since since)
 {
 	if (!now->mapped)
 		return "was unmapped";
@@ -451,21 +477,32 @@ static const char *invariant_broken(const struct ms_page *was,
 	if (now->shared != was->shared || now->backing != was->backing ||
 	    (was->backing == MS_BACK_FILE && now->pgoff != was->pgoff))
 		return "changed backing";
-	if (!refused)
+	if (since == SINCE_CALLS)
 		return NULL;
 	if (now->lock != was->lock)
 		return "changed its lock state in a refused call";
-	if (now->inherit != was->inherit)
-		return "changed its inherit flags in a refused call";
 	if (now->pkey != was->pkey)
 		return "changed its protection key in a refused call";
+	if (since == SINCE_REFUSED_ADVICE)
+		return NULL;
+	if (now->inherit != was->inherit)
+		return "changed its inherit flags in a refused call";
 	if (now->guard != was->guard)
 		return "changed its guard state in a refused call";
 	if (now->data != was->data && now->data != '?' && was->data != '?' &&
 	    now->data != MS_DATA_UNOBSERVABLE &&
 	    was->data != MS_DATA_UNOBSERVABLE)
-		return "changed its contents in a refused call";
+		return changed_contents;
 	return NULL;
+}
+
+/* Calls that advise the caller's own address space. */
+static bool is_advice(const struct ms_step *s)
+{
+	return s->kind == MS_STEP_CALL &&
+	       (s->call == MS_CALL_MADVISE ||
+		s->call == MS_CALL_PROCESS_MADVISE ||
+		s->call == MS_CALL_PROCESS_MADVISE2);
 }
 
 /*
@@ -484,9 +521,13 @@ static void note_outcome(struct judge *j, const struct ms_outcome *o)
 		j->last_ret[d] = o->kind == MS_OUT_RET ? o->ret : 0;
 	} else if (o->kind == MS_OUT_PAGES && o->name >= 0 &&
 		   (j->snap_step[d] != o->step || j->unseen_calls[d])) {
-		j->refused_only[d] = j->unseen_calls[d] == 1 &&
-				     j->last_call[d] == o->step &&
-				     j->last_ret[d] == -EPERM;
+		j->since[d] = SINCE_CALLS;
+		if (j->unseen_calls[d] == 1 && j->last_call[d] == o->step &&
+		    j->last_ret[d] == -EPERM)
+			j->since[d] = SINCE_REFUSAL;
+		if (j->since[d] == SINCE_REFUSAL && j->partial_apply &&
+		    is_advice(&j->p->steps[o->step]))
+			j->since[d] = SINCE_REFUSED_ADVICE;
 		j->snap_step[d] = o->step;
 		j->unseen_calls[d] = 0;
 	}
@@ -518,7 +559,7 @@ static bool check_invariant(struct judge *j, const struct ms_outcome *o,
 				break;
 		if (k < j->nwatch[j->depth]) {
 			const char *why = invariant_broken(
-				&w[k].pg, now, j->refused_only[j->depth]);
+				&w[k].pg, now, j->since[j->depth]);
 			char where[64];
 
 			if (why) {
@@ -528,8 +569,14 @@ static bool check_invariant(struct judge *j, const struct ms_outcome *o,
 					    sizeof(where));
 				appendf(v->reason, sizeof(v->reason),
 					"  invariant broken: the sealed page "
-					"at %s %s\n",
+					"at %s %s",
 					where, why);
+				if (why == changed_contents)
+					appendf(v->reason, sizeof(v->reason),
+						" (data \"%c\" before, \"%c\" "
+						"after)",
+						w[k].pg.data, now->data);
+				appendf(v->reason, sizeof(v->reason), "\n");
 				append_snapshots(j, o->step, v->reason,
 						 sizeof(v->reason));
 				v->code = MS_FAIL;
@@ -856,6 +903,10 @@ void ms_judge(const struct ms_program *p, const struct ms_trace *t,
 	j.p = p;
 	j.t = t;
 	j.profile = profile;
+	/* The profile table's switch, without the model's flips. */
+	if ((unsigned)profile < MS_NPROFILES)
+		j.partial_apply = ms__switch_mask(profile, 0) &
+				  1u << MS__SW_PARTIAL_APPLY;
 	memset(j.watch, 0, sizeof(j.watch));
 	memset(j.nwatch, 0, sizeof(j.nwatch));
 	v->code = MS_PASS;

@@ -246,6 +246,22 @@ static uint64_t map(long pages, long prot, long flags, long fd, long off)
 	return (uint64_t)a;
 }
 
+/* Is the page at addr mapped in this process's page tables (pagemap)? */
+static bool page_present(uint64_t addr)
+{
+	uint64_t pm = 0;
+	long fd = ms__sys_open("/proc/self/pagemap", O_RDONLY);
+
+	CHECK(fd >= 0, "open /proc/self/pagemap: %ld", fd);
+	if (fd < 0)
+		return false;
+	CHECK_INT(ms__sys_pread((int)fd, &pm, sizeof(pm),
+				addr / (uint64_t)ps * sizeof(pm)),
+		  (long)sizeof(pm));
+	ms__sys_close((int)fd);
+	return pm & MS__PM_PRESENT;
+}
+
 static void test_observe(void)
 {
 	struct ms_page pg[MS_GRID_MAX];
@@ -324,6 +340,43 @@ static void test_observe(void)
 		CHECK_STR(grid(&o, back_of), "x");
 	}
 
+	/*
+	 * A snapshot reads sealed pages alone, and only what it can read
+	 * without a fault: a private anonymous page never touched is '0'
+	 * unread, a shared page not mapped in is not read at all.
+	 *  0123456
+	 *  NSSSSSS   N = normal rw anon 'A'; S = sealed rw anon: 'B', 'C', a
+	 *            guard page, 'D', never touched; then a shared file: 'X'
+	 *            mapped in, 'Y' not
+	 */
+	a = map(6, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset((void *)(uintptr_t)a, 'A', (size_t)ps);
+	memset((void *)(uintptr_t)(a + ps), 'B', (size_t)ps);
+	memset((void *)(uintptr_t)(a + 2 * ps), 'C', (size_t)ps);
+	memset((void *)(uintptr_t)(a + 4 * ps), 'D', (size_t)ps);
+	CHECK_INT(ms__sys_madvise(a + 3 * ps, ps, MADV_GUARD_INSTALL), 0);
+	CHECK_INT(ms__sys_mseal(a + ps, 5 * ps, 0), 0);
+	o.npages = 6;
+	CHECK_INT(ms__observe(a, 6, ps, MS__OBSERVE_SEALED_DATA, o.pages), 0);
+	CHECK_STR(grid(&o, data_of), "?BC!D0");
+	CHECK(!page_present(a + 5 * ps), "the snapshot faulted in a page");
+	fd = ms__sys_memfd(2 * ps, "XY", ps);
+	CHECK(fd >= 0, "memfd: %ld", fd);
+	f = map(2, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK_INT(*(volatile char *)(uintptr_t)f, 'X');
+	/* The read faulted page 1 in around page 0: zap it again. */
+	CHECK_INT(ms__sys_madvise(f + ps, ps, MADV_DONTNEED), 0);
+	CHECK(!page_present(f + ps), "a zapped file page is present");
+	CHECK_INT(ms__sys_mseal(f, 2 * ps, 0), 0);
+	o.npages = 2;
+	CHECK_INT(ms__observe(f, 2, ps, MS__OBSERVE_SEALED_DATA, o.pages), 0);
+	CHECK_STR(grid(&o, data_of), "X?");
+	CHECK(page_present(f), "a page read in is not present");
+	CHECK(!page_present(f + ps), "the snapshot faulted in a file page");
+	/* An expect data step reads every page. */
+	CHECK_INT(ms__observe(f, 2, ps, MS__OBSERVE_DATA, o.pages), 0);
+	CHECK_STR(grid(&o, data_of), "XY");
+	ms__sys_close((int)fd);
 }
 
 /* ---- runs ---------------------------------------------------------------- */
@@ -402,7 +455,8 @@ static void test_basics(void)
 				CHECK_INT(o->addr, ARENA);
 				CHECK_INT(o->npages, 4);
 				CHECK_STR(grid(o, seal_of), "--SS");
-				CHECK_STR(grid(o, data_of), "????");
+				/* Contents of the sealed pages alone. */
+				CHECK_STR(grid(o, data_of), "??CD");
 			}
 		}
 		/* a after 5, 6, 7, 13, 14, 16; b after 13, 14, 16. */
