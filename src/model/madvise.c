@@ -310,7 +310,8 @@ static struct ms__vma *madvise_vma_apply(struct ms_mm *mm, struct ms__vma *v,
  *   ENOMEM  a page of the range is not mapped
  *   EINVAL  the VMA refuses the access (PROT_NONE; a write to memory
  *           without VM_WRITE), or is special
- *   EFAULT  a guard page, or a file page beyond its end (SIGSEGV/SIGBUS)
+ *   EFAULT  a guard page, a file page beyond its end (SIGSEGV/SIGBUS), or
+ *           a page missing under userfaultfd (VM_FAULT_SIGBUS for GUP)
  */
 static int madvise_populate(struct ms_mm *mm, uint64_t start, uint64_t end,
 			    bool write)
@@ -327,6 +328,8 @@ static int madvise_populate(struct ms_mm *mm, uint64_t start, uint64_t end,
 		    (write && !(v->flags & MS__VM_WRITE)))
 			return -EINVAL;
 		for (uint64_t p = a; p < e; p += mm->page_size) {
+			if (ms__uffd_missing(mm, v, p))
+				return -EFAULT;
 			ms_mm_read(mm, p, mm->page_size, &f);
 			if (f.signo)
 				return -EFAULT;

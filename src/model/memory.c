@@ -46,6 +46,30 @@ static bool is_guard(const struct ms_mm *mm, uint64_t addr)
 	return p && (p->flags & MS__PTE_GUARD);
 }
 
+/*
+ * Is the page at addr missing in a VMA registered with userfaultfd
+ * (MISSING mode)?  Then a fault there goes to the userfaultfd: anonymous
+ * memory without a page, shmem (memfd, shared anonymous) without the page
+ * in its page cache.  The kernel's own accesses (GUP: /proc/self/mem,
+ * ptrace, process_vm_writev, MADV_POPULATE_*) get VM_FAULT_SIGBUS from a
+ * user-mode-only userfaultfd (handle_userfault()) and fail there.
+ */
+bool ms__uffd_missing(const struct ms_mm *mm, const struct ms__vma *v,
+		      uint64_t addr)
+{
+	struct ms__pte *p;
+
+	if (!v || !(v->flags & MS__VM_UFFD_MISSING))
+		return false;
+	p = ms__pte_get(mm, vpn_of(mm, addr));
+	if (p && (p->flags & MS__PTE_PAGE))
+		return false;
+	if (v->file)
+		return !ms__content_resident(v->file->c,
+					     file_pgoff(mm, v, addr));
+	return true;
+}
+
 /* What a read of the page at addr in v returns ('!' beyond EOF). */
 static char page_data(const struct ms_mm *mm, const struct ms__vma *v,
 		      uint64_t addr)
@@ -255,12 +279,14 @@ static int write_pattern(struct ms_mm *mm, uint64_t addr, const char *pattern,
  * stack grows (GUP does not expand stacks since 6.5).
  *
  *   EFAULT  no VMA, a guard page, no VM_WRITE, a pkey that denies the
- *           write, a page beyond the end of its file
+ *           write, a page beyond the end of its file, a page missing
+ *           under userfaultfd
  */
 /* process_vm_writev() refuses what a plain user write would fault on. */
 static int vm_write_refused(struct ms_mm *mm, struct ms__vma *v, uint64_t a)
 {
-	return access_fault(mm, v, a, true) ? -EFAULT : 0;
+	return access_fault(mm, v, a, true) || ms__uffd_missing(mm, v, a) ?
+		       -EFAULT : 0;
 }
 
 int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
@@ -274,8 +300,8 @@ int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
  * mapping), as do guard pages and pages beyond EOF.  Each refusal is the
  * EIO that /proc/self/mem and PTRACE_POKEDATA report.
  *
- *   EIO  no VMA, a guard page, beyond EOF, a shared mapping without
- *        VM_WRITE, or under foll-force-refused a sealed VMA without
+ *   EIO  no VMA, a guard page, beyond EOF, a page missing under
+ *        userfaultfd, a shared mapping without VM_WRITE, or under foll-force-refused a sealed VMA without
  *        VM_WRITE (guideline 7)
  *
  * The special mappings are no exception: the aio ring is a shared
@@ -285,7 +311,8 @@ int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
 static int force_write_refused(struct ms_mm *mm, struct ms__vma *v,
 			       uint64_t a)
 {
-	if (!v || is_guard(mm, a) || beyond_eof(mm, v, a))
+	if (!v || is_guard(mm, a) || beyond_eof(mm, v, a) ||
+	    ms__uffd_missing(mm, v, a))
 		return -EIO;
 	if (!(v->flags & MS__VM_WRITE) &&
 	    (v->flags & (MS__VM_SHARED | MS__VM_MAYWRITE)) != MS__VM_MAYWRITE)
@@ -391,7 +418,13 @@ int ms_mm_observe(const struct ms_mm *mm, uint64_t addr, int npages,
 		pg->guard = is_guard(mm, a);
 		if (mm->cfg.nr_pkeys)
 			pg->pkey = v->pkey;
-		pg->data = page_data(mm, v, a);
+		/*
+		 * The kernel target reads every page but an untouched private
+		 * anonymous one through /proc/self/mem, which cannot fault in
+		 * a page missing under userfaultfd.
+		 */
+		pg->data = v->file && ms__uffd_missing(mm, v, a) ?
+				   '!' : page_data(mm, v, a);
 	}
 	return 0;
 }
@@ -405,7 +438,8 @@ int ms_mm_observe(const struct ms_mm *mm, uint64_t addr, int npages,
  * the first page could be.
  *
  *   EIO  no VMA (and no stack to grow), a guard page, a page beyond the
- *        end of its file, or a VMA without VM_MAYREAD
+ *        end of its file, a VMA without VM_MAYREAD, or a page missing
+ *        under userfaultfd
  */
 int64_t ms_mm_force_read(struct ms_mm *mm, uint64_t addr, uint64_t len)
 {
@@ -417,7 +451,8 @@ int64_t ms_mm_force_read(struct ms_mm *mm, uint64_t addr, uint64_t len)
 		struct ms__vma *v = remote_vma(mm, a);
 
 		if (!v || is_guard(mm, page) || beyond_eof(mm, v, page) ||
-		    !(v->flags & MS__VM_MAYREAD))
+		    !(v->flags & MS__VM_MAYREAD) ||
+		    ms__uffd_missing(mm, v, page))
 			break;
 		done += n < len - done ? n : len - done;
 	}
