@@ -39,6 +39,9 @@ bool ms__pkey_denies(const struct ms_mm *mm, const struct ms__vma *v,
 	return write && (rights & PKEY_DISABLE_WRITE);
 }
 
+static bool beyond_eof(const struct ms_mm *mm, const struct ms__vma *v,
+		       uint64_t addr);
+
 static bool is_guard(const struct ms_mm *mm, uint64_t addr)
 {
 	struct ms__pte *p = ms__pte_get(mm, vpn_of(mm, addr));
@@ -62,12 +65,38 @@ bool ms__uffd_missing(const struct ms_mm *mm, const struct ms__vma *v,
 	if (!v || !(v->flags & MS__VM_UFFD_MISSING))
 		return false;
 	p = ms__pte_get(mm, vpn_of(mm, addr));
-	if (p && (p->flags & MS__PTE_PAGE))
+	if (p && (p->flags & (MS__PTE_PAGE | MS__PTE_PRESENT)))
 		return false;
 	if (v->file)
 		return !ms__content_resident(v->file->c,
 					     file_pgoff(mm, v, addr));
 	return true;
+}
+
+/*
+ * A read fault (or GUP read) of the page at addr in v, after the access
+ * was allowed: the page table maps the zero page or the file's page, and
+ * shmem (memfd, shared anonymous) allocates the page in its page cache,
+ * where userfaultfd then no longer counts it missing.
+ */
+int ms__fault_in_read(struct ms_mm *mm, struct ms__vma *v, uint64_t addr)
+{
+	struct ms__pte *p = ms__pte_get_or_add(mm, vpn_of(mm, addr));
+
+	if (!p)
+		return -ENOMEM;
+	p->flags |= MS__PTE_PRESENT;
+	if (v && v->file && !beyond_eof(mm, v, addr) &&
+	    (v->file->c->kind == MS__CONTENT_MEMFD ||
+	     v->file->c->kind == MS__CONTENT_SHMEM)) {
+		uint64_t pg = file_pgoff(mm, v, addr);
+
+		if (!ms__content_resident(v->file->c, pg))
+			return ms__content_write(v->file->c, pg,
+						 ms__content_read(v->file->c,
+								  pg));
+	}
+	return 0;
 }
 
 /* What a read of the page at addr in v returns ('!' beyond EOF). */
@@ -214,19 +243,16 @@ int ms_mm_read(struct ms_mm *mm, uint64_t addr, uint64_t len,
 		return -EINVAL;
 	for (uint64_t a = addr; a < addr + len; a += mm->page_size) {
 		struct ms__vma *v = ms__find_vma_fault(mm, a);
-		int sig = access_fault(mm, v, a, false);
-		struct ms__pte *p;
+		int sig = access_fault(mm, v, a, false), r;
 
 		if (sig) {
 			fault->signo = sig;
 			fault->addr = a;
 			return 0;
 		}
-		/* The read fault maps the zero page or the file's page. */
-		p = ms__pte_get_or_add(mm, vpn_of(mm, a));
-		if (!p)
-			return -ENOMEM;
-		p->flags |= MS__PTE_PRESENT;
+		r = ms__fault_in_read(mm, v, a);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -331,8 +357,9 @@ int ms_mm_force_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
 /*
  * populate_vma_page_range() for each accessible VMA of [start, end): a
  * private writable VMA is write-faulted (it gets an anon_vma, and file
- * pages are copied), everything else read-faulted, which changes nothing
- * observable.  VM_LOCKONFAULT VMAs are left alone unless force.
+ * pages are copied), everything else read-faulted, which brings a file's
+ * pages in (shmem allocates them: userfaultfd no longer finds them
+ * missing) and changes nothing else observable.  VM_LOCKONFAULT VMAs are left alone unless force.
  */
 int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 		 bool force)
@@ -349,8 +376,16 @@ int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 		if ((v->flags & MS__VM_LOCKONFAULT) && !force)
 			continue;
 		if ((v->flags & (MS__VM_WRITE | MS__VM_SHARED)) !=
-		    MS__VM_WRITE)
+		    MS__VM_WRITE) {
+			/* A read fault: file pages come in (shmem's too). */
+			for (uint64_t a = s; v->file && a < e;
+			     a += mm->page_size)
+				if (!is_guard(mm, a) && !beyond_eof(mm, v, a) &&
+				    !ms__uffd_missing(mm, v, a) &&
+				    ms__fault_in_read(mm, v, a) < 0)
+					return -ENOMEM;
 			continue;
+		}
 		ms__anon_vma_prepare(mm, v);
 		if (!v->file)
 			continue;
@@ -363,6 +398,24 @@ int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 			if (store(mm, v, a, page_data(mm, v, a)) < 0)
 				return -ENOMEM;
 		}
+	}
+	return 0;
+}
+
+int ms_mm_fault_in_observed(struct ms_mm *mm, uint64_t addr, int npages)
+{
+	for (int k = 0; k < npages; k++) {
+		uint64_t a = addr + (uint64_t)k * mm->page_size;
+		struct ms__vma *v = ms__vma_find(mm, a);
+
+		if (!v || !v->file || !(v->flags & MS__VM_MAYREAD) ||
+		    (v->file->c->kind != MS__CONTENT_MEMFD &&
+		     v->file->c->kind != MS__CONTENT_SHMEM) ||
+		    is_guard(mm, a) || beyond_eof(mm, v, a) ||
+		    ms__uffd_missing(mm, v, a))
+			continue;
+		if (ms__fault_in_read(mm, v, a) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }

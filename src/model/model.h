@@ -386,6 +386,7 @@ int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 		 bool force);
 bool ms__pkey_denies(const struct ms_mm *mm, const struct ms__vma *v,
 		     bool write);
+int ms__fault_in_read(struct ms_mm *mm, struct ms__vma *v, uint64_t addr);
 /* A page whose fault would go to userfaultfd (MISSING mode). */
 bool ms__uffd_missing(const struct ms_mm *mm, const struct ms__vma *v,
 		      uint64_t addr);

@@ -89,6 +89,15 @@ static int64_t move_vma(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 	n = ms__vma_insert(mm, &proto, &err);
 	if (!n)
 		return err;
+	/*
+	 * mremap_userfaultfd_prep(): without UFFD_FEATURE_EVENT_REMAP the
+	 * new VMA (merged or not) loses its registration, in place, so it
+	 * may sit unmerged beside a twin.
+	 */
+	if (n->flags & MS__VM_UFFD_MISSING) {
+		n->flags &= ~MS__VM_UFFD_MISSING;
+		n->state |= MS__VMS_UNMERGED_START;
+	}
 	ms__move_ptes(mm, addr, new_addr, old_len);
 	/* vm_ops->mremap: aio_ring_mremap() follows the ring. */
 	if (n->special == MS_SPECIAL_AIO + 1)

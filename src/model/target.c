@@ -355,8 +355,16 @@ static int m_observe(struct ms__interp *in, uint64_t addr, int npages,
 		     bool want_data, struct ms_page *pages)
 {
 	struct mtarget *m = mtarget_of(in);
-	int err = ms_mm_observe(cur_mm(m), addr, npages, pages);
+	int err;
 
+	/*
+	 * The kernel target reads the contents through /proc/self/mem, which
+	 * faults in what it reads (all but untouched private anonymous
+	 * pages): shmem pages come into the page cache.
+	 */
+	if (want_data)
+		ms_mm_fault_in_observed(cur_mm(m), addr, npages);
+	err = ms_mm_observe(cur_mm(m), addr, npages, pages);
 	if (!err && !want_data)
 		for (int i = 0; i < npages; i++)
 			pages[i].data = pages[i].mapped ? '?' : '.';

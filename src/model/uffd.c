@@ -105,7 +105,8 @@ static bool pte_present(const struct ms_mm *mm, uint64_t addr)
  *   ENOENT  no VMA at addr, or it is not registered with userfaultfd
  *   EINVAL  the VMA is neither anonymous nor shmem
  *   EEXIST  the page is already there: a page table entry (a written,
- *           read-faulted or guard page), or for shmem a page in the file
+ *           read-faulted or guard page), or for a shared mapping of shmem
+ *           a page in the file (a private one gets an anonymous page)
  *
  * VM_WRITE is not asked for and seals are not checked.
  */
@@ -120,7 +121,8 @@ static int uffd_copy_page(struct ms_mm *mm, uint64_t addr, char data)
 		return -EINVAL;
 	if (pte_present(mm, addr))
 		return -EEXIST;
-	if (is_shmem(v)) {
+	/* A private mapping of shmem takes an anonymous page, as anon. */
+	if (is_shmem(v) && (v->flags & MS__VM_SHARED)) {
 		uint64_t pgoff = v->pgoff +
 				 ms__pages(mm, addr - ms__vma_start(v));
 
@@ -196,7 +198,6 @@ static int validate_move_areas(struct ms_mm *mm, const struct ms__vma *src,
  *
  *   EBADF   nothing was ever registered (no userfaultfd)
  *   EINVAL  either range unaligned, empty or outside user space
- *   EINVAL  the ranges overlap
  *   ENOENT  no VMA at dst or at src
  *   EINVAL  the range runs past the end of either VMA
  *   EINVAL  dst's VMA is not registered
@@ -205,6 +206,8 @@ static int validate_move_areas(struct ms_mm *mm, const struct ms__vma *src,
  *   ENOENT  a source page has no contents (a hole; ALLOW_SRC_HOLES off)
  *   EEXIST  the destination page is there already
  *
+ * Overlapping ranges are not refused (6.18): the pages move one at a
+ * time, from the start, and meet EEXIST or ENOENT where they overlap.
  * The moved page leaves the source (which reads zeros again) and joins
  * the destination.  Seals are not checked: a sealed writable source
  * gives its pages away, which stores of zeros could do too.
@@ -223,8 +226,6 @@ int ms_uffd_move(struct ms_mm *mm, uint64_t dst, uint64_t src, uint64_t len)
 		err = validate_range(mm, src, len);
 	if (err)
 		return err;
-	if (src < dst + len && dst < src + len)
-		return -EINVAL;
 	dv = ms__vma_find(mm, dst);
 	sv = ms__vma_find(mm, src);
 	if (!dv || !sv)
