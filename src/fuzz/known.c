@@ -18,17 +18,6 @@ static const struct {
 	const char *pattern;
 	const char *reason;
 } known[] = {
-	{ "* on special: *",
-	  "model gap (vDSO): x86 installs the vDSO VM_MAYWRITE (for "
-	  "debuggers), special_mapping_split() refuses to split it, and GUP "
-	  "populates it and FOLL_FORCE-writes it by copy on write; the "
-	  "model's vDSO has no VM_MAYWRITE, refuses POPULATE_READ and "
-	  "WIPEONFORK, refuses FOLL_FORCE writes, and a refused mremap of "
-	  "part of it leaves the destination changed" },
-	{ "*\\[vDSO moved\\]*",
-	  "model gap (vDSO): after a refused mremap of part of the vDSO the "
-	  "model keeps a page at the destination, which the kernel never "
-	  "mapped, and what follows differs" },
 	{ "mlock*: kernel ENOMEM, model ok*",
 	  "model gap: mlock populates the range, and a guard marker or a "
 	  "page beyond the end of the file makes the kernel's populate fail: "

@@ -114,8 +114,16 @@ static int64_t move_vma(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 		}
 	} else if (old_len) {
 		err = ms__do_munmap(mm, addr, addr + old_len);
-		if (err)
+		if (err) {
+			/*
+			 * The old range could not go (the vDSO refuses to
+			 * split): the pages move back and the new range is
+			 * unmapped instead, as move_vma() does.
+			 */
+			ms__move_ptes(mm, new_addr, addr, old_len);
+			ms__do_munmap(mm, new_addr, new_addr + new_len);
 			return err;
+		}
 	}
 	n = ms__vma_find(mm, new_addr);
 	if (n && (n->flags & MS__VM_LOCKED) && !(n->flags & MS__VM_LOCKONFAULT) &&
