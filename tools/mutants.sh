@@ -25,12 +25,12 @@ cp -r Makefile include src tools cases "$WORK/tree/"
 cat > "$WORK/list" <<'EOF'
 src/model/mprotect.c%s/if \(vma_is_sealed\(v\)\)\n\t\treturn -EPERM;/if (0 && vma_is_sealed(v))\n\t\treturn -EPERM;/%mprotect: no seal check (mprotect_fixup)
 src/model/mprotect.c%s/if \(vma_is_sealed\(v\)\)\n\t\treturn -EPERM;/if (vma_is_sealed(v))\n\t\treturn -EACCES;/%mprotect: EACCES instead of EPERM for a seal
-src/model/mprotect.c%s/return -EACCES;\n(\t\tif \(vma_is_sealed)/return -EPERM;\n$1/%mprotect: EPERM instead of EACCES for VM_MAY*
+src/model/mprotect.c%s/err = -EACCES;\n\t\t\tbreak;/err = -EPERM;\n\t\t\tbreak;/%mprotect: EPERM instead of EACCES for VM_MAY* (the per-VMA walk)
 src/model/vma.c%s/if \(vma_is_sealed\(v\)\)\n\t\t\treturn -EPERM;/if (0)\n\t\t\treturn -EPERM;/%munmap: no seal check
 src/model/madvise.c%s/\tcase MADV_FREE:\n\tcase MADV_DONTNEED:\n/\tcase MADV_DONTNEED:\n/%madvise: MADV_FREE is not a discard
 src/model/madvise.c%s/\tcase MADV_DONTFORK:\n\tcase MADV_WIPEONFORK:\n\tcase MADV_GUARD_INSTALL:/\tcase MADV_WIPEONFORK:\n\tcase MADV_GUARD_INSTALL:/%madvise: MADV_DONTFORK is not a discard
 src/model/mremap.c%s/\/\* check_prep_vma\(\) \*\/\n\t\tif \(vma_is_sealed\(v\)\)/\/* check_prep_vma() *\/\n\t\tif (0)/%mremap: no seal check on the source
-src/model/mremap.c%s/if \(vma_is_sealed\(v\)\)\n\t\t\treturn true;/if (0)\n\t\t\treturn true;/%mremap: no seal check on the destination
+src/model/mremap.c%s/(\tif \(flags & MREMAP_FIXED\) \{\n.*?\n\t\}\n)(\tif \(old_len > new_len\) \{\n.*?\n\t\}\n)/$2$1/s%mremap: the shrink before the destination is unmapped (wrong order)
 src/model/mseal.c%s/if \(flags\)\n\t\treturn -EINVAL;/if (flags > 1)\n\t\treturn -EINVAL;/%mseal: flags 1 accepted
 src/model/mseal.c%s/if \(end == start\)\n\t\treturn 0;/if (end == start)\n\t\treturn -EINVAL;/%mseal: len 0 is EINVAL
 src/model/mmap.c%s/if \(\(long\)mm->vmas.count > \(long\)c->max_map_count\)/if ((long)mm->vmas.count >= (long)c->max_map_count)/%mmap: map-count limit off by one

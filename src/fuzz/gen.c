@@ -1061,7 +1061,7 @@ static void gen_near_limit(struct gen *g)
 		return;
 	ms_build_arg(s, ms_expr_name(&(struct ms_expr){ 0 }, name, 0));
 	arg_pages(s, LIMIT_PAGES);
-	arg_num(s, rnd(g, 4));
+	arg_num(s, PICK(g, ((const int[]){ 0, 0, 1, 2 })));
 }
 
 /* The prelude: the window, its contents, the descriptors. */
@@ -1183,14 +1183,22 @@ int ms_fuzz_generate(const struct ms_fuzz_gen_opts *o, struct ms_program *p)
 	err = prelude(&g);
 	nsteps = o->max_steps > 0 ? o->max_steps : 10;
 	nsteps = 2 + rnd(&g, nsteps - 1);
-	/* One program in 400 runs its last steps near the map-count limit. */
-	limit_at = feat(&g, MS_FEAT_MAP_COUNT) && rnd(&g, 400) == 0 ?
+	/*
+	 * One program in 250 runs its last steps near the map-count limit,
+	 * and there maps or splits more often than elsewhere: that is what
+	 * the limit is about.
+	 */
+	limit_at = feat(&g, MS_FEAT_MAP_COUNT) && rnd(&g, 250) == 0 ?
 			   nsteps - 1 - rnd(&g, nsteps < 3 ? nsteps : 3) : -1;
 	for (int i = 0; !err && i < nsteps && !g.broken; i++) {
 		if (i == limit_at)
 			gen_near_limit(&g);
 		refresh(&g);
-		if (!g.broken)
+		if (g.broken)
+			break;
+		if (limit_at >= 0 && i >= limit_at && chance(&g, 50))
+			chance(&g, 50) ? gen_map_slot(&g) : gen_map_fixed(&g);
+		else
 			gen_step(&g, true);
 	}
 	if (!err)

@@ -300,9 +300,16 @@ static struct ms__vma *madvise_vma_apply(struct ms_mm *mm, struct ms__vma *v,
 		 */
 		if (changes_flags(advice)) {
 			uint32_t f = (uint32_t)advice_flags(v, advice);
+			struct ms__vma *m = ms__vma_modify(mm, v, start, end, f,
+							   v->pkey, err);
 
-			return ms__vma_modify(mm, v, start, end, f, v->pkey,
-					      err);
+			/*
+			 * madvise_vma_behavior(): a split that fails for
+			 * want of map slots is "temporarily unavailable".
+			 */
+			if (!m && *err == -ENOMEM)
+				*err = -EAGAIN;
+			return m;
 		}
 		return v;
 	}
@@ -362,6 +369,7 @@ static int madvise_populate(struct ms_mm *mm, uint64_t start, uint64_t end,
  *   then VMA by VMA in address order (madvise_vma_check()), the first
  *   error is returned, VMAs before it keep the advice (partial-apply;
  *   atomic-failure validates every VMA first and applies nothing);
+ *   EAGAIN  a flag change needs a split and map_count is at the limit
  *   ENOMEM  the range had a hole (reported when nothing else failed), or
  *           runs past the last VMA
  */
