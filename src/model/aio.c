@@ -121,24 +121,40 @@ int ms_io_setup(struct ms_mm *mm, unsigned int nr_events, uint64_t *ctxp)
 }
 
 /*
- * io_destroy(ctx), mirroring SYSCALL_DEFINE1(io_destroy) and kill_ioctx():
- *
- *   EINVAL  no live context with this id
- *   (0)     otherwise: the ring's range is unmapped and the result
- *           ignored (a sealed ring stays mapped), then the ring is freed
+ * kill_ioctx(): the ring's range is unmapped and the result ignored (a
+ * sealed ring stays mapped), then the ring is freed.
  */
-int ms_io_destroy(struct ms_mm *mm, uint64_t ctx)
+static void kill_ioctx(struct ms_mm *mm, struct ms__aio *a)
 {
-	struct ms__aio *a = aio_lookup(mm, ctx);
-	struct ms__content *c;
+	struct ms__content *c = a->c;
 
-	if (!a)
-		return -EINVAL;
-	c = a->c;
 	(void)ms__do_munmap(mm, a->user_id,
 			    a->user_id + (a->npages << mm->cfg.page_shift));
 	aio_forget(mm, a);
 	aio_free_ring(c);
+}
+
+/*
+ * io_destroy(ctx), mirroring SYSCALL_DEFINE1(io_destroy), lookup_ioctx()
+ * and kill_ioctx():
+ *
+ *   EINVAL  the ring's header at ctx cannot be read (unmapped, no
+ *           PROT_READ) or was overwritten: lookup_ioctx() reads the
+ *           context's table index from it with get_user()
+ *   EINVAL  no live context with this id
+ *   (0)     otherwise: kill_ioctx()
+ */
+int ms_io_destroy(struct ms_mm *mm, uint64_t ctx)
+{
+	struct ms__aio *a = aio_lookup(mm, ctx);
+	struct ms_page pg;
+
+	if (ms_mm_observe(mm, ctx, 1, &pg) < 0 || !pg.mapped ||
+	    !(pg.prot & PROT_READ) || pg.data != '*')
+		return -EINVAL;
+	if (!a)
+		return -EINVAL;
+	kill_ioctx(mm, a);
 	return 0;
 }
 
@@ -146,7 +162,7 @@ int ms_io_destroy(struct ms_mm *mm, uint64_t ctx)
 void ms__aio_exit(struct ms_mm *mm)
 {
 	while (mm->naio)
-		ms_io_destroy(mm, mm->aio[0].user_id);
+		kill_ioctx(mm, &mm->aio[0]);
 	free(mm->aio);
 	mm->aio = NULL;
 }

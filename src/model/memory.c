@@ -498,6 +498,8 @@ int64_t ms_mm_force_read(struct ms_mm *mm, uint64_t addr, uint64_t len)
 {
 	uint64_t done = 0;
 
+	if (!len)
+		return 0;	/* mem_rw() copies nothing, touches nothing */
 	while (done < len) {
 		uint64_t a = addr + done, page = a & ~(mm->page_size - 1);
 		uint64_t n = page + mm->page_size - a;
