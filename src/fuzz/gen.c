@@ -700,7 +700,7 @@ static void gen_uffd(struct gen *g, int ri)
 	struct region *r = &g->reg[ri];
 	char pat[MS_GRID_MAX + 1];
 	struct ms_step *s;
-	int off, len, what = g->uffd ? rnd(g, 3) : 0;
+	int off, len, what = g->uffd ? rnd(g, 5) % 3 : 0;
 
 	if (what == 0) {
 		gen_range_call_in(g, r, MS_CALL_UFFD_REGISTER);
@@ -794,7 +794,7 @@ static void gen_aio(struct gen *g)
 
 	for (int i = g->nreg - 1; i > 0; i--) {
 		if (!g->reg[i].aio || !g->reg[i].seen ||
-		    g->reg[i].depth > g->depth || chance(g, 60))
+		    g->reg[i].depth > g->depth || chance(g, 50))
 			continue;
 		s = rec(g, MS_CALL_IO_DESTROY, -1);
 		if (s)
@@ -833,6 +833,9 @@ static void gen_pkey(struct gen *g, int ri)
 		arg_syms(s, PICK(g, rights));
 		g->pkey = name;
 		g->pkey_depth = g->depth;
+		/* A key is for using: mostly on a range at once. */
+		if (chance(g, 70))
+			gen_range_call(g, ri, MS_CALL_PKEY_MPROTECT);
 		return;
 	}
 	if (what <= 3) {
@@ -985,12 +988,39 @@ static void gen_seal_vma(struct gen *g, int ri)
 	arg_num(s, 0);
 }
 
+/* Does this process see an aio ring it made? */
+static bool has_ring(const struct gen *g)
+{
+	for (int i = 1; i < g->nreg; i++)
+		if (g->reg[i].aio && g->reg[i].seen &&
+		    g->reg[i].depth <= g->depth)
+			return true;
+	return false;
+}
+
 static void gen_step(struct gen *g, bool allow_fork)
 {
 	int ri = pick_region(g), what;
 
 	if (ri < 0) {
 		gen_map_slot(g);
+		return;
+	}
+	/*
+	 * A facility this process set up gets used again: copies and moves
+	 * into the range userfaultfd watches, the key on other ranges, its
+	 * rights changed, the ring destroyed.
+	 */
+	if (g->uffd && (g->uffd_depths & (1u << g->depth)) && chance(g, 10)) {
+		gen_uffd(g, ri);
+		return;
+	}
+	if (g->pkey >= 0 && chance(g, 8)) {
+		gen_pkey(g, ri);
+		return;
+	}
+	if (has_ring(g) && chance(g, 5)) {
+		gen_aio(g);
 		return;
 	}
 	what = rnd(g, 100);
@@ -1023,7 +1053,7 @@ static void gen_step(struct gen *g, bool allow_fork)
 
 		if (s)
 			arg_addr(s, g, &g->reg[0], pick_offset(g, &g->reg[0]));
-	} else if (what < 86 && gen_other(g, ri))
+	} else if (what < 88 && gen_other(g, ri))
 		;
 	else if (what < 94 || !allow_fork)
 		gen_access(g, ri);

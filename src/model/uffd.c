@@ -104,8 +104,9 @@ static bool pte_present(const struct ms_mm *mm, uint64_t addr)
  *
  *   ENOENT  no VMA at addr, or it is not registered with userfaultfd
  *   EINVAL  the VMA is neither anonymous nor shmem
- *   EEXIST  the page is already there: a page table entry (a written,
- *           read-faulted or guard page), or for a shared mapping of shmem
+ *   EEXIST  the page is already there: a page table entry (a written or
+ *           read-faulted page; a guard marker is replaced), or for a
+ *           shared mapping of shmem
  *           a page in the file (a private one gets an anonymous page)
  *
  * VM_WRITE is not asked for and seals are not checked.
@@ -119,24 +120,30 @@ static int uffd_copy_page(struct ms_mm *mm, uint64_t addr, char data)
 		return -ENOENT;
 	if (!vma_is_anonymous(v) && !is_shmem(v))
 		return -EINVAL;
-	if (pte_present(mm, addr))
+	/* pte_none_mostly(): a guard marker is no page, and is replaced. */
+	p = ms__pte_get(mm, addr >> mm->cfg.page_shift);
+	if (p && (p->flags & ~MS__PTE_GUARD))
 		return -EEXIST;
 	/* A private mapping of shmem takes an anonymous page, as anon. */
 	if (is_shmem(v) && (v->flags & MS__VM_SHARED)) {
 		uint64_t pgoff = v->pgoff +
 				 ms__pages(mm, addr - ms__vma_start(v));
+		int r;
 
 		if (pgoff >= v->file->c->npages)
 			return -EFAULT;
 		if (ms__content_resident(v->file->c, pgoff))
 			return -EEXIST;
-		return ms__content_write(v->file->c, pgoff, data);
+		r = ms__content_write(v->file->c, pgoff, data);
+		if (!r && p)
+			p->flags = MS__PTE_PRESENT;
+		return r;
 	}
 	ms__anon_vma_prepare(mm, v);
 	p = ms__pte_get_or_add(mm, addr >> mm->cfg.page_shift);
 	if (!p)
 		return -ENOMEM;
-	p->flags |= MS__PTE_PAGE;
+	p->flags = (uint8_t)((p->flags & ~MS__PTE_GUARD) | MS__PTE_PAGE);
 	p->data = data;
 	return 0;
 }
