@@ -33,19 +33,6 @@ static const struct {
 	  "model gap: pages freed lazily with MADV_FREE are dropped when "
 	  "MADV_PAGEOUT (or memory pressure) reclaims them and then read as "
 	  "zero; the model keeps their contents" },
-	{ "*: VMA boundaries*\\[DONTUNMAP\\]*",
-	  "model gap: MREMAP_DONTUNMAP clears VM_LOCKED/VM_LOCKONFAULT on "
-	  "the source VMA and gives it a fresh anon_vma, so it no longer "
-	  "merges with its old neighbours, then or later; the model merges" },
-	{ "*: lock*\\[DONTUNMAP\\]*",
-	  "model gap: MREMAP_DONTUNMAP of part of a locked VMA leaves the "
-	  "part it did not move unlocked too on 6.18 (the lock flags are "
-	  "cleared on the source VMA before it is split); the model keeps "
-	  "that part locked" },
-	{ "mremap*: VMA boundaries*",
-	  "model gap: MREMAP_DONTUNMAP clears VM_LOCKED/VM_LOCKONFAULT on "
-	  "the source VMA and gives it a fresh anon_vma without merging it "
-	  "with its neighbours; the model merges" },
 	{ "*: VMA boundaries*\\[guard\\]*",
 	  "model gap: MADV_GUARD_INSTALL gives each VMA it touches an "
 	  "anon_vma of its own (anon_vma_prepare()), and VMAs with different "

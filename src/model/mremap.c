@@ -103,15 +103,19 @@ static int64_t move_vma(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 	if (n->special == MS_SPECIAL_AIO + 1)
 		ms__aio_moved(mm, n);
 	if (flags & MREMAP_DONTUNMAP) {
+		/*
+		 * dontunmap_complete(): the lock flags go from the whole old
+		 * VMA, in place (it is neither split nor merged, so it may
+		 * sit unmerged beside a twin), and a VMA that moved whole
+		 * drops its anon_vma (unlink_anon_vmas()).
+		 */
 		v = ms__vma_find(mm, addr);
 		if (v && (v->flags & MS__VM_LOCKED_MASK)) {
-			v = ms__vma_modify(mm, v, addr, addr + old_len,
-					   v->flags & ~MS__VM_LOCKED_MASK,
-					   v->pkey, &err);
-			if (v && ms__vma_start(v) == addr &&
-			    v->end == addr + old_len)
-				v->anon_vma = 0;
+			v->flags &= ~MS__VM_LOCKED_MASK;
+			v->state |= MS__VMS_UNMERGED_START;
 		}
+		if (v && ms__vma_start(v) == addr && v->end == addr + old_len)
+			v->anon_vma = 0;
 	} else if (old_len) {
 		err = ms__do_munmap(mm, addr, addr + old_len);
 		if (err) {

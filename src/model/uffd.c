@@ -212,6 +212,7 @@ static int validate_move_areas(struct ms_mm *mm, const struct ms__vma *src,
  *   then page by page (pages moved so far stay moved):
  *   EEXIST  the destination page is there already
  *   ENOENT  a source page has no contents (a hole; ALLOW_SRC_HOLES off)
+ *   EAGAIN  either of those after some pages moved (a short move)
  *
  * Overlapping ranges are not refused (6.18): the pages move one at a
  * time, from the start, and meet EEXIST or ENOENT where they overlap.
@@ -252,13 +253,17 @@ int ms_uffd_move(struct ms_mm *mm, uint64_t dst, uint64_t src, uint64_t len)
 
 		uint8_t what;
 
-		/* move_pages_pte() looks at the destination first. */
+		/*
+		 * move_pages_pte() looks at the destination first.  A move
+		 * that stops after moving something returns the bytes moved,
+		 * which the ioctl reports as EAGAIN.
+		 */
 		if (pte_present(mm, dst + off))
-			return -EEXIST;
+			return off ? -EAGAIN : -EEXIST;
 		/* A private page, or the zero page (move_zeropage_pte()). */
 		if (!s || !(s->flags & MS__PTE_ZAP) ||
 		    (s->flags & MS__PTE_GUARD))
-			return -ENOENT;
+			return off ? -EAGAIN : -ENOENT;
 		data = s->data;
 		what = s->flags & MS__PTE_ZAP;
 		ms__pte_drop(mm, s);
