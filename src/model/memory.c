@@ -377,9 +377,11 @@ int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 			continue;
 		if ((v->flags & (MS__VM_WRITE | MS__VM_SHARED)) !=
 		    MS__VM_WRITE) {
-			/* A read fault: file pages come in (shmem's too). */
-			for (uint64_t a = s; v->file && a < e;
-			     a += mm->page_size)
+			/*
+			 * A read fault: file pages come in (shmem's too),
+			 * anonymous memory maps the zero page.
+			 */
+			for (uint64_t a = s; a < e; a += mm->page_size)
 				if (!is_guard(mm, a) && !beyond_eof(mm, v, a) &&
 				    !ms__uffd_missing(mm, v, a) &&
 				    ms__fault_in_read(mm, v, a) < 0)
@@ -387,8 +389,15 @@ int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 			continue;
 		}
 		ms__anon_vma_prepare(mm, v);
-		if (!v->file)
+		if (!v->file) {
+			/* A write fault gives each page one of its own. */
+			for (uint64_t a = s; a < e; a += mm->page_size)
+				if (!is_guard(mm, a) &&
+				    !ms__uffd_missing(mm, v, a) &&
+				    ms__fault_in_read(mm, v, a) < 0)
+					return -ENOMEM;
 			continue;
+		}
 		for (uint64_t a = s; a < e; a += mm->page_size) {
 			struct ms__pte *p = ms__pte_get(mm, vpn_of(mm, a));
 

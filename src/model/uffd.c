@@ -104,10 +104,11 @@ static bool pte_present(const struct ms_mm *mm, uint64_t addr)
  *
  *   ENOENT  no VMA at addr, or it is not registered with userfaultfd
  *   EINVAL  the VMA is neither anonymous nor shmem
- *   EEXIST  the page is already there: a page table entry (a written or
- *           read-faulted page; a guard marker is replaced), or for a
- *           shared mapping of shmem
- *           a page in the file (a private one gets an anonymous page)
+ *   EFAULT  shmem beyond the end of its file (a private mapping too)
+ *   EEXIST  the page is already there: a page table entry (a written,
+ *           populated or read-faulted page; a guard marker is replaced),
+ *           or for a shared mapping of shmem a page in the file (a
+ *           private one gets an anonymous page)
  *
  * VM_WRITE is not asked for and seals are not checked.
  */
@@ -120,7 +121,14 @@ static int uffd_copy_page(struct ms_mm *mm, uint64_t addr, char data)
 		return -ENOENT;
 	if (!vma_is_anonymous(v) && !is_shmem(v))
 		return -EINVAL;
-	/* pte_none_mostly(): a guard marker is no page, and is replaced. */
+	/*
+	 * mfill_atomic_install_pte(): no page beyond the end of the file,
+	 * private mapping or not; then pte_none_mostly(): a guard marker is
+	 * no page, and is replaced.
+	 */
+	if (is_shmem(v) && v->pgoff + ms__pages(mm, addr - ms__vma_start(v)) >=
+			       v->file->c->npages)
+		return -EFAULT;
 	p = ms__pte_get(mm, addr >> mm->cfg.page_shift);
 	if (p && (p->flags & ~MS__PTE_GUARD))
 		return -EEXIST;
@@ -130,8 +138,6 @@ static int uffd_copy_page(struct ms_mm *mm, uint64_t addr, char data)
 				 ms__pages(mm, addr - ms__vma_start(v));
 		int r;
 
-		if (pgoff >= v->file->c->npages)
-			return -EFAULT;
 		if (ms__content_resident(v->file->c, pgoff))
 			return -EEXIST;
 		r = ms__content_write(v->file->c, pgoff, data);
