@@ -342,7 +342,8 @@ static int madvise_populate(struct ms_mm *mm, uint64_t start, uint64_t end,
 		    (write && !(v->flags & MS__VM_WRITE)))
 			return -EINVAL;
 		for (uint64_t p = a; p < e; p += mm->page_size) {
-			if (ms__uffd_missing(mm, v, p))
+			if (write ? ms__uffd_write_fault(mm, v, p) :
+				    ms__uffd_missing(mm, v, p))
 				return -EFAULT;
 			ms_mm_read(mm, p, mm->page_size, &f);
 			if (f.signo)

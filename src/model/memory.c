@@ -99,6 +99,21 @@ int ms__fault_in_read(struct ms_mm *mm, struct ms__vma *v, uint64_t addr)
 	return 0;
 }
 
+/*
+ * A write fault at addr that userfaultfd would take: true.  The fault
+ * got as far as preparing the private VMA's anon_vma first
+ * (vmf_anon_prepare() comes before the userfaultfd check in
+ * do_anonymous_page() and do_cow_fault()), which decides later merges.
+ */
+bool ms__uffd_write_fault(struct ms_mm *mm, struct ms__vma *v, uint64_t addr)
+{
+	if (!ms__uffd_missing(mm, v, addr))
+		return false;
+	if (!(v->flags & MS__VM_SHARED))
+		ms__anon_vma_prepare(mm, v);
+	return true;
+}
+
 /* What a read of the page at addr in v returns ('!' beyond EOF). */
 static char page_data(const struct ms_mm *mm, const struct ms__vma *v,
 		      uint64_t addr)
@@ -311,8 +326,9 @@ static int write_pattern(struct ms_mm *mm, uint64_t addr, const char *pattern,
 /* process_vm_writev() refuses what a plain user write would fault on. */
 static int vm_write_refused(struct ms_mm *mm, struct ms__vma *v, uint64_t a)
 {
-	return access_fault(mm, v, a, true) || ms__uffd_missing(mm, v, a) ?
-		       -EFAULT : 0;
+	if (access_fault(mm, v, a, true))
+		return -EFAULT;
+	return ms__uffd_write_fault(mm, v, a) ? -EFAULT : 0;
 }
 
 int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
@@ -338,7 +354,7 @@ static int force_write_refused(struct ms_mm *mm, struct ms__vma *v,
 			       uint64_t a)
 {
 	if (!v || is_guard(mm, a) || beyond_eof(mm, v, a) ||
-	    ms__uffd_missing(mm, v, a))
+	    ms__uffd_write_fault(mm, v, a))
 		return -EIO;
 	if (!(v->flags & MS__VM_WRITE) &&
 	    (v->flags & (MS__VM_SHARED | MS__VM_MAYWRITE)) != MS__VM_MAYWRITE)

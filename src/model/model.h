@@ -390,5 +390,6 @@ int ms__fault_in_read(struct ms_mm *mm, struct ms__vma *v, uint64_t addr);
 /* A page whose fault would go to userfaultfd (MISSING mode). */
 bool ms__uffd_missing(const struct ms_mm *mm, const struct ms__vma *v,
 		      uint64_t addr);
+bool ms__uffd_write_fault(struct ms_mm *mm, struct ms__vma *v, uint64_t addr);
 
 #endif /* SEALSPEC_MODEL_INTERNAL_H */
