@@ -270,6 +270,8 @@ static struct ms__vma *madvise_vma_apply(struct ms_mm *mm, struct ms__vma *v,
 		ms__zap(mm, start, end, MS__PTE_ZAP);
 		return v;
 	case MADV_REMOVE:
+		/* The punch unmaps the pages it frees (not COW copies). */
+		ms__zap(mm, start, end, MS__PTE_PRESENT);
 		ms__content_punch(v->file->c,
 				  v->pgoff + ms__pages(mm,
 						       start - ms__vma_start(v)),
