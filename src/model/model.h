@@ -247,6 +247,8 @@ struct ms__aio {
 	uint64_t npages;
 	struct ms__content *c;
 	unsigned int nr_events;	/* max_reqs, counted against aio_max_nr */
+	unsigned int id;	/* its slot in the mm's ioctx table, which
+				 * the ring header holds */
 };
 
 struct ms_mm {

@@ -103,6 +103,7 @@ static bool pte_present(const struct ms_mm *mm, uint64_t addr)
  * userfaultfd_copy() and mfill_atomic() (mm/userfaultfd.c):
  *
  *   ENOENT  no VMA at addr, or it is not registered with userfaultfd
+ *           (a private VMA found gets its anon_vma all the same)
  *   EINVAL  the VMA is neither anonymous nor shmem
  *   EFAULT  shmem beyond the end of its file (a private mapping too)
  *   EEXIST  the page is already there: a page table entry (a written,
@@ -117,6 +118,9 @@ static int uffd_copy_page(struct ms_mm *mm, uint64_t addr, char data)
 	struct ms__vma *v = ms__vma_find(mm, addr);
 	struct ms__pte *p;
 
+	/* uffd_mfill_lock() prepares a private VMA's anon_vma first. */
+	if (v && !(v->flags & MS__VM_SHARED))
+		ms__anon_vma_prepare(mm, v);
 	if (!v || !(v->flags & MS__VM_UFFD_MISSING))
 		return -ENOENT;
 	if (!vma_is_anonymous(v) && !is_shmem(v))
@@ -211,7 +215,8 @@ static int validate_move_areas(struct ms_mm *mm, const struct ms__vma *src,
  *
  *   EBADF   nothing was ever registered (no userfaultfd)
  *   EINVAL  either range unaligned, empty or outside user space
- *   ENOENT  no VMA at dst or at src
+ *   ENOENT  no VMA at dst or at src (a private VMA found before gets
+ *           its anon_vma)
  *   EINVAL  the range runs past the end of either VMA
  *   EINVAL  dst's VMA is not registered
  *   EINVAL  validate_move_areas()
@@ -240,10 +245,17 @@ int ms_uffd_move(struct ms_mm *mm, uint64_t dst, uint64_t src, uint64_t len)
 		err = validate_range(mm, src, len);
 	if (err)
 		return err;
+	/* uffd_move_lock(): each VMA found gets its anon_vma (private). */
 	dv = ms__vma_find(mm, dst);
-	sv = ms__vma_find(mm, src);
-	if (!dv || !sv)
+	if (!dv)
 		return -ENOENT;
+	if (!(dv->flags & MS__VM_SHARED))
+		ms__anon_vma_prepare(mm, dv);
+	sv = ms__vma_find(mm, src);
+	if (!sv)
+		return -ENOENT;
+	if (!(sv->flags & MS__VM_SHARED))
+		ms__anon_vma_prepare(mm, sv);
 	if (dst + len > dv->end || src + len > sv->end)
 		return -EINVAL;
 	if (!(dv->flags & MS__VM_UFFD_MISSING))
