@@ -15,8 +15,12 @@
  * private, the read-only reopen, GROWSDOWN, SysV with SHM_REMAP), unmap,
  * protect, seal, advise (every advice the model knows but the destructive
  * HWPOISON/SOFT_OFFLINE), remap in every form, lock, sync, write and read
- * (also through /proc/self/mem and process_vm_writev), and fork, whose
- * child gets steps of its own.
+ * (also through /proc/self/mem, process_vm_writev and ptrace), and fork,
+ * whose child gets steps of its own and may exec.  Less often: the heap
+ * (brk), aio rings, userfaultfd, memory policy, protection keys (only
+ * where the probes found them), mlockall, remap_file_pages, and a rare
+ * program that runs its last steps at the map-count limit.  Every call is
+ * an ordinary step of the scenario language.
  *
  * Every generated step is recorded (ms_step.record): it expects nothing.
  * The same (seed, index) always gives the same program: the generator asks
