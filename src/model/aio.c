@@ -153,8 +153,8 @@ static void kill_ioctx(struct ms_mm *mm, struct ms__aio *a)
  * io_destroy(ctx), mirroring SYSCALL_DEFINE1(io_destroy), lookup_ioctx()
  * and kill_ioctx():
  *
- *   EINVAL  the ring's header at ctx cannot be read (unmapped, no
- *           PROT_READ): lookup_ioctx() reads the context's table index
+ *   EINVAL  the ring's header at ctx cannot be read (unmapped,
+ *           PROT_NONE): lookup_ioctx() reads the context's table index
  *           from it with get_user()
  *   EINVAL  no live context at ctx with the index read there (the
  *           header was overwritten; zeros read as index 0)
@@ -165,8 +165,8 @@ int ms_io_destroy(struct ms_mm *mm, uint64_t ctx)
 	struct ms__aio *a = aio_lookup(mm, ctx);
 	struct ms_page pg;
 
-	if (ms_mm_observe(mm, ctx, 1, &pg) < 0 || !pg.mapped ||
-	    !(pg.prot & PROT_READ))
+	/* get_user() reads anything accessible (x86: write implies read). */
+	if (ms_mm_observe(mm, ctx, 1, &pg) < 0 || !pg.mapped || !pg.prot)
 		return -EINVAL;
 	/*
 	 * The id read there: the ring's own header ('*'), zeros (another

@@ -534,6 +534,9 @@ int64_t ms_mm_force_read(struct ms_mm *mm, uint64_t addr, uint64_t len)
 		    !(v->flags & MS__VM_MAYREAD) ||
 		    ms__uffd_missing(mm, v, page))
 			break;
+		/* GUP read-faults the page in (shmem allocates it). */
+		if (ms__fault_in_read(mm, v, page) < 0)
+			return -ENOMEM;
 		done += n < len - done ? n : len - done;
 	}
 	return done ? (int64_t)done : -EIO;

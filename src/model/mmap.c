@@ -186,9 +186,10 @@ int64_t ms_mmap(struct ms_mm *mm, uint64_t addr, uint64_t len, int prot,
 	ms_file_put(shmem);	/* the VMA holds its own reference */
 	if (!v)
 		return r;
+	/* populate_vma_page_range() leaves VM_LOCKONFAULT VMAs alone. */
 	if (((vm & MS__VM_LOCKED) && !(vm & MS__VM_LOCKONFAULT)) ||
 	    (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
-		ms__populate(mm, addr, addr + len, false, true);
+		ms__populate(mm, addr, addr + len, false, false);
 	return (int64_t)addr;
 }
 

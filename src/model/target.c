@@ -357,14 +357,21 @@ static int m_observe(struct ms__interp *in, uint64_t addr, int npages,
 	struct mtarget *m = mtarget_of(in);
 	int err;
 
-	/*
-	 * The kernel target reads the contents through /proc/self/mem, which
-	 * faults in what it reads (all but untouched private anonymous
-	 * pages): shmem pages come into the page cache.
-	 */
-	if (want_data)
-		ms_mm_fault_in_observed(cur_mm(m), addr, npages);
 	err = ms_mm_observe(cur_mm(m), addr, npages, pages);
+	/*
+	 * The kernel target reads the contents through /proc/self/mem page
+	 * by page, which faults in what it reads (all but untouched private
+	 * anonymous pages): shmem pages come into the page cache, where a
+	 * later page of the same file then finds them.
+	 */
+	for (int i = 0; !err && want_data && i < npages; i++) {
+		uint64_t a = addr + (uint64_t)i * (uint64_t)in->ps;
+		struct ms_page one;
+
+		if (ms_mm_observe(cur_mm(m), a, 1, &one) == 0)
+			pages[i].data = one.data;
+		ms_mm_fault_in_observed(cur_mm(m), a, 1);
+	}
 	if (!err && !want_data)
 		for (int i = 0; i < npages; i++)
 			pages[i].data = pages[i].mapped ? '?' : '.';
