@@ -46,7 +46,7 @@ src/model/mseal.c%s/if \(end == start\)\n\t\treturn 0;/if (end == start)\n\t\tre
 src/model/mmap.c%s/if \(\(long\)mm->vmas.count > \(long\)c->max_map_count\)/if ((long)mm->vmas.count >= (long)c->max_map_count)/%mmap: map-count limit off by one
 src/model/mseal.c%s/uint64_t e = v->end < end \? v->end : end;/uint64_t e = v->end;/%mseal: no split at the end of the range (the last VMA sealed whole)
 src/model/mseal.c%s/if \(ms__vma_start\(w\) > cur\)\n\t\t\treturn -ENOMEM;/if (0)\n\t\t\treturn -ENOMEM;/%mseal: a hole inside the range not refused
-src/model/vma.c%s/if \(check_limit && ms__map_count_full\(mm\)\)\n\t\treturn -ENOMEM;/if (0)\n\t\treturn -ENOMEM;/%split_vma: the map-count limit forgotten
+src/model/vma.c%s/if \(check_limit && ms__map_count_full\(mm\)\)\n\t\treturn -ENOMEM;/if (check_limit && 0)\n\t\treturn -ENOMEM;/%split_vma: the map-count limit forgotten
 src/model/mlock.c%s/return -EBUSY;/return -EINVAL;/%msync: EINVAL instead of EBUSY on a locked VMA
 src/model/mlock.c%s/if \(flags == MS_ASYNC\)\n\t\t\t\treturn -ENOMEM;/if (flags == MS_ASYNC)\n\t\t\t\treturn 0;/%msync: MS_ASYNC quiet at a hole
 src/model/vma.c%s/return v->flags == a->flags &&/return (v->flags | MS__VM_LOCKED_MASK) == (a->flags | MS__VM_LOCKED_MASK) \&\&/%merge: VMAs that differ in lock flags merge

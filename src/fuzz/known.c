@@ -38,6 +38,12 @@ static const struct {
 	  "anon_vma of its own (anon_vma_prepare()), and VMAs with different "
 	  "anon_vmas do not merge; the model's guard markers leave VMAs "
 	  "mergeable" },
+	{ "uffd_move*: kernel EBUSY, model *",
+	  "model gap: UFFDIO_MOVE refuses (EBUSY) an anonymous page that is "
+	  "not exclusive to this process (PageAnonExclusive clear: a fork "
+	  "leaves every private page shared until it is written again, and "
+	  "another process's access, as the ptrace helper's, can too); the "
+	  "model does not track exclusivity and moves the page" },
 	{ NULL, NULL },
 };
 

@@ -294,10 +294,32 @@ static struct ms__vma *madvise_vma_apply(struct ms_mm *mm, struct ms__vma *v,
 	case MADV_GUARD_REMOVE:
 		ms__zap(mm, start, end, MS__PTE_GUARD);
 		return v;
+	case MADV_PAGEOUT:
+		/*
+		 * Reclaim drops a clean shmem page (read in, never written:
+		 * a zero page in the model) from the page cache, and with it
+		 * its page table entry; it is a hole again, which userfaultfd
+		 * finds missing.  Dirty pages would need swap to go.
+		 */
+		if (v->file && (v->flags & MS__VM_SHARED) &&
+		    (v->file->c->kind == MS__CONTENT_SHMEM ||
+		     v->file->c->kind == MS__CONTENT_MEMFD))
+			for (uint64_t a = start; a < end; a += mm->page_size) {
+				uint64_t pg = v->pgoff +
+					      ms__pages(mm, a - ms__vma_start(v));
+
+				if (!ms__content_resident(v->file->c, pg) ||
+				    ms__content_read(v->file->c, pg) != '0')
+					continue;
+				ms__zap(mm, a, a + mm->page_size,
+					MS__PTE_PRESENT);
+				ms__content_punch(v->file->c, pg, 1);
+			}
+		return v;
 	default:
 		/*
 		 * FREE keeps the contents until reclaim, which the model
-		 * never does; WILLNEED, COLD, PAGEOUT and COLLAPSE change
+		 * does only for clean shmem; WILLNEED, COLD and COLLAPSE change
 		 * where pages live, not what they hold.
 		 */
 		if (changes_flags(advice)) {
