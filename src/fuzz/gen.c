@@ -1205,6 +1205,24 @@ static int closing(struct gen *g)
 	return 0;
 }
 
+/*
+ * At the map-count limit, what needs a slot: a new mapping, or a call
+ * that splits a VMA (a range that starts or ends inside one).
+ */
+static void gen_at_limit(struct gen *g)
+{
+	static const enum ms_call split[] = {
+		MS_CALL_MPROTECT, MS_CALL_MSEAL, MS_CALL_MADVISE, MS_CALL_MUNMAP,
+	};
+	int ri = pick_region(g);
+
+	if (ri < 0 || chance(g, 40)) {
+		chance(g, 50) ? gen_map_slot(g) : gen_map_fixed(g);
+		return;
+	}
+	gen_range_call(g, ri, PICK(g, split));
+}
+
 int ms_fuzz_generate(const struct ms_fuzz_gen_opts *o, struct ms_program *p)
 {
 	struct gen g;
@@ -1225,8 +1243,8 @@ int ms_fuzz_generate(const struct ms_fuzz_gen_opts *o, struct ms_program *p)
 	nsteps = 2 + rnd(&g, nsteps - 1);
 	/*
 	 * One program in 250 runs its last steps near the map-count limit,
-	 * and there maps or splits more often than elsewhere: that is what
-	 * the limit is about.
+	 * and there maps or splits more often than elsewhere (gen_at_limit()):
+	 * that is what the limit is about.
 	 */
 	limit_at = feat(&g, MS_FEAT_MAP_COUNT) && rnd(&g, 250) == 0 ?
 			   nsteps - 1 - rnd(&g, nsteps < 3 ? nsteps : 3) : -1;
@@ -1236,8 +1254,8 @@ int ms_fuzz_generate(const struct ms_fuzz_gen_opts *o, struct ms_program *p)
 		refresh(&g);
 		if (g.broken)
 			break;
-		if (limit_at >= 0 && i >= limit_at && chance(&g, 50))
-			chance(&g, 50) ? gen_map_slot(&g) : gen_map_fixed(&g);
+		if (limit_at >= 0 && i >= limit_at && chance(&g, 60))
+			gen_at_limit(&g);
 		else
 			gen_step(&g, true);
 	}
