@@ -352,6 +352,15 @@ int ms_mm_force_write(struct ms_mm *mm, uint64_t addr, const char *pattern);
 int64_t ms_mm_force_read(struct ms_mm *mm, uint64_t addr, uint64_t len);
 
 /*
+ * What reading the contents of npages pages at addr through
+ * /proc/self/mem changes, as the kernel target does to observe them (all
+ * but untouched private anonymous pages): each memfd or shared anonymous
+ * page it can reach comes into the page table and the page cache, where
+ * userfaultfd no longer finds it missing.  0 or -ENOMEM.
+ */
+int ms_mm_fault_in_observed(struct ms_mm *mm, uint64_t addr, int npages);
+
+/*
  * Fills pages[0..npages) with what the kernel target would observe at
  * addr (see struct ms_page in sealspec.h for the tokens).  Observation
  * changes nothing.  Returns 0 or -EINVAL.

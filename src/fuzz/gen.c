@@ -15,8 +15,12 @@
  * private, the read-only reopen, GROWSDOWN, SysV with SHM_REMAP), unmap,
  * protect, seal, advise (every advice the model knows but the destructive
  * HWPOISON/SOFT_OFFLINE), remap in every form, lock, sync, write and read
- * (also through /proc/self/mem and process_vm_writev), and fork, whose
- * child gets steps of its own.
+ * (also through /proc/self/mem, process_vm_writev and ptrace), and fork,
+ * whose child gets steps of its own and may exec.  Less often: the heap
+ * (brk), aio rings, userfaultfd, memory policy, protection keys (only
+ * where the probes found them), mlockall, remap_file_pages, and a rare
+ * program that runs its last steps at the map-count limit.  Every call is
+ * an ordinary step of the scenario language.
  *
  * Every generated step is recorded (ms_step.record): it expects nothing.
  * The same (seed, index) always gives the same program: the generator asks
@@ -43,6 +47,7 @@ struct region {
 				 * mremap the kernel placed): never touch
 				 * its neighbours */
 	int depth;		/* bound at this fork depth */
+	bool aio;		/* an aio ring (io_setup) */
 	struct ms_page pg[MS_GRID_MAX];
 	bool seen;		/* pg holds a snapshot */
 };
@@ -57,6 +62,11 @@ struct gen {
 	struct region reg[MS_NAMES_MAX];
 	int depth, fork_step;
 	int next_name;
+	int heap;		/* h = brk(0), or -1 */
+	int pkey, pkey_depth;	/* a key name and where it was bound, or -1 */
+	int exec_depth;		/* the process at this depth exec'd, or -1 */
+	bool uffd;		/* uffd_register was generated */
+	uint32_t uffd_depths;	/* bit d: the process at depth d registered */
 	bool broken;		/* the model stopped: generate no more */
 };
 
@@ -152,13 +162,25 @@ static void refresh(struct gen *g)
 	ms_trace_free(&t);
 }
 
+/*
+ * Did this process exec?  Then the names still hold their addresses but
+ * nothing the old image had is there: outside the arena, where the new
+ * image lives (its heap, its libraries), no step may go, and the old
+ * descriptors are closed (their numbers may be the new image's own).
+ */
+static bool execd(const struct gen *g)
+{
+	return g->exec_depth >= 0 && g->exec_depth <= g->depth;
+}
+
 /* A region this step may use: bound here, and seen mapped by the model. */
 static int pick_region(struct gen *g)
 {
 	int cand[MS_NAMES_MAX], n = 0;
 
 	for (int i = 0; i < g->nreg; i++)
-		if (g->reg[i].seen && g->reg[i].depth <= g->depth)
+		if (g->reg[i].seen && g->reg[i].depth <= g->depth &&
+		    !(g->reg[i].fixed_only && execd(g)))
 			cand[n++] = i;
 	if (!n)
 		return -1;
@@ -278,6 +300,7 @@ static void arg_addr(struct ms_step *s, const struct gen *g,
 {
 	struct ms_expr e;
 
+	(void)g;
 	ms_build_arg(s, ms_expr_name(g->p, &e, r->name, off));
 }
 
@@ -353,18 +376,17 @@ static void gen_map_fixed(struct gen *g)
 	if (len == 0)
 		len = 1;
 	kind = rnd(g, 7);
-	if ((kind == 2 || kind == 3) && g->f < 0)
+	if ((kind == 2 || kind == 3) && (g->f < 0 || execd(g)))
 		kind = 0;
-	if (kind == 4 && g->r < 0)
+	if (kind == 4 && (g->r < 0 || execd(g)))
 		kind = 1;
-	if (kind == 6 && g->s < 0)
+	if (kind == 6 && (g->s < 0 || execd(g)))
 		kind = 5;
 	if (kind == 6) {
 		s = rec(g, MS_CALL_SHMAT, -1);
 		if (!s)
 			return;
-		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 },
-					     g->s, 0));
+		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 }, g->s, 0));
 		arg_addr(s, g, w, off);
 		arg_syms(g, s, chance(g, 30) ? "SHM_RDONLY|SHM_REMAP" :
 					    "SHM_REMAP");
@@ -390,8 +412,7 @@ static void gen_map_fixed(struct gen *g)
 		snprintf(flags, sizeof(flags), "%s|%s",
 			 kind == 2 ? "MAP_SHARED" : "MAP_PRIVATE", fixed);
 		arg_syms(g, s, flags);
-		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 },
-					     g->f, 0));
+		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 }, g->f, 0));
 		arg_pages(g, s, rnd(g, MEMFD_PAGES));
 		break;
 	case 4: /* the read-only reopen */
@@ -404,8 +425,7 @@ static void gen_map_fixed(struct gen *g)
 			snprintf(flags, sizeof(flags), "MAP_PRIVATE|%s", fixed);
 		}
 		arg_syms(g, s, flags);
-		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 },
-					     g->r, 0));
+		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 }, g->r, 0));
 		arg_pages(g, s, rnd(g, MEMFD_PAGES));
 		break;
 	default: /* GROWSDOWN */
@@ -431,10 +451,9 @@ static void gen_map_slot(struct gen *g)
 	arg_num(g, s, 0);
 	arg_pages(g, s, len);
 	arg_syms(g, s, PICK(g, prots));
-	if (g->f >= 0 && chance(g, 40)) {
+	if (g->f >= 0 && !execd(g) && chance(g, 40)) {
 		arg_syms(g, s, chance(g, 50) ? "MAP_SHARED" : "MAP_PRIVATE");
-		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 },
-					     g->f, 0));
+		ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 }, g->f, 0));
 		arg_num(g, s, 0);
 	} else {
 		arg_syms(g, s, chance(g, 70) ? "MAP_PRIVATE|MAP_ANONYMOUS" :
@@ -455,9 +474,27 @@ static const char *const advice[] = {
 	"MADV_GUARD_INSTALL", "MADV_GUARD_REMOVE", "MADV_GUARD_INSTALL",
 };
 
+static const char *const mpol_modes[] = {
+	"MPOL_DEFAULT", "MPOL_DEFAULT", "MPOL_BIND",	 "MPOL_PREFERRED",
+	"MPOL_INTERLEAVE", "MPOL_LOCAL", "MPOL_PREFERRED_MANY",
+};
+
+static const char *const mpol_flags[] = {
+	"0", "0", "MPOL_MF_STRICT", "MPOL_MF_MOVE", "MPOL_MF_STRICT|MPOL_MF_MOVE",
+};
+
+static void gen_range_call_in(struct gen *g, struct region *r,
+			      enum ms_call call);
+
 static void gen_range_call(struct gen *g, int ri, enum ms_call call)
 {
-	struct region *r = &g->reg[ri];
+	gen_range_call_in(g, &g->reg[ri], call);
+}
+
+/* call over a range of r, with arguments that suit it. */
+static void gen_range_call_in(struct gen *g, struct region *r,
+			      enum ms_call call)
+{
 	int off, len;
 	struct ms_step *s;
 	const char *adv = "MADV_NORMAL";
@@ -479,7 +516,6 @@ static void gen_range_call(struct gen *g, int ri, enum ms_call call)
 	/* A length that is not a page multiple, now and then. */
 	if (chance(g, 3) && len > 0) {
 		struct ms_expr e;
-
 		struct ms_term *t;
 
 		ms_expr_pages(g->p, &e, len);
@@ -514,6 +550,29 @@ static void gen_range_call(struct gen *g, int ri, enum ms_call call)
 	}
 	case MS_CALL_MLOCK2:
 		arg_syms(g, s, chance(g, 70) ? "MLOCK_ONFAULT" : "0");
+		break;
+	case MS_CALL_MBIND:
+		arg_syms(g, s, PICK(g, mpol_modes));
+		arg_syms(g, s, PICK(g, mpol_flags));
+		break;
+	case MS_CALL_SET_MEMPOLICY_HOME_NODE:
+		/* Node 0 exists; 1 seldom does; flags must be 0. */
+		arg_num(g, s, chance(g, 85) ? 0 : 1);
+		arg_num(g, s, chance(g, 90) ? 0 : 1);
+		break;
+	case MS_CALL_REMAP_FILE_PAGES:
+		/* prot must be 0, the only flag MAP_NONBLOCK. */
+		arg_num(g, s, chance(g, 90) ? 0 : 1);
+		arg_num(g, s, rnd(g, MEMFD_PAGES));
+		arg_syms(g, s, chance(g, 80) ? "0" : "MAP_NONBLOCK");
+		break;
+	case MS_CALL_PKEY_MPROTECT:
+		arg_syms(g, s, PICK(g, prots));
+		if (g->pkey >= 0 && chance(g, 80))
+			ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 },
+						     g->pkey, 0));
+		else
+			arg_num(g, s, chance(g, 50) ? -1 : rnd(g, 16));
 		break;
 	default:
 		break;
@@ -589,16 +648,40 @@ static void gen_access(struct gen *g, int ri)
 		len = 1;
 	if (len > 8)
 		len = 8;
-	switch (rnd(g, 6)) {
+	/*
+	 * After uffd_register in this process a user-mode fault on a missing
+	 * page waits for a handler that never comes: only the kernel's own
+	 * accesses (GUP, which gets SIGBUS from a user-mode-only
+	 * userfaultfd) go there.
+	 */
+	if (g->uffd_depths & (1u << g->depth)) {
+		static const enum ms_call remote[] = {
+			MS_CALL_PROCESS_VM_WRITE, MS_CALL_PROC_MEM_WRITE,
+			MS_CALL_PROC_MEM_READ,
+		};
+
+		call = PICK(g, remote);
+		if (call != MS_CALL_PROCESS_VM_WRITE &&
+		    !feat(g, MS_FEAT_PROC_MEM))
+			call = MS_CALL_PROCESS_VM_WRITE;
+	} else switch (rnd(g, 13)) {
 	case 0:
+	case 1:
 		call = MS_CALL_READ;
 		break;
-	case 1:
+	case 2:
+	case 3:
 		if (feat(g, MS_FEAT_PROC_MEM))
 			call = MS_CALL_PROC_MEM_WRITE;
 		break;
-	case 2:
+	case 4:
+	case 5:
 		call = MS_CALL_PROCESS_VM_WRITE;
+		break;
+	case 6:
+		/* A helper process attaches for each: the dearest write. */
+		if (feat(g, MS_FEAT_PTRACE))
+			call = MS_CALL_PTRACE_POKE;
 		break;
 	default:
 		break;
@@ -607,7 +690,7 @@ static void gen_access(struct gen *g, int ri)
 	if (!s)
 		return;
 	arg_addr(s, g, r, off);
-	if (call == MS_CALL_READ) {
+	if (call == MS_CALL_READ || call == MS_CALL_PROC_MEM_READ) {
 		arg_pages(g, s, len);
 		return;
 	}
@@ -615,7 +698,245 @@ static void gen_access(struct gen *g, int ri)
 	ms_build_arg_str(g->p, s, pat);
 }
 
+/*
+ * userfaultfd: register a range for MISSING faults (the first time, or
+ * again), then resolve faults there with UFFDIO_COPY, or move pages in
+ * with UFFDIO_MOVE, from anywhere in the region.
+ */
+static void gen_uffd(struct gen *g, int ri)
+{
+	struct region *r = &g->reg[ri];
+	char pat[MS_GRID_MAX + 1];
+	struct ms_step *s;
+	int off, len, what = g->uffd ? rnd(g, 5) % 3 : 0;
+
+	if (what == 0) {
+		gen_range_call_in(g, r, MS_CALL_UFFD_REGISTER);
+		g->uffd = true;
+		g->uffd_depths |= 1u << g->depth;
+		return;
+	}
+	pick_range(g, r, &off, &len);
+	if (len < 1)
+		len = 1;
+	if (len > 4)
+		len = 4;
+	if (what == 1) {
+		s = rec(g, MS_CALL_UFFD_COPY, -1);
+		if (!s)
+			return;
+		arg_addr(s, g, r, off);
+		gen_pattern(g, pat, len);
+		ms_build_arg_str(g->p, s, pat);
+		return;
+	}
+	s = rec(g, MS_CALL_UFFD_MOVE, -1);
+	if (!s)
+		return;
+	arg_addr(s, g, r, off);
+	arg_addr(s, g, r, pick_offset(g, r));
+	arg_pages(g, s, len);
+}
+
+/*
+ * The heap: h = brk(0) once, then the break moves up and down above h
+ * (never below: that is the C library's heap), and calls land on the
+ * pages above h.  The model has no snapshot of h (brk sizes nothing), so
+ * the heap is a region of HEAP_PAGES without edges, used from its start.
+ */
+#define HEAP_PAGES 8
+
+static void gen_heap(struct gen *g)
+{
+	static const enum ms_call calls[] = {
+		MS_CALL_MSEAL, MS_CALL_MSEAL, MS_CALL_MPROTECT, MS_CALL_MUNMAP,
+		MS_CALL_MADVISE, MS_CALL_MLOCK, MS_CALL_MSYNC,
+	};
+	struct ms_step *s;
+	int ri;
+
+	if (g->heap < 0) {
+		int name = new_name(g);
+
+		if (name < 0)
+			return;
+		if (!(s = rec(g, MS_CALL_BRK, name)))
+			return;
+		arg_num(g, s, 0);
+		g->heap = name;
+		add_region(g, name, HEAP_PAGES, true);
+		/* Moved up once at once: the heap has pages to work on. */
+		if (!(s = rec(g, MS_CALL_BRK, -1)))
+			return;
+		arg_addr(s, g, &g->reg[g->nreg - 1], 1 + rnd(g, HEAP_PAGES));
+		return;
+	}
+	ri = region_of(g, g->heap);
+	if (ri < 0)
+		return;
+	switch (rnd(g, 4)) {
+	case 0:
+		s = rec(g, MS_CALL_BRK, -1);
+		if (s)
+			arg_addr(s, g, &g->reg[ri], rnd(g, HEAP_PAGES + 1));
+		break;
+	case 1:
+		gen_access(g, ri);
+		break;
+	default:
+		gen_range_call_in(g, &g->reg[ri], PICK(g, calls));
+		break;
+	}
+}
+
+/*
+ * An aio ring: ctx = io_setup(nr), which the kernel places (outside the
+ * arena) and the model adopts; other steps then find it as a region.
+ * Or io_destroy of one.
+ */
+static void gen_aio(struct gen *g)
+{
+	static const int nr[] = { 1, 1, 2, 16, 128, 512 };
+	struct ms_step *s;
+	int name;
+
+	for (int i = g->nreg - 1; i > 0; i--) {
+		if (!g->reg[i].aio || !g->reg[i].seen ||
+		    g->reg[i].depth > g->depth || chance(g, 50))
+			continue;
+		s = rec(g, MS_CALL_IO_DESTROY, -1);
+		if (s)
+			arg_addr(s, g, &g->reg[i], 0);
+		return;
+	}
+	name = new_name(g);
+	if (name < 0)
+		return;
+	s = rec(g, MS_CALL_IO_SETUP, name);
+	if (!s)
+		return;
+	arg_num(g, s, PICK(g, nr));
+	add_region(g, name, 1, true);
+	g->reg[g->nreg - 1].aio = true;
+}
+
+/* Protection keys, where the CPU has them: allocate, use, set, free. */
+static void gen_pkey(struct gen *g, int ri)
+{
+	static const char *const rights[] = {
+		"0", "PKEY_DISABLE_WRITE", "PKEY_DISABLE_ACCESS",
+	};
+	struct ms_step *s;
+	int what = g->pkey < 0 ? 0 : rnd(g, 6);
+
+	if (what == 0) {
+		int name = new_name(g);
+
+		if (name < 0)
+			return;
+		s = rec(g, MS_CALL_PKEY_ALLOC, name);
+		if (!s)
+			return;
+		arg_num(g, s, 0);
+		arg_syms(g, s, PICK(g, rights));
+		g->pkey = name;
+		g->pkey_depth = g->depth;
+		/* A key is for using: mostly on a range at once. */
+		if (chance(g, 70))
+			gen_range_call(g, ri, MS_CALL_PKEY_MPROTECT);
+		return;
+	}
+	if (what <= 3) {
+		gen_range_call(g, ri, MS_CALL_PKEY_MPROTECT);
+		return;
+	}
+	s = rec(g, what == 4 ? MS_CALL_PKEY_SET : MS_CALL_PKEY_FREE, -1);
+	if (!s)
+		return;
+	ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 }, g->pkey, 0));
+	if (what == 4)
+		arg_syms(g, s, PICK(g, rights));
+}
+
+/* mlockall and munlockall: every VMA of the process, sealed or not. */
+static void gen_mlockall(struct gen *g)
+{
+	static const char *const fl[] = {
+		"MCL_CURRENT", "MCL_FUTURE", "MCL_CURRENT|MCL_FUTURE",
+		"MCL_CURRENT|MCL_ONFAULT", "MCL_FUTURE|MCL_ONFAULT",
+		"MCL_ONFAULT",
+	};
+	struct ms_step *s;
+
+	if (chance(g, 35)) {
+		rec(g, MS_CALL_MUNLOCKALL, -1);
+		return;
+	}
+	s = rec(g, MS_CALL_MLOCKALL, -1);
+	if (s)
+		arg_syms(g, s, PICK(g, fl));
+}
+
+/*
+ * The less common calls, each where the kernel has it: the heap, aio
+ * rings, userfaultfd, memory policy, protection keys, mlockall,
+ * remap_file_pages.  false when none fits (the caller draws another).
+ */
+static bool gen_other(struct gen *g, int ri)
+{
+	int what = rnd(g, 100);
+
+	/*
+	 * An aio ring and mlockall cost the most (the ring's teardown at
+	 * exit waits for an RCU grace period; mlockall populates the whole
+	 * process): about a third of the fuzzer's speed at 14% and 9% of
+	 * these steps, so they are rarer than the rest.
+	 */
+	if (what < 20) {
+		if (execd(g))
+			return false;
+		gen_heap(g);
+	} else if (what < 25) {
+		if (!feat(g, MS_FEAT_AIO) || execd(g))
+			return false;
+		gen_aio(g);
+	} else if (what < 50) {
+		if (!feat(g, MS_FEAT_UFFD))
+			return false;
+		gen_uffd(g, ri);
+	} else if (what < 70) {
+		if (!feat(g, MS_FEAT_NUMA))
+			return false;
+		gen_range_call(g, ri, chance(g, 70) ?
+			       MS_CALL_MBIND : MS_CALL_SET_MEMPOLICY_HOME_NODE);
+	} else if (what < 87) {
+		if (!feat(g, MS_FEAT_PKEY))
+			return false;
+		gen_pkey(g, ri);
+	} else if (what < 90) {
+		if (!feat(g, MS_FEAT_MLOCK))
+			return false;
+		gen_mlockall(g);
+	} else {
+		gen_range_call(g, ri, MS_CALL_REMAP_FILE_PAGES);
+	}
+	return true;
+}
+
 static void gen_step(struct gen *g, bool allow_fork);
+
+/*
+ * exec: the process becomes a fresh image; the names keep their
+ * addresses, the mappings are gone.  Mostly in a fork child, so that the
+ * parent's view goes on.
+ */
+static void gen_exec(struct gen *g)
+{
+	if (ms_build_step(g->p, MS_STEP_EXEC)) {
+		g->exec_depth = g->depth;
+		g->uffd_depths &= ~(1u << g->depth);
+	}
+}
 
 static void gen_fork(struct gen *g)
 {
@@ -627,17 +948,29 @@ static void gen_fork(struct gen *g)
 	g->depth++;
 	for (int i = 0; i < n && !g->broken; i++) {
 		refresh(g);
-		if (!g->broken)
+		if (g->broken)
+			break;
+		/* The child's view of a fresh image, now and then. */
+		if (!execd(g) && chance(g, 4))
+			gen_exec(g);
+		else
 			gen_step(g, false);
 	}
 	ms_build_step(g->p, MS_STEP_END);
 	g->depth--;
-	/* Names bound in the child are gone. */
+	/* Names bound in the child are gone, and so is its exec. */
 	for (int i = 0; i < g->nreg; i++)
 		if (g->reg[i].depth > g->depth)
 			g->reg[i].seen = false;
 	while (g->nreg && g->reg[g->nreg - 1].depth > g->depth)
 		g->nreg--;
+	if (g->heap >= 0 && region_of(g, g->heap) < 0)
+		g->heap = -1;
+	if (g->pkey >= 0 && g->pkey_depth > g->depth)
+		g->pkey = -1;
+	if (g->exec_depth > g->depth)
+		g->exec_depth = -1;
+	g->uffd_depths &= (2u << g->depth) - 1;
 }
 
 /*
@@ -669,6 +1002,16 @@ static void gen_seal_vma(struct gen *g, int ri)
 	arg_num(g, s, 0);
 }
 
+/* Does this process see an aio ring it made? */
+static bool has_ring(const struct gen *g)
+{
+	for (int i = 1; i < g->nreg; i++)
+		if (g->reg[i].aio && g->reg[i].seen &&
+		    g->reg[i].depth <= g->depth)
+			return true;
+	return false;
+}
+
 static void gen_step(struct gen *g, bool allow_fork)
 {
 	int ri = pick_region(g), what;
@@ -677,40 +1020,92 @@ static void gen_step(struct gen *g, bool allow_fork)
 		gen_map_slot(g);
 		return;
 	}
+	/*
+	 * A facility this process set up gets used again: copies and moves
+	 * into the range userfaultfd watches, the key on other ranges, its
+	 * rights changed, the ring destroyed.
+	 */
+	if (g->uffd && (g->uffd_depths & (1u << g->depth)) && chance(g, 10)) {
+		gen_uffd(g, ri);
+		return;
+	}
+	if (g->pkey >= 0 && chance(g, 8)) {
+		gen_pkey(g, ri);
+		return;
+	}
+	if (has_ring(g) && chance(g, 5)) {
+		gen_aio(g);
+		return;
+	}
 	what = rnd(g, 100);
 	if (what < 14)
 		gen_map_fixed(g);
 	else if (what < 18)
 		gen_map_slot(g);
-	else if (what < 26)
+	else if (what < 25)
 		gen_range_call(g, ri, MS_CALL_MUNMAP);
-	else if (what < 36)
+	else if (what < 34)
 		gen_range_call(g, ri, MS_CALL_MPROTECT);
-	else if (what < 50)
+	else if (what < 47)
 		chance(g, 50) ? gen_seal_vma(g, ri) :
 				gen_range_call(g, ri, MS_CALL_MSEAL);
-	else if (what < 64)
+	else if (what < 60)
 		gen_range_call(g, ri, chance(g, 15) ? MS_CALL_PROCESS_MADVISE :
 						      MS_CALL_MADVISE);
-	else if (what < 74)
+	else if (what < 69)
 		gen_mremap(g, ri);
-	else if (what < 78 && feat(g, MS_FEAT_MLOCK))
+	else if (what < 72 && feat(g, MS_FEAT_MLOCK))
 		gen_range_call(g, ri, PICK(g, ((const enum ms_call[]){
 						 MS_CALL_MLOCK, MS_CALL_MLOCK2,
 						 MS_CALL_MUNLOCK })));
-	else if (what < 81)
+	else if (what < 75)
 		gen_range_call(g, ri, MS_CALL_MSYNC);
-	else if (what < 83)
+	else if (what < 76)
 		gen_range_call(g, ri, MS_CALL_MINCORE);
-	else if (what < 85 && g->s >= 0) {
+	else if (what < 78 && g->s >= 0 && !execd(g)) {
 		struct ms_step *s = rec(g, MS_CALL_SHMDT, -1);
 
 		if (s)
 			arg_addr(s, g, &g->reg[0], pick_offset(g, &g->reg[0]));
-	} else if (what < 94 || !allow_fork)
+	} else if (what < 85 && gen_other(g, ri))
+		;
+	else if (what < 94 || !allow_fork)
 		gen_access(g, ri);
-	else
+	else if (what < 99 || execd(g))
 		gen_fork(g);
+	else
+		gen_exec(g);
+}
+
+/*
+ * A process at the map-count limit, or a few VMAs short of it: a large
+ * PROT_READ NORESERVE region z split by use_map_slots until `free` VMAs
+ * are left below vm.max_map_count.  What splits or maps next meets the
+ * limit (ENOMEM, part-way).  It costs some 60k mprotect calls on each
+ * target, so it is rare and comes late in a program.
+ */
+#define LIMIT_PAGES 70000
+
+static void gen_near_limit(struct gen *g)
+{
+	int name = new_name(g);
+	struct ms_step *s;
+
+	if (name < 0)
+		return;
+	s = rec(g, MS_CALL_MMAP, name);
+	if (!s)
+		return;
+	arg_num(g, s, 0);
+	arg_pages(g, s, LIMIT_PAGES);
+	arg_syms(g, s, "PROT_READ");
+	arg_syms(g, s, "MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE");
+	s = rec(g, MS_CALL_USE_MAP_SLOTS, -1);
+	if (!s)
+		return;
+	ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 }, name, 0));
+	arg_pages(g, s, LIMIT_PAGES);
+	arg_num(g, s, PICK(g, ((const int[]){ 0, 0, 1, 2 })));
 }
 
 /* The prelude: the window, its contents, the descriptors. */
@@ -738,13 +1133,13 @@ static int prelude(struct gen *g)
 		if (!s)
 			return -ENOMEM;
 		arg_pages(g, s, MEMFD_PAGES);
-		ms_build_arg_str(p, s, "abcdefgh");
+		ms_build_arg_str(g->p, s, "abcdefgh");
 		if (chance(g, 60)) {
 			g->r = ms_build_name(p, "r", p->nsteps);
 			s = ms_build_call(p, MS_CALL_REOPEN, g->r);
 			if (!s)
 				return -ENOMEM;
-			ms_build_arg(s, ms_expr_name(p, &(struct ms_expr){ 0 },
+			ms_build_arg(s, ms_expr_name(g->p, &(struct ms_expr){ 0 },
 						     g->f, 0));
 			arg_syms(g, s, "O_RDONLY");
 		}
@@ -768,7 +1163,7 @@ static int prelude(struct gen *g)
 	if (!s)
 		return -ENOMEM;
 	arg_addr(s, g, &g->reg[0], 0);
-	ms_build_arg_str(p, s, pat);
+	ms_build_arg_str(g->p, s, pat);
 	return 0;
 }
 
@@ -815,15 +1210,34 @@ static int closing(struct gen *g)
 	return 0;
 }
 
+/*
+ * At the map-count limit, what needs a slot: a new mapping, or a call
+ * that splits a VMA (a range that starts or ends inside one).
+ */
+static void gen_at_limit(struct gen *g)
+{
+	static const enum ms_call split[] = {
+		MS_CALL_MPROTECT, MS_CALL_MSEAL, MS_CALL_MADVISE, MS_CALL_MUNMAP,
+	};
+	int ri = pick_region(g);
+
+	if (ri < 0 || chance(g, 40)) {
+		chance(g, 50) ? gen_map_slot(g) : gen_map_fixed(g);
+		return;
+	}
+	gen_range_call(g, ri, PICK(g, split));
+}
+
 int ms_fuzz_generate(const struct ms_fuzz_gen_opts *o, struct ms_program *p)
 {
 	struct gen g;
 	char name[64], why[160];
-	int nsteps, err;
+	int nsteps, limit_at, err;
 
 	memset(&g, 0, sizeof(g));
 	g.o = o;
 	g.p = p;
+	g.heap = g.pkey = g.exec_depth = -1;
 	g.rng = o->seed * 0x2545f4914f6cdd1dULL + o->index + 1;
 	next_u64(&g);
 	snprintf(name, sizeof(name), "fuzz-%llu-%llu",
@@ -832,9 +1246,22 @@ int ms_fuzz_generate(const struct ms_fuzz_gen_opts *o, struct ms_program *p)
 	err = prelude(&g);
 	nsteps = o->max_steps > 0 ? o->max_steps : 10;
 	nsteps = 2 + rnd(&g, nsteps - 1);
+	/*
+	 * One program in 250 runs its last steps near the map-count limit,
+	 * and there maps or splits more often than elsewhere (gen_at_limit()):
+	 * that is what the limit is about.
+	 */
+	limit_at = feat(&g, MS_FEAT_MAP_COUNT) && rnd(&g, 250) == 0 ?
+			   nsteps - 1 - rnd(&g, nsteps < 3 ? nsteps : 3) : -1;
 	for (int i = 0; !err && i < nsteps && !g.broken; i++) {
+		if (i == limit_at)
+			gen_near_limit(&g);
 		refresh(&g);
-		if (!g.broken)
+		if (g.broken)
+			break;
+		if (limit_at >= 0 && i >= limit_at && chance(&g, 60))
+			gen_at_limit(&g);
+		else
 			gen_step(&g, true);
 	}
 	if (!err)

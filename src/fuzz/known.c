@@ -18,17 +18,6 @@ static const struct {
 	const char *pattern;
 	const char *reason;
 } known[] = {
-	{ "* on special: *",
-	  "model gap (vDSO): x86 installs the vDSO VM_MAYWRITE (for "
-	  "debuggers), special_mapping_split() refuses to split it, and GUP "
-	  "populates it and FOLL_FORCE-writes it by copy on write; the "
-	  "model's vDSO has no VM_MAYWRITE, refuses POPULATE_READ and "
-	  "WIPEONFORK, refuses FOLL_FORCE writes, and a refused mremap of "
-	  "part of it leaves the destination changed" },
-	{ "*\\[vDSO moved\\]*",
-	  "model gap (vDSO): after a refused mremap of part of the vDSO the "
-	  "model keeps a page at the destination, which the kernel never "
-	  "mapped, and what follows differs" },
 	{ "mlock*: kernel ENOMEM, model ok*",
 	  "model gap: mlock populates the range, and a guard marker or a "
 	  "page beyond the end of the file makes the kernel's populate fail: "
@@ -44,24 +33,17 @@ static const struct {
 	  "model gap: pages freed lazily with MADV_FREE are dropped when "
 	  "MADV_PAGEOUT (or memory pressure) reclaims them and then read as "
 	  "zero; the model keeps their contents" },
-	{ "*: VMA boundaries*\\[DONTUNMAP\\]*",
-	  "model gap: MREMAP_DONTUNMAP clears VM_LOCKED/VM_LOCKONFAULT on "
-	  "the source VMA and gives it a fresh anon_vma, so it no longer "
-	  "merges with its old neighbours, then or later; the model merges" },
-	{ "*: lock*\\[DONTUNMAP\\]*",
-	  "model gap: MREMAP_DONTUNMAP of part of a locked VMA leaves the "
-	  "part it did not move unlocked too on 6.18 (the lock flags are "
-	  "cleared on the source VMA before it is split); the model keeps "
-	  "that part locked" },
-	{ "mremap*: VMA boundaries*",
-	  "model gap: MREMAP_DONTUNMAP clears VM_LOCKED/VM_LOCKONFAULT on "
-	  "the source VMA and gives it a fresh anon_vma without merging it "
-	  "with its neighbours; the model merges" },
 	{ "*: VMA boundaries*\\[guard\\]*",
 	  "model gap: MADV_GUARD_INSTALL gives each VMA it touches an "
 	  "anon_vma of its own (anon_vma_prepare()), and VMAs with different "
 	  "anon_vmas do not merge; the model's guard markers leave VMAs "
 	  "mergeable" },
+	{ "uffd_move*: kernel EBUSY, model *",
+	  "model gap: UFFDIO_MOVE refuses (EBUSY) an anonymous page that is "
+	  "not exclusive to this process (PageAnonExclusive clear: a fork "
+	  "leaves every private page shared until it is written again, and "
+	  "another process's access, as the ptrace helper's, can too); the "
+	  "model does not track exclusivity and moves the page" },
 	{ NULL, NULL },
 };
 

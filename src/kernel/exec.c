@@ -752,6 +752,27 @@ static void put_handoff_fd(char *buf, int fd)
 }
 
 /*
+ * Is every call after step i that states no result a recorded one?  The
+ * printed text has no spelling for a recorded step (a generated program's
+ * steps), so the new image marks them again from the handoff.
+ */
+static int32_t recorded_after(const struct ms_program *p, int i)
+{
+	bool any = false;
+
+	for (int k = i + 1; k < p->nsteps; k++) {
+		const struct ms_step *s = &p->steps[k];
+
+		if (s->kind != MS_STEP_CALL || s->nresults > 0)
+			continue;
+		if (!s->record)
+			return 0;
+		any = true;
+	}
+	return any;
+}
+
+/*
  * exec: the handoff header goes in front of the program text the runner
  * stored in the memfd, the pipe and the memfd lose close-on-exec, and the
  * process becomes a fresh sealspec image that resumes after step i.
@@ -773,6 +794,7 @@ static int k_exec(struct ms__interp *in, int i)
 	h.snapshots = in->snapshots;
 	h.data_route = (int32_t)r->data_route;
 	h.data_route_forced = r->data_route_forced;
+	h.record_after = recorded_after(in->p, i);
 	h.nsteps = in->p->nsteps;
 	h.nnames = in->p->nnames;
 	h.parent = r->parent;
@@ -1074,6 +1096,10 @@ void ms_kernel_exec_resume(int argc, char **argv)
 	    prog.steps[h.exec_step].kind != MS_STEP_EXEC)
 		brok(r, -1, "exec: the reparsed program differs", 0);
 	copy_str(prog.file, sizeof(prog.file), h.file);
+	for (int k = h.exec_step + 1; h.record_after && k < prog.nsteps; k++)
+		if (prog.steps[k].kind == MS_STEP_CALL &&
+		    prog.steps[k].nresults == 0)
+			prog.steps[k].record = true;
 
 	r->in.ps = sysconf(_SC_PAGESIZE);
 	r->in.arena = h.arena;

@@ -434,6 +434,9 @@ struct ms__handoff {
 	int32_t lock_lowered;
 	int32_t data_route;		/* enum ms_data_route */
 	int32_t data_route_forced;
+	int32_t record_after;		/* result-less calls after the exec
+					 * step are recorded (a generated
+					 * program): the text cannot say so */
 	uint64_t arena;
 	uint64_t slot_off;
 	int64_t values[MS_NAMES_MAX];

@@ -64,6 +64,19 @@ static void aio_forget(struct ms_mm *mm, struct ms__aio *a)
  * header: one page up to 127 events.  It is mapped read-write, shared,
  * wherever the top-down search puts it.
  */
+/* ioctx_add_table(): the lowest slot no live context holds. */
+static unsigned int free_table_slot(const struct ms_mm *mm)
+{
+	unsigned int id = 0;
+
+	for (bool taken = true; taken; id += taken) {
+		taken = false;
+		for (int i = 0; i < mm->naio && !taken; i++)
+			taken = mm->aio[i].id == id;
+	}
+	return id;
+}
+
 int ms_io_setup(struct ms_mm *mm, unsigned int nr_events, uint64_t *ctxp)
 {
 	unsigned int max_reqs = nr_events, events;
@@ -110,7 +123,9 @@ int ms_io_setup(struct ms_mm *mm, unsigned int nr_events, uint64_t *ctxp)
 	/* 7.1 and later keep the ring out of fork children. */
 	if (mm->cfg.aio_ring_dontcopy)
 		ms__vma_find(mm, addr)->flags |= MS__VM_DONTCOPY;
-	n = &mm->aio[mm->naio++];
+	n = &mm->aio[mm->naio];
+	n->id = free_table_slot(mm);
+	mm->naio++;
 	n->user_id = addr;
 	n->npages = npages;
 	n->c = c;
@@ -121,24 +136,45 @@ int ms_io_setup(struct ms_mm *mm, unsigned int nr_events, uint64_t *ctxp)
 }
 
 /*
- * io_destroy(ctx), mirroring SYSCALL_DEFINE1(io_destroy) and kill_ioctx():
- *
- *   EINVAL  no live context with this id
- *   (0)     otherwise: the ring's range is unmapped and the result
- *           ignored (a sealed ring stays mapped), then the ring is freed
+ * kill_ioctx(): the ring's range is unmapped and the result ignored (a
+ * sealed ring stays mapped), then the ring is freed.
  */
-int ms_io_destroy(struct ms_mm *mm, uint64_t ctx)
+static void kill_ioctx(struct ms_mm *mm, struct ms__aio *a)
 {
-	struct ms__aio *a = aio_lookup(mm, ctx);
-	struct ms__content *c;
+	struct ms__content *c = a->c;
 
-	if (!a)
-		return -EINVAL;
-	c = a->c;
 	(void)ms__do_munmap(mm, a->user_id,
 			    a->user_id + (a->npages << mm->cfg.page_shift));
 	aio_forget(mm, a);
 	aio_free_ring(c);
+}
+
+/*
+ * io_destroy(ctx), mirroring SYSCALL_DEFINE1(io_destroy), lookup_ioctx()
+ * and kill_ioctx():
+ *
+ *   EINVAL  the ring's header at ctx cannot be read (unmapped,
+ *           PROT_NONE): lookup_ioctx() reads the context's table index
+ *           from it with get_user()
+ *   EINVAL  no live context at ctx with the index read there (the
+ *           header was overwritten; zeros read as index 0)
+ *   (0)     otherwise: kill_ioctx()
+ */
+int ms_io_destroy(struct ms_mm *mm, uint64_t ctx)
+{
+	struct ms__aio *a = aio_lookup(mm, ctx);
+	struct ms_page pg;
+
+	/* get_user() reads anything accessible (x86: write implies read). */
+	if (ms_mm_observe(mm, ctx, 1, &pg) < 0 || !pg.mapped || !pg.prot)
+		return -EINVAL;
+	/*
+	 * The id read there: the ring's own header ('*'), zeros (another
+	 * page of the ring remapped there: id 0), or what was written.
+	 */
+	if (!a || !(pg.data == '*' || (pg.data == '0' && a->id == 0)))
+		return -EINVAL;
+	kill_ioctx(mm, a);
 	return 0;
 }
 
@@ -146,7 +182,7 @@ int ms_io_destroy(struct ms_mm *mm, uint64_t ctx)
 void ms__aio_exit(struct ms_mm *mm)
 {
 	while (mm->naio)
-		ms_io_destroy(mm, mm->aio[0].user_id);
+		kill_ioctx(mm, &mm->aio[0]);
 	free(mm->aio);
 	mm->aio = NULL;
 }

@@ -134,8 +134,9 @@ static int64_t advice_flags(const struct ms__vma *v, int advice)
 			return -EINVAL;
 		return f & ~MS__VM_DONTCOPY;
 	case MADV_WIPEONFORK:
-		/* Only anonymous memory can be wiped. */
-		if (v->file || (f & MS__VM_SHARED))
+		/* Only anonymous memory can be wiped: the vDSO has no vm_file. */
+		if ((v->file && v->special != MS_SPECIAL_VDSO + 1) ||
+		    (f & MS__VM_SHARED))
 			return -EINVAL;
 		return f | MS__VM_WIPEONFORK;
 	case MADV_KEEPONFORK:
@@ -192,14 +193,16 @@ static bool changes_flags(int advice)
  *   EPERM   can_madvise_modify() refuses (before every other check)
  *   EINVAL  DONTNEED or FREE on a VM_LOCKED VMA; FREE on memory that is
  *           not private anonymous
- *   EINVAL  REMOVE on a VM_LOCKED VMA or memory without a file
+ *   EINVAL  REMOVE on a VM_LOCKED VMA or memory without a file (the vDSO)
  *   EACCES  REMOVE on a mapping that is not shared and writable-to
+ *   ENODEV  REMOVE on the aio ring (vfs_fallocate() on no regular file)
  *   EINVAL  COLD or PAGEOUT on a VM_LOCKED VMA
  *   EINVAL  COLLAPSE without a whole aligned huge page in the range
  *   EINVAL  GUARD_INSTALL on special, locked (or, without guard-file,
  *           file) memory; GUARD_REMOVE on special memory
  *   EINVAL  the flag advices' own refusals (WIPEONFORK on file or shared
- *           memory, DODUMP on special memory)
+ *           memory, the aio ring too, not the vDSO; DODUMP on special
+ *           memory)
  */
 static int madvise_vma_check(const struct ms_mm *mm, const struct ms__vma *v,
 			     uint64_t start, uint64_t end, int advice)
@@ -218,11 +221,14 @@ static int madvise_vma_check(const struct ms_mm *mm, const struct ms__vma *v,
 	case MADV_REMOVE:
 		if (v->flags & MS__VM_LOCKED)
 			return -EINVAL;
-		if (!v->file || v->special)
+		if (!v->file || v->special == MS_SPECIAL_VDSO + 1)
 			return -EINVAL;
 		if ((v->flags & (MS__VM_SHARED | MS__VM_MAYWRITE)) !=
 		    (MS__VM_SHARED | MS__VM_MAYWRITE))
 			return -EACCES;
+		/* The aio ring's inode is no regular file: vfs_fallocate(). */
+		if (v->special)
+			return -ENODEV;
 		return 0;
 	case MADV_COLD:
 	case MADV_PAGEOUT:
@@ -264,6 +270,8 @@ static struct ms__vma *madvise_vma_apply(struct ms_mm *mm, struct ms__vma *v,
 		ms__zap(mm, start, end, MS__PTE_ZAP);
 		return v;
 	case MADV_REMOVE:
+		/* The punch unmaps the pages it frees (not COW copies). */
+		ms__zap(mm, start, end, MS__PTE_PRESENT);
 		ms__content_punch(v->file->c,
 				  v->pgoff + ms__pages(mm,
 						       start - ms__vma_start(v)),
@@ -286,10 +294,32 @@ static struct ms__vma *madvise_vma_apply(struct ms_mm *mm, struct ms__vma *v,
 	case MADV_GUARD_REMOVE:
 		ms__zap(mm, start, end, MS__PTE_GUARD);
 		return v;
+	case MADV_PAGEOUT:
+		/*
+		 * Reclaim drops a clean shmem page (read in, never written:
+		 * a zero page in the model) from the page cache, and with it
+		 * its page table entry; it is a hole again, which userfaultfd
+		 * finds missing.  Dirty pages would need swap to go.
+		 */
+		if (v->file && (v->flags & MS__VM_SHARED) &&
+		    (v->file->c->kind == MS__CONTENT_SHMEM ||
+		     v->file->c->kind == MS__CONTENT_MEMFD))
+			for (uint64_t a = start; a < end; a += mm->page_size) {
+				uint64_t pg = v->pgoff +
+					      ms__pages(mm, a - ms__vma_start(v));
+
+				if (!ms__content_resident(v->file->c, pg) ||
+				    ms__content_read(v->file->c, pg) != '0')
+					continue;
+				ms__zap(mm, a, a + mm->page_size,
+					MS__PTE_PRESENT);
+				ms__content_punch(v->file->c, pg, 1);
+			}
+		return v;
 	default:
 		/*
 		 * FREE keeps the contents until reclaim, which the model
-		 * never does; WILLNEED, COLD, PAGEOUT and COLLAPSE change
+		 * does only for clean shmem; WILLNEED, COLD and COLLAPSE change
 		 * where pages live, not what they hold.
 		 */
 		if (changes_flags(advice)) {
@@ -317,8 +347,10 @@ static struct ms__vma *madvise_vma_apply(struct ms_mm *mm, struct ms__vma *v,
  *
  *   ENOMEM  a page of the range is not mapped
  *   EINVAL  the VMA refuses the access (PROT_NONE; a write to memory
- *           without VM_WRITE), or is special
- *   EFAULT  a guard page, or a file page beyond its end (SIGSEGV/SIGBUS)
+ *           without VM_WRITE); the vDSO and the aio ring have pages, so
+ *           GUP populates them like any other
+ *   EFAULT  a guard page, a file page beyond its end (SIGSEGV/SIGBUS), or
+ *           a page missing under userfaultfd (VM_FAULT_SIGBUS for GUP)
  */
 static int madvise_populate(struct ms_mm *mm, uint64_t start, uint64_t end,
 			    bool write)
@@ -331,10 +363,13 @@ static int madvise_populate(struct ms_mm *mm, uint64_t start, uint64_t end,
 		if (!v)
 			return -ENOMEM;
 		e = v->end < end ? v->end : end;
-		if (v->special || !(v->flags & MS__VM_ACCESS) ||
+		if (!(v->flags & MS__VM_ACCESS) ||
 		    (write && !(v->flags & MS__VM_WRITE)))
 			return -EINVAL;
 		for (uint64_t p = a; p < e; p += mm->page_size) {
+			if (write ? ms__uffd_write_fault(mm, v, p) :
+				    ms__uffd_missing(mm, v, p))
+				return -EFAULT;
 			ms_mm_read(mm, p, mm->page_size, &f);
 			if (f.signo)
 				return -EFAULT;

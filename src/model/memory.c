@@ -39,11 +39,79 @@ bool ms__pkey_denies(const struct ms_mm *mm, const struct ms__vma *v,
 	return write && (rights & PKEY_DISABLE_WRITE);
 }
 
+static bool beyond_eof(const struct ms_mm *mm, const struct ms__vma *v,
+		       uint64_t addr);
+
 static bool is_guard(const struct ms_mm *mm, uint64_t addr)
 {
 	struct ms__pte *p = ms__pte_get(mm, vpn_of(mm, addr));
 
 	return p && (p->flags & MS__PTE_GUARD);
+}
+
+/*
+ * Is the page at addr missing in a VMA registered with userfaultfd
+ * (MISSING mode)?  Then a fault there goes to the userfaultfd: anonymous
+ * memory without a page, shmem (memfd, shared anonymous) without the page
+ * in its page cache.  The kernel's own accesses (GUP: /proc/self/mem,
+ * ptrace, process_vm_writev, MADV_POPULATE_*) get VM_FAULT_SIGBUS from a
+ * user-mode-only userfaultfd (handle_userfault()) and fail there.
+ */
+bool ms__uffd_missing(const struct ms_mm *mm, const struct ms__vma *v,
+		      uint64_t addr)
+{
+	struct ms__pte *p;
+
+	if (!v || !(v->flags & MS__VM_UFFD_MISSING))
+		return false;
+	p = ms__pte_get(mm, vpn_of(mm, addr));
+	if (p && (p->flags & (MS__PTE_PAGE | MS__PTE_PRESENT)))
+		return false;
+	if (v->file)
+		return !ms__content_resident(v->file->c,
+					     file_pgoff(mm, v, addr));
+	return true;
+}
+
+/*
+ * A read fault (or GUP read) of the page at addr in v, after the access
+ * was allowed: the page table maps the zero page or the file's page, and
+ * shmem (memfd, shared anonymous) allocates the page in its page cache,
+ * where userfaultfd then no longer counts it missing.
+ */
+int ms__fault_in_read(struct ms_mm *mm, struct ms__vma *v, uint64_t addr)
+{
+	struct ms__pte *p = ms__pte_get_or_add(mm, vpn_of(mm, addr));
+
+	if (!p)
+		return -ENOMEM;
+	p->flags |= MS__PTE_PRESENT;
+	if (v && v->file && !beyond_eof(mm, v, addr) &&
+	    (v->file->c->kind == MS__CONTENT_MEMFD ||
+	     v->file->c->kind == MS__CONTENT_SHMEM)) {
+		uint64_t pg = file_pgoff(mm, v, addr);
+
+		if (!ms__content_resident(v->file->c, pg))
+			return ms__content_write(v->file->c, pg,
+						 ms__content_read(v->file->c,
+								  pg));
+	}
+	return 0;
+}
+
+/*
+ * A write fault at addr that userfaultfd would take: true.  The fault
+ * got as far as preparing the private VMA's anon_vma first
+ * (vmf_anon_prepare() comes before the userfaultfd check in
+ * do_anonymous_page() and do_cow_fault()), which decides later merges.
+ */
+bool ms__uffd_write_fault(struct ms_mm *mm, struct ms__vma *v, uint64_t addr)
+{
+	if (!ms__uffd_missing(mm, v, addr))
+		return false;
+	if (!(v->flags & MS__VM_SHARED))
+		ms__anon_vma_prepare(mm, v);
+	return true;
 }
 
 /* What a read of the page at addr in v returns ('!' beyond EOF). */
@@ -190,19 +258,16 @@ int ms_mm_read(struct ms_mm *mm, uint64_t addr, uint64_t len,
 		return -EINVAL;
 	for (uint64_t a = addr; a < addr + len; a += mm->page_size) {
 		struct ms__vma *v = ms__find_vma_fault(mm, a);
-		int sig = access_fault(mm, v, a, false);
-		struct ms__pte *p;
+		int sig = access_fault(mm, v, a, false), r;
 
 		if (sig) {
 			fault->signo = sig;
 			fault->addr = a;
 			return 0;
 		}
-		/* The read fault maps the zero page or the file's page. */
-		p = ms__pte_get_or_add(mm, vpn_of(mm, a));
-		if (!p)
-			return -ENOMEM;
-		p->flags |= MS__PTE_PRESENT;
+		r = ms__fault_in_read(mm, v, a);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -255,12 +320,15 @@ static int write_pattern(struct ms_mm *mm, uint64_t addr, const char *pattern,
  * stack grows (GUP does not expand stacks since 6.5).
  *
  *   EFAULT  no VMA, a guard page, no VM_WRITE, a pkey that denies the
- *           write, a page beyond the end of its file
+ *           write, a page beyond the end of its file, a page missing
+ *           under userfaultfd
  */
 /* process_vm_writev() refuses what a plain user write would fault on. */
 static int vm_write_refused(struct ms_mm *mm, struct ms__vma *v, uint64_t a)
 {
-	return access_fault(mm, v, a, true) ? -EFAULT : 0;
+	if (access_fault(mm, v, a, true))
+		return -EFAULT;
+	return ms__uffd_write_fault(mm, v, a) ? -EFAULT : 0;
 }
 
 int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
@@ -274,8 +342,8 @@ int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
  * mapping), as do guard pages and pages beyond EOF.  Each refusal is the
  * EIO that /proc/self/mem and PTRACE_POKEDATA report.
  *
- *   EIO  no VMA, a guard page, beyond EOF, a shared mapping without
- *        VM_WRITE, or under foll-force-refused a sealed VMA without
+ *   EIO  no VMA, a guard page, beyond EOF, a page missing under
+ *        userfaultfd, a shared mapping without VM_WRITE, or under foll-force-refused a sealed VMA without
  *        VM_WRITE (guideline 7)
  *
  * The special mappings are no exception: the aio ring is a shared
@@ -285,7 +353,8 @@ int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
 static int force_write_refused(struct ms_mm *mm, struct ms__vma *v,
 			       uint64_t a)
 {
-	if (!v || is_guard(mm, a) || beyond_eof(mm, v, a))
+	if (!v || is_guard(mm, a) || beyond_eof(mm, v, a) ||
+	    ms__uffd_write_fault(mm, v, a))
 		return -EIO;
 	if (!(v->flags & MS__VM_WRITE) &&
 	    (v->flags & (MS__VM_SHARED | MS__VM_MAYWRITE)) != MS__VM_MAYWRITE)
@@ -304,8 +373,9 @@ int ms_mm_force_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
 /*
  * populate_vma_page_range() for each accessible VMA of [start, end): a
  * private writable VMA is write-faulted (it gets an anon_vma, and file
- * pages are copied), everything else read-faulted, which changes nothing
- * observable.  VM_LOCKONFAULT VMAs are left alone unless force.
+ * pages are copied), everything else read-faulted, which brings a file's
+ * pages in (shmem allocates them: userfaultfd no longer finds them
+ * missing) and changes nothing else observable.  VM_LOCKONFAULT VMAs are left alone unless force.
  */
 int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 		 bool force)
@@ -322,11 +392,28 @@ int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 		if ((v->flags & MS__VM_LOCKONFAULT) && !force)
 			continue;
 		if ((v->flags & (MS__VM_WRITE | MS__VM_SHARED)) !=
-		    MS__VM_WRITE)
+		    MS__VM_WRITE) {
+			/*
+			 * A read fault: file pages come in (shmem's too),
+			 * anonymous memory maps the zero page.
+			 */
+			for (uint64_t a = s; a < e; a += mm->page_size)
+				if (!is_guard(mm, a) && !beyond_eof(mm, v, a) &&
+				    !ms__uffd_missing(mm, v, a) &&
+				    ms__fault_in_read(mm, v, a) < 0)
+					return -ENOMEM;
 			continue;
+		}
 		ms__anon_vma_prepare(mm, v);
-		if (!v->file)
+		if (!v->file) {
+			/* A write fault gives each page one of its own. */
+			for (uint64_t a = s; a < e; a += mm->page_size)
+				if (!is_guard(mm, a) &&
+				    !ms__uffd_missing(mm, v, a) &&
+				    ms__fault_in_read(mm, v, a) < 0)
+					return -ENOMEM;
 			continue;
+		}
 		for (uint64_t a = s; a < e; a += mm->page_size) {
 			struct ms__pte *p = ms__pte_get(mm, vpn_of(mm, a));
 
@@ -336,6 +423,24 @@ int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 			if (store(mm, v, a, page_data(mm, v, a)) < 0)
 				return -ENOMEM;
 		}
+	}
+	return 0;
+}
+
+int ms_mm_fault_in_observed(struct ms_mm *mm, uint64_t addr, int npages)
+{
+	for (int k = 0; k < npages; k++) {
+		uint64_t a = addr + (uint64_t)k * mm->page_size;
+		struct ms__vma *v = ms__vma_find(mm, a);
+
+		if (!v || !v->file || !(v->flags & MS__VM_MAYREAD) ||
+		    (v->file->c->kind != MS__CONTENT_MEMFD &&
+		     v->file->c->kind != MS__CONTENT_SHMEM) ||
+		    is_guard(mm, a) || beyond_eof(mm, v, a) ||
+		    ms__uffd_missing(mm, v, a))
+			continue;
+		if (ms__fault_in_read(mm, v, a) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -391,7 +496,13 @@ int ms_mm_observe(const struct ms_mm *mm, uint64_t addr, int npages,
 		pg->guard = is_guard(mm, a);
 		if (mm->cfg.nr_pkeys)
 			pg->pkey = v->pkey;
-		pg->data = page_data(mm, v, a);
+		/*
+		 * The kernel target reads every page but an untouched private
+		 * anonymous one through /proc/self/mem, which cannot fault in
+		 * a page missing under userfaultfd.
+		 */
+		pg->data = v->file && ms__uffd_missing(mm, v, a) ?
+				   '!' : page_data(mm, v, a);
 	}
 	return 0;
 }
@@ -405,20 +516,27 @@ int ms_mm_observe(const struct ms_mm *mm, uint64_t addr, int npages,
  * the first page could be.
  *
  *   EIO  no VMA (and no stack to grow), a guard page, a page beyond the
- *        end of its file, or a VMA without VM_MAYREAD
+ *        end of its file, a VMA without VM_MAYREAD, or a page missing
+ *        under userfaultfd
  */
 int64_t ms_mm_force_read(struct ms_mm *mm, uint64_t addr, uint64_t len)
 {
 	uint64_t done = 0;
 
+	if (!len)
+		return 0;	/* mem_rw() copies nothing, touches nothing */
 	while (done < len) {
 		uint64_t a = addr + done, page = a & ~(mm->page_size - 1);
 		uint64_t n = page + mm->page_size - a;
 		struct ms__vma *v = remote_vma(mm, a);
 
 		if (!v || is_guard(mm, page) || beyond_eof(mm, v, page) ||
-		    !(v->flags & MS__VM_MAYREAD))
+		    !(v->flags & MS__VM_MAYREAD) ||
+		    ms__uffd_missing(mm, v, page))
 			break;
+		/* GUP read-faults the page in (shmem allocates it). */
+		if (ms__fault_in_read(mm, v, page) < 0)
+			return -ENOMEM;
 		done += n < len - done ? n : len - done;
 	}
 	return done ? (int64_t)done : -EIO;

@@ -186,9 +186,10 @@ int64_t ms_mmap(struct ms_mm *mm, uint64_t addr, uint64_t len, int prot,
 	ms_file_put(shmem);	/* the VMA holds its own reference */
 	if (!v)
 		return r;
+	/* populate_vma_page_range() leaves VM_LOCKONFAULT VMAs alone. */
 	if (((vm & MS__VM_LOCKED) && !(vm & MS__VM_LOCKONFAULT)) ||
 	    (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
-		ms__populate(mm, addr, addr + len, false, true);
+		ms__populate(mm, addr, addr + len, false, false);
 	return (int64_t)addr;
 }
 
@@ -240,10 +241,14 @@ int64_t ms__map_special(struct ms_mm *mm, uint64_t addr, uint64_t npages,
 	/* map_vdso() gives the vDSO VM_MAYWRITE too (arch/x86/entry/vdso). */
 	proto.flags = prot_to_flags(prot) | MS__VM_MAYREAD | MS__VM_MAYEXEC |
 		      MS__VM_MAYWRITE | MS__VM_DONTEXPAND;
-	/* aio_setup_ring() maps its file MAP_SHARED, read-write. */
+	/*
+	 * aio_setup_ring() maps its file MAP_SHARED, read-write; the aio
+	 * filesystem is mounted noexec, so do_mmap() leaves out VM_MAYEXEC
+	 * (mprotect to PROT_EXEC: EACCES, before any seal).
+	 */
 	if (kind == MS_SPECIAL_AIO)
-		proto.flags |= MS__VM_SHARED | MS__VM_MAYSHARE |
-			       MS__VM_MAYWRITE;
+		proto.flags = (proto.flags & ~MS__VM_MAYEXEC) | MS__VM_SHARED |
+			      MS__VM_MAYSHARE | MS__VM_MAYWRITE;
 	v = ms__vma_insert(mm, &proto, &r);
 	ms_file_put(f);
 	return v ? (int64_t)addr : r;
@@ -336,7 +341,8 @@ int ms_remap_file_pages(struct ms_mm *mm, uint64_t start, uint64_t size,
 		return (int)r;
 	/*
 	 * The file's own mmap makes the new VMA what the old one was: an
-	 * aio ring's (aio_ring_mmap(): VM_DONTEXPAND, and VM_DONTCOPY from
+	 * aio ring's (no VM_MAYEXEC on the noexec aio filesystem;
+	 * aio_ring_mmap(): VM_DONTEXPAND, and VM_DONTCOPY from
 	 * Linux 7.1 on, aio_ring_vm_ops), so it stays special and merges
 	 * with nothing.
 	 */
@@ -346,6 +352,9 @@ int ms_remap_file_pages(struct ms_mm *mm, uint64_t start, uint64_t size,
 		     w = ms__vma_next(mm, w)) {
 			w->special = special;
 			w->flags |= MS__VM_DONTEXPAND;
+			/* The aio filesystem is noexec. */
+			if (special == MS_SPECIAL_AIO + 1)
+				w->flags &= ~MS__VM_MAYEXEC;
 			if (special == MS_SPECIAL_AIO + 1 &&
 			    mm->cfg.aio_ring_dontcopy)
 				w->flags |= MS__VM_DONTCOPY;

@@ -247,6 +247,8 @@ struct ms__aio {
 	uint64_t npages;
 	struct ms__content *c;
 	unsigned int nr_events;	/* max_reqs, counted against aio_max_nr */
+	unsigned int id;	/* its slot in the mm's ioctx table, which
+				 * the ring header holds */
 };
 
 struct ms_mm {
@@ -416,5 +418,10 @@ int ms__populate(struct ms_mm *mm, uint64_t start, uint64_t end, bool write,
 		 bool force);
 bool ms__pkey_denies(const struct ms_mm *mm, const struct ms__vma *v,
 		     bool write);
+int ms__fault_in_read(struct ms_mm *mm, struct ms__vma *v, uint64_t addr);
+/* A page whose fault would go to userfaultfd (MISSING mode). */
+bool ms__uffd_missing(const struct ms_mm *mm, const struct ms__vma *v,
+		      uint64_t addr);
+bool ms__uffd_write_fault(struct ms_mm *mm, struct ms__vma *v, uint64_t addr);
 
 #endif /* SEALSPEC_MODEL_INTERNAL_H */

@@ -46,10 +46,13 @@ static int mprotect_fixup(struct ms_mm *mm, struct ms__vma *v, uint64_t start,
 	if (!v)
 		return err;
 	*out = v;
-	/* A private locked VMA becoming writable is COWed in at once. */
+	/*
+	 * A private locked VMA becoming writable is COWed in at once
+	 * (populate_vma_page_range(), which skips VM_LOCKONFAULT).
+	 */
 	if ((oldflags & (MS__VM_WRITE | MS__VM_SHARED | MS__VM_LOCKED)) ==
 	    MS__VM_LOCKED && (newflags & MS__VM_WRITE))
-		ms__populate(mm, start, end, true, true);
+		ms__populate(mm, start, end, true, false);
 	return 0;
 }
 

@@ -89,24 +89,45 @@ static int64_t move_vma(struct ms_mm *mm, struct ms__vma *v, uint64_t addr,
 	n = ms__vma_insert(mm, &proto, &err);
 	if (!n)
 		return err;
+	/*
+	 * mremap_userfaultfd_prep(): without UFFD_FEATURE_EVENT_REMAP the
+	 * new VMA (merged or not) loses its registration, in place, so it
+	 * may sit unmerged beside a twin.
+	 */
+	if (n->flags & MS__VM_UFFD_MISSING) {
+		n->flags &= ~MS__VM_UFFD_MISSING;
+		n->state |= MS__VMS_UNMERGED_START;
+	}
 	ms__move_ptes(mm, addr, new_addr, old_len);
 	/* vm_ops->mremap: aio_ring_mremap() follows the ring. */
 	if (n->special == MS_SPECIAL_AIO + 1)
 		ms__aio_moved(mm, n);
 	if (flags & MREMAP_DONTUNMAP) {
+		/*
+		 * dontunmap_complete(): the lock flags go from the whole old
+		 * VMA, in place (it is neither split nor merged, so it may
+		 * sit unmerged beside a twin), and a VMA that moved whole
+		 * drops its anon_vma (unlink_anon_vmas()).
+		 */
 		v = ms__vma_find(mm, addr);
 		if (v && (v->flags & MS__VM_LOCKED_MASK)) {
-			v = ms__vma_modify(mm, v, addr, addr + old_len,
-					   v->flags & ~MS__VM_LOCKED_MASK,
-					   v->pkey, &err);
-			if (v && ms__vma_start(v) == addr &&
-			    v->end == addr + old_len)
-				v->anon_vma = 0;
+			v->flags &= ~MS__VM_LOCKED_MASK;
+			v->state |= MS__VMS_UNMERGED_START;
 		}
+		if (v && ms__vma_start(v) == addr && v->end == addr + old_len)
+			v->anon_vma = 0;
 	} else if (old_len) {
 		err = ms__do_munmap(mm, addr, addr + old_len);
-		if (err)
+		if (err) {
+			/*
+			 * The old range could not go (the vDSO refuses to
+			 * split): the pages move back and the new range is
+			 * unmapped instead, as move_vma() does.
+			 */
+			ms__move_ptes(mm, new_addr, addr, old_len);
+			ms__do_munmap(mm, new_addr, new_addr + new_len);
 			return err;
+		}
 	}
 	n = ms__vma_find(mm, new_addr);
 	if (n && (n->flags & MS__VM_LOCKED) && !(n->flags & MS__VM_LOCKONFAULT) &&

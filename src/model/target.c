@@ -102,6 +102,25 @@ static const struct ms_outcome *kernel_first(const struct ms_model_opts *o,
 	return NULL;
 }
 
+/* The kernel's first successful return of a call after step from. */
+static const struct ms_outcome *kernel_after(const struct ms_model_opts *o,
+					     const struct ms_program *p,
+					     enum ms_call call, int from)
+{
+	const struct ms_trace *k = o ? o->lockstep : NULL;
+
+	for (int i = 0; k && i < k->nout; i++) {
+		const struct ms_outcome *x = &k->out[i];
+
+		if (x->kind == MS_OUT_RET && x->ret >= 0 && x->step > from &&
+		    x->step < p->nsteps &&
+		    p->steps[x->step].kind == MS_STEP_CALL &&
+		    p->steps[x->step].call == call)
+			return x;
+	}
+	return NULL;
+}
+
 /* ---- descriptors ---------------------------------------------------------- */
 
 static struct ms_file *fd_file(struct mtarget *m, int64_t fd)
@@ -362,10 +381,29 @@ static int m_observe(struct ms__interp *in, uint64_t addr, int npages,
 		     enum ms__observe_data data, struct ms_page *pages)
 {
 	struct mtarget *m = mtarget_of(in);
-	int err = ms_mm_observe(cur_mm(m), addr, npages, pages);
+	int err;
 
-	if (err || data == MS__OBSERVE_DATA)
+	err = ms_mm_observe(cur_mm(m), addr, npages, pages);
+	if (err)
 		return err;
+	if (data == MS__OBSERVE_DATA) {
+		/*
+		 * The kernel target reads the contents through /proc/self/mem
+		 * page by page, which faults in what it reads (all but
+		 * untouched private anonymous pages): shmem pages come into
+		 * the page cache, where a later page of the same file then
+		 * finds them.
+		 */
+		for (int i = 0; i < npages; i++) {
+			uint64_t a = addr + (uint64_t)i * (uint64_t)in->ps;
+			struct ms_page one;
+
+			if (ms_mm_observe(cur_mm(m), a, 1, &one) == 0)
+				pages[i].data = one.data;
+			ms_mm_fault_in_observed(cur_mm(m), a, 1);
+		}
+		return 0;
+	}
 	for (int i = 0; i < npages; i++)
 		if (!pages[i].mapped)
 			pages[i].data = '.';
@@ -425,10 +463,10 @@ static int m_wait_child(struct ms__interp *in, int step, int end)
 	return ms__interp_brok(in, end, "the model forks inline", 0);
 }
 
-/* The new image's vDSO; 0 or -errno. */
-static int map_vdso(struct mtarget *m)
+/* The new image's vDSO at addr; 0 or -errno. */
+static int map_vdso(struct mtarget *m, uint64_t addr)
 {
-	int err = ms_mm_map_special(cur_mm(m), m->vdso, VDSO_PAGES,
+	int err = ms_mm_map_special(cur_mm(m), addr, VDSO_PAGES,
 				    PROT_READ | PROT_EXEC, MS_SPECIAL_VDSO);
 
 	return err;
@@ -438,7 +476,6 @@ static int m_exec(struct ms__interp *in, int step)
 {
 	struct mtarget *m = mtarget_of(in);
 
-	(void)step;
 	for (int fd = 0; fd < FDS_MAX; fd++) {
 		if (m->fd[fd] && m->cloexec[fd]) {
 			ms_file_put(m->fd[fd]);
@@ -447,7 +484,18 @@ static int m_exec(struct ms__interp *in, int step)
 		}
 	}
 	ms_mm_exec(cur_mm(m));
-	return map_vdso(m);
+	/*
+	 * The new image's vDSO lies where the kernel's exec put it (ASLR),
+	 * which a later vdso() step tells in lockstep; without one it is not
+	 * where the old one was, so the model puts it out of the way.
+	 */
+	if (m->o && m->o->lockstep) {
+		const struct ms_outcome *k = kernel_after(m->o, in->p,
+							  MS_CALL_VDSO, step);
+
+		return map_vdso(m, k ? (uint64_t)k->ret : VDSO_DEFAULT);
+	}
+	return map_vdso(m, m->vdso);
 }
 
 static int m_emit(struct ms__interp *in, const struct ms_outcome *o)
@@ -525,7 +573,7 @@ static int start_mm(struct mtarget *m, const struct ms_program *p)
 		return err;
 	k = kernel_first(m->o, p, MS_CALL_VDSO);
 	m->vdso = k ? (uint64_t)k->ret : VDSO_DEFAULT;
-	return map_vdso(m);
+	return map_vdso(m, m->vdso);
 }
 
 int ms_model_run(const struct ms_program *p, const struct ms_model_opts *o,

@@ -103,9 +103,13 @@ static bool pte_present(const struct ms_mm *mm, uint64_t addr)
  * userfaultfd_copy() and mfill_atomic() (mm/userfaultfd.c):
  *
  *   ENOENT  no VMA at addr, or it is not registered with userfaultfd
+ *           (a private VMA found gets its anon_vma all the same)
  *   EINVAL  the VMA is neither anonymous nor shmem
+ *   EFAULT  shmem beyond the end of its file (a private mapping too)
  *   EEXIST  the page is already there: a page table entry (a written,
- *           read-faulted or guard page), or for shmem a page in the file
+ *           populated or read-faulted page; a guard marker is replaced),
+ *           or for a shared mapping of shmem a page in the file (a
+ *           private one gets an anonymous page)
  *
  * VM_WRITE is not asked for and seals are not checked.
  */
@@ -114,27 +118,42 @@ static int uffd_copy_page(struct ms_mm *mm, uint64_t addr, char data)
 	struct ms__vma *v = ms__vma_find(mm, addr);
 	struct ms__pte *p;
 
+	/* uffd_mfill_lock() prepares a private VMA's anon_vma first. */
+	if (v && !(v->flags & MS__VM_SHARED))
+		ms__anon_vma_prepare(mm, v);
 	if (!v || !(v->flags & MS__VM_UFFD_MISSING))
 		return -ENOENT;
 	if (!vma_is_anonymous(v) && !is_shmem(v))
 		return -EINVAL;
-	if (pte_present(mm, addr))
+	/*
+	 * mfill_atomic_install_pte(): no page beyond the end of the file,
+	 * private mapping or not; then pte_none_mostly(): a guard marker is
+	 * no page, and is replaced.
+	 */
+	if (is_shmem(v) && v->pgoff + ms__pages(mm, addr - ms__vma_start(v)) >=
+			       v->file->c->npages)
+		return -EFAULT;
+	p = ms__pte_get(mm, addr >> mm->cfg.page_shift);
+	if (p && (p->flags & ~MS__PTE_GUARD))
 		return -EEXIST;
-	if (is_shmem(v)) {
+	/* A private mapping of shmem takes an anonymous page, as anon. */
+	if (is_shmem(v) && (v->flags & MS__VM_SHARED)) {
 		uint64_t pgoff = v->pgoff +
 				 ms__pages(mm, addr - ms__vma_start(v));
+		int r;
 
-		if (pgoff >= v->file->c->npages)
-			return -EFAULT;
 		if (ms__content_resident(v->file->c, pgoff))
 			return -EEXIST;
-		return ms__content_write(v->file->c, pgoff, data);
+		r = ms__content_write(v->file->c, pgoff, data);
+		if (!r && p)
+			p->flags = MS__PTE_PRESENT;
+		return r;
 	}
 	ms__anon_vma_prepare(mm, v);
 	p = ms__pte_get_or_add(mm, addr >> mm->cfg.page_shift);
 	if (!p)
 		return -ENOMEM;
-	p->flags |= MS__PTE_PAGE;
+	p->flags = (uint8_t)((p->flags & ~MS__PTE_GUARD) | MS__PTE_PAGE);
 	p->data = data;
 	return 0;
 }
@@ -196,15 +215,18 @@ static int validate_move_areas(struct ms_mm *mm, const struct ms__vma *src,
  *
  *   EBADF   nothing was ever registered (no userfaultfd)
  *   EINVAL  either range unaligned, empty or outside user space
- *   EINVAL  the ranges overlap
- *   ENOENT  no VMA at dst or at src
+ *   ENOENT  no VMA at dst or at src (a private VMA found before gets
+ *           its anon_vma)
  *   EINVAL  the range runs past the end of either VMA
  *   EINVAL  dst's VMA is not registered
  *   EINVAL  validate_move_areas()
  *   then page by page (pages moved so far stay moved):
- *   ENOENT  a source page has no contents (a hole; ALLOW_SRC_HOLES off)
  *   EEXIST  the destination page is there already
+ *   ENOENT  a source page has no contents (a hole; ALLOW_SRC_HOLES off)
+ *   EAGAIN  either of those after some pages moved (a short move)
  *
+ * Overlapping ranges are not refused (6.18): the pages move one at a
+ * time, from the start, and meet EEXIST or ENOENT where they overlap.
  * The moved page leaves the source (which reads zeros again) and joins
  * the destination.  Seals are not checked: a sealed writable source
  * gives its pages away, which stores of zeros could do too.
@@ -223,12 +245,17 @@ int ms_uffd_move(struct ms_mm *mm, uint64_t dst, uint64_t src, uint64_t len)
 		err = validate_range(mm, src, len);
 	if (err)
 		return err;
-	if (src < dst + len && dst < src + len)
-		return -EINVAL;
+	/* uffd_move_lock(): each VMA found gets its anon_vma (private). */
 	dv = ms__vma_find(mm, dst);
-	sv = ms__vma_find(mm, src);
-	if (!dv || !sv)
+	if (!dv)
 		return -ENOENT;
+	if (!(dv->flags & MS__VM_SHARED))
+		ms__anon_vma_prepare(mm, dv);
+	sv = ms__vma_find(mm, src);
+	if (!sv)
+		return -ENOENT;
+	if (!(sv->flags & MS__VM_SHARED))
+		ms__anon_vma_prepare(mm, sv);
 	if (dst + len > dv->end || src + len > sv->end)
 		return -EINVAL;
 	if (!(dv->flags & MS__VM_UFFD_MISSING))
@@ -244,12 +271,17 @@ int ms_uffd_move(struct ms_mm *mm, uint64_t dst, uint64_t src, uint64_t len)
 
 		uint8_t what;
 
+		/*
+		 * move_pages_pte() looks at the destination first.  A move
+		 * that stops after moving something returns the bytes moved,
+		 * which the ioctl reports as EAGAIN.
+		 */
+		if (pte_present(mm, dst + off))
+			return off ? -EAGAIN : -EEXIST;
 		/* A private page, or the zero page (move_zeropage_pte()). */
 		if (!s || !(s->flags & MS__PTE_ZAP) ||
 		    (s->flags & MS__PTE_GUARD))
-			return -ENOENT;
-		if (pte_present(mm, dst + off))
-			return -EEXIST;
+			return off ? -EAGAIN : -ENOENT;
 		data = s->data;
 		what = s->flags & MS__PTE_ZAP;
 		ms__pte_drop(mm, s);

@@ -169,6 +169,68 @@ static void test_generate(void)
 	CHECK_INT(roundtrip, n);
 }
 
+/*
+ * Breadth: over many programs the generator uses every call it knows,
+ * including the ones only a kernel with the feature may get (protection
+ * keys: this test needs no CPU with PKU, since the model answers), and
+ * none that needs a feature it was not given.
+ */
+static void test_generate_breadth(void)
+{
+	static const enum ms_call want[] = {
+		MS_CALL_PKEY_ALLOC,	MS_CALL_PKEY_MPROTECT, MS_CALL_PKEY_SET,
+		MS_CALL_PKEY_FREE,	MS_CALL_UFFD_REGISTER, MS_CALL_UFFD_COPY,
+		MS_CALL_UFFD_MOVE,	MS_CALL_PTRACE_POKE,   MS_CALL_BRK,
+		MS_CALL_IO_SETUP,	MS_CALL_IO_DESTROY,    MS_CALL_MBIND,
+		MS_CALL_SET_MEMPOLICY_HOME_NODE,	       MS_CALL_MLOCKALL,
+		MS_CALL_MUNLOCKALL,	MS_CALL_REMAP_FILE_PAGES,
+		MS_CALL_USE_MAP_SLOTS,	MS_CALL_PROC_MEM_READ,
+	};
+	uint32_t all = ms_model_features(MS_PROFILE_LINUX);
+	bool seen[MS_NCALLS] = { false };
+	int execs = 0, pkeys_without = 0, valid = 0, n = 1500;
+	char why[160];
+
+	for (int pass = 0; pass < 2; pass++) {
+		struct ms_fuzz_gen_opts go = {
+			.seed = 11,
+			.features = pass ? all & ~(1u << MS_FEAT_PKEY) : all,
+			.profile = MS_PROFILE_LINUX,
+		};
+
+		for (int i = 0; i < (pass ? n / 3 : n); i++) {
+			struct ms_program p;
+
+			go.index = (uint64_t)i;
+			if (ms_fuzz_generate(&go, &p))
+				continue;
+			valid += !pass &&
+				 ms_program_validate(&p, why, sizeof(why)) == 0;
+			for (int k = 0; k < p.nsteps; k++) {
+				const struct ms_step *st = &p.steps[k];
+
+				if (st->kind == MS_STEP_EXEC)
+					execs += !pass;
+				if (st->kind != MS_STEP_CALL)
+					continue;
+				if (!pass)
+					seen[st->call] = true;
+				else if (ms_call_desc[st->call].feature ==
+					 MS_FEAT_PKEY)
+					pkeys_without++;
+			}
+			ms_program_free(&p);
+		}
+	}
+	CHECK_INT(valid, n);
+	CHECK(execs > 0, "no exec step in %d programs", n);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		CHECK(seen[want[i]], "never generated: %s",
+		      ms_call_desc[want[i]].name);
+	}
+	CHECK_INT(pkeys_without, 0);
+}
+
 static void test_emit(void)
 {
 	struct ms_program p = build_basic();
@@ -202,6 +264,7 @@ int main(void)
 	test_validate();
 	test_record();
 	test_generate();
+	test_generate_breadth();
 	test_emit();
 	return check_report();
 }
