@@ -68,7 +68,22 @@ struct gen {
 	bool uffd;		/* uffd_register was generated */
 	uint32_t uffd_depths;	/* bit d: the process at depth d registered */
 	bool broken;		/* the model stopped: generate no more */
+	/*
+	 * This program may use what changes the whole process (the heap,
+	 * aio rings, userfaultfd, protection keys, mlockall, ptrace, exec):
+	 * one program in WIDE_ONE_IN, which then uses it more often.
+	 */
+	bool wide;
 };
+
+/*
+ * A program with a call that changes the whole process cannot run in the
+ * fuzzer's long-lived executor and takes a scenario process of its own,
+ * some 5 ms for an aio ring's teardown or mlockall's populate against
+ * 0.6 ms in the executor: in one program of WIDE_ONE_IN they keep the
+ * fuzzer near its speed (docs/fuzz.md, "Generated programs").
+ */
+#define WIDE_ONE_IN 12
 
 /* ---- randomness ------------------------------------------------------------ */
 
@@ -680,8 +695,10 @@ static void gen_access(struct gen *g, int ri)
 		break;
 	case 6:
 		/* A helper process attaches for each: the dearest write. */
-		if (feat(g, MS_FEAT_PTRACE))
+		if (g->wide && feat(g, MS_FEAT_PTRACE))
 			call = MS_CALL_PTRACE_POKE;
+		else if (feat(g, MS_FEAT_PROC_MEM))
+			call = MS_CALL_PROC_MEM_READ;
 		break;
 	default:
 		break;
@@ -886,6 +903,10 @@ static bool gen_other(struct gen *g, int ri)
 {
 	int what = rnd(g, 100);
 
+	/* Only memory policy and remap_file_pages touch no more than a range. */
+	if (!g->wide && (what < 50 || (what >= 70 && what < 90)))
+		return false;
+
 	/*
 	 * An aio ring and mlockall cost the most (the ring's teardown at
 	 * exit waits for an RCU grace period; mlockall populates the whole
@@ -951,7 +972,7 @@ static void gen_fork(struct gen *g)
 		if (g->broken)
 			break;
 		/* The child's view of a fresh image, now and then. */
-		if (!execd(g) && chance(g, 4))
+		if (g->wide && !execd(g) && chance(g, 4))
 			gen_exec(g);
 		else
 			gen_step(g, false);
@@ -1037,6 +1058,9 @@ static void gen_step(struct gen *g, bool allow_fork)
 		gen_aio(g);
 		return;
 	}
+	/* A wide program is about what changes the whole process. */
+	if (g->wide && chance(g, 25) && gen_other(g, ri))
+		return;
 	what = rnd(g, 100);
 	if (what < 14)
 		gen_map_fixed(g);
@@ -1071,7 +1095,7 @@ static void gen_step(struct gen *g, bool allow_fork)
 		;
 	else if (what < 94 || !allow_fork)
 		gen_access(g, ri);
-	else if (what < 99 || execd(g))
+	else if (what < 99 || execd(g) || !g->wide)
 		gen_fork(g);
 	else
 		gen_exec(g);
@@ -1240,6 +1264,7 @@ int ms_fuzz_generate(const struct ms_fuzz_gen_opts *o, struct ms_program *p)
 	g.heap = g.pkey = g.exec_depth = -1;
 	g.rng = o->seed * 0x2545f4914f6cdd1dULL + o->index + 1;
 	next_u64(&g);
+	g.wide = rnd(&g, WIDE_ONE_IN) == 0;
 	snprintf(name, sizeof(name), "fuzz-%llu-%llu",
 		 (unsigned long long)o->seed, (unsigned long long)o->index);
 	ms_build_init(p, name, "found by sealspec fuzz", 1u << MS_RULE_GP);

@@ -188,7 +188,7 @@ static void test_generate_breadth(void)
 	};
 	uint32_t all = ms_model_features(MS_PROFILE_LINUX);
 	bool seen[MS_NCALLS] = { false };
-	int execs = 0, pkeys_without = 0, valid = 0, n = 1500;
+	int execs = 0, pkeys_without = 0, valid = 0, n = 3000;
 	char why[160];
 
 	for (int pass = 0; pass < 2; pass++) {
