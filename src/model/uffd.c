@@ -222,6 +222,7 @@ static int validate_move_areas(struct ms_mm *mm, const struct ms__vma *src,
  *   EINVAL  validate_move_areas()
  *   then page by page (pages moved so far stay moved):
  *   EEXIST  the destination page is there already
+ *   EFAULT  a source page holds a guard marker
  *   ENOENT  a source page has no contents (a hole; ALLOW_SRC_HOLES off)
  *   EAGAIN  either of those after some pages moved (a short move)
  *
@@ -278,9 +279,14 @@ int ms_uffd_move(struct ms_mm *mm, uint64_t dst, uint64_t src, uint64_t len)
 		 */
 		if (pte_present(mm, dst + off))
 			return off ? -EAGAIN : -EEXIST;
-		/* A private page, or the zero page (move_zeropage_pte()). */
-		if (!s || !(s->flags & MS__PTE_ZAP) ||
-		    (s->flags & MS__PTE_GUARD))
+		/*
+		 * A guard marker is an entry that is neither a page nor a
+		 * swap entry: EFAULT.  Else a private page, or the zero page
+		 * (move_zeropage_pte()); nothing there is ENOENT.
+		 */
+		if (s && (s->flags & MS__PTE_GUARD))
+			return off ? -EAGAIN : -EFAULT;
+		if (!s || !(s->flags & MS__PTE_ZAP))
 			return off ? -EAGAIN : -ENOENT;
 		data = s->data;
 		what = s->flags & MS__PTE_ZAP;
