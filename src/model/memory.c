@@ -208,6 +208,18 @@ struct ms__vma *ms__find_vma_fault(struct ms_mm *mm, uint64_t addr)
 	return v;
 }
 
+/*
+ * A write fault on a page beyond the end of the file of v, an access that
+ * was otherwise allowed: for a private mapping do_cow_fault() prepares the
+ * VMA's anon_vma (vmf_anon_prepare()) before __do_fault() finds no page
+ * (SIGBUS), and that anon_vma decides later merges.
+ */
+static void cow_fault_past_eof(struct ms_mm *mm, struct ms__vma *v)
+{
+	if (!(v->flags & MS__VM_SHARED))
+		ms__anon_vma_prepare(mm, v);
+}
+
 /* The signal an access raises, or 0 (do_user_addr_fault() on x86). */
 static int access_fault(const struct ms_mm *mm, const struct ms__vma *v,
 			uint64_t addr, bool write)
@@ -238,6 +250,8 @@ int ms_mm_fill(struct ms_mm *mm, uint64_t addr, const char *pattern,
 			continue;
 		v = ms__find_vma_fault(mm, a);
 		sig = access_fault(mm, v, a, true);
+		if (sig == SIGBUS)
+			cow_fault_past_eof(mm, v);
 		if (sig) {
 			fault->signo = sig;
 			fault->addr = a;
@@ -326,7 +340,11 @@ static int write_pattern(struct ms_mm *mm, uint64_t addr, const char *pattern,
 /* process_vm_writev() refuses what a plain user write would fault on. */
 static int vm_write_refused(struct ms_mm *mm, struct ms__vma *v, uint64_t a)
 {
-	if (access_fault(mm, v, a, true))
+	int sig = access_fault(mm, v, a, true);
+
+	if (sig == SIGBUS)
+		cow_fault_past_eof(mm, v);
+	if (sig)
 		return -EFAULT;
 	return ms__uffd_write_fault(mm, v, a) ? -EFAULT : 0;
 }
@@ -353,14 +371,21 @@ int ms_process_vm_write(struct ms_mm *mm, uint64_t addr, const char *pattern)
 static int force_write_refused(struct ms_mm *mm, struct ms__vma *v,
 			       uint64_t a)
 {
-	if (!v || is_guard(mm, a) || beyond_eof(mm, v, a) ||
-	    ms__uffd_write_fault(mm, v, a))
+	if (!v || is_guard(mm, a))
 		return -EIO;
+	/* check_vma_flags(), before any fault */
 	if (!(v->flags & MS__VM_WRITE) &&
 	    (v->flags & (MS__VM_SHARED | MS__VM_MAYWRITE)) != MS__VM_MAYWRITE)
 		return -EIO;
 	if (ms__sw(mm, MS__SW_FOLL_FORCE_REFUSED) && vma_is_sealed(v) &&
 	    !(v->flags & MS__VM_WRITE))
+		return -EIO;
+	/* the write fault */
+	if (beyond_eof(mm, v, a)) {
+		cow_fault_past_eof(mm, v);
+		return -EIO;
+	}
+	if (ms__uffd_write_fault(mm, v, a))
 		return -EIO;
 	return 0;
 }
