@@ -212,6 +212,12 @@ int ms_pkey_free(struct ms_mm *mm, int pkey);
 int ms_pkey_set(struct ms_mm *mm, int pkey, unsigned int rights);
 int ms_mseal(struct ms_mm *mm, uint64_t addr, uint64_t len, uint64_t flags);
 int ms_madvise(struct ms_mm *mm, uint64_t addr, uint64_t len, int advice);
+/*
+ * Whether the seal refuses advice on read-only anonymous memory (the
+ * kernel's is_discard()): the advices that may destroy contents or, for
+ * DONTFORK, WIPEONFORK and GUARD_INSTALL, what a child or an access sees.
+ */
+bool ms_madvise_is_discard(int advice);
 /* process_madvise(2) on the calling process: the bytes advised or -errno. */
 int64_t ms_process_madvise(struct ms_mm *mm, uint64_t addr, uint64_t len,
 			   int advice);

@@ -152,6 +152,10 @@ EOF
 	expect_exit 0 "explain madvise" "$bin" explain "$hp" "madvise($sa, 4p, MADV_DONTNEED)"
 	expect_grep "$tmp/out" "predicted: -1, errno EPERM" "explain: discard on sealed read-only anon"
 	expect_grep "$tmp/out" "rule: G2: " "explain: the rule for discard advice"
+	# DONTFORK is refused like a discard there (the model's is_discard()).
+	expect_exit 0 "explain madvise dontfork" "$bin" explain "$hp" "madvise($sa, 4p, MADV_DONTFORK)"
+	expect_grep "$tmp/out" "predicted: -1, errno EPERM" "explain: DONTFORK on sealed read-only anon"
+	expect_grep "$tmp/out" "rule: G2: " "explain: DONTFORK falls under the discard rule"
 	# The flags are rebuilt in the model: the strips show them.
 	expect_exit 0 "explain msync" "$bin" explain "$hp" "msync($fa, 3p, MS_ASYNC)"
 	expect_grep "$tmp/out" "predicted: 0" "explain: msync"

@@ -612,19 +612,6 @@ static bool run_call(struct ms_mm *mm, const struct call *c, int64_t *ret,
 /* ------------------------------------------------------------------ */
 /* The rule                                                            */
 
-static bool is_discard(int advice)
-{
-	switch (advice) {
-	case MADV_DONTNEED:
-	case MADV_DONTNEED_LOCKED:
-	case MADV_FREE:
-	case MADV_REMOVE:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /*
  * The rule that decides a call on [addr, addr+len) of the process: none
  * when no sealed mapping is in the range (ordinary Linux behaviour),
@@ -682,7 +669,7 @@ static int decide_rule(const struct call *c, const struct proc_maps *m,
 		return MS_RULE_G1B;
 	case MS_CALL_MADVISE:
 	case MS_CALL_PROCESS_MADVISE:
-		if (!is_discard((int)c->a[2]))
+		if (!ms_madvise_is_discard((int)c->a[2]))
 			return MS_RULE_G6;
 		return *file_private ? MS_RULE_G2A : MS_RULE_G2;
 	case MS_CALL_MREMAP:

@@ -47,8 +47,7 @@ static bool madvise_behavior_valid(const struct ms_mm *mm, int advice)
 	}
 }
 
-/* is_discard(): the advices that may destroy contents. */
-static bool is_discard(int advice)
+bool ms_madvise_is_discard(int advice)
 {
 	switch (advice) {
 	case MADV_FREE:
@@ -93,7 +92,7 @@ static bool can_madvise_modify(const struct ms_mm *mm, const struct ms__vma *v,
 {
 	if (!vma_is_sealed(v))
 		return true;
-	if (!is_discard(advice))
+	if (!ms_madvise_is_discard(advice))
 		return true;
 	if (!discard_protects(mm, v))
 		return true;
